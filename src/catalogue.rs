@@ -1,0 +1,84 @@
+//! The capability catalogue: every operation name a token may be granted.
+//!
+//! This list is the one source of truth for capability names. The validator,
+//! the OpenAPI document, the client's TypeScript types and the tests all read
+//! it from here.
+
+/// The operation that creates tokens (`POST /tokens`).
+pub const TOKENS_CREATE: &str = "tokensCreate";
+/// The operation that reads the caller's own token (`GET /token`).
+pub const TOKENS_GET_TOKEN: &str = "tokensGetToken";
+/// The operation that deletes tokens (`DELETE /tokens/{id}`).
+pub const TOKENS_DELETE: &str = "tokensDelete";
+
+/// Every capability name of the HOPR node REST API v3, in the order the
+/// contract lists them.
+pub const CAPABILITIES: &[&str] = &[
+    TOKENS_CREATE,
+    TOKENS_GET_TOKEN,
+    TOKENS_DELETE,
+    "ticketsGetStatistics",
+    "ticketsRedeemTickets",
+    "ticketsGetTickets",
+    "settingsGetSettings",
+    "settingsSetSetting",
+    "nodeGetVersion",
+    "nodeGetPeers",
+    "nodeGetMetrics",
+    "nodeGetInfo",
+    "nodeGetEntryNodes",
+    "nodePing",
+    "nodeStreamWebsocket",
+    "messagesWebsocket",
+    "messagesGetSize",
+    "messagesPopAllMessage",
+    "messagesPopMessage",
+    "messagesSendMessage",
+    "messagesDeleteMessages",
+    "messagesSign",
+    "messageSign",
+    "channelsOpenChannel",
+    "channelsGetChannels",
+    "channelsRedeemTickets",
+    "channelsGetTickets",
+    "channelsGetChannel",
+    "channelsCloseChannel",
+    "channelsFundChannels",
+    "aliasesSetAlias",
+    "aliasesGetAliases",
+    "aliasesGetAlias",
+    "aliasesRemoveAlias",
+    "accountWithdraw",
+    "accountGetBalances",
+    "accountGetAddresses",
+    "accountGetAddress",
+    "peersPingPeer",
+    "peerInfoGetPeerInfo",
+];
+
+/// Returns true when `name` is a capability of the catalogue.
+pub fn is_known(name: &str) -> bool {
+    CAPABILITIES.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_has_forty_unique_names() {
+        let mut names = CAPABILITIES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 40);
+        assert_eq!(names.len(), CAPABILITIES.len());
+    }
+
+    #[test]
+    fn known_names_are_case_sensitive() {
+        assert!(is_known("tokensCreate"));
+        assert!(is_known("peerInfoGetPeerInfo"));
+        assert!(!is_known("TokensCreate"));
+        assert!(!is_known(""));
+    }
+}

@@ -1,0 +1,155 @@
+//! Delegation: what a token may hand down when it creates another.
+//!
+//! The admin token may grant anything. An issued token may grant only what it
+//! holds: each capability it has, with a `calls` limit no larger than its own
+//! where it has one, and an expiry no later than its own (inherited when the
+//! request gives no lifetime). The child records its ancestors, so that the
+//! whole subtree can be revoked with any of them.
+
+use crate::{error::ApiError, model::TokenRecord, validate::NewToken};
+
+/// The most ancestors a token may have.
+pub const MAX_DEPTH: usize = 32;
+
+/// Who is creating a token.
+#[derive(Clone, Copy, Debug)]
+pub enum Creator<'a> {
+    /// The admin token: no record, no bounds.
+    Admin,
+    /// An issued token, bounded by its own record.
+    Issued(&'a TokenRecord),
+}
+
+/// What delegation decides about a new token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terms {
+    /// Seconds since the epoch, or `None` for a token that does not expire.
+    pub valid_until: Option<u64>,
+    /// The new token's ancestors, root first.
+    pub ancestors: Vec<String>,
+}
+
+/// Checks `request` against what `creator` may hand down at time `now`.
+pub fn terms(creator: Creator<'_>, request: &NewToken, now: u64) -> Result<Terms, ApiError> {
+    let requested_until = request.lifetime.map(|secs| now.saturating_add(secs));
+    let parent = match creator {
+        Creator::Admin => return Ok(Terms { valid_until: requested_until, ancestors: Vec::new() }),
+        Creator::Issued(parent) => parent,
+    };
+    if !request.grants.iter().all(|grant| within_parent(parent, grant)) {
+        return Err(ApiError::CapabilitiesNotAllowed);
+    }
+    let valid_until = match (requested_until, parent.valid_until) {
+        (Some(child), Some(limit)) if child > limit => return Err(ApiError::LifetimeNotAllowed),
+        (Some(child), _) => Some(child),
+        (None, inherited) => inherited,
+    };
+    if parent.ancestors.len() >= MAX_DEPTH {
+        return Err(ApiError::DelegationTooDeep);
+    }
+    let mut ancestors = parent.ancestors.clone();
+    ancestors.push(parent.id.clone());
+    Ok(Terms { valid_until, ancestors })
+}
+
+fn within_parent(parent: &TokenRecord, grant: &crate::model::Grant) -> bool {
+    match parent.grant(&grant.endpoint) {
+        None => false,
+        Some(held) => match (held.max_calls, grant.max_calls) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(held_max), Some(max)) => max <= held_max,
+        },
+    }
+}
+
+/// True when a token with `ancestors` and id `target` is `caller_id` itself
+/// or one of its descendants.
+pub fn may_delete(caller_id: &str, target: &str, ancestors: &[String]) -> bool {
+    target == caller_id || ancestors.iter().any(|a| a == caller_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Grant;
+
+    fn grant(endpoint: &str, max_calls: Option<u64>) -> Grant {
+        Grant { endpoint: endpoint.to_string(), max_calls }
+    }
+
+    fn parent(valid_until: Option<u64>) -> TokenRecord {
+        TokenRecord {
+            id: "P".into(),
+            description: String::new(),
+            grants: vec![grant("tokensCreate", Some(10)), grant("nodePing", None)],
+            valid_until,
+            ancestors: vec!["R".into()],
+        }
+    }
+
+    fn request(grants: Vec<Grant>, lifetime: Option<u64>) -> NewToken {
+        NewToken { grants, lifetime, description: String::new() }
+    }
+
+    #[test]
+    fn admin_grants_anything() {
+        let req = request(vec![grant("accountWithdraw", Some(1))], Some(30));
+        let terms = terms(Creator::Admin, &req, 1000).unwrap();
+        assert_eq!(terms, Terms { valid_until: Some(1030), ancestors: vec![] });
+    }
+
+    #[test]
+    fn child_may_narrow_a_limit_and_add_one() {
+        let p = parent(None);
+        let req = request(vec![grant("tokensCreate", Some(10)), grant("nodePing", Some(3))], None);
+        let terms = terms(Creator::Issued(&p), &req, 0).unwrap();
+        assert_eq!(terms.ancestors, vec!["R".to_string(), "P".to_string()]);
+        assert_eq!(terms.valid_until, None);
+    }
+
+    #[test]
+    fn child_may_not_widen_or_drop_a_limit() {
+        let p = parent(None);
+        for g in [grant("tokensCreate", Some(11)), grant("tokensCreate", None)] {
+            let err = terms(Creator::Issued(&p), &request(vec![g], None), 0).unwrap_err();
+            assert_eq!(err, ApiError::CapabilitiesNotAllowed);
+        }
+    }
+
+    #[test]
+    fn child_may_not_hold_what_the_parent_lacks() {
+        let p = parent(None);
+        let err = terms(Creator::Issued(&p), &request(vec![grant("tokensDelete", None)], None), 0);
+        assert_eq!(err.unwrap_err(), ApiError::CapabilitiesNotAllowed);
+    }
+
+    #[test]
+    fn child_inherits_expiry_and_may_not_outlive_the_parent() {
+        let p = parent(Some(500));
+        let req = |lifetime| request(vec![grant("nodePing", None)], lifetime);
+        assert_eq!(terms(Creator::Issued(&p), &req(None), 100).unwrap().valid_until, Some(500));
+        assert_eq!(terms(Creator::Issued(&p), &req(Some(400)), 100).unwrap().valid_until, Some(500));
+        assert_eq!(
+            terms(Creator::Issued(&p), &req(Some(401)), 100).unwrap_err(),
+            ApiError::LifetimeNotAllowed
+        );
+    }
+
+    #[test]
+    fn delegation_depth_is_bounded() {
+        let mut p = parent(None);
+        p.ancestors = (0..MAX_DEPTH).map(|i| i.to_string()).collect();
+        let err = terms(Creator::Issued(&p), &request(vec![grant("nodePing", None)], None), 0);
+        assert_eq!(err.unwrap_err(), ApiError::DelegationTooDeep);
+    }
+
+    #[test]
+    fn a_token_may_delete_itself_and_its_descendants_only() {
+        let ancestors = vec!["R".to_string(), "P".to_string()];
+        assert!(may_delete("P", "C", &ancestors));
+        assert!(may_delete("R", "C", &ancestors));
+        assert!(may_delete("C", "C", &ancestors));
+        assert!(!may_delete("X", "C", &ancestors));
+    }
+}

@@ -1,0 +1,176 @@
+//! Secrets and ids: their format, their checksum, and the hash under which a
+//! token is stored.
+//!
+//! A secret is `etk_`, then [`BODY_LEN`] random base62 characters (about 190
+//! bits from the operating system's or the runtime's CSPRNG), then a
+//! [`CHECKSUM_LEN`]-character base62 checksum: the first 32 bits of the
+//! SHA-256 of everything before it. Leak scanners find the prefix; a mistyped
+//! or made-up secret fails the checksum before any storage read.
+//!
+//! Storage never sees a secret: records are keyed by [`storage_key`], a
+//! domain-separated SHA-256 of it. A fast hash is right here because secrets
+//! carry 190 random bits; there is nothing to brute-force.
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The prefix of every secret.
+pub const PREFIX: &str = "etk_";
+/// How many random base62 characters a secret carries.
+pub const BODY_LEN: usize = 32;
+/// How many base62 characters the checksum takes.
+pub const CHECKSUM_LEN: usize = 6;
+/// The length of a secret.
+pub const SECRET_LEN: usize = PREFIX.len() + BODY_LEN + CHECKSUM_LEN;
+/// The length of a token id.
+pub const ID_LEN: usize = 22;
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The random source failed; nothing can be issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RandomnessUnavailable;
+
+/// A new secret: prefix, random body, checksum.
+pub fn new_secret() -> Result<String, RandomnessUnavailable> {
+    let mut secret = String::with_capacity(SECRET_LEN);
+    secret.push_str(PREFIX);
+    secret.push_str(&random_base62(BODY_LEN)?);
+    let checksum = checksum(&secret);
+    secret.push_str(&checksum);
+    Ok(secret)
+}
+
+/// A new public token id: [`ID_LEN`] random base62 characters.
+pub fn new_id() -> Result<String, RandomnessUnavailable> {
+    random_base62(ID_LEN)
+}
+
+/// True when `s` has the secret format and a correct checksum.
+pub fn is_well_formed(s: &str) -> bool {
+    if s.len() != SECRET_LEN || !s.is_ascii() || !s.starts_with(PREFIX) {
+        return false;
+    }
+    let (head, sum) = s.split_at(SECRET_LEN - CHECKSUM_LEN);
+    head[PREFIX.len()..].bytes().all(is_base62) && checksum(head).as_bytes() == sum.as_bytes()
+}
+
+/// True when `s` could be a token id.
+pub fn is_well_formed_id(s: &str) -> bool {
+    s.len() == ID_LEN && s.bytes().all(is_base62)
+}
+
+/// The storage key of the token whose secret is `secret`.
+pub fn storage_key(secret: &str) -> String {
+    let digest = Sha256::new().chain_update(b"edge-tokens/v1/secret\0").chain_update(secret).finalize();
+    let mut key = String::with_capacity(64);
+    for byte in digest {
+        key.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        key.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    key
+}
+
+/// Compares a presented credential with the admin token in time that does
+/// not depend on where they differ, nor on either one's length.
+pub fn matches_admin(presented: &str, admin: &str) -> bool {
+    let presented = Sha256::digest(presented.as_bytes());
+    let admin = Sha256::digest(admin.as_bytes());
+    presented.as_slice().ct_eq(admin.as_slice()).into()
+}
+
+fn checksum(head: &str) -> String {
+    let digest = Sha256::digest(head.as_bytes());
+    let mut n = u64::from(u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]));
+    let mut out = [b'0'; CHECKSUM_LEN];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Uniform base62 characters by rejection sampling: bytes of 248 and above
+/// are dropped so that `byte % 62` has no bias.
+fn random_base62(len: usize) -> Result<String, RandomnessUnavailable> {
+    let mut out = String::with_capacity(len);
+    let mut pool = [0u8; 64];
+    while out.len() < len {
+        getrandom::fill(&mut pool).map_err(|_| RandomnessUnavailable)?;
+        for &byte in pool.iter().filter(|&&b| b < 248) {
+            if out.len() == len {
+                break;
+            }
+            out.push(char::from(BASE62[usize::from(byte % 62)]));
+        }
+    }
+    Ok(out)
+}
+
+fn is_base62(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_secrets_are_well_formed_and_distinct() {
+        let a = new_secret().unwrap();
+        let b = new_secret().unwrap();
+        assert!(a.starts_with("etk_"));
+        assert_eq!(a.len(), SECRET_LEN);
+        assert!(is_well_formed(&a), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn any_changed_character_breaks_the_checksum() {
+        let secret = new_secret().unwrap();
+        for i in PREFIX.len()..secret.len() {
+            let mut bytes = secret.clone().into_bytes();
+            bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
+            let changed = String::from_utf8(bytes).unwrap();
+            assert!(!is_well_formed(&changed), "position {i}: {changed}");
+        }
+    }
+
+    #[test]
+    fn malformed_secrets_are_rejected() {
+        let secret = new_secret().unwrap();
+        assert!(!is_well_formed(""));
+        assert!(!is_well_formed("etk_"));
+        assert!(!is_well_formed(&secret[1..]));
+        assert!(!is_well_formed(&format!("{secret}x")));
+        assert!(!is_well_formed(&secret.replacen("etk_", "xtk_", 1)));
+        assert!(!is_well_formed(&format!("etk_{}", "é".repeat(19))));
+    }
+
+    #[test]
+    fn ids_are_base62_and_not_secrets() {
+        let id = new_id().unwrap();
+        assert!(is_well_formed_id(&id));
+        assert!(!is_well_formed(&id));
+        assert!(!is_well_formed_id("../../etc/passwd0000000"));
+        assert!(!is_well_formed_id(""));
+    }
+
+    #[test]
+    fn storage_key_is_a_hash_not_the_secret() {
+        let secret = new_secret().unwrap();
+        let key = storage_key(&secret);
+        assert_eq!(key.len(), 64);
+        assert!(!key.contains(&secret[PREFIX.len()..]));
+        assert_eq!(key, storage_key(&secret));
+        assert_ne!(key, storage_key(&new_secret().unwrap()));
+    }
+
+    #[test]
+    fn admin_comparison_needs_an_exact_match() {
+        assert!(matches_admin("correct horse", "correct horse"));
+        assert!(!matches_admin("correct hors", "correct horse"));
+        assert!(!matches_admin("correct horsf", "correct horse"));
+        assert!(!matches_admin("", "correct horse"));
+    }
+}

@@ -1,0 +1,355 @@
+//! Validation of the `POST /tokens` body.
+//!
+//! The body is read as a JSON value and checked in two passes, so that one
+//! body always gets the same answer: first the schema (types, required
+//! fields, ranges of `lifetime`: `INVALID_INPUT`), then the meaning of the
+//! capabilities (`INVALID_TOKEN_CAPABILITIES`), then the description
+//! (`INVALID_TOKEN_DESCRIPTION`). Every message names the field and says why.
+//! Unknown fields are ignored, and so is any client-supplied `used`.
+
+use serde_json::{Map, Value};
+
+use crate::{catalogue, error::ApiError, model::Grant, model::CALLS};
+
+/// The largest body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The most capabilities one token may hold.
+pub const MAX_CAPABILITIES: usize = 64;
+/// The longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 256;
+/// The longest lifetime, in seconds: 100 years of 365.25 days.
+pub const MAX_LIFETIME_SECS: u64 = 3_155_760_000;
+/// The largest `calls` limit: the largest integer a JavaScript number holds exactly.
+pub const MAX_CALLS: u64 = 9_007_199_254_740_991;
+
+/// A validated create request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewToken {
+    /// The capabilities, in request order, one per endpoint.
+    pub grants: Vec<Grant>,
+    /// Seconds until expiry, if the token should expire.
+    pub lifetime: Option<u64>,
+    /// Free text, `""` when not given.
+    pub description: String,
+}
+
+/// A capability entry that passed the schema but not yet the meaning checks.
+struct DraftCapability {
+    endpoint: String,
+    limits: Vec<DraftLimit>,
+}
+
+struct DraftLimit {
+    kind: String,
+    condition_names: Vec<String>,
+    max: i128,
+}
+
+/// Parses and validates a create body.
+pub fn parse_create(body: &[u8]) -> Result<NewToken, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| invalid_input(format!("request body is not valid JSON: {e}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| invalid_input("request body must be a JSON object".to_string()))?;
+
+    let drafts = schema_capabilities(object)?;
+    let lifetime = schema_lifetime(object)?;
+    let description = schema_description(object)?;
+
+    let grants = check_capabilities(drafts)?;
+    let description = description.unwrap_or_default();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(ApiError::InvalidDescription(format!(
+            "description must be at most {MAX_DESCRIPTION_CHARS} characters"
+        )));
+    }
+    Ok(NewToken { grants, lifetime, description })
+}
+
+fn invalid_input(why: String) -> ApiError {
+    ApiError::InvalidInput(why)
+}
+
+fn invalid_capabilities(why: String) -> ApiError {
+    ApiError::InvalidCapabilities(why)
+}
+
+fn schema_capabilities(object: &Map<String, Value>) -> Result<Vec<DraftCapability>, ApiError> {
+    let entries = match object.get("capabilities") {
+        None => return Err(invalid_input("capabilities is required".to_string())),
+        Some(Value::Array(entries)) => entries,
+        Some(_) => return Err(invalid_input("capabilities must be an array".to_string())),
+    };
+    if entries.is_empty() {
+        return Err(invalid_input("capabilities must not be empty".to_string()));
+    }
+    entries.iter().enumerate().map(|(i, entry)| schema_capability(i, entry)).collect()
+}
+
+fn schema_capability(i: usize, entry: &Value) -> Result<DraftCapability, ApiError> {
+    let at = format!("capabilities[{i}]");
+    let entry = entry.as_object().ok_or_else(|| invalid_input(format!("{at} must be an object")))?;
+    let endpoint = match entry.get("endpoint") {
+        None => return Err(invalid_input(format!("{at}.endpoint is required"))),
+        Some(Value::String(endpoint)) => endpoint.clone(),
+        Some(_) => return Err(invalid_input(format!("{at}.endpoint must be a string"))),
+    };
+    let limits = match entry.get("limits") {
+        None => Vec::new(),
+        Some(Value::Array(limits)) => limits
+            .iter()
+            .enumerate()
+            .map(|(j, limit)| schema_limit(&format!("{at}.limits[{j}]"), limit))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(invalid_input(format!("{at}.limits must be an array"))),
+    };
+    Ok(DraftCapability { endpoint, limits })
+}
+
+fn schema_limit(at: &str, limit: &Value) -> Result<DraftLimit, ApiError> {
+    let limit = limit.as_object().ok_or_else(|| invalid_input(format!("{at} must be an object")))?;
+    let kind = match limit.get("type") {
+        None => return Err(invalid_input(format!("{at}.type is required"))),
+        Some(Value::String(kind)) => kind.clone(),
+        Some(_) => return Err(invalid_input(format!("{at}.type must be a string"))),
+    };
+    let conditions = match limit.get("conditions") {
+        None => return Err(invalid_input(format!("{at}.conditions is required"))),
+        Some(Value::Object(conditions)) => conditions,
+        Some(_) => return Err(invalid_input(format!("{at}.conditions must be an object"))),
+    };
+    let max = match conditions.get("max") {
+        None => return Err(invalid_input(format!("{at}.conditions.max is required"))),
+        Some(max) => integer(max)
+            .ok_or_else(|| invalid_input(format!("{at}.conditions.max must be an integer")))?,
+    };
+    Ok(DraftLimit { kind, condition_names: conditions.keys().cloned().collect(), max })
+}
+
+fn schema_lifetime(object: &Map<String, Value>) -> Result<Option<u64>, ApiError> {
+    let lifetime = match object.get("lifetime") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(lifetime) => integer(lifetime)
+            .ok_or_else(|| invalid_input("lifetime must be an integer (seconds)".to_string()))?,
+    };
+    if lifetime < 1 {
+        return Err(invalid_input("lifetime must be at least 1 second".to_string()));
+    }
+    if lifetime > i128::from(MAX_LIFETIME_SECS) {
+        return Err(invalid_input(format!(
+            "lifetime must be at most {MAX_LIFETIME_SECS} seconds (100 years)"
+        )));
+    }
+    Ok(u64::try_from(lifetime).ok())
+}
+
+fn schema_description(object: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    match object.get("description") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(description)) => Ok(Some(description.clone())),
+        Some(_) => Err(invalid_input("description must be a string".to_string())),
+    }
+}
+
+fn check_capabilities(drafts: Vec<DraftCapability>) -> Result<Vec<Grant>, ApiError> {
+    if drafts.len() > MAX_CAPABILITIES {
+        return Err(invalid_capabilities(format!(
+            "capabilities must have at most {MAX_CAPABILITIES} entries, got {}",
+            drafts.len()
+        )));
+    }
+    let mut grants: Vec<Grant> = Vec::with_capacity(drafts.len());
+    for (i, draft) in drafts.into_iter().enumerate() {
+        let at = format!("capabilities[{i}]");
+        if !catalogue::is_known(&draft.endpoint) {
+            return Err(invalid_capabilities(format!(
+                "{at}.endpoint: unknown endpoint '{}'",
+                draft.endpoint
+            )));
+        }
+        if grants.iter().any(|g| g.endpoint == draft.endpoint) {
+            return Err(invalid_capabilities(format!(
+                "{at}.endpoint: duplicate endpoint '{}'",
+                draft.endpoint
+            )));
+        }
+        let max_calls = check_limits(&at, &draft.limits)?;
+        grants.push(Grant { endpoint: draft.endpoint, max_calls });
+    }
+    Ok(grants)
+}
+
+fn check_limits(at: &str, limits: &[DraftLimit]) -> Result<Option<u64>, ApiError> {
+    let mut max_calls = None;
+    for (j, limit) in limits.iter().enumerate() {
+        let at = format!("{at}.limits[{j}]");
+        if limit.kind != CALLS {
+            return Err(invalid_capabilities(format!(
+                "{at}.type: unknown limit type '{}'; the only type is 'calls'",
+                limit.kind
+            )));
+        }
+        if let Some(name) = limit.condition_names.iter().find(|name| *name != "max") {
+            return Err(invalid_capabilities(format!(
+                "{at}.conditions: unknown condition '{name}'; the only condition is 'max'"
+            )));
+        }
+        if max_calls.is_some() {
+            return Err(invalid_capabilities(format!("{at}: duplicate 'calls' limit")));
+        }
+        let max = limit.max;
+        if max < 1 {
+            return Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1")));
+        }
+        if max > i128::from(MAX_CALLS) {
+            return Err(invalid_capabilities(format!(
+                "{at}.conditions.max must be at most {MAX_CALLS}"
+            )));
+        }
+        max_calls = u64::try_from(max).ok();
+    }
+    Ok(max_calls)
+}
+
+/// A JSON number that is an integer, as JSON Schema counts them (`3.0` is
+/// one), saturated to the range of `i128`. Fractions and non-numbers are not.
+fn integer(value: &Value) -> Option<i128> {
+    let number = value.as_number()?;
+    if let Some(n) = number.as_i64() {
+        return Some(i128::from(n));
+    }
+    if let Some(n) = number.as_u64() {
+        return Some(i128::from(n));
+    }
+    let f = number.as_f64()?;
+    (f.fract() == 0.0).then_some(f as i128)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn parse(json: &str) -> Result<NewToken, ApiError> {
+        parse_create(json.as_bytes())
+    }
+
+    /// Asserts the error code and that the message mentions `needle`.
+    fn rejects(json: &str, code: ErrorCode, needle: &str) {
+        let err = parse(json).expect_err(json);
+        assert_eq!(err.code(), code, "{json}: {err}");
+        assert!(err.to_string().contains(needle), "{json}: '{err}' lacks '{needle}'");
+    }
+
+    macro_rules! rejected {
+        ($name:ident, $json:expr, $code:ident, $needle:expr) => {
+            #[test]
+            fn $name() {
+                rejects($json, ErrorCode::$code, $needle);
+            }
+        };
+    }
+
+    #[test]
+    fn minimal_body_is_accepted() {
+        let token = parse(r#"{"capabilities":[{"endpoint":"tokensGetToken"}]}"#).unwrap();
+        assert_eq!(token.grants, vec![Grant { endpoint: "tokensGetToken".into(), max_calls: None }]);
+        assert_eq!(token.lifetime, None);
+        assert_eq!(token.description, "");
+    }
+
+    #[test]
+    fn full_body_is_accepted_and_used_is_ignored() {
+        let token = parse(
+            r#"{"capabilities":[{"endpoint":"tokensCreate","limits":[{"type":"calls","conditions":{"max":20},"used":7}]},
+                {"endpoint":"nodeGetPeers","limits":[]}],
+               "lifetime":3600,"description":"bot","extra":true}"#,
+        )
+        .unwrap();
+        assert_eq!(token.grants[0], Grant { endpoint: "tokensCreate".into(), max_calls: Some(20) });
+        assert_eq!(token.grants[1].max_calls, None);
+        assert_eq!(token.lifetime, Some(3600));
+        assert_eq!(token.description, "bot");
+    }
+
+    #[test]
+    fn integral_floats_are_integers_and_null_is_absent() {
+        let token = parse(
+            r#"{"capabilities":[{"endpoint":"tokensCreate","limits":[{"type":"calls","conditions":{"max":2.0}}]}],
+               "lifetime":60.0,"description":null}"#,
+        )
+        .unwrap();
+        assert_eq!(token.grants[0].max_calls, Some(2));
+        assert_eq!(token.lifetime, Some(60));
+        let token = parse(r#"{"capabilities":[{"endpoint":"tokensCreate"}],"lifetime":null}"#).unwrap();
+        assert_eq!(token.lifetime, None);
+    }
+
+    #[test]
+    fn description_of_256_characters_is_accepted() {
+        let body = format!(r#"{{"capabilities":[{{"endpoint":"tokensCreate"}}],"description":"{}"}}"#, "é".repeat(256));
+        assert_eq!(parse(&body).unwrap().description.chars().count(), 256);
+    }
+
+    #[test]
+    fn sixty_four_capabilities_are_accepted_and_sixty_five_are_not() {
+        let body = |n: usize| {
+            let entries: Vec<String> = catalogue::CAPABILITIES
+                .iter()
+                .cycle()
+                .take(n)
+                .enumerate()
+                .map(|(i, e)| if i < 40 { format!(r#"{{"endpoint":"{e}"}}"#) } else { format!(r#"{{"endpoint":"x{i}"}}"#) })
+                .collect();
+            format!(r#"{{"capabilities":[{}]}}"#, entries.join(","))
+        };
+        // Past the catalogue's 40 names the extra entries are unknown, so
+        // the count is checked before the names.
+        rejects(&body(65), ErrorCode::InvalidTokenCapabilities, "at most 64");
+        rejects(&body(64), ErrorCode::InvalidTokenCapabilities, "unknown endpoint 'x40'");
+        assert_eq!(parse(&body(40)).unwrap().grants.len(), 40);
+    }
+
+    #[test]
+    fn oversized_body_is_too_large() {
+        let body = format!(r#"{{"capabilities":[],"description":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
+        assert_eq!(parse(&body).unwrap_err(), ApiError::PayloadTooLarge);
+    }
+
+    rejected!(not_json, "{nope", InvalidInput, "not valid JSON");
+    rejected!(empty_body, "", InvalidInput, "not valid JSON");
+    rejected!(array_body, "[]", InvalidInput, "must be a JSON object");
+    rejected!(missing_capabilities, "{}", InvalidInput, "capabilities is required");
+    rejected!(capabilities_not_array, r#"{"capabilities":{}}"#, InvalidInput, "must be an array");
+    rejected!(empty_capabilities, r#"{"capabilities":[]}"#, InvalidInput, "must not be empty");
+    rejected!(capability_not_object, r#"{"capabilities":[1]}"#, InvalidInput, "capabilities[0] must be an object");
+    rejected!(missing_endpoint, r#"{"capabilities":[{}]}"#, InvalidInput, "capabilities[0].endpoint is required");
+    rejected!(endpoint_not_string, r#"{"capabilities":[{"endpoint":1}]}"#, InvalidInput, "endpoint must be a string");
+    rejected!(limits_not_array, r#"{"capabilities":[{"endpoint":"nodePing","limits":{}}]}"#, InvalidInput, "limits must be an array");
+    rejected!(limit_not_object, r#"{"capabilities":[{"endpoint":"nodePing","limits":[3]}]}"#, InvalidInput, "limits[0] must be an object");
+    rejected!(limit_without_type, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"conditions":{"max":1}}]}]}"#, InvalidInput, "type is required");
+    rejected!(limit_without_conditions, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls"}]}]}"#, InvalidInput, "conditions is required");
+    rejected!(limit_without_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{}}]}]}"#, InvalidInput, "conditions.max is required");
+    rejected!(fractional_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1.5}}]}]}"#, InvalidInput, "max must be an integer");
+    rejected!(string_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":"5"}}]}]}"#, InvalidInput, "max must be an integer");
+    rejected!(string_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":"60"}"#, InvalidInput, "lifetime must be an integer");
+    rejected!(zero_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":0}"#, InvalidInput, "at least 1 second");
+    rejected!(negative_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":-5}"#, InvalidInput, "at least 1 second");
+    rejected!(huge_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":1e300}"#, InvalidInput, "at most 3155760000");
+    rejected!(century_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":3155760001}"#, InvalidInput, "at most 3155760000");
+    rejected!(description_not_string, r#"{"capabilities":[{"endpoint":"nodePing"}],"description":5}"#, InvalidInput, "description must be a string");
+    rejected!(schema_before_meaning, r#"{"capabilities":[{"endpoint":"nope"}],"lifetime":0}"#, InvalidInput, "lifetime");
+    rejected!(unknown_endpoint, r#"{"capabilities":[{"endpoint":"tokensSteal"}]}"#, InvalidTokenCapabilities, "unknown endpoint 'tokensSteal'");
+    rejected!(duplicate_endpoint, r#"{"capabilities":[{"endpoint":"nodePing"},{"endpoint":"nodePing"}]}"#, InvalidTokenCapabilities, "capabilities[1].endpoint: duplicate");
+    rejected!(unknown_limit_type, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"rate","conditions":{"max":1}}]}]}"#, InvalidTokenCapabilities, "unknown limit type 'rate'");
+    rejected!(unknown_condition, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1,"min":0}}]}]}"#, InvalidTokenCapabilities, "unknown condition 'min'");
+    rejected!(zero_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":0}}]}]}"#, InvalidTokenCapabilities, "max must be at least 1");
+    rejected!(negative_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":-3}}]}]}"#, InvalidTokenCapabilities, "max must be at least 1");
+    rejected!(unsafe_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":9007199254740992}}]}]}"#, InvalidTokenCapabilities, "at most 9007199254740991");
+    rejected!(duplicate_calls_limit, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1}},{"type":"calls","conditions":{"max":2}}]}]}"#, InvalidTokenCapabilities, "duplicate 'calls' limit");
+    rejected!(long_description, &format!(r#"{{"capabilities":[{{"endpoint":"nodePing"}}],"description":"{}"}}"#, "a".repeat(257)), InvalidTokenDescription, "at most 256 characters");
+}
