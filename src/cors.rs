@@ -84,7 +84,10 @@ mod tests {
         let yes = allowed.headers(Some("https://b.example"), true);
         assert_eq!(origin_header(&yes).as_deref(), Some("https://b.example"));
         assert!(yes.iter().any(|(n, v)| *n == "access-control-allow-headers" && v.contains("x-auth-token")));
-        assert_eq!(origin_header(&allowed.headers(Some("https://a.example"), false)).as_deref(), Some("https://a.example"));
+        assert_eq!(
+            origin_header(&allowed.headers(Some("https://a.example"), false)).as_deref(),
+            Some("https://a.example")
+        );
         assert_eq!(origin_header(&allowed.headers(Some("https://evil.example"), false)), None);
         assert_eq!(origin_header(&allowed.headers(None, false)), None);
     }

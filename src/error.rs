@@ -140,9 +140,9 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::AuthenticationFailed | ApiError::AuthorizationFailed => ErrorCode::Unauthorized,
-            ApiError::CapabilitiesNotAllowed
-            | ApiError::LifetimeNotAllowed
-            | ApiError::DelegationTooDeep => ErrorCode::Forbidden,
+            ApiError::CapabilitiesNotAllowed | ApiError::LifetimeNotAllowed | ApiError::DelegationTooDeep => {
+                ErrorCode::Forbidden
+            }
             ApiError::InvalidInput(_) => ErrorCode::InvalidInput,
             ApiError::InvalidCapabilities(_) => ErrorCode::InvalidTokenCapabilities,
             ApiError::InvalidDescription(_) => ErrorCode::InvalidTokenDescription,
@@ -175,9 +175,7 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::AuthenticationFailed => f.write_str("authentication failed"),
             ApiError::AuthorizationFailed => f.write_str("authorization failed"),
-            ApiError::CapabilitiesNotAllowed => {
-                f.write_str("requested token capabilities not allowed")
-            }
+            ApiError::CapabilitiesNotAllowed => f.write_str("requested token capabilities not allowed"),
             ApiError::LifetimeNotAllowed => f.write_str("requested token lifetime not allowed"),
             ApiError::DelegationTooDeep => write!(
                 f,
@@ -187,11 +185,9 @@ impl fmt::Display for ApiError {
             ApiError::InvalidInput(why)
             | ApiError::InvalidCapabilities(why)
             | ApiError::InvalidDescription(why) => f.write_str(why),
-            ApiError::PayloadTooLarge => write!(
-                f,
-                "request body is larger than {} bytes",
-                crate::validate::MAX_BODY_BYTES
-            ),
+            ApiError::PayloadTooLarge => {
+                write!(f, "request body is larger than {} bytes", crate::validate::MAX_BODY_BYTES)
+            }
             ApiError::TokenNotFound => f.write_str("token not found"),
             ApiError::AdminHasNoRecord => f.write_str("the admin token has no token record"),
             ApiError::RouteNotFound => f.write_str("no such route"),
@@ -223,10 +219,7 @@ mod tests {
             json(ApiError::LifetimeNotAllowed),
             r#"{"status":"FORBIDDEN","error":"requested token lifetime not allowed"}"#
         );
-        assert_eq!(
-            json(ApiError::TokenNotFound),
-            r#"{"status":"NOT_FOUND","error":"token not found"}"#
-        );
+        assert_eq!(json(ApiError::TokenNotFound), r#"{"status":"NOT_FOUND","error":"token not found"}"#);
     }
 
     #[test]

@@ -47,7 +47,9 @@ impl MemoryKv {
 
     fn check(&self, key: &str) -> Result<(), StoreError> {
         match &*self.failing_prefix.borrow() {
-            Some(prefix) if key.starts_with(prefix.as_str()) => Err(StoreError(format!("injected failure on {key}"))),
+            Some(prefix) if key.starts_with(prefix.as_str()) => {
+                Err(StoreError(format!("injected failure on {key}")))
+            }
             _ => Ok(()),
         }
     }

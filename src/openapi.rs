@@ -252,7 +252,8 @@ mod tests {
     #[test]
     fn examples_are_the_contract_bodies() {
         let doc: Value = serde_json::from_str(&document()).unwrap();
-        let example = &doc["components"]["responses"]["Unauthorized"]["content"]["application/json"]["examples"]["example0"]["value"];
+        let example = &doc["components"]["responses"]["Unauthorized"]["content"]["application/json"]
+            ["examples"]["example0"]["value"];
         assert_eq!(example, &json!({"status": "UNAUTHORIZED", "error": "authentication failed"}));
     }
 }

@@ -65,9 +65,19 @@ mod tests {
     routes!(get_token, "GET", "/api/v3/token", Ok(Route::GetToken));
     routes!(openapi, "GET", "/api/v3/openapi.json", Ok(Route::OpenApi));
     routes!(preflight, "OPTIONS", "/api/v3/tokens/abc", Ok(Route::Preflight));
-    routes!(get_tokens_not_allowed, "GET", "/api/v3/tokens", Err(ApiError::MethodNotAllowed("POST, OPTIONS")));
+    routes!(
+        get_tokens_not_allowed,
+        "GET",
+        "/api/v3/tokens",
+        Err(ApiError::MethodNotAllowed("POST, OPTIONS"))
+    );
     routes!(post_token_not_allowed, "POST", "/api/v3/token", Err(ApiError::MethodNotAllowed("GET, OPTIONS")));
-    routes!(get_one_not_allowed, "GET", "/api/v3/tokens/abc", Err(ApiError::MethodNotAllowed("DELETE, OPTIONS")));
+    routes!(
+        get_one_not_allowed,
+        "GET",
+        "/api/v3/tokens/abc",
+        Err(ApiError::MethodNotAllowed("DELETE, OPTIONS"))
+    );
     routes!(nested_id_not_found, "DELETE", "/api/v3/tokens/a/b", Err(ApiError::RouteNotFound));
     routes!(other_version_not_found, "GET", "/api/v4/token", Err(ApiError::RouteNotFound));
     routes!(root_not_found, "GET", "/", Err(ApiError::RouteNotFound));

@@ -99,7 +99,9 @@ impl ApiResponse {
         let mut response = ApiResponse::json(error.http_status(), to_json(&error.body()));
         response.cause = error.cause().map(str::to_string);
         match error {
-            ApiError::AuthenticationFailed => response.headers.push(("www-authenticate", CHALLENGE.to_string())),
+            ApiError::AuthenticationFailed => {
+                response.headers.push(("www-authenticate", CHALLENGE.to_string()))
+            }
             ApiError::MethodNotAllowed(allow) => response.headers.push(("allow", allow.to_string())),
             _ => {}
         }
@@ -182,7 +184,12 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         response
     }
 
-    async fn create(&self, request: &ApiRequest, now: u64, caller: &mut Option<String>) -> Result<ApiResponse, ApiError> {
+    async fn create(
+        &self,
+        request: &ApiRequest,
+        now: u64,
+        caller: &mut Option<String>,
+    ) -> Result<ApiResponse, ApiError> {
         let principal = self.authenticate(request, now).await?;
         *caller = principal.id();
         require(&principal, TOKENS_CREATE)?;
@@ -212,7 +219,12 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         Ok(ApiResponse::json(201, to_json(&created)))
     }
 
-    async fn get_token(&self, request: &ApiRequest, now: u64, caller: &mut Option<String>) -> Result<ApiResponse, ApiError> {
+    async fn get_token(
+        &self,
+        request: &ApiRequest,
+        now: u64,
+        caller: &mut Option<String>,
+    ) -> Result<ApiResponse, ApiError> {
         let principal = self.authenticate(request, now).await?;
         *caller = principal.id();
         require(&principal, TOKENS_GET_TOKEN)?;
@@ -230,7 +242,13 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         Ok(ApiResponse::json(200, to_json(&token)))
     }
 
-    async fn delete(&self, request: &ApiRequest, id: &str, now: u64, caller: &mut Option<String>) -> Result<ApiResponse, ApiError> {
+    async fn delete(
+        &self,
+        request: &ApiRequest,
+        id: &str,
+        now: u64,
+        caller: &mut Option<String>,
+    ) -> Result<ApiResponse, ApiError> {
         let principal = self.authenticate(request, now).await?;
         *caller = principal.id();
         require(&principal, TOKENS_DELETE)?;
@@ -262,8 +280,9 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
             }
             Some(admin) => admin,
         };
-        let presented = credential::presented_token(request.x_auth_token.as_deref(), request.authorization.as_deref())
-            .ok_or(ApiError::AuthenticationFailed)?;
+        let presented =
+            credential::presented_token(request.x_auth_token.as_deref(), request.authorization.as_deref())
+                .ok_or(ApiError::AuthenticationFailed)?;
         if secret::matches_admin(&presented, admin) {
             return Ok(Principal::Admin);
         }
@@ -277,7 +296,9 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
             .map_err(unavailable)?
             .filter(|record| !record.is_expired(now))
             .ok_or(ApiError::AuthenticationFailed)?;
-        if !record.ancestors.is_empty() && !tokens.all_indexed(&record.ancestors).await.map_err(unavailable)? {
+        if !record.ancestors.is_empty()
+            && !tokens.all_indexed(&record.ancestors).await.map_err(unavailable)?
+        {
             return Err(ApiError::AuthenticationFailed);
         }
         Ok(Principal::Issued(record))

@@ -52,7 +52,8 @@ fn get(service: &TestService, token: &str, now: u64) -> (u16, Value) {
 }
 
 fn delete(service: &TestService, token: &str, id: &str) -> (u16, Value) {
-    let (status, body, _) = send(service, &request("DELETE", &format!("/api/v3/tokens/{id}"), Some(token), None), NOW);
+    let (status, body, _) =
+        send(service, &request("DELETE", &format!("/api/v3/tokens/{id}"), Some(token), None), NOW);
     (status, body)
 }
 
@@ -107,7 +108,8 @@ fn create_sets_storage_expiry_on_every_key() {
     let service = service();
     let mut body = caps(&["tokensGetToken"]);
     body["lifetime"] = json!(5);
-    let (parent, _) = issue(&service, ADMIN, json!({"capabilities": [{"endpoint": "tokensCreate"}], "lifetime": 500}));
+    let (parent, _) =
+        issue(&service, ADMIN, json!({"capabilities": [{"endpoint": "tokensCreate"}], "lifetime": 500}));
     let _ = issue(&service, &parent, json!({"capabilities": [{"endpoint": "tokensCreate"}], "lifetime": 5}));
     let keys = service.kv().keys();
     assert_eq!(keys.len(), 5, "{keys:?}"); // two records, two index entries, one child marker
@@ -147,7 +149,8 @@ fn create_refuses_a_large_body() {
 #[test]
 fn create_without_credentials_is_unauthorized() {
     let service = service();
-    let (status, body, response) = send(&service, &request("POST", "/api/v3/tokens", None, Some(all_token_caps())), NOW);
+    let (status, body, response) =
+        send(&service, &request("POST", "/api/v3/tokens", None, Some(all_token_caps())), NOW);
     assert_eq!((status, body), (401, error("UNAUTHORIZED", "authentication failed")));
     assert!(response.header("www-authenticate").is_some());
 }
@@ -156,7 +159,10 @@ fn create_without_credentials_is_unauthorized() {
 fn create_without_the_capability_is_forbidden() {
     let service = service();
     let (secret, _) = issue(&service, ADMIN, caps(&["tokensGetToken"]));
-    assert_eq!(create(&service, &secret, caps(&["tokensGetToken"])), (403, error("UNAUTHORIZED", "authorization failed")));
+    assert_eq!(
+        create(&service, &secret, caps(&["tokensGetToken"])),
+        (403, error("UNAUTHORIZED", "authorization failed"))
+    );
 }
 
 #[test]
@@ -180,7 +186,10 @@ fn delegated_create_may_narrow_but_not_widen() {
     assert_eq!(create(&service, &parent, caps(&["tokensDelete"])), (403, forbidden));
     let mut longer = caps(&["tokensCreate"]);
     longer["lifetime"] = json!(101);
-    assert_eq!(create(&service, &parent, longer), (403, error("FORBIDDEN", "requested token lifetime not allowed")));
+    assert_eq!(
+        create(&service, &parent, longer),
+        (403, error("FORBIDDEN", "requested token lifetime not allowed"))
+    );
     assert!(!parent_id.is_empty());
 }
 
@@ -195,7 +204,10 @@ fn create_counts_only_calls_it_carries_out() {
     assert_eq!(create(&service, &parent, json!({"capabilities": []})).0, 400);
     assert_eq!(create(&service, &parent, caps(&["tokensGetToken"])).0, 201);
     assert_eq!(create(&service, &parent, caps(&["tokensGetToken"])).0, 201);
-    assert_eq!(create(&service, &parent, caps(&["tokensGetToken"])), (403, error("UNAUTHORIZED", "authorization failed")));
+    assert_eq!(
+        create(&service, &parent, caps(&["tokensGetToken"])),
+        (403, error("UNAUTHORIZED", "authorization failed"))
+    );
 }
 
 #[test]
@@ -221,14 +233,17 @@ fn get_token_shows_the_record_without_secret() {
     let (secret, id) = issue(&service, ADMIN, body);
     let (status, token) = get(&service, &secret, NOW);
     assert_eq!(status, 200);
-    assert_eq!(token, json!({
-        "id": id, "description": "dashboard", "valid_until": NOW + 60,
-        "capabilities": [
-            {"endpoint": "tokensGetToken", "limits": [{"type": "calls", "conditions": {"max": 3}, "used": 1}]},
-            {"endpoint": "nodeGetPeers", "limits": [{"type": "calls", "conditions": {"max": 9}, "used": 0}]},
-            {"endpoint": "nodePing", "limits": []}
-        ]
-    }));
+    assert_eq!(
+        token,
+        json!({
+            "id": id, "description": "dashboard", "valid_until": NOW + 60,
+            "capabilities": [
+                {"endpoint": "tokensGetToken", "limits": [{"type": "calls", "conditions": {"max": 3}, "used": 1}]},
+                {"endpoint": "nodeGetPeers", "limits": [{"type": "calls", "conditions": {"max": 9}, "used": 0}]},
+                {"endpoint": "nodePing", "limits": []}
+            ]
+        })
+    );
 }
 
 #[test]
@@ -311,7 +326,8 @@ fn storage_failure_is_unavailable_and_logged() {
 fn delete_by_admin_revokes_the_token() {
     let service = service();
     let (secret, id) = issue(&service, ADMIN, all_token_caps());
-    let (status, body, response) = send(&service, &request("DELETE", &format!("/api/v3/tokens/{id}"), Some(ADMIN), None), NOW);
+    let (status, body, response) =
+        send(&service, &request("DELETE", &format!("/api/v3/tokens/{id}"), Some(ADMIN), None), NOW);
     assert_eq!((status, body), (204, Value::Null));
     assert!(response.body.is_none());
     assert_eq!(get(&service, &secret, NOW).0, 401);
@@ -341,7 +357,8 @@ fn child_of_a_deleted_parent_is_refused_even_if_missed_by_the_cascade() {
     // A child written after the cascade listed its parent's children
     // (a create racing the delete) keeps its record but loses its ancestor.
     let (_, child_body) = get(&service, &child, NOW);
-    pollster::block_on(crate::store::KeyValue::delete(service.kv(), &format!("c:{root_id}:{child_id}"))).unwrap();
+    pollster::block_on(crate::store::KeyValue::delete(service.kv(), &format!("c:{root_id}:{child_id}")))
+        .unwrap();
     assert_eq!(delete(&service, ADMIN, &root_id).0, 204);
     assert_eq!(child_body["id"], json!(child_id));
     assert_eq!(get(&service, &child, NOW).0, 401);

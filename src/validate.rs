@@ -52,9 +52,8 @@ pub fn parse_create(body: &[u8]) -> Result<NewToken, ApiError> {
     }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| invalid_input(format!("request body is not valid JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| invalid_input("request body must be a JSON object".to_string()))?;
+    let object =
+        value.as_object().ok_or_else(|| invalid_input("request body must be a JSON object".to_string()))?;
 
     let drafts = schema_capabilities(object)?;
     let lifetime = schema_lifetime(object)?;
@@ -124,8 +123,9 @@ fn schema_limit(at: &str, limit: &Value) -> Result<DraftLimit, ApiError> {
     };
     let max = match conditions.get("max") {
         None => return Err(invalid_input(format!("{at}.conditions.max is required"))),
-        Some(max) => integer(max)
-            .ok_or_else(|| invalid_input(format!("{at}.conditions.max must be an integer")))?,
+        Some(max) => {
+            integer(max).ok_or_else(|| invalid_input(format!("{at}.conditions.max must be an integer")))?
+        }
     };
     Ok(DraftLimit { kind, condition_names: conditions.keys().cloned().collect(), max })
 }
@@ -206,9 +206,7 @@ fn check_limits(at: &str, limits: &[DraftLimit]) -> Result<Option<u64>, ApiError
             return Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1")));
         }
         if max > i128::from(MAX_CALLS) {
-            return Err(invalid_capabilities(format!(
-                "{at}.conditions.max must be at most {MAX_CALLS}"
-            )));
+            return Err(invalid_capabilities(format!("{at}.conditions.max must be at most {MAX_CALLS}")));
         }
         max_calls = u64::try_from(max).ok();
     }
@@ -291,7 +289,10 @@ mod tests {
 
     #[test]
     fn description_of_256_characters_is_accepted() {
-        let body = format!(r#"{{"capabilities":[{{"endpoint":"tokensCreate"}}],"description":"{}"}}"#, "é".repeat(256));
+        let body = format!(
+            r#"{{"capabilities":[{{"endpoint":"tokensCreate"}}],"description":"{}"}}"#,
+            "é".repeat(256)
+        );
         assert_eq!(parse(&body).unwrap().description.chars().count(), 256);
     }
 
@@ -303,7 +304,13 @@ mod tests {
                 .cycle()
                 .take(n)
                 .enumerate()
-                .map(|(i, e)| if i < 40 { format!(r#"{{"endpoint":"{e}"}}"#) } else { format!(r#"{{"endpoint":"x{i}"}}"#) })
+                .map(|(i, e)| {
+                    if i < 40 {
+                        format!(r#"{{"endpoint":"{e}"}}"#)
+                    } else {
+                        format!(r#"{{"endpoint":"x{i}"}}"#)
+                    }
+                })
                 .collect();
             format!(r#"{{"capabilities":[{}]}}"#, entries.join(","))
         };
@@ -326,30 +333,160 @@ mod tests {
     rejected!(missing_capabilities, "{}", InvalidInput, "capabilities is required");
     rejected!(capabilities_not_array, r#"{"capabilities":{}}"#, InvalidInput, "must be an array");
     rejected!(empty_capabilities, r#"{"capabilities":[]}"#, InvalidInput, "must not be empty");
-    rejected!(capability_not_object, r#"{"capabilities":[1]}"#, InvalidInput, "capabilities[0] must be an object");
-    rejected!(missing_endpoint, r#"{"capabilities":[{}]}"#, InvalidInput, "capabilities[0].endpoint is required");
-    rejected!(endpoint_not_string, r#"{"capabilities":[{"endpoint":1}]}"#, InvalidInput, "endpoint must be a string");
-    rejected!(limits_not_array, r#"{"capabilities":[{"endpoint":"nodePing","limits":{}}]}"#, InvalidInput, "limits must be an array");
-    rejected!(limit_not_object, r#"{"capabilities":[{"endpoint":"nodePing","limits":[3]}]}"#, InvalidInput, "limits[0] must be an object");
-    rejected!(limit_without_type, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"conditions":{"max":1}}]}]}"#, InvalidInput, "type is required");
-    rejected!(limit_without_conditions, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls"}]}]}"#, InvalidInput, "conditions is required");
-    rejected!(limit_without_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{}}]}]}"#, InvalidInput, "conditions.max is required");
-    rejected!(fractional_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1.5}}]}]}"#, InvalidInput, "max must be an integer");
-    rejected!(string_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":"5"}}]}]}"#, InvalidInput, "max must be an integer");
-    rejected!(string_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":"60"}"#, InvalidInput, "lifetime must be an integer");
-    rejected!(zero_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":0}"#, InvalidInput, "at least 1 second");
-    rejected!(negative_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":-5}"#, InvalidInput, "at least 1 second");
-    rejected!(huge_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":1e300}"#, InvalidInput, "at most 3155760000");
-    rejected!(century_lifetime, r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":3155760001}"#, InvalidInput, "at most 3155760000");
-    rejected!(description_not_string, r#"{"capabilities":[{"endpoint":"nodePing"}],"description":5}"#, InvalidInput, "description must be a string");
-    rejected!(schema_before_meaning, r#"{"capabilities":[{"endpoint":"nope"}],"lifetime":0}"#, InvalidInput, "lifetime");
-    rejected!(unknown_endpoint, r#"{"capabilities":[{"endpoint":"tokensSteal"}]}"#, InvalidTokenCapabilities, "unknown endpoint 'tokensSteal'");
-    rejected!(duplicate_endpoint, r#"{"capabilities":[{"endpoint":"nodePing"},{"endpoint":"nodePing"}]}"#, InvalidTokenCapabilities, "capabilities[1].endpoint: duplicate");
-    rejected!(unknown_limit_type, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"rate","conditions":{"max":1}}]}]}"#, InvalidTokenCapabilities, "unknown limit type 'rate'");
-    rejected!(unknown_condition, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1,"min":0}}]}]}"#, InvalidTokenCapabilities, "unknown condition 'min'");
-    rejected!(zero_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":0}}]}]}"#, InvalidTokenCapabilities, "max must be at least 1");
-    rejected!(negative_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":-3}}]}]}"#, InvalidTokenCapabilities, "max must be at least 1");
-    rejected!(unsafe_max, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":9007199254740992}}]}]}"#, InvalidTokenCapabilities, "at most 9007199254740991");
-    rejected!(duplicate_calls_limit, r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1}},{"type":"calls","conditions":{"max":2}}]}]}"#, InvalidTokenCapabilities, "duplicate 'calls' limit");
-    rejected!(long_description, &format!(r#"{{"capabilities":[{{"endpoint":"nodePing"}}],"description":"{}"}}"#, "a".repeat(257)), InvalidTokenDescription, "at most 256 characters");
+    rejected!(
+        capability_not_object,
+        r#"{"capabilities":[1]}"#,
+        InvalidInput,
+        "capabilities[0] must be an object"
+    );
+    rejected!(
+        missing_endpoint,
+        r#"{"capabilities":[{}]}"#,
+        InvalidInput,
+        "capabilities[0].endpoint is required"
+    );
+    rejected!(
+        endpoint_not_string,
+        r#"{"capabilities":[{"endpoint":1}]}"#,
+        InvalidInput,
+        "endpoint must be a string"
+    );
+    rejected!(
+        limits_not_array,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":{}}]}"#,
+        InvalidInput,
+        "limits must be an array"
+    );
+    rejected!(
+        limit_not_object,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[3]}]}"#,
+        InvalidInput,
+        "limits[0] must be an object"
+    );
+    rejected!(
+        limit_without_type,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"conditions":{"max":1}}]}]}"#,
+        InvalidInput,
+        "type is required"
+    );
+    rejected!(
+        limit_without_conditions,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls"}]}]}"#,
+        InvalidInput,
+        "conditions is required"
+    );
+    rejected!(
+        limit_without_max,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{}}]}]}"#,
+        InvalidInput,
+        "conditions.max is required"
+    );
+    rejected!(
+        fractional_max,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1.5}}]}]}"#,
+        InvalidInput,
+        "max must be an integer"
+    );
+    rejected!(
+        string_max,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":"5"}}]}]}"#,
+        InvalidInput,
+        "max must be an integer"
+    );
+    rejected!(
+        string_lifetime,
+        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":"60"}"#,
+        InvalidInput,
+        "lifetime must be an integer"
+    );
+    rejected!(
+        zero_lifetime,
+        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":0}"#,
+        InvalidInput,
+        "at least 1 second"
+    );
+    rejected!(
+        negative_lifetime,
+        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":-5}"#,
+        InvalidInput,
+        "at least 1 second"
+    );
+    rejected!(
+        huge_lifetime,
+        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":1e300}"#,
+        InvalidInput,
+        "at most 3155760000"
+    );
+    rejected!(
+        century_lifetime,
+        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":3155760001}"#,
+        InvalidInput,
+        "at most 3155760000"
+    );
+    rejected!(
+        description_not_string,
+        r#"{"capabilities":[{"endpoint":"nodePing"}],"description":5}"#,
+        InvalidInput,
+        "description must be a string"
+    );
+    rejected!(
+        schema_before_meaning,
+        r#"{"capabilities":[{"endpoint":"nope"}],"lifetime":0}"#,
+        InvalidInput,
+        "lifetime"
+    );
+    rejected!(
+        unknown_endpoint,
+        r#"{"capabilities":[{"endpoint":"tokensSteal"}]}"#,
+        InvalidTokenCapabilities,
+        "unknown endpoint 'tokensSteal'"
+    );
+    rejected!(
+        duplicate_endpoint,
+        r#"{"capabilities":[{"endpoint":"nodePing"},{"endpoint":"nodePing"}]}"#,
+        InvalidTokenCapabilities,
+        "capabilities[1].endpoint: duplicate"
+    );
+    rejected!(
+        unknown_limit_type,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"rate","conditions":{"max":1}}]}]}"#,
+        InvalidTokenCapabilities,
+        "unknown limit type 'rate'"
+    );
+    rejected!(
+        unknown_condition,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1,"min":0}}]}]}"#,
+        InvalidTokenCapabilities,
+        "unknown condition 'min'"
+    );
+    rejected!(
+        zero_max,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":0}}]}]}"#,
+        InvalidTokenCapabilities,
+        "max must be at least 1"
+    );
+    rejected!(
+        negative_max,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":-3}}]}]}"#,
+        InvalidTokenCapabilities,
+        "max must be at least 1"
+    );
+    rejected!(
+        unsafe_max,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":9007199254740992}}]}]}"#,
+        InvalidTokenCapabilities,
+        "at most 9007199254740991"
+    );
+    rejected!(
+        duplicate_calls_limit,
+        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1}},{"type":"calls","conditions":{"max":2}}]}]}"#,
+        InvalidTokenCapabilities,
+        "duplicate 'calls' limit"
+    );
+    rejected!(
+        long_description,
+        &format!(r#"{{"capabilities":[{{"endpoint":"nodePing"}}],"description":"{}"}}"#, "a".repeat(257)),
+        InvalidTokenDescription,
+        "at most 256 characters"
+    );
 }
