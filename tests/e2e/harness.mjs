@@ -1,0 +1,80 @@
+// Runs the built Worker (build/index.js) in workerd through Miniflare, with
+// its own in-memory KV namespace and Durable Objects, and collects what it logs.
+import { readFileSync } from "node:fs";
+import { Miniflare } from "miniflare";
+
+export const ADMIN_TOKEN = "e2e-admin-token-0123456789";
+
+const root = new URL("../../", import.meta.url);
+const wranglerToml = readFileSync(new URL("wrangler.toml", root), "utf8");
+const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)[1];
+
+/**
+ * Starts the Worker. Options drop bindings to test misconfiguration.
+ * @param {{ bindings?: Record<string, string>, kv?: boolean, durableObjects?: boolean }} [options]
+ */
+export async function startWorker({
+  bindings = { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
+  kv = true,
+  durableObjects = true,
+} = {}) {
+  const logs = [];
+  const collect = (stream) => stream.on("data", (chunk) => logs.push(...String(chunk).split("\n").filter(Boolean)));
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: new URL("build/index.js", root).pathname,
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    compatibilityDate,
+    kvNamespaces: kv ? ["TOKENS"] : [],
+    durableObjects: durableObjects ? { TOKEN_COUNTERS: "TokenCounter" } : {},
+    bindings,
+    host: "127.0.0.1",
+    port: 0,
+    handleRuntimeStdio(stdout, stderr) {
+      collect(stdout);
+      collect(stderr);
+    },
+  });
+  const url = (await mf.ready).origin;
+  return {
+    url,
+    mf,
+    logs,
+    /** Every value stored in the KV namespace, keys included. */
+    async storedText() {
+      const namespace = await mf.getKVNamespace("TOKENS");
+      const { keys } = await namespace.list();
+      const values = await Promise.all(keys.map((key) => namespace.get(key.name)));
+      return keys.map((key) => key.name).concat(values).join("\n");
+    },
+    close: () => mf.dispose(),
+  };
+}
+
+/** A small fetch wrapper: JSON in, `{ status, headers, body }` out. */
+export function client(url) {
+  return async function call(method, path, { token, headers = {}, body, raw } = {}) {
+    const init = { method, headers: { ...headers } };
+    if (token !== undefined) init.headers["x-auth-token"] = token;
+    if (raw !== undefined) init.body = raw;
+    else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers["content-type"] = "application/json";
+    }
+    const response = await fetch(url + path, init);
+    const text = await response.text();
+    let json;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, body: json };
+  };
+}
+
+/** Capabilities without limits. */
+export const caps = (...endpoints) => endpoints.map((endpoint) => ({ endpoint }));
+
+/** One capability with a calls limit. */
+export const limited = (endpoint, max) => ({ endpoint, limits: [{ type: "calls", conditions: { max } }] });
