@@ -30,7 +30,10 @@ fn build() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Capability tokens compatible with the token endpoints of the HOPR node REST API v3. \
                 Secrets are returned once and stored only as hashes. `calls` limits are enforced atomically. \
-                A delete takes effect at once where it was made and within about 60 seconds everywhere else."
+                A delete takes effect at once where it was made and within about 60 seconds everywhere else. \
+                Every error body is `{status, error}`. A path not listed here answers 404 `NOT_FOUND`; \
+                a listed path with another method answers 405 `METHOD_NOT_ALLOWED` with an `Allow` header; \
+                `OPTIONS` on a listed path is a CORS preflight (204)."
         },
         "servers": [{ "url": "/api/v3" }],
         "security": [{ "keyScheme": [] }, { "passwordScheme": [] }, { "bearerScheme": [] }],

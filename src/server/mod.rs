@@ -13,7 +13,6 @@ mod kv;
 use futures_util::StreamExt;
 use worker::{event, Context, Date, Env, Headers, Request, Response, Result};
 
-
 use crate::{
     cors::AllowedOrigins,
     service::{ApiRequest, ApiResponse, Body, Config, Service},

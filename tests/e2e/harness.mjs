@@ -23,6 +23,7 @@ export async function startWorker({
   const mf = new Miniflare({
     modules: true,
     scriptPath: new URL("build/index.js", root).pathname,
+    modulesRoot: new URL("build/", root).pathname,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate,
     kvNamespaces: kv ? ["TOKENS"] : [],
