@@ -190,9 +190,7 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         now: u64,
         caller: &mut Option<String>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authenticate(request, now).await?;
-        *caller = principal.id();
-        require(&principal, TOKENS_CREATE)?;
+        let principal = self.authorize(request, now, TOKENS_CREATE, caller).await?;
         let body = match &request.body {
             Body::TooLarge => return Err(ApiError::PayloadTooLarge),
             Body::Bytes(bytes) => bytes,
@@ -225,9 +223,7 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         now: u64,
         caller: &mut Option<String>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authenticate(request, now).await?;
-        *caller = principal.id();
-        require(&principal, TOKENS_GET_TOKEN)?;
+        let principal = self.authorize(request, now, TOKENS_GET_TOKEN, caller).await?;
         let used = self.charge(&principal, TOKENS_GET_TOKEN).await?;
         let record = match principal {
             Principal::Admin => return Err(ApiError::AdminHasNoRecord),
@@ -249,9 +245,7 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         now: u64,
         caller: &mut Option<String>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authenticate(request, now).await?;
-        *caller = principal.id();
-        require(&principal, TOKENS_DELETE)?;
+        let principal = self.authorize(request, now, TOKENS_DELETE, caller).await?;
         if !secret::is_well_formed_id(id) {
             return Err(ApiError::TokenNotFound);
         }
@@ -268,6 +262,21 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         self.charge(&principal, TOKENS_DELETE).await?;
         tokens.remove_subtree(id, entry, &self.counter).await.map_err(unavailable)?;
         Ok(ApiResponse::empty(204))
+    }
+
+    /// Authenticates the caller, notes its id for the log, and refuses it
+    /// unless it holds `endpoint`.
+    async fn authorize(
+        &self,
+        request: &ApiRequest,
+        now: u64,
+        endpoint: &str,
+        caller: &mut Option<String>,
+    ) -> Result<Principal, ApiError> {
+        let principal = self.authenticate(request, now).await?;
+        *caller = principal.id();
+        require(&principal, endpoint)?;
+        Ok(principal)
     }
 
     /// Finds the caller's token: the admin token, or a live issued token

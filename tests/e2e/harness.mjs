@@ -52,6 +52,20 @@ export async function startWorker({
   };
 }
 
+/**
+ * Runs `body` against a Worker started with `options`, then stops it.
+ * @param {Parameters<typeof startWorker>[0]} options
+ * @param {(call: ReturnType<typeof client>, worker: Awaited<ReturnType<typeof startWorker>>) => Promise<void>} body
+ */
+export async function withWorker(options, body) {
+  const worker = await startWorker(options);
+  try {
+    await body(client(worker.url), worker);
+  } finally {
+    await worker.close();
+  }
+}
+
 /** A small fetch wrapper: JSON in, `{ status, headers, body }` out. */
 export function client(url) {
   return async function call(method, path, { token, headers = {}, body, raw } = {}) {
