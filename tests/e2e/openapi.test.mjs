@@ -6,7 +6,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import Ajv2020 from "ajv/dist/2020.js";
-import { startWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
+import { startWorker, withWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 
 const worker = await startWorker();
 const call = client(worker.url);
@@ -415,24 +415,18 @@ for (const path of CREATE_PATHS) {
   });
 
   test(`POST ${path}: 503 MISCONFIGURED without API_TOKEN, 503 UNAVAILABLE without storage`, async () => {
-    const misconfigured = await startWorker({ bindings: {} });
-    try {
-      const res = await client(misconfigured.url)("POST", url(path), { ...admin, body: { capabilities: caps("tokensGetToken") } });
+    await withWorker({ bindings: {} }, async (misconfiguredCall) => {
+      const res = await misconfiguredCall("POST", url(path), { ...admin, body: { capabilities: caps("tokensGetToken") } });
       conforms(path, "post", res);
       assert.equal(res.status, 503);
       assert.equal(res.body.status, "MISCONFIGURED");
-    } finally {
-      await misconfigured.close();
-    }
-    const storageless = await startWorker({ kv: false });
-    try {
-      const res = await client(storageless.url)("POST", url(path), { ...admin, body: { capabilities: caps("tokensGetToken") } });
+    });
+    await withWorker({ kv: false }, async (storagelessCall) => {
+      const res = await storagelessCall("POST", url(path), { ...admin, body: { capabilities: caps("tokensGetToken") } });
       conforms(path, "post", res);
       assert.equal(res.status, 503);
       assert.equal(res.body.status, "UNAVAILABLE");
-    } finally {
-      await storageless.close();
-    }
+    });
   });
 }
 
@@ -555,29 +549,22 @@ test("GET /token: 404 NOT_FOUND for the admin token", async () => {
 });
 
 test("GET /token: 503 MISCONFIGURED without API_TOKEN, 503 UNAVAILABLE without the limit counters", async () => {
-  const misconfigured = await startWorker({ bindings: {} });
-  try {
-    const res = await client(misconfigured.url)("GET", `${API}/token`, { token: "etk_anything" });
+  await withWorker({ bindings: {} }, async (misconfiguredCall) => {
+    const res = await misconfiguredCall("GET", `${API}/token`, { token: "etk_anything" });
     conforms("/token", "get", res);
     assert.equal(res.status, 503);
     assert.equal(res.body.status, "MISCONFIGURED");
-    const document = await client(misconfigured.url)("GET", `${API}/openapi.json`);
+    const document = await misconfiguredCall("GET", `${API}/openapi.json`);
     conforms("/openapi.json", "get", document);
-  } finally {
-    await misconfigured.close();
-  }
-  const counterless = await startWorker({ durableObjects: false });
-  try {
-    const callCounterless = client(counterless.url);
+  });
+  await withWorker({ durableObjects: false }, async (callCounterless) => {
     const created = await callCounterless("POST", `${API}/tokens`, { ...admin, body: { capabilities: [limited("tokensGetToken", 3)] } });
     assert.equal(created.status, 201, created.text);
     const res = await callCounterless("GET", `${API}/token`, { token: created.body.token });
     conforms("/token", "get", res);
     assert.equal(res.status, 503);
     assert.equal(res.body.status, "UNAVAILABLE");
-  } finally {
-    await counterless.close();
-  }
+  });
 });
 
 // ---------------------------------------------------------------------------
@@ -657,24 +644,18 @@ test("DELETE /tokens/{id}: 404 NOT_FOUND for unknown, already deleted and not-yo
 });
 
 test("DELETE /tokens/{id}: 503 MISCONFIGURED without API_TOKEN, 503 UNAVAILABLE without storage", async () => {
-  const misconfigured = await startWorker({ bindings: {} });
-  try {
-    const res = await client(misconfigured.url)("DELETE", url("/tokens/{id}", "AAAAAAAAAAAAAAAAAAAAAA"), admin);
+  await withWorker({ bindings: {} }, async (misconfiguredCall) => {
+    const res = await misconfiguredCall("DELETE", url("/tokens/{id}", "AAAAAAAAAAAAAAAAAAAAAA"), admin);
     conforms("/tokens/{id}", "delete", res);
     assert.equal(res.status, 503);
     assert.equal(res.body.status, "MISCONFIGURED");
-  } finally {
-    await misconfigured.close();
-  }
-  const storageless = await startWorker({ kv: false });
-  try {
-    const res = await client(storageless.url)("DELETE", url("/tokens/{id}", "AAAAAAAAAAAAAAAAAAAAAA"), admin);
+  });
+  await withWorker({ kv: false }, async (storagelessCall) => {
+    const res = await storagelessCall("DELETE", url("/tokens/{id}", "AAAAAAAAAAAAAAAAAAAAAA"), admin);
     conforms("/tokens/{id}", "delete", res);
     assert.equal(res.status, 503);
     assert.equal(res.body.status, "UNAVAILABLE");
-  } finally {
-    await storageless.close();
-  }
+  });
 });
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Everything else: routing, CORS, configuration and binding failures, logs.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
+import { startWorker, withWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 
 const worker = await startWorker();
 const call = client(worker.url);
@@ -40,23 +40,17 @@ test("CORS: preflight allows the auth headers from any origin by default", async
 });
 
 test("CORS: ALLOWED_ORIGINS limits which origins are named", async () => {
-  const strict = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "https://a.example, https://b.example" } });
-  try {
-    const strictCall = client(strict.url);
+  await withWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "https://a.example, https://b.example" } }, async (strictCall) => {
     const allowed = await strictCall("OPTIONS", "/api/v3/token", { headers: { origin: "https://b.example" } });
     assert.equal(allowed.headers.get("access-control-allow-origin"), "https://b.example");
     assert.match(allowed.headers.get("vary"), /Origin/);
     const refused = await strictCall("GET", "/api/v3/token", { token: ADMIN_TOKEN, headers: { origin: "https://evil.example" } });
     assert.equal(refused.headers.get("access-control-allow-origin"), null);
-  } finally {
-    await strict.close();
-  }
+  });
 });
 
 test("503 MISCONFIGURED without API_TOKEN; nothing is served as if open", async () => {
-  const open = await startWorker({ bindings: {} });
-  try {
-    const openCall = client(open.url);
+  await withWorker({ bindings: {} }, async (openCall) => {
     for (const [method, path] of [["GET", "/api/v3/token"], ["POST", "/api/v3/tokens"], ["DELETE", "/api/v3/tokens/abc"]]) {
       const body = method === "POST" ? { capabilities: caps("nodePing") } : undefined;
       const response = await openCall(method, path, { token: "anything-goes-here", body });
@@ -64,30 +58,22 @@ test("503 MISCONFIGURED without API_TOKEN; nothing is served as if open", async 
       assert.equal(response.body.status, "MISCONFIGURED");
     }
     assert.equal((await openCall("GET", "/api/v3/openapi.json")).status, 200);
-  } finally {
-    await open.close();
-  }
+  });
 });
 
 test("503 UNAVAILABLE without the KV binding, and the next request is still answered", async () => {
-  const broken = await startWorker({ kv: false });
-  try {
-    const brokenCall = client(broken.url);
+  await withWorker({ kv: false }, async (brokenCall) => {
     const created = await brokenCall("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("nodePing") } });
     assert.equal(created.status, 503);
     assert.deepEqual(created.body, { status: "UNAVAILABLE", error: "token storage is unavailable; try again" });
     const issued = await brokenCall("GET", "/api/v3/token", { token: "etk_" + "a".repeat(38) });
     assert.equal(issued.status, 401, "a malformed secret is refused before any storage read");
     assert.equal((await brokenCall("GET", "/api/v3/token", { token: ADMIN_TOKEN })).status, 404);
-  } finally {
-    await broken.close();
-  }
+  });
 });
 
 test("503 UNAVAILABLE without the Durable Object binding, only for limited tokens", async () => {
-  const broken = await startWorker({ durableObjects: false });
-  try {
-    const brokenCall = client(broken.url);
+  await withWorker({ durableObjects: false }, async (brokenCall) => {
     const issue = async (capabilities) =>
       (await brokenCall("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities } })).body.token;
     const limitedToken = await issue([limited("tokensGetToken", 5)]);
@@ -96,9 +82,7 @@ test("503 UNAVAILABLE without the Durable Object binding, only for limited token
     assert.equal(refused.status, 503);
     assert.equal(refused.body.status, "UNAVAILABLE");
     assert.equal((await brokenCall("GET", "/api/v3/token", { token: freeToken })).status, 200);
-  } finally {
-    await broken.close();
-  }
+  });
 });
 
 test("logs: one JSON line per request, with the token id and no secret", async () => {
