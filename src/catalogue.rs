@@ -11,50 +11,68 @@ pub const TOKENS_GET_TOKEN: &str = "tokensGetToken";
 /// The operation that deletes tokens (`DELETE /tokens/{id}`).
 pub const TOKENS_DELETE: &str = "tokensDelete";
 
+/// Calls the macro `$then!` with every capability name of the HOPR node
+/// REST API v3, in the order the contract lists them. The one list serves
+/// [`CAPABILITIES`] and the client's TypeScript union type.
+macro_rules! with_capabilities {
+    ($then:ident) => {
+        $then!(
+            "tokensCreate",
+            "tokensGetToken",
+            "tokensDelete",
+            "ticketsGetStatistics",
+            "ticketsRedeemTickets",
+            "ticketsGetTickets",
+            "settingsGetSettings",
+            "settingsSetSetting",
+            "nodeGetVersion",
+            "nodeGetPeers",
+            "nodeGetMetrics",
+            "nodeGetInfo",
+            "nodeGetEntryNodes",
+            "nodePing",
+            "nodeStreamWebsocket",
+            "messagesWebsocket",
+            "messagesGetSize",
+            "messagesPopAllMessage",
+            "messagesPopMessage",
+            "messagesSendMessage",
+            "messagesDeleteMessages",
+            "messagesSign",
+            "messageSign",
+            "channelsOpenChannel",
+            "channelsGetChannels",
+            "channelsRedeemTickets",
+            "channelsGetTickets",
+            "channelsGetChannel",
+            "channelsCloseChannel",
+            "channelsFundChannels",
+            "aliasesSetAlias",
+            "aliasesGetAliases",
+            "aliasesGetAlias",
+            "aliasesRemoveAlias",
+            "accountWithdraw",
+            "accountGetBalances",
+            "accountGetAddresses",
+            "accountGetAddress",
+            "peersPingPeer",
+            "peerInfoGetPeerInfo"
+        )
+    };
+}
+
+#[cfg_attr(not(feature = "client"), allow(unused_imports))]
+pub(crate) use with_capabilities;
+
+macro_rules! str_slice {
+    ($($name:literal),*) => {
+        &[$($name),*]
+    };
+}
+
 /// Every capability name of the HOPR node REST API v3, in the order the
 /// contract lists them.
-pub const CAPABILITIES: &[&str] = &[
-    TOKENS_CREATE,
-    TOKENS_GET_TOKEN,
-    TOKENS_DELETE,
-    "ticketsGetStatistics",
-    "ticketsRedeemTickets",
-    "ticketsGetTickets",
-    "settingsGetSettings",
-    "settingsSetSetting",
-    "nodeGetVersion",
-    "nodeGetPeers",
-    "nodeGetMetrics",
-    "nodeGetInfo",
-    "nodeGetEntryNodes",
-    "nodePing",
-    "nodeStreamWebsocket",
-    "messagesWebsocket",
-    "messagesGetSize",
-    "messagesPopAllMessage",
-    "messagesPopMessage",
-    "messagesSendMessage",
-    "messagesDeleteMessages",
-    "messagesSign",
-    "messageSign",
-    "channelsOpenChannel",
-    "channelsGetChannels",
-    "channelsRedeemTickets",
-    "channelsGetTickets",
-    "channelsGetChannel",
-    "channelsCloseChannel",
-    "channelsFundChannels",
-    "aliasesSetAlias",
-    "aliasesGetAliases",
-    "aliasesGetAlias",
-    "aliasesRemoveAlias",
-    "accountWithdraw",
-    "accountGetBalances",
-    "accountGetAddresses",
-    "accountGetAddress",
-    "peersPingPeer",
-    "peerInfoGetPeerInfo",
-];
+pub const CAPABILITIES: &[&str] = with_capabilities!(str_slice);
 
 /// Returns true when `name` is a capability of the catalogue.
 pub fn is_known(name: &str) -> bool {
@@ -72,6 +90,11 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), 40);
         assert_eq!(names.len(), CAPABILITIES.len());
+    }
+
+    #[test]
+    fn enforced_operations_are_in_the_catalogue() {
+        assert!([TOKENS_CREATE, TOKENS_GET_TOKEN, TOKENS_DELETE].iter().all(|name| is_known(name)));
     }
 
     #[test]

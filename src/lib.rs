@@ -9,7 +9,9 @@
 //!   routes, CORS, the OpenAPI document, and the [`service`] that answers a
 //!   request over any [`store::KeyValue`] and [`store::CallCounter`];
 //! - `server`: the Cloudflare Worker, on Workers KV and a Durable Object per
-//!   limited token.
+//!   limited token;
+//! - `client`: the wasm-bindgen `TokensClient`, published as the npm package
+//!   `edge-tokens`.
 //!
 //! Every adapter does the same thing: build a [`service::Service`] over its
 //! storage, turn the runtime's request into a [`service::ApiRequest`], and
@@ -32,6 +34,9 @@ pub mod validate;
 
 #[cfg(feature = "server")]
 mod server;
+
+#[cfg(feature = "client")]
+pub mod client;
 
 #[cfg(test)]
 mod memory;

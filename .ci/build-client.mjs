@@ -1,0 +1,46 @@
+// Builds the npm package `edge-tokens` into pkg/: the `client` feature for
+// wasm32, wasm-bindgen (web target), wasm-opt, and the package files from
+// src/client/package/.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const pkg = join(root, "pkg");
+const web = join(pkg, "web");
+const targetDir = join(root, "target", "client");
+const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: "inherit" });
+
+run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "client", "--target-dir", targetDir]);
+rmSync(pkg, { recursive: true, force: true });
+run("wasm-bindgen", [
+  "--target", "web",
+  "--out-dir", web,
+  join(targetDir, "wasm32-unknown-unknown", "release", "edge_tokens.wasm"),
+]);
+const wasm = join(web, "edge_tokens_bg.wasm");
+const features = ["bulk-memory", "reference-types", "nontrapping-float-to-int", "sign-ext", "mutable-globals", "multivalue", "exception-handling"];
+run(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", ...features.map((f) => `--enable-${f}`), wasm, "-o", wasm]);
+
+// The error classes must be the very module the glue imports, or
+// `instanceof` would fail: re-export them from the snippet wasm-bindgen wrote.
+const errorsModule = "./" + relative(pkg, findFile(join(web, "snippets"), "errors.js"));
+const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "([^"]+)"/m)[1];
+const template = join(root, "src", "client", "package");
+for (const name of readdirSync(template)) {
+  const text = readFileSync(join(template, name), "utf8");
+  writeFileSync(join(pkg, name), text.replaceAll("__ERRORS_MODULE__", errorsModule).replaceAll("__VERSION__", version));
+}
+rmSync(join(web, ".gitignore"), { force: true });
+console.log(`client: built ${relative(root, pkg)}/ (edge-tokens ${version})`);
+
+function findFile(dir, name) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(path, name);
+      if (found) return found;
+    } else if (entry.name === name) return path;
+  }
+  return undefined;
+}

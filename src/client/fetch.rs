@@ -1,0 +1,112 @@
+//! One HTTP exchange with the service through the global `fetch`, bounded by
+//! a timeout, and the reading of its answer.
+
+use serde::{de::DeserializeOwned, Deserialize};
+use wasm_bindgen::{prelude::*, JsCast};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
+
+use super::errors;
+
+/// The code given to answers that are not the API's.
+pub const UNEXPECTED_RESPONSE: &str = "UNEXPECTED_RESPONSE";
+
+#[wasm_bindgen]
+extern "C" {
+    /// `fetch` as browsers, workers and Node.js 18+ all have it.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> js_sys::Promise;
+}
+
+/// The methods the API uses.
+#[derive(Clone, Copy, Debug)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A complete answer: status and body text.
+pub struct Reply {
+    status: u16,
+    text: String,
+}
+
+/// An error body, read leniently: HOPR nodes may use codes this crate
+/// does not know.
+#[derive(Deserialize)]
+struct LooseErrorBody {
+    status: String,
+    #[serde(default)]
+    error: String,
+}
+
+impl Reply {
+    /// The body as `T`, when the status is `expected`.
+    pub fn json<T: DeserializeOwned>(&self, expected: u16) -> Result<T, JsValue> {
+        if self.status != expected {
+            return Err(self.error());
+        }
+        serde_json::from_str(&self.text)
+            .map_err(|e| errors::api(self.status, UNEXPECTED_RESPONSE, &format!("unreadable answer: {e}")))
+    }
+
+    /// Nothing, when the status is `expected`.
+    pub fn empty(&self, expected: u16) -> Result<(), JsValue> {
+        if self.status == expected {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
+    }
+
+    fn error(&self) -> JsValue {
+        match serde_json::from_str::<LooseErrorBody>(&self.text) {
+            Ok(body) => errors::api(self.status, &body.status, &body.error),
+            Err(_) => errors::api(
+                self.status,
+                UNEXPECTED_RESPONSE,
+                &format!("unexpected answer with HTTP status {}", self.status),
+            ),
+        }
+    }
+}
+
+/// Sends one request and reads the whole answer within `timeout_ms`.
+pub async fn send(
+    method: Method,
+    url: &str,
+    auth: (&str, &str),
+    body: Option<String>,
+    timeout_ms: u32,
+) -> Result<Reply, JsValue> {
+    let headers = Headers::new()?;
+    headers.set(auth.0, auth.1)?;
+    headers.set("accept", "application/json")?;
+    let init = RequestInit::new();
+    init.set_method(method.as_str());
+    if let Some(body) = body {
+        headers.set("content-type", "application/json")?;
+        init.set_body(&JsValue::from_str(&body));
+    }
+    init.set_headers(&headers);
+    let signal = AbortSignal::timeout_with_u32(timeout_ms);
+    init.set_signal(Some(&signal));
+    let request = Request::new_with_str_and_init(url, &init).map_err(|e| errors::network(&e))?;
+
+    let failed =
+        |cause: JsValue| if signal.aborted() { errors::timeout(timeout_ms) } else { errors::network(&cause) };
+    let response: Response = JsFuture::from(global_fetch(&request)).await.map_err(&failed)?.unchecked_into();
+    let text = JsFuture::from(response.text()?).await.map_err(&failed)?;
+    Ok(Reply { status: response.status(), text: text.as_string().unwrap_or_default() })
+}

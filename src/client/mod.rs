@@ -1,0 +1,178 @@
+//! The wasm-bindgen client: `TokensClient`, exported to JavaScript as the
+//! npm package `edge-tokens`.
+//!
+//! It speaks the API with the crate's own types ([`crate::model`]): requests
+//! are sent as the user gave them, so the service's validation messages reach
+//! the user unchanged; answers are parsed into the model types and handed to
+//! JavaScript with camelCase names. Every failure rejects with an `Error`
+//! subclass from `errors.js`.
+
+mod errors;
+mod fetch;
+mod typescript;
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{
+    model::{Capability, CreatedToken, Token},
+    secret,
+};
+
+use self::fetch::{Method, Reply};
+
+/// The default time to wait for an answer.
+const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+
+/// How a client presents its token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scheme {
+    /// `x-auth-token: <token>`.
+    Header,
+    /// `Authorization: Basic base64(<token>:)`.
+    Basic,
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+}
+
+/// A client of one deployment of the tokens API, holding one token.
+#[wasm_bindgen]
+pub struct TokensClient {
+    api: String,
+    auth_header: (&'static str, String),
+    timeout_ms: u32,
+}
+
+#[wasm_bindgen]
+impl TokensClient {
+    /// A client of the service at `baseUrl` (the origin under which
+    /// `/api/v3` lives), authenticating with `options.token`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = baseUrl)] base_url: &str,
+        #[wasm_bindgen(unchecked_param_type = "TokensClientOptions")] options: JsValue,
+    ) -> Result<TokensClient, JsValue> {
+        let base = base_url.trim().trim_end_matches('/');
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            return Err(type_error("baseUrl must be an http:// or https:// URL"));
+        }
+        let token = string_option(&options, "token")?
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| type_error("options.token is required"))?;
+        let scheme = match string_option(&options, "scheme")?.as_deref() {
+            None | Some("header") => Scheme::Header,
+            Some("basic") => Scheme::Basic,
+            Some("bearer") => Scheme::Bearer,
+            Some(_) => return Err(type_error("options.scheme must be \"header\", \"basic\" or \"bearer\"")),
+        };
+        let timeout_ms = match js_sys::Reflect::get(&options, &"timeoutMs".into())?.as_f64() {
+            None => DEFAULT_TIMEOUT_MS,
+            Some(ms) if ms >= 1.0 && ms <= f64::from(u32::MAX) => ms as u32,
+            Some(_) => return Err(type_error("options.timeoutMs must be a positive number")),
+        };
+        Ok(TokensClient {
+            api: format!("{base}/api/v3"),
+            auth_header: auth_header(scheme, &token),
+            timeout_ms,
+        })
+    }
+
+    /// Creates a token; resolves to its secret, shown only this once.
+    #[wasm_bindgen(js_name = createToken, unchecked_return_type = "CreatedToken")]
+    pub async fn create_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CreateTokenRequest")] request: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let body = js_sys::JSON::stringify(&request)
+            .ok()
+            .and_then(|json| json.as_string())
+            .ok_or_else(|| type_error("createToken expects a plain object"))?;
+        let reply = self.send(Method::Post, "/tokens", Some(body)).await?;
+        let created: CreatedToken = reply.json(201)?;
+        to_js(&JsCreatedToken { token: &created.token, id: &created.id, valid_until: created.valid_until })
+    }
+
+    /// Reads the client's own token.
+    #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Token")]
+    pub async fn get_token(&self) -> Result<JsValue, JsValue> {
+        let token: Token = self.send(Method::Get, "/token", None).await?.json(200)?;
+        to_js(&JsToken {
+            id: &token.id,
+            description: &token.description,
+            capabilities: &token.capabilities,
+            valid_until: token.valid_until,
+        })
+    }
+
+    /// Deletes the token `id` and every token it created.
+    #[wasm_bindgen(js_name = deleteToken)]
+    pub async fn delete_token(&self, id: &str) -> Result<(), JsValue> {
+        let path = format!("/tokens/{}", js_sys::encode_uri_component(id));
+        self.send(Method::Delete, &path, None).await?.empty(204)
+    }
+}
+
+impl TokensClient {
+    async fn send(&self, method: Method, path: &str, body: Option<String>) -> Result<Reply, JsValue> {
+        let url = format!("{}{path}", self.api);
+        let (name, value) = (self.auth_header.0, self.auth_header.1.as_str());
+        fetch::send(method, &url, (name, value), body, self.timeout_ms).await
+    }
+}
+
+/// True when `secret` has the `etk_` format and a correct checksum. Needs
+/// no request: use it to catch a mistyped secret before sending it.
+#[wasm_bindgen(js_name = isWellFormedSecret)]
+pub fn is_well_formed_secret(secret: &str) -> bool {
+    secret::is_well_formed(secret)
+}
+
+fn auth_header(scheme: Scheme, token: &str) -> (&'static str, String) {
+    match scheme {
+        Scheme::Header => ("x-auth-token", token.to_string()),
+        Scheme::Basic => ("authorization", format!("Basic {}", STANDARD.encode(format!("{token}:")))),
+        Scheme::Bearer => ("authorization", format!("Bearer {token}")),
+    }
+}
+
+fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    if !options.is_object() {
+        return Err(type_error("options must be an object with a token"));
+    }
+    let value = js_sys::Reflect::get(options, &name.into())?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| type_error(&format!("options.{name} must be a string")))
+}
+
+fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}
+
+/// [`CreatedToken`] with JavaScript's camelCase names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsCreatedToken<'a> {
+    token: &'a str,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_until: Option<u64>,
+}
+
+/// [`Token`] with JavaScript's camelCase names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsToken<'a> {
+    id: &'a str,
+    description: &'a str,
+    capabilities: &'a [Capability],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_until: Option<u64>,
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let json = serde_json::to_string(value).map_err(|e| type_error(&e.to_string()))?;
+    js_sys::JSON::parse(&json)
+}
