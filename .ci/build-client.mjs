@@ -2,8 +2,9 @@
 // wasm32, wasm-bindgen (web target), wasm-opt, and the package files from
 // src/client/package/.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const root = new URL("..", import.meta.url).pathname;
 const pkg = join(root, "pkg");
@@ -32,7 +33,9 @@ for (const name of readdirSync(template)) {
   writeFileSync(join(pkg, name), text.replaceAll("__ERRORS_MODULE__", errorsModule).replaceAll("__VERSION__", version));
 }
 rmSync(join(web, ".gitignore"), { force: true });
-console.log(`client: built ${relative(root, pkg)}/ (edge-tokens ${version})`);
+const bytes = readFileSync(wasm);
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+console.log(`client: built ${relative(root, pkg)}/ (edge-tokens ${version}); wasm ${kib(bytes.length)} raw, ${kib(gzipSync(bytes, { level: 9 }).length)} gzip`);
 
 function findFile(dir, name) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
