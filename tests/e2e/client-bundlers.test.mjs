@@ -1,0 +1,107 @@
+// The packed npm package in a browser, the two ways a web app loads it: a
+// plain <script type="module">, and a Vite build. Both run the same flow in
+// headless Chromium against the Worker.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "vite";
+import { startWorker, ADMIN_TOKEN } from "./harness.mjs";
+import { launchChromium, serveDirectory } from "./browser.mjs";
+
+const pkg = new URL("../../pkg/", import.meta.url).pathname;
+let worker;
+let project;
+let browser;
+
+// The flow every page runs: create a token, read it with its own secret,
+// delete it, and see the deleted token refused with a typed error.
+const FLOW = `
+export async function flow(url, admin) {
+  const client = new TokensClient(url, { token: admin });
+  const created = await client.createToken({ capabilities: [{ endpoint: "tokensGetToken" }], description: "page" });
+  const token = await new TokensClient(url, { token: created.token, scheme: "bearer" }).getToken();
+  await client.deleteToken(created.id);
+  try {
+    await new TokensClient(url, { token: created.token }).getToken();
+    return { token, refused: null };
+  } catch (error) {
+    return { token, id: created.id, wellFormed: isWellFormedSecret(created.token),
+      refused: { api: error instanceof TokensApiError, httpStatus: error.httpStatus, status: error.status } };
+  }
+}`;
+
+before(async () => {
+  worker = await startWorker();
+  browser = await launchChromium();
+  project = mkdtempSync(join(tmpdir(), "edge-tokens-web-"));
+  execFileSync("npm", ["pack", "--pack-destination", project], { cwd: pkg, stdio: "ignore" });
+  const tarball = readdirSync(project).find((name) => name.endsWith(".tgz"));
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "web-app", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", join(project, tarball)], { cwd: project, stdio: "ignore" });
+});
+
+after(async () => {
+  await browser?.close();
+  await worker?.close();
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+async function runPage(url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => typeof window.flow === "function");
+    const result = await page.evaluate(([api, admin]) => window.flow(api, admin), [worker.url, ADMIN_TOKEN]);
+    return { result, errors };
+  } finally {
+    await page.close();
+  }
+}
+
+function assertFlow({ result, errors }) {
+  assert.equal(result.token.id, result.id);
+  assert.equal(result.token.description, "page");
+  assert.equal(result.wellFormed, true);
+  assert.deepEqual(result.refused, { api: true, httpStatus: 401, status: "UNAUTHORIZED" });
+  // The deleted token's 401 is logged by the browser as a failed resource; nothing else may be.
+  assert.deepEqual(errors.filter((text) => !text.includes("401")), []);
+}
+
+test("a plain <script type=module> imports the package with no init step", async () => {
+  const dir = join(project, "plain");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>plain</title>
+<script type="module">
+import { TokensClient, TokensApiError, isWellFormedSecret } from "/node_modules/edge-tokens/index.js";
+${FLOW}
+window.flow = flow;
+</script>`);
+  const server = await serveDirectory(project);
+  try {
+    assertFlow(await runPage(`${server.url}/plain/`));
+  } finally {
+    await server.close();
+  }
+});
+
+test("a Vite build bundles the package and its wasm", async () => {
+  const dir = join(project, "vite");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>vite</title><script type="module" src="./main.js"></script>`);
+  writeFileSync(join(dir, "main.js"), `import { TokensClient, TokensApiError, isWellFormedSecret } from "edge-tokens";\n${FLOW}\nwindow.flow = flow;\n`);
+  await build({ root: dir, logLevel: "error", build: { outDir: join(dir, "dist"), target: "es2022" } });
+  const assets = readdirSync(join(dir, "dist", "assets"));
+  assert.ok(assets.some((name) => name.endsWith(".wasm")), `the wasm is emitted as an asset: ${assets.join(", ")}`);
+  const server = await serveDirectory(join(dir, "dist"));
+  try {
+    assertFlow(await runPage(`${server.url}/`));
+  } finally {
+    await server.close();
+  }
+});
