@@ -1,8 +1,8 @@
 // Builds the npm package `edge-tokens` into pkg/: the `client` feature for
 // wasm32, wasm-bindgen (web target), wasm-opt, and the package files from
-// src/client/package/.
+// src/client/package/. Copies it into www/vendor/edge-tokens/ for the console.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -33,6 +33,11 @@ for (const name of readdirSync(template)) {
   writeFileSync(join(pkg, name), text.replaceAll("__ERRORS_MODULE__", errorsModule).replaceAll("__VERSION__", version));
 }
 rmSync(join(web, ".gitignore"), { force: true });
+// The console (www/) loads the package like any web app would.
+const vendored = join(root, "www", "vendor", "edge-tokens");
+rmSync(vendored, { recursive: true, force: true });
+cpSync(pkg, vendored, { recursive: true });
+
 const bytes = readFileSync(wasm);
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`client: built ${relative(root, pkg)}/ (edge-tokens ${version}); wasm ${kib(bytes.length)} raw, ${kib(gzipSync(bytes, { level: 9 }).length)} gzip`);
