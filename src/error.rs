@@ -33,6 +33,8 @@ pub enum ErrorCode {
     Misconfigured,
     /// Storage or a binding failed; nothing was half-written (503).
     Unavailable,
+    /// Too many failed sign-ins from one client address (429).
+    TooManyRequests,
 }
 
 impl ErrorCode {
@@ -48,6 +50,7 @@ impl ErrorCode {
         ErrorCode::MethodNotAllowed,
         ErrorCode::Misconfigured,
         ErrorCode::Unavailable,
+        ErrorCode::TooManyRequests,
     ];
 
     /// The code as it appears on the wire.
@@ -63,6 +66,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::Misconfigured => "MISCONFIGURED",
             ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
         }
     }
 }
@@ -115,7 +119,14 @@ pub enum ApiError {
     Misconfigured(&'static str),
     /// Storage or a binding failed. Holds the cause, for the log line only.
     Unavailable(String),
+    /// The client address failed to authenticate too often; retry after
+    /// [`RETRY_AFTER_SECS`].
+    TooManyFailedSignIns,
 }
+
+/// How long a throttled client should wait, in seconds: the rate limiter's
+/// period.
+pub const RETRY_AFTER_SECS: u32 = 60;
 
 impl ApiError {
     /// The HTTP status code of the response.
@@ -133,6 +144,7 @@ impl ApiError {
             ApiError::TokenNotFound | ApiError::AdminHasNoRecord | ApiError::RouteNotFound => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Misconfigured(_) | ApiError::Unavailable(_) => 503,
+            ApiError::TooManyFailedSignIns => 429,
         }
     }
 
@@ -153,6 +165,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             ApiError::Misconfigured(_) => ErrorCode::Misconfigured,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
+            ApiError::TooManyFailedSignIns => ErrorCode::TooManyRequests,
         }
     }
 
@@ -194,6 +207,9 @@ impl fmt::Display for ApiError {
             ApiError::MethodNotAllowed(allow) => write!(f, "method not allowed; use {allow}"),
             ApiError::Misconfigured(what) => f.write_str(what),
             ApiError::Unavailable(_) => f.write_str("token storage is unavailable; try again"),
+            ApiError::TooManyFailedSignIns => {
+                write!(f, "too many failed sign-ins from this address; retry in {RETRY_AFTER_SECS} seconds")
+            }
         }
     }
 }

@@ -61,6 +61,7 @@ fn build() -> Value {
             "responses": {
                 "Unauthorized": error_response("Authentication failed: no credential, or an unknown, malformed, expired or deleted token.",
                     &[ApiError::AuthenticationFailed], true),
+                "TooManyRequests": throttled_response(),
                 "Unavailable": error_response("API_TOKEN is not configured, or storage failed. Nothing was half-written.",
                     &[ApiError::Misconfigured("the API_TOKEN secret is not configured"), ApiError::Unavailable(String::new())], false)
             }
@@ -181,6 +182,7 @@ fn create_operation(operation_id: &str) -> Value {
             "403": error_response("The token lacks tokensCreate or its limit is used up, or a delegated token asked for more than its creator holds.",
                 &[ApiError::AuthorizationFailed, ApiError::CapabilitiesNotAllowed, ApiError::LifetimeNotAllowed, ApiError::DelegationTooDeep], false),
             "413": error_response("The body is too large.", &[ApiError::PayloadTooLarge], false),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
         }
     })
@@ -198,6 +200,7 @@ fn delete_operation() -> Value {
             "401": { "$ref": "#/components/responses/Unauthorized" },
             "403": error_response("The token lacks tokensDelete, or its limit is used up.", &[ApiError::AuthorizationFailed], false),
             "404": error_response("Unknown, expired, already deleted or not the caller's.", &[ApiError::TokenNotFound], false),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
         }
     })
@@ -214,9 +217,22 @@ fn get_operation() -> Value {
             "401": { "$ref": "#/components/responses/Unauthorized" },
             "403": error_response("The token lacks tokensGetToken, or its limit is used up.", &[ApiError::AuthorizationFailed], false),
             "404": error_response("The admin token has no record.", &[ApiError::AdminHasNoRecord], false),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
         }
     })
+}
+
+fn throttled_response() -> Value {
+    let mut response = error_response(
+        "Too many failed sign-ins from this client address: instead of a 401, this answer until the \
+         rate limiter's period has passed. Requests with valid credentials are not counted.",
+        &[ApiError::TooManyFailedSignIns],
+        false,
+    );
+    response["headers"] = json!({ "Retry-After": { "schema": { "type": "integer" },
+        "description": "Seconds to wait before trying again." } });
+    response
 }
 
 fn error_response(description: &str, examples: &[ApiError], challenge: bool) -> Value {

@@ -103,9 +103,32 @@ impl ApiResponse {
                 response.headers.push(("www-authenticate", CHALLENGE.to_string()))
             }
             ApiError::MethodNotAllowed(allow) => response.headers.push(("allow", allow.to_string())),
+            ApiError::TooManyFailedSignIns => {
+                response.headers.push(("retry-after", crate::error::RETRY_AFTER_SECS.to_string()))
+            }
             _ => {}
         }
         response
+    }
+
+    /// True when this answer is a failed sign-in, which the failed sign-in
+    /// limiter counts.
+    pub fn is_failed_sign_in(&self) -> bool {
+        self.status == 401
+    }
+
+    /// This answer, turned into `429 TOO_MANY_REQUESTS` for a client over
+    /// its failed sign-in limit. CORS headers and log fields are kept.
+    pub fn into_throttled(self) -> ApiResponse {
+        let mut throttled = ApiResponse::error(&ApiError::TooManyFailedSignIns);
+        let cors = self
+            .headers
+            .into_iter()
+            .filter(|(name, _)| name.starts_with("access-control-") || *name == "vary");
+        throttled.headers.extend(cors);
+        throttled.operation = self.operation;
+        throttled.token_id = self.token_id;
+        throttled
     }
 
     /// The header `name` (lower case), if present.

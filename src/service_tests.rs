@@ -469,3 +469,28 @@ fn log_fields_name_the_operation_and_caller_but_not_the_secret() {
     assert_eq!(response.operation, Some("tokensGetToken"));
     assert_eq!(response.token_id.as_deref(), Some(id.as_str()));
 }
+
+#[test]
+fn a_throttled_failure_is_429_with_retry_after_and_cors() {
+    let service = service();
+    let mut req = request("GET", "/api/v3/token", Some("etk_wrong"), None);
+    req.origin = Some("https://app.example".into());
+    let (_, _, response) = send(&service, &req, NOW);
+    assert!(response.is_failed_sign_in());
+    let throttled = response.into_throttled();
+    assert_eq!(throttled.status, 429);
+    assert_eq!(throttled.header("retry-after"), Some("60"));
+    assert_eq!(throttled.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(throttled.operation, Some("tokensGetToken"));
+    let body: Value = serde_json::from_str(throttled.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["status"], "TOO_MANY_REQUESTS");
+}
+
+#[test]
+fn only_authentication_failures_count_as_failed_sign_ins() {
+    let service = service();
+    let (secret, _) = issue(&service, ADMIN, caps(&["tokensCreate"]));
+    let (_, _, forbidden) = send(&service, &request("GET", "/api/v3/token", Some(&secret), None), NOW);
+    assert_eq!(forbidden.status, 403);
+    assert!(!forbidden.is_failed_sign_in());
+}

@@ -11,8 +11,8 @@ macro_rules! ts_union {
     };
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = concat!(
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // read by wasm-bindgen and the tests
+const DECLARATIONS: &str = concat!(
     "/** An operation a token may be granted. */\nexport type CapabilityName =",
     with_capabilities!(ts_union),
     r#";
@@ -28,7 +28,8 @@ export type ErrorCode =
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "MISCONFIGURED"
-  | "UNAVAILABLE";
+  | "UNAVAILABLE"
+  | "TOO_MANY_REQUESTS";
 
 /** At most `conditions.max` authorized calls of the capability, ever. */
 export interface CallsLimit {
@@ -113,3 +114,22 @@ export declare class TokensTimeoutError extends Error {
 }
 "#
 );
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = DECLARATIONS;
+
+#[cfg(test)]
+mod tests {
+    use super::DECLARATIONS as TYPES;
+    use crate::{catalogue::CAPABILITIES, error::ErrorCode};
+
+    #[test]
+    fn declarations_name_every_capability_and_error_code() {
+        for name in CAPABILITIES {
+            assert!(TYPES.contains(&format!("| \"{name}\"")), "{name}");
+        }
+        for code in ErrorCode::ALL {
+            assert!(TYPES.contains(&format!("| \"{}\"", code.as_str())), "{code}");
+        }
+    }
+}

@@ -23,10 +23,24 @@ use crate::{
 async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
     let started_ms = Date::now().as_millis();
     let service = Service::new(kv::WorkersKv::new(&env), counter::DurableCounters::new(&env), config(&env));
+    let client_address = request.headers().get("cf-connecting-ip").ok().flatten();
     let request = read_request(request).await;
-    let response = service.handle(&request, started_ms / 1000).await;
+    let mut response = service.handle(&request, started_ms / 1000).await;
+    if response.is_failed_sign_in() && over_failed_sign_in_limit(&env, client_address).await {
+        response = response.into_throttled();
+    }
     log(&request, &response, Date::now().as_millis().saturating_sub(started_ms));
     into_worker_response(response)
+}
+
+/// Counts one failed sign-in of `client_address` with the `SIGNIN_LIMITER`
+/// rate limiter; true once the address is over its limit. Requests with valid
+/// credentials never reach the limiter, so they are not slowed. Without the
+/// binding nothing is throttled.
+async fn over_failed_sign_in_limit(env: &Env, client_address: Option<String>) -> bool {
+    let Ok(limiter) = env.rate_limiter("SIGNIN_LIMITER") else { return false };
+    let key = client_address.unwrap_or_else(|| "unknown".to_string());
+    limiter.limit(key).await.is_ok_and(|outcome| !outcome.success)
 }
 
 fn config(env: &Env) -> Config {

@@ -10,13 +10,16 @@ const wranglerToml = readFileSync(new URL("wrangler.toml", root), "utf8");
 const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)[1];
 
 /**
- * Starts the Worker. Options drop bindings to test misconfiguration.
- * @param {{ bindings?: Record<string, string>, kv?: boolean, durableObjects?: boolean }} [options]
+ * Starts the Worker. Options drop bindings to test misconfiguration, and set
+ * how many failed sign-ins a client address may make per minute (high by
+ * default, so that tests of wrong credentials are not throttled).
+ * @param {{ bindings?: Record<string, string>, kv?: boolean, durableObjects?: boolean, failedSignInLimit?: number }} [options]
  */
 export async function startWorker({
   bindings = { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
   kv = true,
   durableObjects = true,
+  failedSignInLimit = 10_000,
 } = {}) {
   const logs = [];
   const collect = (stream) => stream.on("data", (chunk) => logs.push(...String(chunk).split("\n").filter(Boolean)));
@@ -28,6 +31,7 @@ export async function startWorker({
     compatibilityDate,
     kvNamespaces: kv ? ["TOKENS"] : [],
     durableObjects: durableObjects ? { TOKEN_COUNTERS: "TokenCounter" } : {},
+    ratelimits: { SIGNIN_LIMITER: { simple: { limit: failedSignInLimit, period: 60 } } },
     bindings,
     host: "127.0.0.1",
     port: 0,

@@ -658,6 +658,25 @@ test("DELETE /tokens/{id}: 503 MISCONFIGURED without API_TOKEN, 503 UNAVAILABLE 
   });
 });
 
+test("429 TOO_MANY_REQUESTS with Retry-After once a client address fails to sign in too often, on every operation", async () => {
+  await withWorker({ failedSignInLimit: 1 }, async (throttledCall) => {
+    const wrong = { token: "wrong-token-for-throttling" };
+    const attempts = [
+      ["/tokens", "post", () => throttledCall("POST", url("/tokens"), { ...wrong, body: { capabilities: caps("tokensGetToken") } })],
+      ["/tokens/", "post", () => throttledCall("POST", url("/tokens/"), { ...wrong, body: { capabilities: caps("tokensGetToken") } })],
+      ["/token", "get", () => throttledCall("GET", url("/token"), wrong)],
+      ["/tokens/{id}", "delete", () => throttledCall("DELETE", url("/tokens/{id}", "AAAAAAAAAAAAAAAAAAAAAA"), wrong)],
+    ];
+    assert.equal((await attempts[0][2]()).status, 401, "the first failure is within the limit");
+    for (const [path, method, attempt] of attempts) {
+      const res = await attempt();
+      conforms(path, method, res);
+      assert.equal(res.status, 429);
+      assert.equal(res.body.status, "TOO_MANY_REQUESTS");
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------
 
 test("every documented response of every operation was exercised against the Worker", () => {
