@@ -108,7 +108,8 @@ async fn error_statuses_map_to_error_fields() {
 
 #[test]
 async fn a_silent_server_times_out() {
-    let slow = TokensClient::new(SILENT_URL, options(&[("token", ADMIN.into()), ("timeoutMs", 300.into())])).unwrap();
+    let slow = TokensClient::new(SILENT_URL, options(&[("token", ADMIN.into()), ("timeoutMs", 300.into())]))
+        .unwrap();
     let error = slow.get_token().await.unwrap_err();
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(text(&error, "name"), "TokensTimeoutError");
