@@ -41,4 +41,6 @@ pub mod client;
 #[cfg(test)]
 mod memory;
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod service_tests;
