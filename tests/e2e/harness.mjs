@@ -6,6 +6,9 @@ import { Miniflare } from "miniflare";
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789";
 
 const root = new URL("../../", import.meta.url);
+
+/** Every secret a test has been given, so that each Worker can be checked for leaks when it stops. */
+const secretsSeen = new Set([ADMIN_TOKEN]);
 const wranglerToml = readFileSync(new URL("wrangler.toml", root), "utf8");
 const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)[1];
 
@@ -52,7 +55,20 @@ export async function startWorker({
       const values = await Promise.all(keys.map((key) => namespace.get(key.name)));
       return keys.map((key) => key.name).concat(values).join("\n");
     },
-    close: () => mf.dispose(),
+    /** Stops the Worker, after checking that no secret reached its logs or its storage. */
+    async close() {
+      try {
+        const stored = await this.storedText().catch(() => "");
+        const logged = logs.join("\n");
+        for (const secret of secretsSeen) {
+          const body = secret.startsWith("etk_") ? secret.slice(4) : secret;
+          if (logged.includes(body)) throw new Error("a secret reached the Worker's logs");
+          if (stored.includes(body)) throw new Error("a secret is stored in clear in KV");
+        }
+      } finally {
+        await mf.dispose();
+      }
+    },
   };
 }
 
@@ -88,6 +104,7 @@ export function client(url) {
     } catch {
       json = undefined;
     }
+    if (typeof json?.token === "string") secretsSeen.add(json.token);
     return { status: response.status, headers: response.headers, text, body: json };
   };
 }
