@@ -55,7 +55,9 @@ fn config(env: &Env) -> Config {
 async fn read_request(mut request: Request) -> ApiRequest {
     let header = |name: &str| request.headers().get(name).ok().flatten();
     let mut api_request = ApiRequest {
-        method: request.method().to_string(),
+        // The method as sent: worker's `Request::method` maps every method it
+        // does not know (such as QUERY) to GET.
+        method: request.inner().method(),
         path: request.path(),
         x_auth_token: header("x-auth-token"),
         authorization: header("authorization"),
