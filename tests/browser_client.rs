@@ -1,5 +1,5 @@
-//! The client bindings in a real browser (headless Chromium, through
-//! `wasm-bindgen-test-runner`) against the Worker in workerd.
+//! The client bindings in real browsers (headless Chromium and Firefox ESR,
+//! each through `wasm-bindgen-test-runner`) against the Worker in workerd.
 //!
 //! `EDGE_TOKENS_URL`, `EDGE_TOKENS_ADMIN` and `EDGE_TOKENS_SILENT_URL` are set
 //! at compile time by `.ci/test`, from `tests/e2e/serve.mjs`.
@@ -110,6 +110,20 @@ async fn error_statuses_map_to_error_fields() {
 async fn a_silent_server_times_out() {
     let slow = TokensClient::new(SILENT_URL, options(&[("token", ADMIN.into()), ("timeoutMs", 300.into())]))
         .unwrap();
+    let error = slow.get_token().await.unwrap_err();
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(text(&error, "name"), "TokensTimeoutError");
+    assert_eq!(get(&error, "timeoutMs").as_f64(), Some(300.0));
+}
+
+/// The answer starts, then stalls: the timeout ends the body's read. Firefox
+/// rejects that read with an `AbortError`, not the signal's `TimeoutError`
+/// (Chromium), so the client must tell a timeout by its signal.
+#[test]
+async fn a_server_stalling_mid_answer_times_out() {
+    let stalled = format!("{SILENT_URL}/stall");
+    let slow =
+        TokensClient::new(&stalled, options(&[("token", ADMIN.into()), ("timeoutMs", 300.into())])).unwrap();
     let error = slow.get_token().await.unwrap_err();
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(text(&error, "name"), "TokensTimeoutError");

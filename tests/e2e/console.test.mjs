@@ -1,9 +1,10 @@
-// The token console (www/) in headless Chromium, served the `npm start` way:
-// `wrangler dev` with the Worker and its static assets, under the real
-// Content-Security-Policy. One browser tab walks through the whole flow:
-// admin sign-in, create, sign in with the new secret, create a narrower
-// child, delete it, refuse wrong tokens, delete the signed-in token.
-import { test, before, after } from "node:test";
+// The token console (www/) in two headless browser engines, Chromium and
+// Firefox ESR, served the `npm start` way: `wrangler dev` with the Worker and
+// its static assets, under the real Content-Security-Policy. One Worker
+// serves both engines; in each, one browser tab walks through the whole
+// flow: admin sign-in, create, sign in with the new secret, create a
+// narrower child, delete it, refuse wrong tokens, delete the signed-in token.
+import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,7 +12,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchChromium } from "./browser.mjs";
+import { setTimeout as delay } from "node:timers/promises";
+import { ENGINES, ENGINE_NAMES, launchBrowser } from "./browser.mjs";
 import { countdown, duration, errorSentence } from "../../www/format.js";
 import { createRequest, lifetimeBound, offers } from "../../www/rules.js";
 
@@ -26,13 +28,6 @@ let wrangler;
 let wranglerOutput = "";
 let stateDir;
 let origin;
-let browser;
-let page;
-const consoleErrors = [];
-const requests = [];
-const secrets = [ADMIN];
-let parent;
-let child;
 
 before(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "edge-tokens-console-"));
@@ -50,19 +45,9 @@ before(async () => {
   wrangler.stdout.on("data", keep);
   wrangler.stderr.on("data", keep);
   await waitForWorker();
-
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US", timezoneId: "UTC" });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on("console", (message) => message.type() === "error" && consoleErrors.push(message));
-  page.on("pageerror", (error) => consoleErrors.push({ text: () => `pageerror: ${error}`, location: () => ({}) }));
-  page.on("request", (request) => requests.push({ method: request.method(), url: request.url() }));
 }, { timeout: READY_WITHIN_MS + 30_000 });
 
-after(async () => {
-  await browser?.close();
+after(() => {
   stopWrangler();
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
@@ -103,63 +88,6 @@ async function waitForWorker() {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`wrangler dev was not ready within ${READY_WITHIN_MS / 1000} s:\n${wranglerOutput}`);
-}
-
-// ---- helpers over the page -------------------------------------------------
-
-const shot = (name, options = {}) => page.screenshot({ path: join(artifacts, `console-${name}.png`), ...options });
-const text = (selector) => page.locator(selector).innerText();
-const apiRequests = () => requests.filter((request) => new URL(request.url).pathname.startsWith("/api/"));
-
-async function signIn(secret) {
-  await page.fill("#secret", secret);
-  await page.click("#sign-in-form button[type=submit]");
-}
-
-async function signInAndWait(secret, shown) {
-  await signIn(secret);
-  await page.locator(shown).waitFor({ state: "visible" });
-}
-
-async function signOut() {
-  await page.click("#sign-out");
-  await page.locator("#sign-in").waitFor({ state: "visible" });
-}
-
-async function storage() {
-  return page.evaluate(() => ({
-    session: Object.fromEntries(Object.entries(sessionStorage)),
-    local: Object.fromEntries(Object.entries(localStorage)),
-  }));
-}
-
-/** Ticks capabilities in the create form and sets their limits ("" for none). */
-async function pick(limits) {
-  for (const [endpoint, limit] of Object.entries(limits)) {
-    await page.check(`#pick-${endpoint}`);
-    if (limit !== undefined) await page.fill(`#limit-${endpoint}`, limit);
-  }
-}
-
-async function createdToken() {
-  await page.locator("#created").waitFor({ state: "visible" });
-  const created = { secret: await text("#created-secret"), id: await text("#created-id") };
-  secrets.push(created.secret);
-  return created;
-}
-
-async function confirmDeletion(id) {
-  await page.fill("#delete-id", id);
-  await page.click("#delete-form button[type=submit]");
-  await page.locator("#confirm-delete").waitFor({ state: "visible" });
-  assert.equal(await text("#confirm-id"), id);
-}
-
-function assertNoSecretInUrls() {
-  const urls = [page.url(), ...requests.map((request) => request.url)];
-  for (const secret of secrets) {
-    assert.ok(!urls.some((url) => url.includes(secret) || url.includes(encodeURIComponent(secret))), "a secret is in a URL");
-  }
 }
 
 // ---- the pure helpers ------------------------------------------------------
@@ -206,226 +134,365 @@ test("format and rules: durations, countdowns, error sentences, delegation bound
   });
 });
 
-// ---- the console in a browser ---------------------------------------------
 
-test("the signed-out page loads under the strict CSP", async () => {
-  const response = await page.goto(`${origin}/`);
-  assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'/);
-  await page.locator("#sign-in").waitFor({ state: "visible" });
-  assert.equal(await page.title(), "edge-tokens console");
-  assert.equal(await page.getAttribute("#secret", "type"), "password");
-  assert.equal(await page.getAttribute("#secret", "autocomplete"), "off");
-  await page.click("#show-secret");
-  assert.equal(await page.getAttribute("#secret", "type"), "text");
-  await page.click("#show-secret");
-  assert.equal(await page.getAttribute("#secret", "type"), "password");
-  await shot("signed-out");
-});
+// ---- the console in each browser engine ------------------------------------
 
-test("a mistyped etk_ secret is refused without a request", async () => {
-  const before = apiRequests().length;
-  await signIn(`etk_${"A".repeat(38)}`);
-  await page.locator("#sign-in-message.error").waitFor();
-  assert.match(await text("#sign-in-message"), /not a valid etk_ secret.*Nothing was sent/);
-  await page.waitForTimeout(200);
-  assert.equal(apiRequests().length, before, "no request for a mistyped secret");
-  assert.deepEqual((await storage()).session, {});
-});
+for (const engine of ENGINES) describe(`the console in ${ENGINE_NAMES[engine]}`, () => consoleSuite(engine));
 
-test("a wrong admin token is refused by the service, readably", async () => {
-  await signIn("not-the-admin-token");
-  await page.locator("#sign-in-message.error").waitFor();
-  assert.equal(await text("#sign-in-message"), "The token was not accepted: it is unknown, has expired or was deleted.");
-  assert.ok(apiRequests().some((request) => request.url.endsWith("/api/v3/token")));
-  assert.deepEqual((await storage()).session, {});
-  await shot("refused");
-});
+/** The whole flow in one tab of `engine`, with its own tokens. */
+function consoleSuite(engine) {
+  let browser;
+  let page;
+  const consoleErrors = [];
+  const requests = [];
+  const secrets = [ADMIN];
+  let parent;
+  let child;
 
-test("the admin signs in by keyboard: no record, the whole catalogue to grant from", async () => {
-  // A refused sign-in leaves the focus on the token field, ready for another try.
-  assert.equal(await page.evaluate(() => document.activeElement.id), "secret");
-  await page.keyboard.press("Control+A");
-  await page.keyboard.type(ADMIN);
-  await page.keyboard.press("Enter");
-  await page.locator("#mine-admin").waitFor({ state: "visible" });
-  assert.match(await text("#mine-admin"), /no token record.*may do everything/s);
-  assert.equal(await text("#who"), "Signed in: admin token");
-  const catalogue = await (await fetch(`${origin}/api/v3/openapi.json`)).json();
-  const names = catalogue.components.schemas.CapabilityName.enum;
-  assert.equal(await page.locator("#choices li").count(), names.length);
-  assert.deepEqual(Object.values((await storage()).session), [ADMIN]);
-  assert.deepEqual((await storage()).local, {});
-  await shot("admin", { fullPage: true });
-});
+  before(async () => {
+    browser = await launchBrowser(engine);
+    // Like a person's browser: no permissions granted beyond the engine's defaults.
+    const context = await browser.createBrowserContext();
+    page = await context.newPage();
+    await page.setViewport({ width: 1280, height: 800 });
+    page.setDefaultTimeout(15_000);
+    page.on("console", (message) => message.type() === "error" && consoleErrors.push(message));
+    page.on("pageerror", (error) => consoleErrors.push({ text: () => `pageerror: ${error}`, location: () => ({}) }));
+    page.on("request", (request) => requests.push({ method: request.method(), url: request.url() }));
+  }, { timeout: 60_000 });
 
-test("the admin creates a token with calls limits and a lifetime; its secret is shown once", async () => {
-  await page.check("#pick-tokensGetToken");
-  assert.equal(await page.isVisible("#limit-tokensGetToken"), true);
-  await page.fill("#limit-tokensGetToken", "0");
-  await page.click("#create-form button[type=submit]");
-  assert.match(await text("#create-message"), /tokensGetToken must be a whole number from 1/);
-  await pick({ tokensGetToken: "5", tokensCreate: "3", tokensDelete: "" });
-  await page.fill("#lifetime", "2");
-  await page.selectOption("#lifetime-unit", "hours");
-  await page.fill("#description", `Console e2e parent ${"with-a-very-long-unbroken-description-".repeat(4)}end`);
-  await page.click("#create-form button[type=submit]");
-  parent = await createdToken();
-  assert.match(parent.secret, /^etk_[0-9A-Za-z]{38}$/);
-  assert.match(parent.id, /^[0-9A-Za-z]{22}$/);
-  assert.match(await text("#created"), /cannot be shown again/);
-  assert.match(await text("#create-message"), new RegExp(`Token ${parent.id} was created`));
+  after(async () => {
+    await browser?.close();
+  });
 
-  await page.click("#copy-secret");
-  await page.locator("#copy-message:not(:empty)").waitFor();
-  if ((await text("#copy-message")) === "Copied to the clipboard.") {
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), parent.secret);
-  } else {
-    assert.match(await text("#copy-message"), /select|copy it/i);
+  // ---- helpers over the page -----------------------------------------------
+
+  const shot = (name, options = {}) => page.screenshot({ path: join(artifacts, `console-${engine}-${name}.png`), ...options });
+  const text = (selector) => page.$eval(selector, (element) => element.innerText);
+  const attribute = (selector, name) => page.$eval(selector, (element, name) => element.getAttribute(name), name);
+  const inputValue = (selector) => page.$eval(selector, (element) => element.value);
+  const visible = (selector) => page.waitForSelector(selector, { visible: true });
+  const click = (selector) => page.locator(selector).click();
+  const fill = (selector, value) => page.locator(selector).fill(value);
+  const apiRequests = () => requests.filter((request) => new URL(request.url).pathname.startsWith("/api/"));
+
+  /** Whether the element is rendered with a size and not visibility: hidden. */
+  async function isVisible(selector) {
+    return page.evaluate((selector) => {
+      const element = document.querySelector(selector);
+      if (!element) return false;
+      const { width, height } = element.getBoundingClientRect();
+      return getComputedStyle(element).visibility !== "hidden" && width > 0 && height > 0;
+    }, selector);
   }
-  await page.locator("#created").scrollIntoViewIfNeeded();
-  await shot("new-secret");
-  await page.click("#created-done");
-  assert.equal(await page.isVisible("#created"), false);
-  assert.equal(await page.locator("#created-secret").textContent(), "");
-  assertNoSecretInUrls();
-});
 
-test("signing in with the new token shows its capabilities, usage and a live countdown", async () => {
-  await signOut();
-  assert.deepEqual((await storage()).session, {});
-  assert.match(await text("#status"), /signed out/);
-  await signInAndWait(parent.secret, "#mine-issued");
-  assert.deepEqual(Object.values((await storage()).session), [parent.secret]);
-  assert.deepEqual((await storage()).local, {});
-  assert.equal(await text("#mine-id"), parent.id);
-  assert.match(await text("#mine-description"), /^Console e2e parent/);
-  const rows = await page.locator("#mine-capabilities li").allInnerTexts();
-  assert.equal(rows.length, 3);
-  assert.match(rows.find((row) => row.includes("tokensGetToken")), /1 of 5 calls used/);
-  assert.match(rows.find((row) => row.includes("tokensCreate")), /0 of 3 calls used/);
-  assert.match(rows.find((row) => row.includes("tokensDelete")), /no calls limit/);
-  const meter = page.locator("#mine-capabilities li", { hasText: "tokensGetToken" }).locator("meter");
-  assert.deepEqual([await meter.getAttribute("value"), await meter.getAttribute("max")], ["1", "5"]);
-  assert.match(await text("#mine-expiry"), /\d{4}.*UTC/);
-  const first = await text("#mine-countdown");
-  assert.match(first, /^\((2 h 0 min 0 s|1 h 59 min \d+ s) left\)$/);
-  await page.waitForFunction((previous) => document.getElementById("mine-countdown").textContent !== previous, first, { timeout: 3_000 });
-
-  // A reload keeps the tab's session: the token is read again (a second call).
-  await page.reload();
-  await page.locator("#mine-issued").waitFor({ state: "visible" });
-  assert.match(await page.locator("#mine-capabilities li", { hasText: "tokensGetToken" }).innerText(), /2 of 5 calls used/);
-
-  await page.evaluate(() => scrollTo(0, 0));
-  await shot("issued");
-  // The README's picture changes with every run (ids, times): refresh it on request only.
-  if (process.env.UPDATE_README_SCREENSHOT) await page.screenshot({ path: readmeScreenshot });
-  await page.setViewportSize({ width: 360, height: 740 });
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "no horizontal scrolling at 360 px");
-  await shot("phone", { fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 800 });
-  assertNoSecretInUrls();
-});
-
-test("the issued token creates a narrower child, within its own bounds", async () => {
-  const offered = await page.locator("#choices li").evaluateAll((items) => items.map((item) => item.dataset.endpoint));
-  assert.deepEqual(offered.sort(), ["tokensCreate", "tokensDelete", "tokensGetToken"], "only what it holds");
-  await page.check("#pick-tokensGetToken");
-  assert.equal(await page.inputValue("#limit-tokensGetToken"), "5", "pre-filled with its own max");
-  assert.equal(await page.getAttribute("#limit-tokensGetToken", "max"), "5");
-  assert.match(await text("#lifetime-hint"), /at most [12] hours?\b/);
-
-  const before = apiRequests().length;
-  await page.fill("#limit-tokensGetToken", "6");
-  await page.click("#create-form button[type=submit]");
-  assert.match(await text("#create-message"), /from 1 to 5/);
-  await page.fill("#limit-tokensGetToken", "2");
-  await page.fill("#lifetime", "3");
-  await page.click("#create-form button[type=submit]");
-  assert.match(await text("#create-message"), /may not outlive yours: choose at most [12] hours?\./);
-  assert.equal(apiRequests().length, before, "nothing sent for a draft out of bounds");
-
-  await page.fill("#lifetime", "30");
-  await page.selectOption("#lifetime-unit", "minutes");
-  await page.fill("#description", "child");
-  // No clipboard here: the console must say how to copy by hand.
-  await page.evaluate(() => Object.defineProperty(navigator, "clipboard", { value: undefined, configurable: true }));
-  await page.click("#create-form button[type=submit]");
-  child = await createdToken();
-  assert.notEqual(child.id, parent.id);
-  await page.click("#copy-secret");
-  assert.match(await text("#copy-message"), /not available here.*selected/);
-  assert.equal(await page.evaluate(() => getSelection().toString()), child.secret);
-  const rows = await page.locator("#mine-capabilities li").allInnerTexts();
-  assert.match(rows.find((row) => row.includes("tokensCreate")), /1 of 3 calls used/);
-  await page.click("#created-done");
-});
-
-test("a used-up calls limit is refused by the service, readably", async () => {
-  // The parent may create 3 tokens; the child was the first. The 4th create is refused.
-  for (const count of [2, 3]) {
-    await page.click("#create-form button[type=submit]");
-    await createdToken();
-    await page.locator("#mine-capabilities li", { hasText: `${count} of 3 calls used` }).waitFor();
-    await page.click("#created-done");
+  /** Ticks a checkbox (a click, as a person would) unless it is ticked. */
+  async function check(selector) {
+    if (!(await page.$eval(selector, (box) => box.checked))) await click(selector);
+    assert.equal(await page.$eval(selector, (box) => box.checked), true, `${selector} is ticked`);
   }
-  await page.click("#create-form button[type=submit]");
-  await page.locator("#create-message.error").waitFor();
-  assert.equal(await text("#create-message"),
-    "Your token may not create tokens: it lacks the tokensCreate capability, or its calls limit for it is used up.");
-  assert.equal(await page.isVisible("#created"), false);
-});
 
-test("deleting the child asks first; cancelling sends nothing", async () => {
-  const before = apiRequests().length;
-  await confirmDeletion(child.id);
-  assert.equal(await page.isVisible("#confirm-self"), false);
-  await page.click("#confirm-cancel");
-  assert.equal(await text("#delete-message"), "Nothing was deleted.");
-  await confirmDeletion(child.id);
-  await page.keyboard.press("Escape");
-  assert.equal(await page.isVisible("#confirm-delete"), false);
-  assert.equal(apiRequests().length, before, "no request without a confirmation");
+  /** The innerText of each item of the held capabilities list. */
+  const heldRows = () => page.$$eval("#mine-capabilities li", (items) => items.map((item) => item.innerText));
 
-  await confirmDeletion(child.id);
-  await page.click("#confirm-ok");
-  await page.locator("#delete-message.ok").waitFor();
-  assert.equal(await text("#delete-message"), `Token ${child.id} and every token it created were deleted.`);
-  assert.ok(requests.some((request) => request.method === "DELETE" && request.url.endsWith(`/api/v3/tokens/${child.id}`)));
-  assert.equal(await page.inputValue("#delete-id"), "");
-});
+  /** Waits until a held capability's row shows `needle`; resolves to the row's text. */
+  async function heldRow(needle) {
+    const row = await page.waitForFunction((needle) => [...document.querySelectorAll("#mine-capabilities li")]
+      .find((item) => item.checkVisibility() && item.innerText.includes(needle))?.innerText, {}, needle);
+    return row.jsonValue();
+  }
 
-test("a deleted, well-formed secret is refused by the service, readably", async () => {
-  await signOut();
-  await signIn(child.secret);
-  await page.locator("#sign-in-message.error").waitFor();
-  assert.equal(await text("#sign-in-message"), "The token was not accepted: it is unknown, has expired or was deleted.");
-  assert.deepEqual((await storage()).session, {});
-});
+  async function pressWithControl(key) {
+    await page.keyboard.down("Control");
+    await page.keyboard.press(key);
+    await page.keyboard.up("Control");
+  }
 
-test("deleting the signed-in token signs out", async () => {
-  await signInAndWait(parent.secret, "#mine-issued");
-  await confirmDeletion(parent.id);
-  assert.equal(await page.isVisible("#confirm-self"), true);
-  await shot("confirm-delete");
-  await page.click("#confirm-ok");
-  await page.locator("#sign-in").waitFor({ state: "visible" });
-  assert.match(await text("#status"), /deleted the token you were signed in with.*signed out/);
-  assert.deepEqual(await storage(), { session: {}, local: {} });
-});
+  async function signIn(secret) {
+    await fill("#secret", secret);
+    await click("#sign-in-form button[type=submit]");
+  }
 
-test("no console errors, no secret in a URL or in localStorage", () => {
-  // The browser logs every error answer as a failed load. These are
-  // provoked on purpose: the admin's 404 (it has no record) and the refused
-  // tokens' 401s from GET /api/v3/token, and the used-up limit's 403 from
-  // POST /api/v3/tokens. Anything else is a defect.
-  const provoked = { "/api/v3/token": /^40[14]$/, "/api/v3/tokens": /^403$/ };
-  const expected = (message) => {
-    const status = /^Failed to load resource: the server responded with a status of (\d+) /.exec(message.text())?.[1];
-    const path = message.location().url?.startsWith(origin) ? message.location().url.slice(origin.length) : "";
-    return status !== undefined && provoked[path]?.test(status) === true;
-  };
-  assert.deepEqual(consoleErrors.filter((message) => !expected(message)).map((message) => message.text()), []);
-  assertNoSecretInUrls();
-  assert.equal(new URL(page.url()).search, "");
-});
+  async function signInAndWait(secret, shown) {
+    await signIn(secret);
+    await visible(shown);
+  }
+
+  async function signOut() {
+    await click("#sign-out");
+    await visible("#sign-in");
+  }
+
+  async function storage() {
+    return page.evaluate(() => ({
+      session: Object.fromEntries(Object.entries(sessionStorage)),
+      local: Object.fromEntries(Object.entries(localStorage)),
+    }));
+  }
+
+  /** Ticks capabilities in the create form and sets their limits ("" for none). */
+  async function pick(limits) {
+    for (const [endpoint, limit] of Object.entries(limits)) {
+      await check(`#pick-${endpoint}`);
+      if (limit !== undefined) await fill(`#limit-${endpoint}`, limit);
+    }
+  }
+
+  async function createdToken() {
+    await visible("#created");
+    const created = { secret: await text("#created-secret"), id: await text("#created-id") };
+    secrets.push(created.secret);
+    return created;
+  }
+
+  async function confirmDeletion(id) {
+    await fill("#delete-id", id);
+    await click("#delete-form button[type=submit]");
+    await visible("#confirm-delete");
+    assert.equal(await text("#confirm-id"), id);
+  }
+
+  /** What the clipboard holds, read the way a person does: pasted into a field (then emptied). */
+  async function pastedClipboard() {
+    await fill("#delete-id", "");
+    await click("#delete-id");
+    await pressWithControl("v");
+    const pasted = await inputValue("#delete-id");
+    await fill("#delete-id", "");
+    await page.$eval("#delete-id", (field) => field.blur());
+    return pasted;
+  }
+
+  function assertNoSecretInUrls() {
+    const urls = [page.url(), ...requests.map((request) => request.url)];
+    for (const secret of secrets) {
+      assert.ok(!urls.some((url) => url.includes(secret) || url.includes(encodeURIComponent(secret))), "a secret is in a URL");
+    }
+  }
+
+  // ---- the flow ------------------------------------------------------------
+
+  test("the signed-out page loads under the strict CSP", async () => {
+    const response = await page.goto(`${origin}/`);
+    assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'/);
+    await visible("#sign-in");
+    assert.equal(await page.title(), "edge-tokens console");
+    assert.equal(await attribute("#secret", "type"), "password");
+    assert.equal(await attribute("#secret", "autocomplete"), "off");
+    await click("#show-secret");
+    assert.equal(await attribute("#secret", "type"), "text");
+    await click("#show-secret");
+    assert.equal(await attribute("#secret", "type"), "password");
+    await shot("signed-out");
+  });
+
+  test("a mistyped etk_ secret is refused without a request", async () => {
+    const before = apiRequests().length;
+    await signIn(`etk_${"A".repeat(38)}`);
+    await visible("#sign-in-message.error");
+    assert.match(await text("#sign-in-message"), /not a valid etk_ secret.*Nothing was sent/);
+    await delay(200);
+    assert.equal(apiRequests().length, before, "no request for a mistyped secret");
+    assert.deepEqual((await storage()).session, {});
+  });
+
+  test("a wrong admin token is refused by the service, readably", async () => {
+    await signIn("not-the-admin-token");
+    await visible("#sign-in-message.error");
+    assert.equal(await text("#sign-in-message"), "The token was not accepted: it is unknown, has expired or was deleted.");
+    assert.ok(apiRequests().some((request) => request.url.endsWith("/api/v3/token")));
+    assert.deepEqual((await storage()).session, {});
+    await shot("refused");
+  });
+
+  test("the admin signs in by keyboard: no record, the whole catalogue to grant from", async () => {
+    // A refused sign-in leaves the focus on the token field, ready for another try.
+    assert.equal(await page.evaluate(() => document.activeElement.id), "secret");
+    await pressWithControl("a");
+    await page.keyboard.type(ADMIN);
+    await page.keyboard.press("Enter");
+    await visible("#mine-admin");
+    assert.match(await text("#mine-admin"), /no token record.*may do everything/s);
+    assert.equal(await text("#who"), "Signed in: admin token");
+    const catalogue = await (await fetch(`${origin}/api/v3/openapi.json`)).json();
+    const names = catalogue.components.schemas.CapabilityName.enum;
+    assert.equal(await page.$$eval("#choices li", (items) => items.length), names.length);
+    assert.deepEqual(Object.values((await storage()).session), [ADMIN]);
+    assert.deepEqual((await storage()).local, {});
+    await shot("admin", { fullPage: true });
+  });
+
+  test("the admin creates a token with calls limits and a lifetime; its secret is shown once and copied", async () => {
+    await check("#pick-tokensGetToken");
+    assert.equal(await isVisible("#limit-tokensGetToken"), true);
+    await fill("#limit-tokensGetToken", "0");
+    await click("#create-form button[type=submit]");
+    assert.match(await text("#create-message"), /tokensGetToken must be a whole number from 1/);
+    await pick({ tokensGetToken: "5", tokensCreate: "3", tokensDelete: "" });
+    await fill("#lifetime", "2");
+    await page.select("#lifetime-unit", "hours");
+    await fill("#description", `Console e2e parent ${"with-a-very-long-unbroken-description-".repeat(4)}end`);
+    await click("#create-form button[type=submit]");
+    parent = await createdToken();
+    assert.match(parent.secret, /^etk_[0-9A-Za-z]{38}$/);
+    assert.match(parent.id, /^[0-9A-Za-z]{22}$/);
+    assert.match(await text("#created"), /cannot be shown again/);
+    assert.match(await text("#create-message"), new RegExp(`Token ${parent.id} was created`));
+
+    // Both engines let a page write the clipboard on a click, with no permission granted.
+    await click("#copy-secret");
+    await visible("#copy-message:not(:empty)");
+    assert.equal(await text("#copy-message"), "Copied to the clipboard.");
+    assert.equal(await pastedClipboard(), parent.secret);
+    await page.$eval("#created", (element) => element.scrollIntoView({ block: "center" }));
+    await shot("new-secret");
+    await click("#created-done");
+    assert.equal(await isVisible("#created"), false);
+    assert.equal(await page.$eval("#created-secret", (element) => element.textContent), "");
+    assertNoSecretInUrls();
+  });
+
+  test("signing in with the new token shows its capabilities, usage and a live countdown", async () => {
+    await signOut();
+    assert.deepEqual((await storage()).session, {});
+    assert.match(await text("#status"), /signed out/);
+    await signInAndWait(parent.secret, "#mine-issued");
+    assert.deepEqual(Object.values((await storage()).session), [parent.secret]);
+    assert.deepEqual((await storage()).local, {});
+    assert.equal(await text("#mine-id"), parent.id);
+    assert.match(await text("#mine-description"), /^Console e2e parent/);
+    const rows = await heldRows();
+    assert.equal(rows.length, 3);
+    assert.match(rows.find((row) => row.includes("tokensGetToken")), /1 of 5 calls used/);
+    assert.match(rows.find((row) => row.includes("tokensCreate")), /0 of 3 calls used/);
+    assert.match(rows.find((row) => row.includes("tokensDelete")), /no calls limit/);
+    const meter = await page.$$eval("#mine-capabilities li", (items) => {
+      const meter = items.find((item) => item.innerText.includes("tokensGetToken")).querySelector("meter");
+      return [meter.getAttribute("value"), meter.getAttribute("max")];
+    });
+    assert.deepEqual(meter, ["1", "5"]);
+    assert.match(await text("#mine-expiry"), /\d{4}.*UTC/);
+    const first = await text("#mine-countdown");
+    assert.match(first, /^\((2 h 0 min 0 s|1 h 59 min \d+ s) left\)$/);
+    await page.waitForFunction((previous) => document.getElementById("mine-countdown").textContent !== previous, { timeout: 3_000 }, first);
+
+    // A reload keeps the tab's session: the token is read again (a second call).
+    await page.reload();
+    await visible("#mine-issued");
+    assert.match(await heldRow("tokensGetToken"), /2 of 5 calls used/);
+
+    await page.evaluate(() => scrollTo(0, 0));
+    await shot("issued");
+    // The README's picture changes with every run (ids, times): refresh it on request only.
+    if (process.env.UPDATE_README_SCREENSHOT && engine === "chromium") await page.screenshot({ path: readmeScreenshot });
+    await page.setViewport({ width: 360, height: 740 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "no horizontal scrolling at 360 px");
+    await shot("phone", { fullPage: true });
+    await page.setViewport({ width: 1280, height: 800 });
+    assertNoSecretInUrls();
+  });
+
+  test("the issued token creates a narrower child, within its own bounds", async () => {
+    const offered = await page.$$eval("#choices li", (items) => items.map((item) => item.dataset.endpoint));
+    assert.deepEqual(offered.sort(), ["tokensCreate", "tokensDelete", "tokensGetToken"], "only what it holds");
+    await check("#pick-tokensGetToken");
+    assert.equal(await inputValue("#limit-tokensGetToken"), "5", "pre-filled with its own max");
+    assert.equal(await attribute("#limit-tokensGetToken", "max"), "5");
+    assert.match(await text("#lifetime-hint"), /at most [12] hours?\b/);
+
+    const before = apiRequests().length;
+    await fill("#limit-tokensGetToken", "6");
+    await click("#create-form button[type=submit]");
+    assert.match(await text("#create-message"), /from 1 to 5/);
+    await fill("#limit-tokensGetToken", "2");
+    await fill("#lifetime", "3");
+    await click("#create-form button[type=submit]");
+    assert.match(await text("#create-message"), /may not outlive yours: choose at most [12] hours?\./);
+    assert.equal(apiRequests().length, before, "nothing sent for a draft out of bounds");
+
+    await fill("#lifetime", "30");
+    await page.select("#lifetime-unit", "minutes");
+    await fill("#description", "child");
+    // No clipboard here: the console must say how to copy by hand.
+    await page.evaluate(() => Object.defineProperty(navigator, "clipboard", { value: undefined, configurable: true }));
+    await click("#create-form button[type=submit]");
+    child = await createdToken();
+    assert.notEqual(child.id, parent.id);
+    await click("#copy-secret");
+    await visible("#copy-message:not(:empty)");
+    assert.match(await text("#copy-message"), /not available here.*selected/);
+    assert.equal(await page.evaluate(() => getSelection().toString()), child.secret);
+    const rows = await heldRows();
+    assert.match(rows.find((row) => row.includes("tokensCreate")), /1 of 3 calls used/);
+    await click("#created-done");
+  });
+
+  test("a used-up calls limit is refused by the service, readably", async () => {
+    // The parent may create 3 tokens; the child was the first. The 4th create is refused.
+    for (const count of [2, 3]) {
+      await click("#create-form button[type=submit]");
+      await createdToken();
+      await heldRow(`${count} of 3 calls used`);
+      await click("#created-done");
+    }
+    await click("#create-form button[type=submit]");
+    await visible("#create-message.error");
+    assert.equal(await text("#create-message"),
+      "Your token may not create tokens: it lacks the tokensCreate capability, or its calls limit for it is used up.");
+    assert.equal(await isVisible("#created"), false);
+  });
+
+  test("deleting the child asks first; cancelling sends nothing", async () => {
+    const before = apiRequests().length;
+    await confirmDeletion(child.id);
+    assert.equal(await isVisible("#confirm-self"), false);
+    await click("#confirm-cancel");
+    assert.equal(await text("#delete-message"), "Nothing was deleted.");
+    await confirmDeletion(child.id);
+    await page.keyboard.press("Escape");
+    assert.equal(await isVisible("#confirm-delete"), false);
+    assert.equal(apiRequests().length, before, "no request without a confirmation");
+
+    await confirmDeletion(child.id);
+    await click("#confirm-ok");
+    await visible("#delete-message.ok");
+    assert.equal(await text("#delete-message"), `Token ${child.id} and every token it created were deleted.`);
+    assert.ok(requests.some((request) => request.method === "DELETE" && request.url.endsWith(`/api/v3/tokens/${child.id}`)));
+    assert.equal(await inputValue("#delete-id"), "");
+  });
+
+  test("a deleted, well-formed secret is refused by the service, readably", async () => {
+    await signOut();
+    await signIn(child.secret);
+    await visible("#sign-in-message.error");
+    assert.equal(await text("#sign-in-message"), "The token was not accepted: it is unknown, has expired or was deleted.");
+    assert.deepEqual((await storage()).session, {});
+  });
+
+  test("deleting the signed-in token signs out", async () => {
+    await signInAndWait(parent.secret, "#mine-issued");
+    await confirmDeletion(parent.id);
+    assert.equal(await isVisible("#confirm-self"), true);
+    await shot("confirm-delete");
+    await click("#confirm-ok");
+    await visible("#sign-in");
+    assert.match(await text("#status"), /deleted the token you were signed in with.*signed out/);
+    assert.deepEqual(await storage(), { session: {}, local: {} });
+  });
+
+  test("no console errors, no secret in a URL or in localStorage", () => {
+    // Chromium logs every error answer as a failed load (Firefox does not).
+    // These are provoked on purpose: the admin's 404 (it has no record) and
+    // the refused tokens' 401s from GET /api/v3/token, and the used-up
+    // limit's 403 from POST /api/v3/tokens. Anything else is a defect.
+    const provoked = { "/api/v3/token": /^40[14]$/, "/api/v3/tokens": /^403$/ };
+    const expected = (message) => {
+      const status = /^Failed to load resource: the server responded with a status of (\d+) /.exec(message.text())?.[1];
+      const path = message.location().url?.startsWith(origin) ? message.location().url.slice(origin.length) : "";
+      return status !== undefined && provoked[path]?.test(status) === true;
+    };
+    assert.deepEqual(consoleErrors.filter((message) => !expected(message)).map((message) => message.text()), []);
+    assertNoSecretInUrls();
+    assert.equal(new URL(page.url()).search, "");
+  });
+}
