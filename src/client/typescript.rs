@@ -29,7 +29,9 @@ export type ErrorCode =
   | "METHOD_NOT_ALLOWED"
   | "MISCONFIGURED"
   | "UNAVAILABLE"
-  | "TOO_MANY_REQUESTS";
+  | "TOO_MANY_REQUESTS"
+  | "BAD_GATEWAY"
+  | "GATEWAY_TIMEOUT";
 
 /** At most `conditions.max` authorized calls of the capability, ever. */
 export interface CallsLimit {
