@@ -83,8 +83,8 @@ fn schemas(codes: &[&str]) -> Value {
                     "additionalProperties": false,
                     "properties": { "max": { "type": "integer", "minimum": 1, "maximum": MAX_CALLS } }
                 },
-                "used": { "type": "integer", "minimum": 0,
-                    "description": "Authorized calls so far. Server-owned: shown by GET /token, ignored on create." }
+                "used": { "description": "Authorized calls so far. Server-owned: shown by GET /token. \
+                    On create any value is ignored, never stored or echoed." }
             }
         },
         "Capability": {
@@ -100,8 +100,9 @@ fn schemas(codes: &[&str]) -> Value {
             "required": ["capabilities"],
             "properties": {
                 "capabilities": { "type": "array", "minItems": 1, "maxItems": MAX_CAPABILITIES,
-                    "description": "At most one entry per endpoint.",
-                    "items": { "$ref": "#/components/schemas/Capability" } },
+                    "description": "At most one entry per endpoint (one `allOf` entry per name says so).",
+                    "items": { "$ref": "#/components/schemas/Capability" },
+                    "allOf": at_most_one_entry_per_endpoint() },
                 "lifetime": { "type": ["integer", "null"], "minimum": 1, "maximum": MAX_LIFETIME_SECS,
                     "description": "Seconds until the token expires. Omitted or null: it does not expire, \
                         or, for a delegated token, it expires with its creator." },
@@ -161,6 +162,24 @@ fn schemas(codes: &[&str]) -> Value {
     })
 }
 
+/// "At most one entry per endpoint", which JSON Schema has no keyword for:
+/// for each name of the catalogue, at most one item has it as `endpoint`.
+fn at_most_one_entry_per_endpoint() -> Vec<Value> {
+    CAPABILITIES
+        .iter()
+        .map(|name| {
+            json!({ "type": "array", "minContains": 0, "maxContains": 1, "contains": {
+                "type": "object", "required": ["endpoint"], "properties": { "endpoint": { "const": name } } } })
+        })
+        .collect()
+}
+
+/// The link from an answer that carries a token's `id` to deleting it.
+fn delete_link() -> Value {
+    json!({ "tokensDelete": { "operationId": "tokensDelete", "parameters": { "id": "$response.body#/id" },
+        "description": "Delete the token this answer describes." } })
+}
+
 fn create_operation(operation_id: &str) -> Value {
     json!({
         "operationId": operation_id,
@@ -170,10 +189,14 @@ fn create_operation(operation_id: &str) -> Value {
             A call counts against the caller's `tokensCreate` limit only when the token is created. \
             Bodies over {MAX_BODY_BYTES} bytes are refused with 413. CORS allows the headers {ALLOW_HEADERS}."),
         "requestBody": { "required": true, "content": { "application/json": {
-            "schema": { "$ref": "#/components/schemas/CreateTokenRequest" } } } },
+            "schema": { "$ref": "#/components/schemas/CreateTokenRequest" },
+            "example": { "description": "dashboard", "lifetime": 3600, "capabilities": [
+                { "endpoint": "tokensGetToken", "limits": [{ "type": "calls", "conditions": { "max": 100 } }] },
+                { "endpoint": "tokensCreate" }] } } } },
         "responses": {
             "201": { "description": "Created. The secret is in this response only.",
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CreatedToken" } } } },
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CreatedToken" } } },
+                "links": delete_link() },
             "400": error_response("The body is not JSON, breaks the schema, or has unacceptable capabilities or description.",
                 &[ApiError::InvalidInput("capabilities is required".into()),
                   ApiError::InvalidCapabilities("capabilities[0].endpoint: unknown endpoint 'x'".into()),
@@ -194,7 +217,9 @@ fn delete_operation() -> Value {
         "summary": "Delete a token and every token it created (capability tokensDelete).",
         "description": "The admin token may delete any token; an issued token only itself and its descendants. \
             Other ids are answered as not found. Every descendant is revoked with it.",
-        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+        "parameters": [{ "name": "id", "in": "path", "required": true,
+            "description": "The token's public id, as `POST /tokens` and `GET /token` return it. Any other value is answered 404.",
+            "schema": { "$ref": "#/components/schemas/TokenId" } }],
         "responses": {
             "204": { "description": "Deleted, with its descendants." },
             "401": { "$ref": "#/components/responses/Unauthorized" },
@@ -213,7 +238,8 @@ fn get_operation() -> Value {
         "description": "Never the secret nor its hash. Each `calls` limit shows `used`, which already counts this call.",
         "responses": {
             "200": { "description": "The caller's token.",
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Token" } } } },
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Token" } } },
+                "links": delete_link() },
             "401": { "$ref": "#/components/responses/Unauthorized" },
             "403": error_response("The token lacks tokensGetToken, or its limit is used up.", &[ApiError::AuthorizationFailed], false),
             "404": error_response("The admin token has no record.", &[ApiError::AdminHasNoRecord], false),
@@ -266,6 +292,37 @@ mod tests {
         let codes = &doc["components"]["schemas"]["Error"]["properties"]["status"]["enum"];
         assert_eq!(codes.as_array().unwrap().len(), ErrorCode::ALL.len());
         assert_eq!(doc["paths"]["/token"]["get"]["operationId"], "tokensGetToken");
+    }
+
+    #[test]
+    fn the_create_schema_is_as_strict_as_the_validator() {
+        let doc: Value = serde_json::from_str(&document()).unwrap();
+        let request = &doc["components"]["schemas"]["CreateTokenRequest"]["properties"];
+        // One "at most one item with this endpoint" rule per catalogue name.
+        let unique = request["capabilities"]["allOf"].as_array().unwrap();
+        assert_eq!(unique.len(), CAPABILITIES.len());
+        for (rule, name) in unique.iter().zip(CAPABILITIES) {
+            assert_eq!(rule["contains"]["properties"]["endpoint"]["const"], *name);
+            assert_eq!((rule["minContains"].as_u64(), rule["maxContains"].as_u64()), (Some(0), Some(1)));
+        }
+        // A client-supplied `used` is ignored whatever it is, so any value is valid.
+        let used = &doc["components"]["schemas"]["Limit"]["properties"]["used"];
+        assert!(used.get("type").is_none(), "{used}");
+        assert_eq!(request["lifetime"]["maximum"], MAX_LIFETIME_SECS);
+    }
+
+    #[test]
+    fn answers_with_an_id_link_to_deleting_it() {
+        let doc: Value = serde_json::from_str(&document()).unwrap();
+        for (path, method, status) in
+            [("/tokens", "post", "201"), ("/tokens/", "post", "201"), ("/token", "get", "200")]
+        {
+            let link = &doc["paths"][path][method]["responses"][status]["links"]["tokensDelete"];
+            assert_eq!(link["operationId"], "tokensDelete", "{path}");
+            assert_eq!(link["parameters"]["id"], "$response.body#/id", "{path}");
+        }
+        let id = &doc["paths"]["/tokens/{id}"]["delete"]["parameters"][0]["schema"];
+        assert_eq!(id["$ref"], "#/components/schemas/TokenId");
     }
 
     #[test]

@@ -23,6 +23,11 @@ use crate::{
 
 /// KV refuses expirations closer than this many seconds.
 pub const MIN_EXPIRY_SECS: u64 = 60;
+/// Added to [`MIN_EXPIRY_SECS`]: `now` is the request's start, rounded down,
+/// and KV checks against its own clock when the write arrives.
+pub const EXPIRY_SLACK_SECS: u64 = 10;
+/// The latest expiration the Workers KV binding takes (an `int`: 2038-01-19).
+pub const MAX_KV_EXPIRATION: u64 = i32::MAX as u64;
 
 /// A storage operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,7 +179,9 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
 /// When KV should drop a token's keys: at its expiry, but never sooner than
 /// KV allows. The service refuses an expired token itself, to the second.
 pub fn storage_expiry(valid_until: Option<u64>, now: u64) -> Option<u64> {
-    valid_until.map(|until| until.max(now + MIN_EXPIRY_SECS))
+    valid_until
+        .map(|until| until.max(now + MIN_EXPIRY_SECS + EXPIRY_SLACK_SECS))
+        .filter(|at| *at <= MAX_KV_EXPIRATION)
 }
 
 fn record_key(storage_key: &str) -> String {
@@ -214,7 +221,8 @@ mod tests {
     #[test]
     fn storage_expiry_respects_kv_minimum() {
         assert_eq!(storage_expiry(None, 1000), None);
-        assert_eq!(storage_expiry(Some(1002), 1000), Some(1060));
+        assert_eq!(storage_expiry(Some(1002), 1000), Some(1070));
+        assert_eq!(storage_expiry(Some(MAX_KV_EXPIRATION + 1), 1000), None);
         assert_eq!(storage_expiry(Some(5000), 1000), Some(5000));
     }
 }

@@ -275,6 +275,17 @@ mod tests {
     }
 
     #[test]
+    fn used_of_any_type_is_ignored() {
+        for used in ["{}", "[null]", "\"7\"", "-1", "1.5", "null"] {
+            let body = format!(
+                r#"{{"capabilities":[{{"endpoint":"nodePing","limits":[{{"type":"calls","conditions":{{"max":3}},"used":{used}}}]}}]}}"#
+            );
+            let token = parse(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert_eq!(token.grants[0], Grant { endpoint: "nodePing".into(), max_calls: Some(3) });
+        }
+    }
+
+    #[test]
     fn integral_floats_are_integers_and_null_is_absent() {
         let token = parse(
             r#"{"capabilities":[{"endpoint":"tokensCreate","limits":[{"type":"calls","conditions":{"max":2.0}}]}],

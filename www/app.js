@@ -1,2 +1,248 @@
-import { isWellFormedSecret } from "./vendor/edge-tokens/index.js";
-document.getElementById("status").textContent = `client loaded: ${isWellFormedSecret("etk_")}`;
+// Wires the console: user intents from view.js, requests through api.js,
+// words from format.js, delegation bounds from rules.js. It holds the
+// session's state; the secret lives in sessionStorage (this tab only) and in
+// the client, never in a URL, localStorage or a log.
+
+import { connect, identify, isMistypedSecret, loadCatalogue } from "./api.js";
+import { countdown, dateTime, errorSentence, units } from "./format.js";
+import { createRequest, lifetimeBound, offers } from "./rules.js";
+import * as view from "./view.js";
+
+const STORAGE_KEY = "edge-tokens.secret";
+const TOKEN_ID = /^[0-9A-Za-z]{22}$/;
+
+/**
+ * The signed-in session, or null when signed out.
+ * @type {null | { session: import("./api.js").Session, kind: "admin" | "issued" | "unreadable",
+ *   token?: import("./vendor/edge-tokens/index.js").Token, allowed: { endpoint: string, max?: number }[],
+ *   unit: string, expiredNoted: boolean }}
+ */
+let state = null;
+let ticker;
+
+view.bindSignIn((secret) => signIn(secret));
+view.bindSignOut(() => signOut("You are signed out. The token was removed from this tab."));
+view.bindRefresh(refresh);
+view.bindCreate(create);
+view.bindUnit((unit) => renderLifetime(unit));
+view.bindCreated(copySecret, view.hideCreated);
+view.bindDelete(remove);
+view.ready();
+resume();
+
+/** Signs in again with the token this tab kept, if any (e.g. after a reload). */
+function resume() {
+  const saved = readSaved();
+  if (saved) signIn(saved, "Your saved token could not be used. ");
+  else view.showSignedOut();
+}
+
+/**
+ * Signs in with `secret`: refuses a mistyped etk_ secret offline, then asks
+ * the service what the secret is.
+ * @param {string} secret
+ * @param {string} [prefix] put before a failure's sentence
+ */
+async function signIn(secret, prefix = "") {
+  view.clearMessages();
+  if (secret === "") return refuse("Paste a token first.");
+  if (isMistypedSecret(secret)) {
+    return refuse("This is not a valid etk_ secret: some characters are missing, extra or mistyped (its checksum does not match). Copy it again in full. Nothing was sent.");
+  }
+  view.setBusy("sign-in", true);
+  view.say("signIn", "Checking the token…");
+  try {
+    const session = connect(secret);
+    const identity = await identify(session);
+    const catalogue = identity.kind === "issued" ? [] : await loadCatalogue();
+    saveSecret(secret);
+    enter(session, identity, catalogue);
+  } catch (error) {
+    forgetSecret();
+    // A saved token was tried at load: leave the form empty for a new one.
+    if (prefix) view.showSignedOut();
+    refuse(prefix + errorSentence(error, { operation: "read" }));
+  } finally {
+    view.setBusy("sign-in", false);
+  }
+}
+
+function refuse(sentence) {
+  view.say("signIn", sentence, "error");
+  view.focusField("secret");
+}
+
+function enter(session, { kind, token }, catalogue) {
+  state = { session, kind, token, allowed: offers({ token }, catalogue), unit: "hours", expiredNoted: false };
+  view.clearMessages();
+  view.showSignedIn(kind, kind === "issued" ? `Signed in: token ${token.id}` : `Signed in: ${kind === "admin" ? "admin token" : "issued token"}`);
+  if (token) view.renderToken(token);
+  view.renderChoices(state.allowed, choicesHint(kind));
+  renderLifetime("hours");
+  startTicker();
+}
+
+function choicesHint(kind) {
+  if (kind === "admin") return "The admin token may grant any capability. Leave a calls limit empty for unlimited calls.";
+  if (kind === "unreadable") return "The console cannot see what your token holds: pick from the whole catalogue; the service refuses what your token may not hand down.";
+  return "Your token may hand down only what it holds. Where yours has a calls limit, the new token needs one no larger; leave the other limits empty for unlimited calls.";
+}
+
+/**
+ * Signs out: forgets the secret and everything shown for it.
+ * @param {string} message why, for the status line
+ */
+function signOut(message) {
+  forgetSecret();
+  state = null;
+  clearTimeout(ticker);
+  view.showSignedOut();
+  view.clearMessages();
+  view.say("status", message);
+}
+
+// Ticks on each second's boundary, so the countdown never skips a second.
+function startTicker() {
+  clearTimeout(ticker);
+  if (state?.token?.validUntil === undefined) return;
+  const tick = () => {
+    const now = countdown(state.token.validUntil, Date.now());
+    view.renderCountdown(now);
+    renderLifetime(state.unit);
+    if (now.expired && !state.expiredNoted) {
+      state.expiredNoted = true;
+      view.say("status", "Your token has expired: the service refuses it from now on. Sign out, and sign in with another token.", "error");
+    }
+    ticker = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+  };
+  tick();
+}
+
+function renderLifetime(unit) {
+  state.unit = unit;
+  const validUntil = state.token?.validUntil;
+  const bound = lifetimeBound(validUntil, unit, Date.now());
+  view.renderLifetime(lifetimeHint(validUntil, bound, unit), bound);
+}
+
+function lifetimeHint(validUntil, bound, unit) {
+  if (state.kind === "unreadable") return "Leave empty: the new token then expires with yours, or never if yours does not.";
+  if (validUntil === undefined) return "Leave empty for a token that does not expire.";
+  const limit = bound < 1
+    ? `less than one ${unit.slice(0, -1)} from now: choose a smaller unit`
+    : `so the new one may live at most ${units(bound, unit)}`;
+  return `Yours expires ${dateTime(validUntil)}, ${limit}. Leave empty to expire with yours.`;
+}
+
+async function refresh() {
+  view.setBusy("refresh", true);
+  try {
+    state.token = await state.session.getToken();
+    view.renderToken(state.token);
+    view.say("status", "Token details updated.", "ok");
+  } catch (error) {
+    failed(error, "status", { operation: "read" });
+  } finally {
+    view.setBusy("refresh", false);
+  }
+}
+
+/**
+ * Creates a token from the form's draft, within what the signed-in token
+ * may hand down, and shows its secret once.
+ * @param {Parameters<Parameters<typeof view.bindCreate>[0]>[0]} draft
+ */
+async function create(draft) {
+  view.say("create", "");
+  const built = createRequest(draft, state.allowed, state.token?.validUntil, Date.now());
+  if ("problem" in built) return view.say("create", built.problem, "error");
+  view.setBusy("create", true);
+  try {
+    const created = await state.session.createToken(built.request);
+    view.showCreated(created);
+    view.say("create", `Token ${created.id} was created.`, "ok");
+    countCall("tokensCreate");
+  } catch (error) {
+    failed(error, "create", { operation: "create", request: built.request });
+  } finally {
+    view.setBusy("create", false);
+  }
+}
+
+async function copySecret(secret) {
+  try {
+    // Absent outside secure contexts, and refused without permission or focus.
+    await navigator.clipboard.writeText(secret);
+    view.say("copy", "Copied to the clipboard.", "ok");
+  } catch {
+    view.selectSecret();
+    view.say("copy", "Copying is not available here. The secret is selected: copy it with Ctrl+C (⌘C on a Mac) or your device's copy command.", "error");
+  }
+}
+
+/**
+ * Deletes token `id` after an explicit confirmation; deleting the
+ * signed-in token signs out.
+ * @param {string} id
+ */
+async function remove(id) {
+  view.say("delete", "");
+  if (!TOKEN_ID.test(id)) {
+    view.say("delete", "Check the form: a token id is exactly 22 letters and digits.", "error");
+    return view.focusField("delete-id");
+  }
+  const isSelf = state.token?.id === id;
+  if (!(await view.confirmDelete(id, isSelf))) return view.say("delete", "Nothing was deleted.");
+  view.setBusy("delete", true);
+  try {
+    await state.session.deleteToken(id);
+    if (isSelf) return signOut("You deleted the token you were signed in with, and every token it created, so you are signed out.");
+    view.clearDelete();
+    view.say("delete", `Token ${id} and every token it created were deleted.`, "ok");
+    countCall("tokensDelete");
+  } catch (error) {
+    failed(error, "delete", { operation: "delete" });
+  } finally {
+    view.setBusy("delete", false);
+  }
+}
+
+// The service counted a call it carried out; show it without spending a
+// tokensGetToken call to read the counter back.
+function countCall(endpoint) {
+  const limits = state?.token?.capabilities.find((capability) => capability.endpoint === endpoint)?.limits ?? [];
+  if (limits.length === 0) return;
+  for (const limit of limits) limit.used += 1;
+  view.renderToken(state.token);
+}
+
+// A token refused outright (401) cannot do anything more: sign out.
+function failed(error, where, context) {
+  const sentence = errorSentence(error, context);
+  if (error?.name === "TokensApiError" && error.httpStatus === 401) return signOut(`${sentence} You are signed out.`);
+  view.say(where, sentence, "error");
+}
+
+function readSaved() {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function saveSecret(secret) {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, secret);
+  } catch {
+    // Storage disabled: the session still works until the tab reloads.
+  }
+}
+
+function forgetSecret() {
+  try {
+    sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // Nothing was stored.
+  }
+}

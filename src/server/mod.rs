@@ -110,7 +110,9 @@ fn config(env: &Env, gateway_enabled: bool) -> Config {
 fn request_head(request: &Request) -> ApiRequest {
     let header = |name: &str| request.headers().get(name).ok().flatten();
     ApiRequest {
-        method: request.method().to_string(),
+        // The method as sent: worker's `Request::method` maps every method it
+        // does not know (such as QUERY) to GET.
+        method: request.inner().method(),
         path: request.path(),
         x_auth_token: header("x-auth-token").or_else(|| websocket_query_token(request)),
         authorization: header("authorization"),
