@@ -11,8 +11,10 @@ pub const TOKENS_GET_TOKEN: &str = "tokensGetToken";
 /// The operation that deletes tokens (`DELETE /tokens/{id}`).
 pub const TOKENS_DELETE: &str = "tokensDelete";
 
-/// Calls the macro `$then!` with every capability name of the HOPR node
-/// REST API v3, in the order the contract lists them. The one list serves
+/// Calls the macro `$then!` with every capability name: the 40 of the HOPR
+/// node REST API v3, in the order the contract lists them, then the names
+/// the gateway gives to node operations that had none (tickets, network,
+/// status and sessions; see [`crate::gateway`]). The one list serves
 /// [`CAPABILITIES`] and the client's TypeScript union type.
 macro_rules! with_capabilities {
     ($then:ident) => {
@@ -56,7 +58,19 @@ macro_rules! with_capabilities {
             "accountGetAddresses",
             "accountGetAddress",
             "peersPingPeer",
-            "peerInfoGetPeerInfo"
+            "peerInfoGetPeerInfo",
+            "channelsAggregateTickets",
+            "ticketsResetStatistics",
+            "networkGetPrice",
+            "networkGetProbability",
+            "networkGetGraph",
+            "nodeGetStatus",
+            "sessionsCreateClient",
+            "sessionsListClients",
+            "sessionsCloseClient",
+            "sessionsGetConfig",
+            "sessionsAdjustConfig",
+            "sessionsWebsocket"
         )
     };
 }
@@ -70,8 +84,7 @@ macro_rules! str_slice {
     };
 }
 
-/// Every capability name of the HOPR node REST API v3, in the order the
-/// contract lists them.
+/// Every capability name a token may be granted.
 pub const CAPABILITIES: &[&str] = with_capabilities!(str_slice);
 
 /// Returns true when `name` is a capability of the catalogue.
@@ -84,12 +97,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalogue_has_forty_unique_names() {
+    fn catalogue_has_the_forty_hopr_names_first_and_no_duplicates() {
         let mut names = CAPABILITIES.to_vec();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 40);
         assert_eq!(names.len(), CAPABILITIES.len());
+        assert_eq!(CAPABILITIES.len(), 52);
+        assert_eq!(CAPABILITIES[39], "peerInfoGetPeerInfo");
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub enum ErrorCode {
     Unavailable,
     /// Too many failed sign-ins from one client address (429).
     TooManyRequests,
+    /// The gateway could not reach the node (502).
+    BadGateway,
+    /// The node did not answer the gateway in time (504).
+    GatewayTimeout,
 }
 
 impl ErrorCode {
@@ -51,6 +55,8 @@ impl ErrorCode {
         ErrorCode::Misconfigured,
         ErrorCode::Unavailable,
         ErrorCode::TooManyRequests,
+        ErrorCode::BadGateway,
+        ErrorCode::GatewayTimeout,
     ];
 
     /// The code as it appears on the wire.
@@ -67,6 +73,8 @@ impl ErrorCode {
             ErrorCode::Misconfigured => "MISCONFIGURED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
+            ErrorCode::BadGateway => "BAD_GATEWAY",
+            ErrorCode::GatewayTimeout => "GATEWAY_TIMEOUT",
         }
     }
 }
@@ -122,6 +130,10 @@ pub enum ApiError {
     /// The client address failed to authenticate too often; retry after
     /// [`RETRY_AFTER_SECS`].
     TooManyFailedSignIns,
+    /// The gateway could not reach the node. Holds the cause, for the log line only.
+    NodeUnreachable(String),
+    /// The node did not answer within this many milliseconds.
+    NodeTimeout(u32),
 }
 
 /// How long a throttled client should wait, in seconds: the rate limiter's
@@ -145,6 +157,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Misconfigured(_) | ApiError::Unavailable(_) => 503,
             ApiError::TooManyFailedSignIns => 429,
+            ApiError::NodeUnreachable(_) => 502,
+            ApiError::NodeTimeout(_) => 504,
         }
     }
 
@@ -166,13 +180,15 @@ impl ApiError {
             ApiError::Misconfigured(_) => ErrorCode::Misconfigured,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::TooManyFailedSignIns => ErrorCode::TooManyRequests,
+            ApiError::NodeUnreachable(_) => ErrorCode::BadGateway,
+            ApiError::NodeTimeout(_) => ErrorCode::GatewayTimeout,
         }
     }
 
     /// What the operator should see in the log beyond the public message.
     pub fn cause(&self) -> Option<&str> {
         match self {
-            ApiError::Unavailable(cause) => Some(cause),
+            ApiError::Unavailable(cause) | ApiError::NodeUnreachable(cause) => Some(cause),
             _ => None,
         }
     }
@@ -210,6 +226,8 @@ impl fmt::Display for ApiError {
             ApiError::TooManyFailedSignIns => {
                 write!(f, "too many failed sign-ins from this address; retry in {RETRY_AFTER_SECS} seconds")
             }
+            ApiError::NodeUnreachable(_) => f.write_str("the node could not be reached"),
+            ApiError::NodeTimeout(ms) => write!(f, "the node did not answer within {ms} ms"),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod cors;
 pub mod credential;
 pub mod delegate;
 pub mod error;
+pub mod gateway;
 pub mod model;
 pub mod openapi;
 pub mod route;

@@ -42,6 +42,18 @@ fn build() -> Value {
             "/tokens/": { "post": create_operation("tokensCreateWithSlash") },
             "/tokens/{id}": { "delete": delete_operation() },
             "/token": { "get": get_operation() },
+            "/gateway": { "get": {
+                "operationId": "gatewayRoutes",
+                "summary": "The node gateway: whether it is on, and the node routes it forwards with the capability each needs.",
+                "description": "When ORIGIN_URL is configured, every route in this table is forwarded to the node for a \
+                    token holding its capability (null: public), counted against its calls limit; the caller's \
+                    credentials are replaced by ORIGIN_TOKEN. Other paths are answered 404. An unreachable node \
+                    answers 502 BAD_GATEWAY, a silent one 504 GATEWAY_TIMEOUT. On WebSocket routes the token may \
+                    also be given as the apiToken query parameter, which is removed before forwarding.",
+                "security": [],
+                "responses": { "200": { "description": "The gateway's state and route table.",
+                    "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Gateway" } } } } }
+            } },
             "/openapi.json": { "get": {
                 "operationId": "openApiDocument",
                 "summary": "This document.",
@@ -118,6 +130,25 @@ fn schemas(codes: &[&str]) -> Value {
                     "description": "The secret. Shown only in this response." },
                 "id": { "$ref": "#/components/schemas/TokenId" },
                 "valid_until": { "type": "integer", "description": "Seconds since the Unix epoch." }
+            }
+        },
+        "Gateway": {
+            "type": "object",
+            "required": ["enabled", "routes"],
+            "additionalProperties": false,
+            "properties": {
+                "enabled": { "type": "boolean" },
+                "routes": { "type": "array", "items": {
+                    "type": "object",
+                    "required": ["method", "path", "capability", "websocket"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "method": { "type": "string", "enum": ["GET", "POST", "DELETE"] },
+                        "path": { "type": "string" },
+                        "capability": { "oneOf": [{ "$ref": "#/components/schemas/CapabilityName" }, { "type": "null" }] },
+                        "websocket": { "type": "boolean" }
+                    }
+                } }
             }
         },
         "TokenId": { "type": "string", "pattern": format!("^[0-9A-Za-z]{{{ID_LEN}}}$") },

@@ -16,6 +16,8 @@ pub enum Route {
     GetToken,
     /// `GET /openapi.json`.
     OpenApi,
+    /// `GET /gateway`: whether the node gateway is on, and its route table.
+    Gateway,
     /// `OPTIONS` on any route: a CORS preflight.
     Preflight,
 }
@@ -27,6 +29,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, ApiError> {
         "/tokens" | "/tokens/" => ("POST, OPTIONS", Route::CreateToken),
         "/token" => ("GET, OPTIONS", Route::GetToken),
         "/openapi.json" => ("GET, OPTIONS", Route::OpenApi),
+        "/gateway" => ("GET, OPTIONS", Route::Gateway),
         _ => match rest.strip_prefix("/tokens/") {
             Some(id) if !id.is_empty() && !id.contains('/') => {
                 ("DELETE, OPTIONS", Route::DeleteToken(id.to_string()))
@@ -64,6 +67,7 @@ mod tests {
     routes!(delete, "DELETE", "/api/v3/tokens/abc", Ok(Route::DeleteToken("abc".into())));
     routes!(get_token, "GET", "/api/v3/token", Ok(Route::GetToken));
     routes!(openapi, "GET", "/api/v3/openapi.json", Ok(Route::OpenApi));
+    routes!(gateway, "GET", "/api/v3/gateway", Ok(Route::Gateway));
     routes!(preflight, "OPTIONS", "/api/v3/tokens/abc", Ok(Route::Preflight));
     routes!(
         get_tokens_not_allowed,

@@ -12,6 +12,7 @@ use crate::{
     credential,
     delegate::{self, Creator},
     error::ApiError,
+    gateway::{self, Access, GatewayInfo, NodeRoute},
     model::{CreatedToken, TokenRecord},
     openapi,
     route::{route, Route},
@@ -34,6 +35,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The `ALLOWED_ORIGINS` variable.
     pub allowed_origins: AllowedOrigins,
+    /// True when the node gateway is on (`ORIGIN_URL` is set).
+    pub gateway_enabled: bool,
 }
 
 /// A request body as the runtime read it.
@@ -137,6 +140,35 @@ impl ApiResponse {
     }
 }
 
+/// What the gateway does with a request for the node.
+#[derive(Debug)]
+pub enum NodeDecision {
+    /// Forward it: the caller may make this call, and it was counted.
+    Forward(NodeCall),
+    /// Answer it without the node.
+    Respond(ApiResponse),
+}
+
+/// An authorized call of a node route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeCall {
+    /// The route called.
+    pub route: &'static NodeRoute,
+    /// The caller's public token id, for the log line; `None` for the admin
+    /// token and for public routes.
+    pub token_id: Option<String>,
+}
+
+impl NodeCall {
+    /// The capability the call needed, for the log line.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self.route.access {
+            Access::Capability(capability) => Some(capability),
+            Access::Public => None,
+        }
+    }
+}
+
 /// Who is calling.
 #[derive(Clone, Debug)]
 enum Principal {
@@ -185,6 +217,9 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
             Err(error) => Err(error),
             Ok(Route::Preflight) => Ok(ApiResponse::empty(204)),
             Ok(Route::OpenApi) => Ok(ApiResponse::json(200, openapi::document())),
+            Ok(Route::Gateway) => {
+                Ok(ApiResponse::json(200, to_json(&GatewayInfo::new(self.config.gateway_enabled))))
+            }
             Ok(Route::CreateToken) => {
                 operation = Some(TOKENS_CREATE);
                 self.create(request, now, &mut token_id).await
@@ -198,10 +233,59 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
                 self.delete(request, &id, now, &mut token_id).await
             }
         };
-        let preflight = request.method == "OPTIONS";
+        self.finish(request, outcome, operation, token_id)
+    }
+
+    /// Decides what the gateway does with `request`, a path that is not
+    /// edge-tokens' own: forward it to the node, when the route is in the
+    /// table and the caller may call it (its `calls` limit is charged here),
+    /// or answer it (a preflight, or an error).
+    pub async fn route_node_call(&self, request: &ApiRequest, now: u64) -> NodeDecision {
+        let mut token_id = None;
+        let route = match gateway::match_route(&request.method, &request.path) {
+            Err(ApiError::RouteNotFound) if request.method == "OPTIONS" => {
+                return NodeDecision::Respond(self.finish(request, Err(ApiError::RouteNotFound), None, None))
+            }
+            Err(ApiError::MethodNotAllowed(_)) if request.method == "OPTIONS" => {
+                return NodeDecision::Respond(self.finish(request, Ok(ApiResponse::empty(204)), None, None))
+            }
+            Err(error) => return NodeDecision::Respond(self.finish(request, Err(error), None, None)),
+            Ok(route) => route,
+        };
+        let Access::Capability(capability) = route.access else {
+            return NodeDecision::Forward(NodeCall { route, token_id });
+        };
+        let authorized = async {
+            let principal = self.authorize(request, now, capability, &mut token_id).await?;
+            self.charge(&principal, capability).await
+        }
+        .await;
+        match authorized {
+            Ok(_) => NodeDecision::Forward(NodeCall { route, token_id }),
+            Err(error) => NodeDecision::Respond(self.finish(request, Err(error), Some(capability), token_id)),
+        }
+    }
+
+    /// The error answer for `request`, with CORS headers: for failures the
+    /// adapter meets, such as an unreachable node.
+    pub fn fail(&self, request: &ApiRequest, error: ApiError, call: &NodeCall) -> ApiResponse {
+        self.finish(request, Err(error), call.operation(), call.token_id.clone())
+    }
+
+    /// The CORS headers for an answer to `request`.
+    pub fn cors_headers(&self, request: &ApiRequest) -> Vec<(&'static str, String)> {
+        self.config.allowed_origins.headers(request.origin.as_deref(), request.method == "OPTIONS")
+    }
+
+    fn finish(
+        &self,
+        request: &ApiRequest,
+        outcome: Result<ApiResponse, ApiError>,
+        operation: Option<&'static str>,
+        token_id: Option<String>,
+    ) -> ApiResponse {
         let mut response = outcome.unwrap_or_else(|error| ApiResponse::error(&error));
-        let origin = request.origin.as_deref();
-        response.headers.extend(self.config.allowed_origins.headers(origin, preflight));
+        response.headers.extend(self.cors_headers(request));
         response.operation = operation;
         response.token_id = token_id;
         response

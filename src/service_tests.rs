@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use crate::{
     cors::AllowedOrigins,
+    gateway::Access,
     memory::{MemoryCounter, MemoryKv},
+    service::NodeDecision,
     service::{ApiRequest, ApiResponse, Body, Config, Service},
 };
 
@@ -20,7 +22,11 @@ fn service() -> TestService {
 }
 
 fn service_with(admin: Option<&str>) -> TestService {
-    let config = Config { admin_token: admin.map(String::from), allowed_origins: AllowedOrigins::Any };
+    let config = Config {
+        admin_token: admin.map(String::from),
+        allowed_origins: AllowedOrigins::Any,
+        gateway_enabled: false,
+    };
     Service::new(MemoryKv::default(), MemoryCounter::default(), config)
 }
 
@@ -493,4 +499,73 @@ fn only_authentication_failures_count_as_failed_sign_ins() {
     let (_, _, forbidden) = send(&service, &request("GET", "/api/v3/token", Some(&secret), None), NOW);
     assert_eq!(forbidden.status, 403);
     assert!(!forbidden.is_failed_sign_in());
+}
+
+// The gateway's decisions
+
+fn node_call(service: &TestService, method: &str, path: &str, token: Option<&str>) -> NodeDecision {
+    pollster::block_on(service.route_node_call(&request(method, path, token, None), NOW))
+}
+
+fn refused_status(decision: NodeDecision) -> u16 {
+    match decision {
+        NodeDecision::Respond(response) => response.status,
+        NodeDecision::Forward(call) => panic!("forwarded {call:?}"),
+    }
+}
+
+#[test]
+fn gateway_forwards_a_call_the_token_may_make() {
+    let service = service();
+    let (secret, id) = issue(&service, ADMIN, caps(&["nodeGetInfo"]));
+    let NodeDecision::Forward(call) = node_call(&service, "GET", "/api/v4/node/info", Some(&secret)) else {
+        panic!("not forwarded")
+    };
+    assert_eq!(call.route.access, Access::Capability("nodeGetInfo"));
+    assert_eq!(call.token_id, Some(id));
+    assert!(matches!(node_call(&service, "GET", "/api/v3/node/info", Some(ADMIN)), NodeDecision::Forward(_)));
+}
+
+#[test]
+fn gateway_forwards_health_checks_without_credentials() {
+    let service = service();
+    assert!(matches!(node_call(&service, "GET", "/readyz", None), NodeDecision::Forward(_)));
+}
+
+#[test]
+fn gateway_refuses_missing_credentials_capabilities_and_used_up_limits() {
+    let service = service();
+    assert_eq!(refused_status(node_call(&service, "GET", "/api/v4/node/info", None)), 401);
+    let (secret, _) = issue(&service, ADMIN, caps(&["nodeGetVersion"]));
+    assert_eq!(refused_status(node_call(&service, "GET", "/api/v4/node/info", Some(&secret))), 403);
+    let body = json!({"capabilities": [{"endpoint": "nodeGetInfo", "limits": [{"type": "calls", "conditions": {"max": 2}}]}]});
+    let (limited, _) = issue(&service, ADMIN, body);
+    for _ in 0..2 {
+        assert!(matches!(
+            node_call(&service, "GET", "/api/v4/node/info", Some(&limited)),
+            NodeDecision::Forward(_)
+        ));
+    }
+    assert_eq!(refused_status(node_call(&service, "GET", "/api/v4/node/info", Some(&limited))), 403);
+}
+
+#[test]
+fn gateway_answers_unknown_routes_methods_and_preflights_itself() {
+    let service = service();
+    assert_eq!(refused_status(node_call(&service, "GET", "/api/v4/nothing", Some(ADMIN))), 404);
+    assert_eq!(refused_status(node_call(&service, "GET", "/api/v4/../v3/node/info", Some(ADMIN))), 404);
+    assert_eq!(refused_status(node_call(&service, "PUT", "/api/v4/node/info", Some(ADMIN))), 405);
+    assert_eq!(refused_status(node_call(&service, "OPTIONS", "/api/v4/node/info", None)), 204);
+}
+
+#[test]
+fn gateway_table_is_served_without_credentials() {
+    let service = service();
+    let (status, info, _) = send(&service, &request("GET", "/api/v3/gateway", None, None), NOW);
+    assert_eq!(status, 200);
+    assert_eq!(info["enabled"], json!(false));
+    let routes = info["routes"].as_array().unwrap();
+    assert!(routes.contains(&json!({"method": "GET", "path": "/api/v4/node/info", "capability": "nodeGetInfo", "websocket": false})));
+    assert!(routes
+        .contains(&json!({"method": "GET", "path": "/healthyz", "capability": null, "websocket": false})));
 }

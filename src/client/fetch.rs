@@ -27,6 +27,16 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method named `name` (any case), if the API uses it.
+    pub fn parse(name: &str) -> Option<Method> {
+        match name.to_ascii_uppercase().as_str() {
+            "GET" => Some(Method::Get),
+            "POST" => Some(Method::Post),
+            "DELETE" => Some(Method::Delete),
+            _ => None,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -68,6 +78,18 @@ impl Reply {
         } else {
             Err(self.error())
         }
+    }
+
+    /// Any successful answer as a JavaScript value: its JSON, its text when
+    /// it is not JSON, or `null` when it is empty.
+    pub fn value(&self) -> Result<JsValue, JsValue> {
+        if !(200..300).contains(&self.status) {
+            return Err(self.error());
+        }
+        if self.text.is_empty() {
+            return Ok(JsValue::NULL);
+        }
+        Ok(js_sys::JSON::parse(&self.text).unwrap_or_else(|_| JsValue::from_str(&self.text)))
     }
 
     fn error(&self) -> JsValue {

@@ -11,7 +11,6 @@ mod errors;
 mod fetch;
 mod typescript;
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -39,6 +38,7 @@ enum Scheme {
 /// A client of one deployment of the tokens API, holding one token.
 #[wasm_bindgen]
 pub struct TokensClient {
+    base: String,
     api: String,
     auth_header: (&'static str, String),
     timeout_ms: u32,
@@ -72,8 +72,9 @@ impl TokensClient {
             Some(_) => return Err(type_error("options.timeoutMs must be a positive number")),
         };
         Ok(TokensClient {
+            base: base.to_string(),
             api: format!("{base}/api/v3"),
-            auth_header: auth_header(scheme, &token),
+            auth_header: auth_header(scheme, &token)?,
             timeout_ms,
         })
     }
@@ -111,13 +112,44 @@ impl TokensClient {
         let path = format!("/tokens/{}", js_sys::encode_uri_component(id));
         self.send(Method::Delete, &path, None).await?.empty(204)
     }
+
+    /// Calls the HOPR node behind an edge-tokens gateway with this client's
+    /// token: `path` is the node's (such as `/api/v4/node/info`), `body` is
+    /// sent as JSON. Resolves to the node's JSON answer (its text when it is
+    /// not JSON, `null` when empty); rejects like the other methods.
+    #[wasm_bindgen(unchecked_return_type = "unknown")]
+    pub async fn request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "\"GET\" | \"POST\" | \"DELETE\"")] method: &str,
+        path: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "unknown")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let method = Method::parse(method).ok_or_else(|| type_error("method must be GET, POST or DELETE"))?;
+        if !path.starts_with('/') {
+            return Err(type_error("path must start with /"));
+        }
+        let body = match body.is_undefined() {
+            true => None,
+            false => Some(
+                js_sys::JSON::stringify(&body)
+                    .ok()
+                    .and_then(|json| json.as_string())
+                    .ok_or_else(|| type_error("body must be JSON-serializable"))?,
+            ),
+        };
+        let url = format!("{}{path}", self.base);
+        self.send_to(method, &url, body).await?.value()
+    }
 }
 
 impl TokensClient {
     async fn send(&self, method: Method, path: &str, body: Option<String>) -> Result<Reply, JsValue> {
-        let url = format!("{}{path}", self.api);
+        self.send_to(method, &format!("{}{path}", self.api), body).await
+    }
+
+    async fn send_to(&self, method: Method, url: &str, body: Option<String>) -> Result<Reply, JsValue> {
         let (name, value) = (self.auth_header.0, self.auth_header.1.as_str());
-        fetch::send(method, &url, (name, value), body, self.timeout_ms).await
+        fetch::send(method, url, (name, value), body, self.timeout_ms).await
     }
 }
 
@@ -128,12 +160,24 @@ pub fn is_well_formed_secret(secret: &str) -> bool {
     secret::is_well_formed(secret)
 }
 
-fn auth_header(scheme: Scheme, token: &str) -> (&'static str, String) {
-    match scheme {
+#[wasm_bindgen]
+extern "C" {
+    /// Base64 of a Latin-1 string, as browsers and Node.js have it: cheaper
+    /// in bytes than a Rust encoder.
+    #[wasm_bindgen(catch)]
+    fn btoa(data: &str) -> Result<String, JsValue>;
+}
+
+fn auth_header(scheme: Scheme, token: &str) -> Result<(&'static str, String), JsValue> {
+    Ok(match scheme {
         Scheme::Header => ("x-auth-token", token.to_string()),
-        Scheme::Basic => ("authorization", format!("Basic {}", STANDARD.encode(format!("{token}:")))),
+        Scheme::Basic => {
+            let encoded =
+                btoa(&format!("{token}:")).map_err(|_| type_error("a basic token must be Latin-1 text"))?;
+            ("authorization", format!("Basic {encoded}"))
+        }
         Scheme::Bearer => ("authorization", format!("Bearer {token}")),
-    }
+    })
 }
 
 fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {

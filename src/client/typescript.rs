@@ -11,7 +11,7 @@ macro_rules! ts_union {
     };
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // read by wasm-bindgen and the tests
+#[allow(dead_code)] // read by wasm-bindgen (below) and the tests; rustc does not see that use
 const DECLARATIONS: &str = concat!(
     "/** An operation a token may be granted. */\nexport type CapabilityName =",
     with_capabilities!(ts_union),
@@ -29,7 +29,9 @@ export type ErrorCode =
   | "METHOD_NOT_ALLOWED"
   | "MISCONFIGURED"
   | "UNAVAILABLE"
-  | "TOO_MANY_REQUESTS";
+  | "TOO_MANY_REQUESTS"
+  | "BAD_GATEWAY"
+  | "GATEWAY_TIMEOUT";
 
 /** At most `conditions.max` authorized calls of the capability, ever. */
 export interface CallsLimit {

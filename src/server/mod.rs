@@ -3,11 +3,14 @@
 //! [`TokenCounter`] Durable Objects, and logs one line per request.
 //!
 //! Bindings: `TOKENS` (KV), `TOKEN_COUNTERS` (Durable Object namespace of
-//! [`TokenCounter`]), the `API_TOKEN` secret and the `ALLOWED_ORIGINS`
-//! variable. A missing binding does not stop the Worker: each request that
-//! needs it gets `503 UNAVAILABLE`.
+//! [`TokenCounter`]), the `API_TOKEN` secret, the `ALLOWED_ORIGINS`
+//! variable, the `SIGNIN_LIMITER` rate limiter, and for the node gateway
+//! `ORIGIN_URL`, `ORIGIN_TOKEN` and `ORIGIN_TIMEOUT_MS`. A missing binding
+//! does not stop the Worker: each request that needs it gets
+//! `503 UNAVAILABLE`.
 
 mod counter;
+mod gateway;
 mod kv;
 
 use futures_util::StreamExt;
@@ -15,22 +18,72 @@ use worker::{event, Context, Date, Env, Headers, Request, Response, Result};
 
 use crate::{
     cors::AllowedOrigins,
-    service::{ApiRequest, ApiResponse, Body, Config, Service},
+    error::ApiError,
+    route,
+    service::{ApiRequest, ApiResponse, Body, Config, NodeDecision, Service},
     validate::MAX_BODY_BYTES,
 };
 
+type WorkerService = Service<kv::WorkersKv, counter::DurableCounters>;
+
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut request: Request, env: Env, _ctx: Context) -> Result<Response> {
     let started_ms = Date::now().as_millis();
-    let service = Service::new(kv::WorkersKv::new(&env), counter::DurableCounters::new(&env), config(&env));
-    let client_address = request.headers().get("cf-connecting-ip").ok().flatten();
-    let request = read_request(request).await;
-    let mut response = service.handle(&request, started_ms / 1000).await;
-    if response.is_failed_sign_in() && over_failed_sign_in_limit(&env, client_address).await {
-        response = response.into_throttled();
+    let origin = gateway::Origin::from_env(&env);
+    let config = config(&env, origin.is_some());
+    let service = Service::new(kv::WorkersKv::new(&env), counter::DurableCounters::new(&env), config);
+    let mut api_request = request_head(&request);
+    let outcome = match origin {
+        Some(origin) if is_node_path(&api_request) => {
+            call_node(&service, &origin, &request, &api_request, started_ms / 1000).await
+        }
+        _ => {
+            if api_request.method == "POST" {
+                api_request.body = read_body(&mut request).await;
+            }
+            Err(service.handle(&api_request, started_ms / 1000).await)
+        }
+    };
+    let elapsed = || Date::now().as_millis().saturating_sub(started_ms);
+    match outcome {
+        Ok((forwarded, operation, token_id)) => {
+            log(&api_request, forwarded.status_code(), operation, token_id.as_deref(), None, elapsed());
+            Ok(forwarded)
+        }
+        Err(mut response) => {
+            let client_address = request.headers().get("cf-connecting-ip").ok().flatten();
+            if response.is_failed_sign_in() && over_failed_sign_in_limit(&env, client_address).await {
+                response = response.into_throttled();
+            }
+            let (operation, token_id) = (response.operation, response.token_id.as_deref());
+            log(&api_request, response.status, operation, token_id, response.cause.as_deref(), elapsed());
+            into_worker_response(response)
+        }
     }
-    log(&request, &response, Date::now().as_millis().saturating_sub(started_ms));
-    into_worker_response(response)
+}
+
+/// A path that is not edge-tokens' own goes to the gateway, when there is one.
+fn is_node_path(request: &ApiRequest) -> bool {
+    matches!(route::route(&request.method, &request.path), Err(ApiError::RouteNotFound))
+}
+
+/// Forwards an authorized node call: `Ok` with the node's answer and the log
+/// fields, or `Err` with the service's own answer.
+async fn call_node(
+    service: &WorkerService,
+    origin: &gateway::Origin,
+    request: &Request,
+    api_request: &ApiRequest,
+    now: u64,
+) -> std::result::Result<(Response, Option<&'static str>, Option<String>), ApiResponse> {
+    let call = match service.route_node_call(api_request, now).await {
+        NodeDecision::Respond(response) => return Err(response),
+        NodeDecision::Forward(call) => call,
+    };
+    match origin.forward(request, &call, &service.cors_headers(api_request)).await {
+        Ok(response) => Ok((response, call.operation(), call.token_id)),
+        Err(error) => Err(service.fail(api_request, error, &call)),
+    }
 }
 
 /// Counts one failed sign-in of `client_address` with the `SIGNIN_LIMITER`
@@ -43,31 +96,42 @@ async fn over_failed_sign_in_limit(env: &Env, client_address: Option<String>) ->
     limiter.limit(key).await.is_ok_and(|outcome| !outcome.success)
 }
 
-fn config(env: &Env) -> Config {
+fn config(env: &Env, gateway_enabled: bool) -> Config {
     Config {
         admin_token: env.secret("API_TOKEN").ok().map(|secret| secret.to_string()),
         allowed_origins: AllowedOrigins::parse(
             env.var("ALLOWED_ORIGINS").ok().map(|v| v.to_string()).as_deref(),
         ),
+        gateway_enabled,
     }
 }
 
-async fn read_request(mut request: Request) -> ApiRequest {
+/// The request without its body, which is read only where it is needed.
+fn request_head(request: &Request) -> ApiRequest {
     let header = |name: &str| request.headers().get(name).ok().flatten();
-    let mut api_request = ApiRequest {
+    ApiRequest {
         // The method as sent: worker's `Request::method` maps every method it
         // does not know (such as QUERY) to GET.
         method: request.inner().method(),
         path: request.path(),
-        x_auth_token: header("x-auth-token"),
+        x_auth_token: header("x-auth-token").or_else(|| websocket_query_token(request)),
         authorization: header("authorization"),
         origin: header("origin"),
         body: Body::Bytes(Vec::new()),
-    };
-    if api_request.method == "POST" {
-        api_request.body = read_body(&mut request).await;
     }
-    api_request
+}
+
+/// A browser cannot set headers on a WebSocket, so an upgrade request may
+/// carry its token as `?apiToken=`, as the node accepts. The gateway takes it
+/// out before forwarding.
+fn websocket_query_token(request: &Request) -> Option<String> {
+    let upgrade = request.headers().get("upgrade").ok().flatten()?;
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return None;
+    }
+    let url = request.url().ok()?;
+    let token = url.query_pairs().find(|(name, _)| name == "apiToken").map(|(_, value)| value.into_owned());
+    token
 }
 
 /// Reads at most [`MAX_BODY_BYTES`], stopping as soon as the body is known
@@ -103,16 +167,23 @@ fn into_worker_response(response: ApiResponse) -> Result<Response> {
 }
 
 /// One JSON line per request. It never holds a secret: the request's
-/// credentials are not part of it, only the caller's public token id.
-fn log(request: &ApiRequest, response: &ApiResponse, duration_ms: u64) {
+/// credentials and query are not part of it, only the caller's public token id.
+fn log(
+    request: &ApiRequest,
+    status: u16,
+    operation: Option<&str>,
+    token_id: Option<&str>,
+    cause: Option<&str>,
+    duration_ms: u64,
+) {
     let line = serde_json::json!({
         "method": request.method,
         "path": logged_path(&request.path),
-        "operation": response.operation,
-        "status": response.status,
-        "token_id": response.token_id,
+        "operation": operation,
+        "status": status,
+        "token_id": token_id,
         "duration_ms": duration_ms,
-        "cause": response.cause,
+        "cause": cause,
     });
     worker::console_log!("{line}");
 }

@@ -2,18 +2,22 @@
 // imported the way a user would, against the Worker in workerd.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startWorker, ADMIN_TOKEN } from "./harness.mjs";
+import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
 
 const pkg = new URL("../../pkg/", import.meta.url).pathname;
 let worker;
+let node;
 let project;
 
 before(async () => {
-  worker = await startWorker();
+  node = await startFakeNode();
+  worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN } });
   project = mkdtempSync(join(tmpdir(), "edge-tokens-user-"));
   execFileSync("npm", ["pack", "--pack-destination", project], { cwd: pkg, stdio: "ignore" });
   const tarball = readdirSync(project).find((name) => name.endsWith(".tgz"));
@@ -23,22 +27,27 @@ before(async () => {
 
 after(async () => {
   await worker?.close();
+  await node?.close();
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
-/** Runs `source` as a module of the user's project and returns what it prints as JSON. */
-function runInProject(source) {
+/**
+ * Runs `source` as a module of the user's project and returns what it prints
+ * as JSON. Asynchronously: the fake node lives in this process and must keep
+ * answering meanwhile.
+ */
+async function runInProject(source) {
   const file = join(project, `script-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(file, source);
-  const output = execFileSync("node", [file], {
+  const { stdout } = await promisify(execFile)("node", [file], {
     cwd: project,
     env: { ...process.env, EDGE_TOKENS_URL: worker.url, EDGE_TOKENS_ADMIN: ADMIN_TOKEN },
   });
-  return JSON.parse(String(output));
+  return JSON.parse(stdout);
 }
 
-test("create, read and delete with the installed package", () => {
-  const result = runInProject(`
+test("create, read and delete with the installed package", async () => {
+  const result = await runInProject(`
     import { TokensClient, isWellFormedSecret } from "edge-tokens";
     const url = process.env.EDGE_TOKENS_URL;
     const admin = new TokensClient(url, { token: process.env.EDGE_TOKENS_ADMIN });
@@ -66,8 +75,8 @@ test("create, read and delete with the installed package", () => {
   assert.deepEqual(result.afterDelete, { name: "TokensApiError", httpStatus: 401, status: "UNAUTHORIZED", isError: true });
 });
 
-test("errors are catchable Error subclasses of their own kind", () => {
-  const result = runInProject(`
+test("errors are catchable Error subclasses of their own kind", async () => {
+  const result = await runInProject(`
     import { TokensClient, TokensApiError, TokensNetworkError, isWellFormedSecret } from "edge-tokens";
     const describe = (e) => ({ name: e.name, api: e instanceof TokensApiError, network: e instanceof TokensNetworkError,
       httpStatus: e.httpStatus, status: e.status, error: e.error, message: e.message });
@@ -96,4 +105,28 @@ test("errors are catchable Error subclasses of their own kind", () => {
   assert.equal(result.badUrl, "TypeError");
   assert.equal(result.badScheme, "TypeError");
   assert.equal(result.forged, false);
+});
+
+test("request() calls the node through the gateway with the client's token", async () => {
+  const result = await runInProject(`
+    import { TokensClient, TokensApiError } from "edge-tokens";
+    const url = process.env.EDGE_TOKENS_URL;
+    const admin = new TokensClient(url, { token: process.env.EDGE_TOKENS_ADMIN });
+    const { token } = await admin.createToken({ capabilities: [{ endpoint: "nodeGetInfo" }, { endpoint: "channelsOpenChannel" }] });
+    const mine = new TokensClient(url, { token, scheme: "bearer" });
+    const info = await mine.request("GET", "/api/v4/node/info");
+    const opened = await mine.request("POST", "/api/v4/channels", { destination: "0xabc", amount: "10" });
+    const out = { info, opened };
+    try { await mine.request("GET", "/api/v4/account/balances"); } catch (e) { out.forbidden = { api: e instanceof TokensApiError, httpStatus: e.httpStatus, status: e.status }; }
+    try { await admin.request("GET", "/api/v4/channels/0xmissing"); } catch (e) { out.nodeError = { httpStatus: e.httpStatus, status: e.status, error: e.error }; }
+    try { await mine.request("PUT", "/api/v4/node/info"); } catch (e) { out.badMethod = e.constructor.name; }
+    console.log(JSON.stringify(out));
+  `);
+  assert.deepEqual(result.info, { method: "GET", path: "/api/v4/node/info", query: "", body: "" });
+  assert.equal(result.opened.method, "POST");
+  assert.deepEqual(JSON.parse(result.opened.body), { destination: "0xabc", amount: "10" });
+  assert.deepEqual(result.forbidden, { api: true, httpStatus: 403, status: "UNAUTHORIZED" });
+  assert.deepEqual(result.nodeError, { httpStatus: 404, status: "CHANNEL_NOT_FOUND", error: "no such channel" });
+  assert.equal(result.badMethod, "TypeError");
+  assert.ok(node.received.every((seen) => seen.headers["x-auth-token"] === NODE_TOKEN));
 });

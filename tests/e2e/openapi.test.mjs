@@ -34,6 +34,7 @@ const SERVICE_PATHS = {
   "/tokens/": ["post"],
   "/tokens/{id}": ["delete"],
   "/token": ["get"],
+  "/gateway": ["get"],
   "/openapi.json": ["get"],
 };
 
@@ -238,12 +239,23 @@ test("every $ref in the document resolves, and every component schema compiles a
   }
 });
 
-test("the CapabilityName enum equals the 40 names of the contract", () => {
+test("the CapabilityName enum holds the 40 names of the contract first, then the gateway's", async () => {
   const names = doc.components.schemas.CapabilityName.enum;
-  assert.equal(names.length, 40);
-  assert.equal(new Set(names).size, 40, "no duplicates");
-  assert.deepEqual([...names].sort(), [...CONTRACT_CAPABILITIES].sort());
+  assert.equal(new Set(names).size, names.length, "no duplicates");
+  assert.deepEqual(names.slice(0, 40), CONTRACT_CAPABILITIES);
+  const gateway = (await call("GET", `${API}/gateway`)).body;
+  const needed = new Set(gateway.routes.map((route) => route.capability).filter(Boolean));
+  for (const name of names.slice(40)) assert.ok(needed.has(name), `${name} authorises a node route`);
+  for (const name of needed) assert.ok(names.includes(name), `${name} is in the catalogue`);
   assert.equal(doc.components.schemas.CapabilityName.type, "string");
+});
+
+test("GET /gateway: 200 with whether the gateway is on and its route table, without credentials", async () => {
+  const res = await call("GET", `${API}/gateway`);
+  conforms("/gateway", "get", res);
+  assert.equal(res.status, 200);
+  assert.equal(res.body.enabled, false);
+  assert.ok(res.body.routes.some((route) => route.path === "/api/v4/node/info" && route.capability === "nodeGetInfo"));
 });
 
 test("the Error enum names every status of the contract; Error requires status and error", () => {

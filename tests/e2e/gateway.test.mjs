@@ -1,0 +1,217 @@
+// The node gateway against a fake node: each mapped route is forwarded only
+// with its capability, limits count exactly, the caller's token never
+// reaches the node, tricks are refused, WebSockets round-trip, and an
+// unreachable or silent node gives 502 or 504.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import WebSocket from "ws";
+import { startWorker, withWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
+import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+
+let node;
+let worker;
+let call;
+let table;
+const tokens = new Map();
+
+before(async () => {
+  node = await startFakeNode();
+  worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN } });
+  call = client(worker.url);
+  table = (await call("GET", "/api/v3/gateway")).body;
+});
+
+after(async () => {
+  await worker?.close();
+  await node?.close();
+});
+
+/** A token holding only `capability` (one per capability, reused). */
+async function tokenFor(capability) {
+  if (!tokens.has(capability)) {
+    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps(capability) } });
+    assert.equal(created.status, 201, created.text);
+    tokens.set(capability, created.body.token);
+  }
+  return tokens.get(capability);
+}
+
+const SAMPLES = { address: "0xabc", channelId: "0x12", destination: "0xpeer", protocol: "udp", ip: "127.0.0.1", port: "4000", id: "session-1" };
+const concrete = (path) => path.replace(/\{(\w+)\}/g, (_, name) => SAMPLES[name]);
+
+/** Sends a raw request with an exact request target, which fetch would normalise. */
+function raw(method, target, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(worker.url);
+    const req = httpRequest({ hostname, port, method, path: target, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode, text }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("GET /api/v3/gateway: on, with the v4, v3 and root routes", () => {
+  assert.equal(table.enabled, true);
+  const paths = table.routes.map((route) => `${route.method} ${route.path}`);
+  for (const expected of ["GET /api/v4/node/info", "POST /api/v3/channels/{channelId}/tickets/aggregate", "GET /metrics", "GET /healthyz"]) {
+    assert.ok(paths.includes(expected), expected);
+  }
+  assert.ok(!paths.some((path) => path.includes("/token")), "the token endpoints are edge-tokens' own");
+});
+
+test("every mapped route is forwarded with its capability, and refused without it", async () => {
+  const routes = table.routes.filter((route) => route.capability && !route.websocket);
+  assert.ok(routes.length >= 50, `${routes.length} routes`);
+  const wrong = await tokenFor("tokensGetToken");
+  for (const route of routes) {
+    const path = concrete(route.path);
+    const body = route.method === "POST" ? { amount: "1" } : undefined;
+    const before = node.received.length;
+
+    const refused = await call(route.method, `${path}?probe=1`, { token: wrong, body });
+    assert.equal(refused.status, 403, `${route.method} ${path} without ${route.capability}`);
+    assert.deepEqual(refused.body, { status: "UNAUTHORIZED", error: "authorization failed" });
+    assert.equal(node.received.length, before, "a refused call never reaches the node");
+
+    const secret = await tokenFor(route.capability);
+    const forwarded = await call(route.method, `${path}?probe=1`, { token: secret, body });
+    assert.equal(forwarded.status, 200, `${route.method} ${path}: ${forwarded.text}`);
+    assert.equal(forwarded.headers.get("x-node"), "fake", "the node's answer comes back unchanged");
+    assert.equal(node.received.length, before + 1);
+    const seen = node.received.at(-1);
+    assert.deepEqual([seen.method, seen.path, seen.query], [route.method, path, "?probe=1"]);
+    assert.equal(seen.headers["x-auth-token"], NODE_TOKEN);
+    if (body) assert.deepEqual(JSON.parse(seen.body), body);
+    assert.ok(!JSON.stringify(seen).includes(secret.slice(4)), "the caller's token never reaches the node");
+  }
+});
+
+test("the node sees only its own token, whichever way the caller sent theirs", async () => {
+  const secret = await tokenFor("nodeGetVersion");
+  for (const headers of [{ authorization: `Bearer ${secret}` }, { authorization: `Basic ${Buffer.from(`${secret}:`).toString("base64")}` }, { "x-auth-token": secret, cookie: "session=1" }]) {
+    const response = await call("GET", "/api/v4/node/version", { headers });
+    assert.equal(response.status, 200);
+    const seen = node.received.at(-1);
+    assert.equal(seen.headers["x-auth-token"], NODE_TOKEN);
+    assert.equal(seen.headers.authorization, undefined);
+    assert.equal(seen.headers.cookie, undefined);
+  }
+  const response = await call("GET", "/api/v4/node/version", { token: secret });
+  assert.ok(!response.text.includes(NODE_TOKEN), "the node's token never reaches the caller");
+});
+
+test("health checks need no token; other routes do", async () => {
+  const health = await call("GET", "/healthyz");
+  assert.equal(health.status, 200);
+  assert.equal(node.received.at(-1).path, "/healthyz");
+  const metrics = await call("GET", "/metrics");
+  assert.equal(metrics.status, 401);
+});
+
+test("the node's own error answers pass through", async () => {
+  const response = await call("GET", "/api/v4/channels/0xmissing", { token: await tokenFor("channelsGetChannel") });
+  assert.equal(response.status, 404);
+  assert.deepEqual(response.body, { status: "CHANNEL_NOT_FOUND", error: "no such channel" });
+});
+
+test("limits count exactly under concurrency, and only allowed calls reach the node", async () => {
+  const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: [limited("nodeGetInfo", 10)] } });
+  const before = node.received.filter((seen) => seen.path === "/api/v4/node/info").length;
+  const responses = await Promise.all(Array.from({ length: 40 }, () => call("GET", "/api/v4/node/info", { token: created.body.token })));
+  const statuses = responses.map((response) => response.status);
+  assert.equal(statuses.filter((status) => status === 200).length, 10);
+  assert.equal(statuses.filter((status) => status === 403).length, 30);
+  assert.equal(node.received.filter((seen) => seen.path === "/api/v4/node/info").length, before + 10);
+});
+
+test("unmapped paths and path tricks are refused and never reach the node", async () => {
+  const admin = { "x-auth-token": ADMIN_TOKEN };
+  const before = node.received.length;
+  for (const target of [
+    "/api/v4/admin",
+    "/api/v5/node/info",
+    "/api/v3/messages",
+    "/api/v4/channels/a%2Fb",
+    "/api/v4/channels/%2e%2e",
+    "/api/v4//node/info",
+    "//evil.example/api/v4/node/info",
+    "/api/v4/node/info@evil.example",
+    "/api/v4/node/info/",
+  ]) {
+    const response = await raw("GET", target, admin);
+    assert.ok([404, 405].includes(response.status), `${target}: ${response.status}`);
+    assert.equal(JSON.parse(response.text).status, response.status === 404 ? "NOT_FOUND" : "METHOD_NOT_ALLOWED");
+  }
+  assert.equal(node.received.length, before, "nothing reached the node");
+  const put = await raw("PUT", "/api/v4/node/info", admin);
+  assert.equal(put.status, 405);
+});
+
+test("a foreign host in the request does not change where the call goes", async () => {
+  const response = await raw("GET", "/api/v4/node/version", { "x-auth-token": ADMIN_TOKEN, host: "evil.example" });
+  assert.equal(response.status, 200);
+  const seen = node.received.at(-1);
+  assert.equal(seen.path, "/api/v4/node/version");
+  assert.equal(seen.headers.host, new URL(node.url).host, "the call went to ORIGIN_URL, with the node's own host");
+});
+
+test("dot segments are resolved before authorization: the node gets only the path that was authorized", async () => {
+  const infoOnly = { "x-auth-token": await tokenFor("nodeGetInfo") };
+  const before = node.received.length;
+  const escape = await raw("GET", "/api/v4/node/info/../../account/balances", infoOnly);
+  assert.equal(escape.status, 403, "climbing out of node/info needs accountGetBalances");
+  assert.equal(node.received.length, before, "nothing reached the node");
+  const detour = await raw("GET", "/api/v4/account/../node/./info", infoOnly);
+  assert.equal(detour.status, 200);
+  assert.equal(node.received.length, before + 1);
+  assert.equal(node.received.at(-1).path, "/api/v4/node/info");
+});
+
+test("a WebSocket message round-trips through the gateway with the node's token", async () => {
+  const secret = await tokenFor("sessionsWebsocket");
+  const url = `${worker.url.replace("http", "ws")}/api/v3/session/websocket?apiToken=${secret}&tag=7`;
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+  const reply = new Promise((resolve) => socket.once("message", (data) => resolve(String(data))));
+  socket.send("hello node");
+  assert.equal(await reply, "echo: hello node");
+  socket.close();
+  const seen = node.received.filter((entry) => entry.method === "UPGRADE").at(-1);
+  assert.equal(seen.headers["x-auth-token"], NODE_TOKEN);
+  assert.equal(seen.query, "?tag=7", "the caller's apiToken is taken out of the query");
+
+  const refused = new WebSocket(`${worker.url.replace("http", "ws")}/api/v3/session/websocket?apiToken=${await tokenFor("nodeGetInfo")}`);
+  const error = await new Promise((resolve) => refused.once("error", resolve));
+  assert.match(String(error), /403/);
+});
+
+test("an unreachable node gives 502, a silent one 504, and the next call is served", async () => {
+  await withWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: "http://127.0.0.1:9", ORIGIN_TOKEN: NODE_TOKEN } }, async (down) => {
+    const response = await down("GET", "/api/v4/node/info", { token: ADMIN_TOKEN });
+    assert.equal(response.status, 502);
+    assert.deepEqual(response.body, { status: "BAD_GATEWAY", error: "the node could not be reached" });
+  });
+  node.hang("/api/v4/node/status");
+  const bindings = { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ORIGIN_TIMEOUT_MS: "500" };
+  await withWorker({ bindings }, async (slow) => {
+    const response = await slow("GET", "/api/v4/node/status", { token: ADMIN_TOKEN });
+    assert.equal(response.status, 504);
+    assert.deepEqual(response.body, { status: "GATEWAY_TIMEOUT", error: "the node did not answer within 500 ms" });
+    assert.equal((await slow("GET", "/api/v4/node/info", { token: ADMIN_TOKEN })).status, 200);
+  });
+});
+
+test("without ORIGIN_URL the gateway is off and node paths are 404", async () => {
+  await withWorker({}, async (plain) => {
+    assert.equal((await plain("GET", "/api/v3/gateway")).body.enabled, false);
+    const response = await plain("GET", "/api/v4/node/info", { token: ADMIN_TOKEN });
+    assert.equal(response.status, 404);
+  });
+});
