@@ -7,7 +7,7 @@ use std::{pin::pin, time::Duration};
 
 use futures_util::future::{select, Either};
 use worker::{
-    AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, Url,
+    AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response,
 };
 
 use crate::{error::ApiError, service::NodeCall};
@@ -86,9 +86,8 @@ impl Origin {
     /// The request for the node: same method, path, query and body, the
     /// caller's credentials replaced by the node's.
     fn outgoing(&self, request: &Request, call: &NodeCall) -> worker::Result<Request> {
-        let url = request.url()?;
-        let mut target = format!("{}{}", self.base, url.path());
-        if let Some(query) = forwarded_query(&url, call.route.websocket) {
+        let mut target = format!("{}{}", self.base, request.path());
+        if let Some(query) = forwarded_query(&request.inner().url(), call.route.websocket) {
             target.push('?');
             target.push_str(&query);
         }
@@ -110,10 +109,11 @@ impl Origin {
     }
 }
 
-/// The query to forward. On WebSocket routes a browser can only send its
-/// token in the query (`apiToken`), so that parameter is taken out.
-fn forwarded_query(url: &Url, websocket: bool) -> Option<String> {
-    let query = url.query()?;
+/// The query of `url` to forward, as it was sent. On WebSocket routes a
+/// browser can only send its token in the query (`apiToken`), so that
+/// parameter is taken out.
+fn forwarded_query(url: &str, websocket: bool) -> Option<String> {
+    let query = super::raw_query(url)?;
     if !websocket {
         return Some(query.to_string());
     }

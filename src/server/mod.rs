@@ -129,9 +129,16 @@ fn websocket_query_token(request: &Request) -> Option<String> {
     if !upgrade.eq_ignore_ascii_case("websocket") {
         return None;
     }
-    let url = request.url().ok()?;
-    let token = url.query_pairs().find(|(name, _)| name == "apiToken").map(|(_, value)| value.into_owned());
-    token
+    let url = request.inner().url();
+    let value = raw_query(&url)?.split('&').find_map(|pair| pair.strip_prefix("apiToken="))?;
+    worker::js_sys::decode_uri_component(value).ok().map(String::from)
+}
+
+/// The query of a URL string, without parsing the rest: the `url` crate's
+/// parser would bring in its Unicode tables (about 150 KiB of wasm).
+fn raw_query(url: &str) -> Option<&str> {
+    let without_fragment = url.split('#').next()?;
+    without_fragment.split_once('?').map(|(_, query)| query).filter(|query| !query.is_empty())
 }
 
 /// Reads at most [`MAX_BODY_BYTES`], stopping as soon as the body is known
