@@ -4,17 +4,16 @@
 // ESR.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "vite";
 import { startWorker, ADMIN_TOKEN } from "./harness.mjs";
 import { ENGINES, ENGINE_NAMES, launchBrowser, serveDirectory } from "./browser.mjs";
+import { projectWithPackage } from "./project.mjs";
 
-const pkg = new URL("../../pkg/", import.meta.url).pathname;
 let worker;
 let project;
+let userProject;
 let plain;
 let vite;
 
@@ -37,16 +36,13 @@ export async function flow(url, admin) {
 
 before(async () => {
   worker = await startWorker();
-  project = mkdtempSync(join(tmpdir(), "edge-tokens-web-"));
-  execFileSync("npm", ["pack", "--pack-destination", project], { cwd: pkg, stdio: "ignore" });
-  const tarball = readdirSync(project).find((name) => name.endsWith(".tgz"));
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "web-app", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", join(project, tarball)], { cwd: project, stdio: "ignore" });
+  userProject = projectWithPackage("web-app");
+  project = userProject.dir;
 });
 
 after(async () => {
   await worker?.close();
-  if (project) rmSync(project, { recursive: true, force: true });
+  userProject?.remove();
 });
 
 /** The plain page, written once for every engine; resolves to the directory to serve and the page's path. */

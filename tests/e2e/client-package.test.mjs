@@ -2,33 +2,30 @@
 // imported the way a user would, against the Worker in workerd.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startWorker, ADMIN_TOKEN } from "./harness.mjs";
 import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { projectWithPackage } from "./project.mjs";
 
-const pkg = new URL("../../pkg/", import.meta.url).pathname;
 let worker;
 let node;
 let project;
+let userProject;
 
 before(async () => {
   node = await startFakeNode();
   worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN } });
-  project = mkdtempSync(join(tmpdir(), "edge-tokens-user-"));
-  execFileSync("npm", ["pack", "--pack-destination", project], { cwd: pkg, stdio: "ignore" });
-  const tarball = readdirSync(project).find((name) => name.endsWith(".tgz"));
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-app", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", join(project, tarball)], { cwd: project, stdio: "ignore" });
+  userProject = projectWithPackage("user-app");
+  project = userProject.dir;
 });
 
 after(async () => {
   await worker?.close();
   await node?.close();
-  if (project) rmSync(project, { recursive: true, force: true });
+  userProject?.remove();
 });
 
 /**
