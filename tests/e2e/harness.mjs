@@ -16,19 +16,21 @@ const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)
  * Starts the Worker. Options drop bindings to test misconfiguration, and set
  * how many failed sign-ins a client address may make per minute (high by
  * default, so that tests of wrong credentials are not throttled).
- * @param {{ bindings?: Record<string, string>, kv?: boolean, durableObjects?: boolean, failedSignInLimit?: number }} [options]
+ * `entry` replaces the main module (a test shim that imports build/index.js).
+ * @param {{ bindings?: Record<string, string>, kv?: boolean, durableObjects?: boolean, failedSignInLimit?: number, entry?: string }} [options]
  */
 export async function startWorker({
   bindings = { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
   kv = true,
   durableObjects = true,
   failedSignInLimit = 10_000,
+  entry,
 } = {}) {
   const logs = [];
   const collect = (stream) => stream.on("data", (chunk) => logs.push(...String(chunk).split("\n").filter(Boolean)));
   const mf = new Miniflare({
     modules: true,
-    scriptPath: new URL("build/index.js", root).pathname,
+    ...(entry ? shimModules(entry) : { scriptPath: new URL("build/index.js", root).pathname }),
     modulesRoot: new URL("build/", root).pathname,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate,
@@ -69,6 +71,18 @@ export async function startWorker({
         await mf.dispose();
       }
     },
+  };
+}
+
+/** Miniflare modules for a test shim placed beside the built Worker. */
+function shimModules(entry) {
+  const build = new URL("build/", root).pathname;
+  return {
+    modules: [
+      { type: "ESModule", path: `${build}${entry.split("/").pop()}`, contents: readFileSync(entry, "utf8") },
+      { type: "ESModule", path: `${build}index.js` },
+      { type: "CompiledWasm", path: `${build}index_bg.wasm` },
+    ],
   };
 }
 

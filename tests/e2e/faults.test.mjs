@@ -1,0 +1,50 @@
+// Faults in workerd: storage calls that fail inside a request answer 503
+// UNAVAILABLE JSON, leave no half-created token, and the next request is
+// served. The failures are injected by tests/e2e/faults-shim.mjs around the
+// real Worker's KV binding.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, client, ADMIN_TOKEN, caps } from "./harness.mjs";
+
+const worker = await startWorker({ entry: new URL("faults-shim.mjs", import.meta.url).pathname });
+const call = client(worker.url);
+after(() => worker.close());
+
+const UNAVAILABLE = { status: "UNAVAILABLE", error: "token storage is unavailable; try again" };
+const fail = (what) => ({ "x-test-fail": what });
+
+test("a failed record write answers 503 and leaves no part of the token behind", async () => {
+  const before = await worker.storedText();
+  const response = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, headers: fail("put:t:"), body: { capabilities: caps("tokensGetToken") } });
+  assert.equal(response.status, 503);
+  assert.deepEqual(response.body, UNAVAILABLE);
+  assert.equal(await worker.storedText(), before, "the index entry written before the record was removed");
+  const next = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
+  assert.equal(next.status, 201, "the next request is served");
+});
+
+test("a failed read answers 503, and the token works on the next request", async () => {
+  const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
+  const failed = await call("GET", "/api/v3/token", { token: created.body.token, headers: fail("get") });
+  assert.equal(failed.status, 503);
+  assert.deepEqual(failed.body, UNAVAILABLE);
+  assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 200);
+});
+
+test("a failed delete answers 503 and can be retried to the end", async () => {
+  const parent = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensCreate", "tokensGetToken") } });
+  const child = await call("POST", "/api/v3/tokens", { token: parent.body.token, body: { capabilities: caps("tokensGetToken") } });
+  const failed = await call("DELETE", `/api/v3/tokens/${parent.body.id}`, { token: ADMIN_TOKEN, headers: fail("list") });
+  assert.equal(failed.status, 503);
+  assert.equal((await call("GET", "/api/v3/token", { token: child.body.token })).status, 200, "nothing was deleted yet");
+  assert.equal((await call("DELETE", `/api/v3/tokens/${parent.body.id}`, { token: ADMIN_TOKEN })).status, 204);
+  assert.equal((await call("GET", "/api/v3/token", { token: parent.body.token })).status, 401);
+  assert.equal((await call("GET", "/api/v3/token", { token: child.body.token })).status, 401);
+});
+
+test("the failure is logged with its cause, and the secret is not", async () => {
+  await call("GET", "/api/v3/token", { token: ADMIN_TOKEN, headers: fail("get") });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const lines = worker.logs.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+  assert.ok(lines.some((line) => line.status === 503 && /injected (put|get|list) failure/.test(line.cause ?? "")), "a 503 names its cause");
+});
