@@ -1,7 +1,8 @@
 // The only module that talks to the token service: through the edge-tokens
-// client package for tokens, and a plain fetch for the OpenAPI document (the
-// one source of the capability catalogue). Failures reject with the
-// package's error classes, so format.js can word every one of them.
+// client package for tokens and node calls, and a plain fetch for the
+// OpenAPI document (the one source of the capability catalogue) and the
+// gateway's route table. Failures reject with the package's error classes,
+// so format.js can word every one of them.
 
 import {
   TokensClient,
@@ -14,11 +15,20 @@ import {
 export const SECRET_PREFIX = "etk_";
 
 /**
+ * How long a node call may take. Longer than the gateway's own wait for the
+ * node (ORIGIN_TIMEOUT_MS, 30 s by default), so that a silent node is
+ * reported by the gateway (504) rather than cut short here.
+ */
+export const NODE_TIMEOUT_MS = 35_000;
+
+/**
  * A connection to the service as the holder of `secret`.
  * @typedef {object} Session
  * @property {() => Promise<import("./vendor/edge-tokens/index.js").Token>} getToken
  * @property {(request: import("./vendor/edge-tokens/index.js").CreateTokenRequest) => Promise<import("./vendor/edge-tokens/index.js").CreatedToken>} createToken
  * @property {(id: string) => Promise<void>} deleteToken
+ * @property {(method: "GET" | "POST" | "DELETE", path: string) => Promise<unknown>} request
+ *   calls the node behind the gateway; resolves to its JSON, its text, or null
  */
 
 /**
@@ -29,10 +39,15 @@ export const SECRET_PREFIX = "etk_";
  */
 export function connect(secret) {
   const client = new TokensClient(location.origin, { token: secret });
+  let node;
   return {
     getToken: () => client.getToken(),
     createToken: (request) => client.createToken(request),
     deleteToken: (id) => client.deleteToken(id),
+    request: (method, path) => {
+      node ??= new TokensClient(location.origin, { token: secret, timeoutMs: NODE_TIMEOUT_MS });
+      return node.request(method, path);
+    },
   };
 }
 
@@ -66,6 +81,7 @@ export async function identify(session) {
 }
 
 let catalogue;
+let gateway;
 
 /**
  * Every capability name, from `components.schemas.CapabilityName.enum` of
@@ -82,15 +98,54 @@ export function loadCatalogue() {
 }
 
 async function fetchCatalogue() {
-  let response;
-  try {
-    response = await fetch("/api/v3/openapi.json", { headers: { accept: "application/json" } });
-  } catch (error) {
-    throw new TokensNetworkError("the OpenAPI document could not be fetched", error);
-  }
-  const names = response.ok ? (await response.json().catch(() => null))?.components?.schemas?.CapabilityName?.enum : null;
+  const { response, body } = await fetchJson("/api/v3/openapi.json", "the OpenAPI document");
+  const names = body?.components?.schemas?.CapabilityName?.enum;
   if (!Array.isArray(names)) {
     throw new TokensApiError(response.status, "UNEXPECTED_RESPONSE", "the OpenAPI document has no capability catalogue");
   }
   return names;
+}
+
+/**
+ * A route of the node behind the gateway, as `GET /api/v3/gateway` lists it.
+ * @typedef {object} NodeRoute
+ * @property {"GET" | "POST" | "DELETE"} method
+ * @property {string} path the node's path, with `{name}` for a path segment
+ * @property {string | null} capability the capability it needs; null: none (public)
+ * @property {boolean} websocket whether it is a WebSocket upgrade
+ */
+
+/**
+ * The gateway's route table, and whether a node is behind it (the Worker
+ * has ORIGIN_URL). Needs no token. Fetched once; a failure is retried on
+ * the next call.
+ * @returns {Promise<{ enabled: boolean, routes: NodeRoute[] }>}
+ */
+export function loadGateway() {
+  gateway ??= fetchGateway().catch((error) => {
+    gateway = undefined;
+    throw error;
+  });
+  return gateway;
+}
+
+async function fetchGateway() {
+  const { response, body } = await fetchJson("/api/v3/gateway", "the gateway's route table");
+  if (typeof body?.enabled !== "boolean" || !Array.isArray(body.routes)) {
+    throw new TokensApiError(response.status, "UNEXPECTED_RESPONSE", "the gateway's route table could not be read");
+  }
+  return { enabled: body.enabled, routes: body.routes };
+}
+
+// A public JSON document of the service: its body, or null when it is not
+// a successful JSON answer.
+async function fetchJson(path, what) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { accept: "application/json" } });
+  } catch (error) {
+    throw new TokensNetworkError(`${what} could not be fetched`, error);
+  }
+  const body = response.ok ? await response.json().catch(() => null) : null;
+  return { response, body };
 }

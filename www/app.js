@@ -1,10 +1,12 @@
 // Wires the console: user intents from view.js, requests through api.js,
-// words from format.js, delegation bounds from rules.js. It holds the
-// session's state; the secret lives in sessionStorage (this tab only) and in
-// the client, never in a URL, localStorage or a log.
+// words from format.js, delegation bounds from rules.js, node operations
+// from operations.js. It holds the session's state; the secret lives in
+// sessionStorage (this tab only) and in the client, never in a URL,
+// localStorage or a log.
 
-import { connect, identify, isMistypedSecret, loadCatalogue } from "./api.js";
-import { countdown, dateTime, errorSentence, units } from "./format.js";
+import { connect, identify, isMistypedSecret, loadCatalogue, loadGateway } from "./api.js";
+import { countdown, dateTime, errorSentence, nodeAnswer, refusal, units } from "./format.js";
+import { byGeneration, callable, gatewayNote, isTriable, routeKey, summary, usage, wasCounted } from "./operations.js";
 import { createRequest, lifetimeBound, offers } from "./rules.js";
 import * as view from "./view.js";
 
@@ -15,7 +17,7 @@ const TOKEN_ID = /^[0-9A-Za-z]{22}$/;
  * The signed-in session, or null when signed out.
  * @type {null | { session: import("./api.js").Session, kind: "admin" | "issued" | "unreadable",
  *   token?: import("./vendor/edge-tokens/index.js").Token, allowed: { endpoint: string, max?: number }[],
- *   unit: string, expiredNoted: boolean }}
+ *   unit: string, expiredNoted: boolean, gateway?: { enabled: boolean, routes: import("./api.js").NodeRoute[] } }}
  */
 let state = null;
 let ticker;
@@ -27,6 +29,7 @@ view.bindCreate(create);
 view.bindUnit((unit) => renderLifetime(unit));
 view.bindCreated(copySecret, view.hideCreated);
 view.bindDelete(remove);
+view.bindTry(tryOperation);
 view.ready();
 resume();
 
@@ -54,9 +57,15 @@ async function signIn(secret, prefix = "") {
   try {
     const session = connect(secret);
     const identity = await identify(session);
-    const catalogue = identity.kind === "issued" ? [] : await loadCatalogue();
+    // The route table is public and not needed to sign in: a failure only
+    // leaves the node operations unshown.
+    const [catalogue, gateway] = await Promise.all([
+      identity.kind === "issued" ? [] : loadCatalogue(),
+      loadGateway().then((table) => ({ table }), (error) => ({ error })),
+    ]);
     saveSecret(secret);
     enter(session, identity, catalogue);
+    renderOperations(gateway);
   } catch (error) {
     forgetSecret();
     // A saved token was tried at load: leave the form empty for a new one.
@@ -80,6 +89,58 @@ function enter(session, { kind, token }, catalogue) {
   view.renderChoices(state.allowed, choicesHint(kind));
   renderLifetime("hours");
   startTicker();
+}
+
+/**
+ * Lists the node operations the signed-in token may call, or says why the
+ * list cannot be shown.
+ * @param {{ table: { enabled: boolean, routes: import("./api.js").NodeRoute[] } } | { error: unknown }} gateway
+ */
+function renderOperations(gateway) {
+  if ("error" in gateway) {
+    view.clearOperations();
+    view.say("node", `The node operations cannot be shown: ${errorSentence(gateway.error)}`, "error");
+    return;
+  }
+  state.gateway = gateway.table;
+  const { enabled, routes } = gateway.table;
+  const list = callable(routes, state);
+  view.renderOperations({
+    summary: summary(list, state.kind),
+    note: gatewayNote(enabled, state.kind),
+    noNode: !enabled,
+    groups: byGeneration(list.allowed).map(({ name, about, open, routes: listed }) => ({
+      name, about, open, operations: listed.map((route) => operationRow(route, enabled)),
+    })),
+  });
+}
+
+function operationRow(route, enabled) {
+  return { ...route, key: routeKey(route), triable: enabled && isTriable(route), usage: usage(state.token, route.capability) };
+}
+
+/**
+ * Calls a read-only node operation with the signed-in token and shows the
+ * node's answer, or why there is none.
+ * @param {string} key e.g. "GET /api/v4/node/info"
+ */
+async function tryOperation(key) {
+  const route = state?.gateway?.routes.find((candidate) => routeKey(candidate) === key);
+  if (!route || !isTriable(route)) return;
+  const current = state;
+  view.showTry(key, { state: "calling" });
+  try {
+    const answer = await current.session.request(route.method, route.path);
+    // Signed out (or in again) meanwhile: the answer is no longer wanted.
+    if (state !== current) return;
+    view.showTry(key, { state: "answered", text: nodeAnswer(answer) });
+    countCall(route.capability);
+  } catch (error) {
+    if (state !== current) return;
+    if (refusal(error) === "token") return failed(error, "node", { operation: "node", route });
+    view.showTry(key, { state: "failed", sentence: errorSentence(error, { operation: "node", route }) });
+    if (wasCounted(error)) countCall(route.capability);
+  }
 }
 
 function choicesHint(kind) {
@@ -138,7 +199,7 @@ async function refresh() {
   view.setBusy("refresh", true);
   try {
     state.token = await state.session.getToken();
-    view.renderToken(state.token);
+    showToken();
     view.say("status", "Token details updated.", "ok");
   } catch (error) {
     failed(error, "status", { operation: "read" });
@@ -208,12 +269,19 @@ async function remove(id) {
 }
 
 // The service counted a call it carried out; show it without spending a
-// tokensGetToken call to read the counter back.
+// tokensGetToken call to read the counter back. (A node call whose route
+// needs no token has no capability: nothing to count.)
 function countCall(endpoint) {
   const limits = state?.token?.capabilities.find((capability) => capability.endpoint === endpoint)?.limits ?? [];
   if (limits.length === 0) return;
   for (const limit of limits) limit.used += 1;
+  showToken();
+}
+
+// The token's record, and its calls used next to the node operations.
+function showToken() {
   view.renderToken(state.token);
+  view.renderOperationUsage((capability) => usage(state.token, capability));
 }
 
 // A token refused outright (401) cannot do anything more: sign out.

@@ -13,6 +13,7 @@ const REGIONS = {
   create: "create-message",
   copy: "copy-message",
   delete: "delete-message",
+  node: "node-message",
 };
 
 /**
@@ -77,10 +78,11 @@ export function bindRefresh(handler) {
  * Shows the signed-out screen, forgetting everything of the last session.
  */
 export function showSignedOut() {
-  for (const id of ["mine", "create", "delete", "who", "sign-out"]) $(id).hidden = true;
+  for (const id of ["mine", "node", "create", "delete", "who", "sign-out"]) $(id).hidden = true;
   hideCreated();
   for (const id of ["create-form", "delete-form", "sign-in-form"]) $(id).reset();
   $("choices").replaceChildren();
+  clearOperations();
   resetSecretField();
   $("sign-in").hidden = false;
   $("secret").focus();
@@ -102,7 +104,7 @@ export function showSignedIn(kind, who) {
   $("sign-in").hidden = true;
   resetSecretField();
   $("who").textContent = who;
-  for (const id of ["who", "sign-out", "mine", "create", "delete"]) $(id).hidden = false;
+  for (const id of ["who", "sign-out", "mine", "node", "create", "delete"]) $(id).hidden = false;
   $("mine-admin").hidden = kind !== "admin";
   $("mine-unreadable").hidden = kind !== "unreadable";
   $("mine-issued").hidden = kind !== "issued";
@@ -155,6 +157,145 @@ export function renderCountdown({ text, expired }) {
   const node = $("mine-countdown");
   node.textContent = `(${text})`;
   node.classList.toggle("expired", expired);
+}
+
+/**
+ * One node operation as the console lists it.
+ * @typedef {object} OperationRow
+ * @property {string} key how it is named, e.g. "GET /api/v4/node/info"
+ * @property {string} method
+ * @property {string} path
+ * @property {string | null} capability null: it needs no token
+ * @property {boolean} websocket
+ * @property {boolean} triable whether it gets a Try button
+ * @property {string} [usage] its capability's calls used, in words
+ */
+
+/**
+ * Shows the node operations the signed-in token may call, one collapsible
+ * group per API generation.
+ * @param {{ summary: string, note: string, noNode: boolean,
+ *   groups: { name: string, about: string, open: boolean, operations: OperationRow[] }[] }} model
+ *   `noNode`: no node is behind the gateway, which `note` says
+ */
+export function renderOperations({ summary, note, noNode, groups }) {
+  $("node-summary").textContent = summary;
+  $("node-gateway").textContent = note;
+  $("node-gateway").className = noNode ? "warning" : "hint";
+  $("node-groups").replaceChildren(...groups.map(operationGroup));
+}
+
+/** Empties the node operations section, e.g. when its table could not be read. */
+export function clearOperations() {
+  for (const id of ["node-summary", "node-gateway"]) $(id).textContent = "";
+  $("node-groups").replaceChildren();
+}
+
+function operationGroup({ name, about, open, operations }) {
+  const group = Object.assign(element("details", "op-group"), { open });
+  const summary = element("summary");
+  const count = `${operations.length} operation${operations.length === 1 ? "" : "s"}`;
+  summary.append(element("span", "op-group-name", name), " ", element("span", "op-group-about", `${about} · ${count}`));
+  const list = element("ul", "ops");
+  list.append(...operations.map(operationItem));
+  group.append(summary, list);
+  return group;
+}
+
+let resultIds = 0;
+
+function operationItem(row) {
+  const item = element("li", "op");
+  item.dataset.route = row.key;
+  item.append(element("span", `op-method ${row.method.toLowerCase()}`, row.method), pathCode(row.path), access(row));
+  if (!row.triable) return item;
+  const result = Object.assign(element("div", "op-result"), { id: `op-result-${++resultIds}`, hidden: true });
+  const answer = Object.assign(element("pre", "op-answer"), { tabIndex: 0, hidden: true });
+  answer.setAttribute("aria-label", `The node's answer to ${row.key}`);
+  const status = element("p", "message");
+  status.setAttribute("role", "status");
+  result.append(status, answer);
+  const button = element("button", "quiet op-try", "Try");
+  button.type = "button";
+  button.setAttribute("aria-controls", result.id);
+  button.append(element("span", "visually-hidden", ` ${row.key}`));
+  item.append(button, result);
+  return item;
+}
+
+// A narrow screen breaks a path after a slash, not inside a segment.
+function pathCode(path) {
+  const code = element("code", "op-path");
+  path.split("/").forEach((segment, index) => {
+    if (index > 0) code.append("/", element("wbr"));
+    code.append(segment);
+  });
+  return code;
+}
+
+function access({ capability, websocket, usage }) {
+  const cell = element("span", "op-access");
+  if (capability === null) cell.append(element("span", "op-tag", "no token needed"));
+  else cell.append(element("code", "op-capability", capability));
+  if (websocket) cell.append(" ", element("span", "op-tag", "WebSocket"));
+  if (capability !== null) {
+    const used = element("span", "op-usage", usage ?? "");
+    used.dataset.capability = capability;
+    cell.append(used);
+  }
+  return cell;
+}
+
+/**
+ * Updates the calls used shown next to each listed operation.
+ * @param {(capability: string) => string | undefined} usageOf
+ */
+export function renderOperationUsage(usageOf) {
+  for (const used of $("node-groups").querySelectorAll(".op-usage")) used.textContent = usageOf(used.dataset.capability) ?? "";
+}
+
+/**
+ * Calls `handler(key)` when the user asks to try the operation `key`.
+ * @param {(key: string) => void} handler
+ */
+export function bindTry(handler) {
+  $("node-groups").addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest(".op-try") : null;
+    if (button && button.getAttribute("aria-disabled") !== "true") handler(button.closest(".op").dataset.route);
+  });
+}
+
+function operationParts(key) {
+  const item = [...$("node-groups").querySelectorAll(".op")].find((candidate) => candidate.dataset.route === key);
+  if (!item) return null;
+  return { item, button: item.querySelector(".op-try"), result: item.querySelector(".op-result"),
+    status: item.querySelector(".op-result .message"), answer: item.querySelector(".op-answer") };
+}
+
+/** What the line above a tried operation's answer says, and its tone. */
+const TRY_CAPTIONS = { calling: ["Calling the node…", "info"], answered: ["The node answered:", "ok"], failed: ["", "error"] };
+
+/**
+ * Shows what came of trying operation `key`: while it is called, the node's
+ * answer, or why it failed.
+ * @param {string} key
+ * @param {{ state: "calling" } | { state: "answered", text: string } | { state: "failed", sentence: string }} outcome
+ */
+export function showTry(key, outcome) {
+  const parts = operationParts(key);
+  if (!parts) return;
+  const { item, button, result, status, answer } = parts;
+  const calling = outcome.state === "calling";
+  // Not `disabled`: that would take the keyboard focus away from the button.
+  button.setAttribute("aria-disabled", String(calling));
+  item.setAttribute("aria-busy", String(calling));
+  result.hidden = false;
+  const [caption, tone] = TRY_CAPTIONS[outcome.state];
+  status.textContent = outcome.state === "failed" ? outcome.sentence : caption;
+  status.className = `message ${tone}`;
+  answer.textContent = outcome.state === "answered" ? outcome.text : "";
+  answer.hidden = outcome.state !== "answered";
+  answer.scrollTop = 0;
 }
 
 /**

@@ -1,9 +1,11 @@
 // The token console (www/) in two headless browser engines, Chromium and
 // Firefox ESR, served the `npm start` way: `wrangler dev` with the Worker and
-// its static assets, under the real Content-Security-Policy. One Worker
-// serves both engines; in each, one browser tab walks through the whole
-// flow: admin sign-in, create, sign in with the new secret, create a
-// narrower child, delete it, refuse wrong tokens, delete the signed-in token.
+// its static assets, under the real Content-Security-Policy, with a fake
+// HOPR node behind its gateway. One Worker and one node serve both engines;
+// in each, one browser tab walks through the whole flow: admin sign-in and
+// node operations, create, sign in with the new secret, create a narrower
+// child, delete it, refuse wrong tokens, delete the signed-in token, then
+// the node operations of an issued token and of one that cannot read itself.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -14,7 +16,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ENGINES, ENGINE_NAMES, launchBrowser } from "./browser.mjs";
-import { countdown, duration, errorSentence } from "../../www/format.js";
+import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { countdown, duration, errorSentence, nodeAnswer, refusal } from "../../www/format.js";
+import { byGeneration, callable, isTriable, routeKey, summary, usage, wasCounted } from "../../www/operations.js";
 import { createRequest, lifetimeBound, offers } from "../../www/rules.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -23,19 +27,27 @@ const readmeScreenshot = join(root, "tests", "console-screenshot.png");
 const ADMIN = `console-admin-${randomBytes(12).toString("hex")}`;
 // `wrangler dev` runs the [build] command first: slow when the crate changed.
 const READY_WITHIN_MS = 300_000;
+// How long the gateway waits for the node: short, so a silent node's 504 comes quickly.
+const ORIGIN_TIMEOUT_MS = 1_500;
 
 let wrangler;
 let wranglerOutput = "";
 let stateDir;
 let origin;
+// The fake node behind the gateway. It answers from this process: nothing
+// here may block the event loop while a browser waits for it.
+let node;
+let gateway;
 
 before(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "edge-tokens-console-"));
   mkdirSync(artifacts, { recursive: true });
+  node = await startFakeNode();
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port),
-    "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--var", `API_TOKEN:${ADMIN}`], {
+    "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--var", `API_TOKEN:${ADMIN}`,
+    "--var", `ORIGIN_URL:${node.url}`, "--var", `ORIGIN_TOKEN:${NODE_TOKEN}`, "--var", `ORIGIN_TIMEOUT_MS:${ORIGIN_TIMEOUT_MS}`], {
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -45,10 +57,12 @@ before(async () => {
   wrangler.stdout.on("data", keep);
   wrangler.stderr.on("data", keep);
   await waitForWorker();
+  gateway = await (await fetch(`${origin}/api/v3/gateway`)).json();
 }, { timeout: READY_WITHIN_MS + 30_000 });
 
-after(() => {
+after(async () => {
   stopWrangler();
+  await node?.close();
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -134,6 +148,70 @@ test("format and rules: durations, countdowns, error sentences, delegation bound
   });
 });
 
+test("operations: what a token may call on the node, grouped, and the words for node failures", () => {
+  const route = (method, path, capability, websocket = false) => ({ method, path, capability, websocket });
+  const routes = [
+    route("GET", "/api/v4/node/info", "nodeGetInfo"),
+    route("POST", "/api/v4/account/withdraw", "accountWithdraw"),
+    route("GET", "/api/v4/channels/{address}", "channelsGetChannel"),
+    route("GET", "/api/v3/node/info", "nodeGetInfo"),
+    route("GET", "/api/v3/session/websocket", "sessionsWebsocket", true),
+    route("GET", "/metrics", "nodeGetMetrics"),
+    route("GET", "/healthyz", null),
+  ];
+  assert.deepEqual(routes.map(isTriable), [true, false, false, true, false, true, true], "fixed-path GETs only, no WebSocket");
+  assert.equal(routeKey(routes[0]), "GET /api/v4/node/info");
+
+  const admin = callable(routes, { kind: "admin" });
+  assert.equal(admin.allowed.length, routes.length);
+  assert.equal(summary(admin, "admin"), "The admin token may call all 7 node operations.");
+  const token = { capabilities: [{ endpoint: "nodeGetInfo", limits: [{ used: 1, conditions: { max: 2 } }] }, { endpoint: "accountWithdraw", limits: [] }] };
+  const issued = callable(routes, { kind: "issued", token });
+  assert.deepEqual(issued.allowed.map(routeKey), ["GET /api/v4/node/info", "POST /api/v4/account/withdraw", "GET /api/v3/node/info", "GET /healthyz"]);
+  assert.equal(issued.denied, 3);
+  assert.equal(summary(issued, "issued"),
+    "Your token may call 4 of the node's 7 operations (1 of them needs no token). It may not call the other 3: they need capabilities it does not hold.");
+  assert.match(summary(callable(routes, { kind: "issued", token: { capabilities: [] } }), "issued"), /holds no node capability: it may call only the 1 node operation that needs no token, not the other 6/);
+  const unreadable = callable(routes, { kind: "unreadable" });
+  assert.equal(unreadable.known, false);
+  assert.deepEqual(unreadable.allowed.map(routeKey), ["GET /healthyz"]);
+  assert.match(summary(unreadable, "unreadable"), /^Which node operations your token may call is unknown/);
+  assert.deepEqual(byGeneration(issued.allowed).map((group) => [group.name, group.routes.length, group.open]), [["/api/v4", 2, true], ["/api/v3", 1, true], ["Root", 1, true]]);
+  const many = Array.from({ length: 20 }, (_, i) => route("GET", `/api/v3/x${i}`, "nodeGetInfo"));
+  assert.deepEqual(byGeneration([routes[0], ...many]).map((group) => group.open), [true, false], "a long group after the first starts closed");
+  assert.equal(usage(token, "nodeGetInfo"), "1 of 2 calls used");
+  assert.equal(usage(token, "accountWithdraw"), undefined);
+  assert.equal(usage(undefined, null), undefined);
+
+  assert.equal(nodeAnswer({ a: [1] }), '{\n  "a": [\n    1\n  ]\n}');
+  assert.equal(nodeAnswer("# HELP up"), "# HELP up");
+  assert.equal(nodeAnswer(null), "(an empty answer)");
+
+  const api = (httpStatus, status, error) => Object.assign(new Error("x"), { name: "TokensApiError", httpStatus, status, error });
+  const node = { operation: "node", route: routes[0] };
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "authorization failed"), node),
+    "Your token may not call GET /api/v4/node/info: it lacks the nodeGetInfo capability, or its calls limit for it is used up.");
+  assert.equal(errorSentence(api(502, "BAD_GATEWAY", "the node could not be reached"), node),
+    "The node could not be reached: edge-tokens could not connect to it. Try again later, or tell its operator.");
+  assert.equal(errorSentence(api(504, "GATEWAY_TIMEOUT", "the node did not answer within 500 ms"), node),
+    "The node did not answer in time: edge-tokens stopped waiting for it. Try again in a moment.");
+  assert.match(errorSentence(api(401, "UNAUTHORIZED", "authentication failed"), node), /token was not accepted/);
+  assert.match(errorSentence(api(401, "UNAUTHORIZED", "node token required"), node), /node did not accept edge-tokens' own API token/);
+  assert.equal(errorSentence(api(404, "CHANNEL_NOT_FOUND", "no such channel"), node),
+    "The node answered GET /api/v4/node/info with an error (HTTP 404 CHANNEL_NOT_FOUND): no such channel.");
+  assert.equal(errorSentence(api(500, "UNEXPECTED_RESPONSE", "unexpected answer with HTTP status 500"), node),
+    "The node answered GET /api/v4/node/info with an error (HTTP 500).");
+  assert.match(errorSentence(Object.assign(new Error("x"), { name: "TokensTimeoutError", timeoutMs: 35_000 }), node), /within 35 seconds: the node/);
+
+  assert.equal(refusal(api(401, "UNAUTHORIZED", "authentication failed")), "token");
+  assert.equal(refusal(api(401, "UNAUTHORIZED", "node token required")), undefined, "the node's own 401 is not the service's");
+  assert.equal(wasCounted(), true);
+  assert.equal(wasCounted(api(404, "CHANNEL_NOT_FOUND", "no such channel")), true, "a forwarded call counts, whatever the node answers");
+  assert.equal(wasCounted(api(504, "GATEWAY_TIMEOUT", "x")), true);
+  assert.equal(wasCounted(api(403, "UNAUTHORIZED", "authorization failed")), false);
+  assert.equal(wasCounted(Object.assign(new Error("x"), { name: "TokensNetworkError" })), false);
+});
+
 
 // ---- the console in each browser engine ------------------------------------
 
@@ -148,6 +226,7 @@ function consoleSuite(engine) {
   const secrets = [ADMIN];
   let parent;
   let child;
+  let reader;
 
   before(async () => {
     browser = await launchBrowser(engine);
@@ -200,6 +279,46 @@ function consoleSuite(engine) {
     const row = await page.waitForFunction((needle) => [...document.querySelectorAll("#mine-capabilities li")]
       .find((item) => item.checkVisibility() && item.innerText.includes(needle))?.innerText, {}, needle);
     return row.jsonValue();
+  }
+
+  // ---- node operations ----
+
+  const operation = (key) => `#node-groups li.op[data-route="${key}"]`;
+  /** The routes listed in the node operations section, as "METHOD /path". */
+  const listedRoutes = () => page.$$eval("#node-groups li.op", (items) => items.map((item) => item.dataset.route));
+  /** The routes with a Try button. */
+  const triedRoutes = () => page.$$eval("#node-groups li.op", (items) => items.filter((item) => item.querySelector(".op-try")).map((item) => item.dataset.route));
+  const keysOf = (routes) => routes.map((route) => `${route.method} ${route.path}`);
+  const usageOf = (key) => page.$eval(`${operation(key)} .op-usage`, (element) => element.textContent);
+
+  /** Clicks Try on `key` and waits for the outcome: the line above the answer, and the answer if there is one. */
+  async function tryRoute(key, { by = "mouse" } = {}) {
+    const button = `${operation(key)} .op-try`;
+    if (by === "keyboard") {
+      await page.focus(button);
+      await page.keyboard.press("Enter");
+    } else {
+      await click(button);
+    }
+    const status = `${operation(key)} .op-result .message`;
+    await page.waitForFunction((selector) => /\b(ok|error)\b/.test(document.querySelector(selector)?.className ?? ""), {}, status);
+    const answer = await page.$eval(`${operation(key)} .op-answer`, (element) => (element.hidden ? null : element.textContent));
+    return { status: await page.$eval(status, (element) => element.textContent), tone: await page.$eval(status, (element) => element.className), answer };
+  }
+
+  /** What the fake node received since `from`, at `path`. */
+  const nodeSaw = (from, path) => node.received.slice(from).filter((seen) => seen.path === path);
+
+  function assertNodeSawOnlyItsToken() {
+    assert.ok(node.received.length > 0);
+    for (const seen of node.received) assert.equal(seen.headers["x-auth-token"], NODE_TOKEN, `${seen.path} came with the node's token`);
+    const everything = JSON.stringify(node.received);
+    for (const secret of secrets) assert.ok(!everything.includes(secret), "a caller's secret reached the node");
+  }
+
+  async function assertNoSecretShown() {
+    const shown = await page.evaluate(() => document.body.innerText);
+    for (const secret of secrets) assert.ok(!shown.includes(secret), "a secret is on the page");
   }
 
   async function pressWithControl(key) {
@@ -320,6 +439,44 @@ function consoleSuite(engine) {
     assert.deepEqual(Object.values((await storage()).session), [ADMIN]);
     assert.deepEqual((await storage()).local, {});
     await shot("admin", { fullPage: true });
+  });
+
+  test("the admin sees every node operation, and tries read-only ones through the gateway", async () => {
+    await visible("#node-groups li.op");
+    assert.equal(gateway.enabled, true);
+    assert.equal(await text("#node-summary"), `The admin token may call all ${gateway.routes.length} node operations.`);
+    assert.match(await text("#node-gateway"), /A node is behind edge-tokens.*yours never reaches the node/);
+    assert.deepEqual(await listedRoutes(), keysOf(gateway.routes), "every route, in the table's order");
+    assert.deepEqual(await page.$$eval("#node-groups summary", (items) => items.map((item) => item.innerText.split(" ")[0])), ["/api/v4", "/api/v3", "Root"]);
+    const triable = keysOf(gateway.routes.filter((route) => route.method === "GET" && !route.websocket && !route.path.includes("{")));
+    assert.deepEqual(await triedRoutes(), triable, "Try only for fixed-path, read-only routes");
+    assert.ok(triable.includes("GET /api/v4/node/info"));
+    assert.match(await text(operation("GET /healthyz")), /no token needed/);
+    assert.match(await text(operation("GET /api/v4/node/info")), /nodeGetInfo/);
+
+    const from = node.received.length;
+    const info = await tryRoute("GET /api/v4/node/info");
+    assert.equal(info.status, "The node answered:");
+    assert.deepEqual(JSON.parse(info.answer), { method: "GET", path: "/api/v4/node/info", query: "", body: "" });
+    assert.match(info.answer, /^\{\n {2}"method": "GET",/, "pretty-printed");
+    const seen = nodeSaw(from, "/api/v4/node/info");
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].headers["x-auth-token"], NODE_TOKEN, "the node got its own token");
+    assert.ok(!JSON.stringify(seen[0]).includes(ADMIN), "the node never got the admin token");
+
+    // By keyboard: a focused Try button answers Enter.
+    const version = await tryRoute("GET /api/v4/node/version", { by: "keyboard" });
+    assert.equal(JSON.parse(version.answer).path, "/api/v4/node/version");
+    assert.equal(await page.evaluate(() => document.activeElement.closest(".op")?.dataset.route), "GET /api/v4/node/version", "focus stays on the button");
+    const answerBox = await page.$eval(`${operation("GET /api/v4/node/info")} .op-answer`, (element) => {
+      const style = getComputedStyle(element);
+      return { tag: element.tagName, overflowY: style.overflowY, maxHeight: style.maxHeight, tabIndex: element.tabIndex };
+    });
+    assert.deepEqual(answerBox, { tag: "PRE", overflowY: "auto", maxHeight: answerBox.maxHeight, tabIndex: 0 });
+    assert.notEqual(answerBox.maxHeight, "none", "the answer scrolls within a bounded height");
+    await assertNoSecretShown();
+    await page.$eval("#node", (element) => element.scrollIntoView());
+    await (await page.$("#node")).screenshot({ path: join(artifacts, `console-${engine}-node-admin.png`) });
   });
 
   test("the admin creates a token with calls limits and a lifetime; its secret is shown once and copied", async () => {
@@ -480,12 +637,109 @@ function consoleSuite(engine) {
     assert.deepEqual(await storage(), { session: {}, local: {} });
   });
 
+  test("an issued token sees exactly the node operations it holds, and tries them within its calls limit", async () => {
+    await signInAndWait(ADMIN, "#mine-admin");
+    await pick({ tokensGetToken: "", nodeGetInfo: "2", nodeGetVersion: "", nodeGetStatus: "", channelsGetChannel: "", accountWithdraw: "" });
+    await fill("#lifetime", "1");
+    await page.select("#lifetime-unit", "hours");
+    await fill("#description", "node reader");
+    await click("#create-form button[type=submit]");
+    reader = await createdToken();
+    await click("#created-done");
+    await signOut();
+    await signInAndWait(reader.secret, "#mine-issued");
+
+    const held = new Set(["tokensGetToken", "nodeGetInfo", "nodeGetVersion", "nodeGetStatus", "channelsGetChannel", "accountWithdraw"]);
+    const expected = gateway.routes.filter((route) => route.capability === null || held.has(route.capability));
+    await visible("#node-groups li.op");
+    assert.deepEqual(await listedRoutes(), keysOf(expected), "exactly what it holds, and the routes that need no token");
+    const total = gateway.routes.length;
+    assert.equal(await text("#node-summary"), `Your token may call ${expected.length} of the node's ${total} operations (4 of them need no token). `
+      + `It may not call the other ${total - expected.length}: they need capabilities it does not hold.`);
+    assert.match(await text("#node-gateway"), /counts as one call of its capability, against its calls limit/);
+    const tried = await triedRoutes();
+    assert.ok(tried.includes("GET /api/v4/node/info") && tried.includes("GET /api/v3/node/info"));
+    assert.ok(!tried.some((key) => key.startsWith("POST ") || key.includes("{")), "no Try for a write or a route with a placeholder");
+    assert.ok((await listedRoutes()).includes("POST /api/v4/account/withdraw"), "a write is listed, without a Try");
+    assert.equal(await usageOf("GET /api/v4/node/info"), "0 of 2 calls used");
+
+    // Each try is one call of nodeGetInfo (max 2): its two routes share the limit.
+    const from = node.received.length;
+    const first = await tryRoute("GET /api/v4/node/info");
+    assert.equal(JSON.parse(first.answer).path, "/api/v4/node/info");
+    assert.equal(await usageOf("GET /api/v4/node/info"), "1 of 2 calls used");
+    assert.equal(await usageOf("GET /api/v3/node/info"), "1 of 2 calls used");
+    assert.match(await heldRow("nodeGetInfo"), /1 of 2 calls used/);
+    const second = await tryRoute("GET /api/v3/node/info");
+    assert.equal(JSON.parse(second.answer).path, "/api/v3/node/info");
+    assert.equal(await usageOf("GET /api/v4/node/info"), "2 of 2 calls used");
+    const refused = await tryRoute("GET /api/v4/node/info");
+    assert.match(refused.tone, /error/);
+    assert.equal(refused.status, "Your token may not call GET /api/v4/node/info: it lacks the nodeGetInfo capability, or its calls limit for it is used up.");
+    assert.equal(refused.answer, null);
+    assert.equal(await usageOf("GET /api/v4/node/info"), "2 of 2 calls used", "a refused call is not counted");
+    assert.equal(nodeSaw(from, "/api/v4/node/info").length + nodeSaw(from, "/api/v3/node/info").length, 2, "the refused call never reached the node");
+    const version = await tryRoute("GET /api/v4/node/version");
+    assert.equal(JSON.parse(version.answer).path, "/api/v4/node/version");
+    assertNodeSawOnlyItsToken();
+    await assertNoSecretShown();
+
+    await page.$eval("#node", (element) => element.scrollIntoView());
+    await (await page.$("#node")).screenshot({ path: join(artifacts, `console-${engine}-node-issued.png`) });
+    await page.setViewport({ width: 360, height: 740 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "no horizontal scrolling at 360 px");
+    await page.$eval("#node", (element) => element.scrollIntoView());
+    await (await page.$("#node")).screenshot({ path: join(artifacts, `console-${engine}-node-phone.png`) });
+    await page.setViewport({ width: 1280, height: 800 });
+    assertNoSecretInUrls();
+  });
+
+  test("a node that does not answer in time gives a readable sentence", async () => {
+    node.hang("/api/v4/node/status");
+    const silent = await tryRoute("GET /api/v4/node/status");
+    assert.equal(silent.status, "The node did not answer in time: edge-tokens stopped waiting for it. Try again in a moment.");
+    assert.equal(silent.answer, null);
+    // The gateway forwarded it, so it counted; nodeGetStatus has no limit, so nothing to show.
+    assert.equal(await usageOf("GET /api/v4/node/status"), "");
+  });
+
+  test("a token that may not read itself: its node operations are unknown; those needing no token can be tried", async () => {
+    const created = await fetch(`${origin}/api/v3/tokens`, {
+      method: "POST",
+      headers: { "x-auth-token": ADMIN, "content-type": "application/json" },
+      body: JSON.stringify({ capabilities: [{ endpoint: "nodeGetInfo" }], lifetime: 3600 }),
+    });
+    assert.equal(created.status, 201);
+    const { token } = await created.json();
+    secrets.push(token);
+    await signOut();
+    await signInAndWait(token, "#mine-unreadable");
+    await visible("#node-groups li.op");
+    assert.match(await text("#node-summary"), /^Which node operations your token may call is unknown: it may not read its own details/);
+    assert.deepEqual(await listedRoutes(), keysOf(gateway.routes.filter((route) => route.capability === null)));
+    const from = node.received.length;
+    const health = await tryRoute("GET /healthyz");
+    assert.equal(JSON.parse(health.answer).path, "/healthyz");
+    assert.equal(nodeSaw(from, "/healthyz").length, 1);
+    assertNodeSawOnlyItsToken();
+    await signOut();
+    assert.equal(await isVisible("#node"), false);
+    assert.equal(await page.$$eval("#node-groups li", (items) => items.length), 0, "signing out forgets the list");
+  });
+
   test("no console errors, no secret in a URL or in localStorage", () => {
     // Chromium logs every error answer as a failed load (Firefox does not).
     // These are provoked on purpose: the admin's 404 (it has no record) and
     // the refused tokens' 401s from GET /api/v3/token, and the used-up
-    // limit's 403 from POST /api/v3/tokens. Anything else is a defect.
-    const provoked = { "/api/v3/token": /^40[14]$/, "/api/v3/tokens": /^403$/ };
+    // limit's 403 from POST /api/v3/tokens; the token that may not read
+    // itself (403 from GET /api/v3/token), the used-up node call (403) and
+    // the silent node (504). Anything else is a defect.
+    const provoked = {
+      "/api/v3/token": /^40[134]$/,
+      "/api/v3/tokens": /^403$/,
+      "/api/v4/node/info": /^403$/,
+      "/api/v4/node/status": /^504$/,
+    };
     const expected = (message) => {
       const status = /^Failed to load resource: the server responded with a status of (\d+) /.exec(message.text())?.[1];
       const path = message.location().url?.startsWith(origin) ? message.location().url.slice(origin.length) : "";
@@ -493,6 +747,7 @@ function consoleSuite(engine) {
     };
     assert.deepEqual(consoleErrors.filter((message) => !expected(message)).map((message) => message.text()), []);
     assertNoSecretInUrls();
+    assertNodeSawOnlyItsToken();
     assert.equal(new URL(page.url()).search, "");
   });
 }

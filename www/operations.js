@@ -1,0 +1,154 @@
+// Which operations of the node behind the gateway the signed-in token may
+// call, grouped by API generation, and the words that say so. Pure: the
+// gateway decides every call; this only shows a token what it holds.
+
+import { callsUsed, refusal } from "./format.js";
+
+/** @typedef {import("./api.js").NodeRoute} NodeRoute */
+
+/**
+ * The node's API generations, in the order shown; a route belongs to the
+ * first whose prefix its path has.
+ */
+export const GENERATIONS = [
+  { prefix: "/api/v4/", name: "/api/v4", about: "the current node API (hoprd 4.11)" },
+  { prefix: "/api/v3/", name: "/api/v3", about: "the previous node API (hoprd 4.0)" },
+  { prefix: "/", name: "Root", about: "metrics and health checks" },
+];
+
+/** A group is shown open when it has at most this many routes, or comes first. */
+const OPEN_UP_TO = 12;
+
+/**
+ * How a route is named: its method and path.
+ * @param {{ method: string, path: string }} route
+ * @returns {string} e.g. "GET /api/v4/node/info"
+ */
+export function routeKey({ method, path }) {
+  return `${method} ${path}`;
+}
+
+/**
+ * Whether the console may try `route` with one click: a read-only GET with
+ * a fixed path (no `{name}` to fill in), and not a WebSocket.
+ * @param {NodeRoute} route
+ * @returns {boolean}
+ */
+export function isTriable(route) {
+  return route.method === "GET" && !route.websocket && !route.path.includes("{");
+}
+
+/**
+ * Who is signed in: the admin token, an issued token with its record, or an
+ * issued token that may not read its record.
+ * @typedef {{ kind: "admin" | "issued" | "unreadable", token?: { capabilities: { endpoint: string, limits: { used: number, conditions: { max: number } }[] }[] } }} Holder
+ */
+
+/**
+ * The routes `holder` may call. An unreadable token's are unknown: only the
+ * public routes are certain.
+ * @param {NodeRoute[]} routes the gateway's table
+ * @param {Holder} holder
+ * @returns {{ known: boolean, allowed: NodeRoute[], total: number, open: number, denied?: number }}
+ *   `open`: how many of `allowed` need no token; `denied`: how many it may not call, when known
+ */
+export function callable(routes, holder) {
+  const known = holder.kind !== "unreadable";
+  const held = new Set(holder.token?.capabilities.map((capability) => capability.endpoint) ?? []);
+  const may = (route) => route.capability === null || holder.kind === "admin" || held.has(route.capability);
+  const allowed = routes.filter(known ? may : (route) => route.capability === null);
+  const open = allowed.filter((route) => route.capability === null).length;
+  const result = { known, allowed, total: routes.length, open };
+  if (known) result.denied = routes.length - allowed.length;
+  return result;
+}
+
+/**
+ * `routes` grouped by API generation, in table order within a group; empty
+ * groups are left out.
+ * @param {NodeRoute[]} routes
+ * @returns {{ name: string, about: string, open: boolean, routes: NodeRoute[] }[]}
+ */
+export function byGeneration(routes) {
+  const groups = GENERATIONS.map((generation) => ({ name: generation.name, about: generation.about, routes: [] }));
+  for (const route of routes) {
+    const index = GENERATIONS.findIndex((generation) => route.path.startsWith(generation.prefix));
+    if (index >= 0) groups[index].routes.push(route);
+  }
+  return groups
+    .filter((group) => group.routes.length > 0)
+    .map((group, index) => ({ ...group, open: index === 0 || group.routes.length <= OPEN_UP_TO }));
+}
+
+/**
+ * How much of its calls limit a capability has used, in words, or
+ * undefined when it has no limit (or is not held). With several limits, the
+ * one with the fewest calls left is shown.
+ * @param {Holder["token"]} token
+ * @param {string | null} capability
+ * @returns {string | undefined} e.g. "1 of 2 calls used"
+ */
+export function usage(token, capability) {
+  const limits = token?.capabilities.find((held) => held.endpoint === capability)?.limits ?? [];
+  if (limits.length === 0) return undefined;
+  const tightest = limits.reduce((a, b) => (b.conditions.max - b.used < a.conditions.max - a.used ? b : a));
+  return callsUsed(tightest.used, tightest.conditions.max);
+}
+
+/**
+ * What the section says first: how many node operations the token may call.
+ * @param {ReturnType<typeof callable>} list
+ * @param {Holder["kind"]} kind
+ * @returns {string}
+ */
+export function summary({ known, allowed, total, open, denied }, kind) {
+  if (kind === "admin") return `The admin token may call all ${total} node operations.`;
+  const need = `need${open === 1 ? "s" : ""} no token`;
+  if (!known) {
+    return "Which node operations your token may call is unknown: it may not read its own details, so the console cannot see "
+      + `what it holds (the gateway still decides each call). Anyone may call the ${plural(open, "operation")} below: ${open === 1 ? "it needs" : "they need"} no token.`;
+  }
+  if (allowed.length === open) {
+    return `Your token holds no node capability: it may call only the ${plural(open, "node operation")} that ${need}, not the other ${denied}.`;
+  }
+  return `Your token may call ${allowed.length} of the node's ${total} operations (${open} of them ${need}). `
+    + `It may not call the other ${denied}: they need capabilities it does not hold.`;
+}
+
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * What the section says about the gateway: whether a node is behind it, and
+ * what a try costs.
+ * @param {boolean} enabled
+ * @param {Holder["kind"]} kind
+ * @returns {string}
+ */
+export function gatewayNote(enabled, kind) {
+  if (!enabled) {
+    return "No node is configured behind edge-tokens, so none of these can be called now: they are the operations "
+      + "your token would allow once a node is put behind edge-tokens (its ORIGIN_URL is set).";
+  }
+  const costs = kind === "admin"
+    ? "It calls the node for real."
+    : "Each try is a real call: it counts as one call of its capability, against its calls limit if it has one "
+      + "(those that need no token count nothing).";
+  return "A node is behind edge-tokens. It forwards each call with the node's own API token: yours never reaches "
+    + `the node. Try calls a read-only operation now, with your token. ${costs}`;
+}
+
+/**
+ * Whether the gateway counted a call that ended with `error` (or with an
+ * answer, when `error` is undefined) against its capability's calls limit:
+ * it counts every call it forwards, whatever the node answers, and none it
+ * refuses or that never reached it.
+ * @param {unknown} [error]
+ * @returns {boolean}
+ */
+export function wasCounted(error) {
+  if (error === undefined) return true;
+  if (!(error instanceof Error) || error.name !== "TokensApiError") return false;
+  return refusal(error) === undefined;
+}
