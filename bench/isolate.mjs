@@ -1,0 +1,206 @@
+// `node bench/isolate.mjs`: the Worker's own CPU cost per `GET /api/v3/token`,
+// next to the JavaScript peer's, with HTTP and storage taken out. Both run in
+// one workerd isolate (bench/workers/isolate-harness.mjs) over an in-memory KV
+// that answers at once; each sample is N requests in a row, timed from
+// outside, with and without the one-line log. With --profile it also records
+// a V8 CPU profile of our Worker and prints where the time goes, by kind
+// (wasm, wasm-bindgen glue, runtime built-ins) and by function.
+//
+// Options: --build DIR (default build/), --requests N (per sample, 5000),
+// --rounds N (7), --profile, --profile-out FILE (default: a .cpuprofile in
+// the temp dir), --json (print only a JSON summary, for bench/run.mjs).
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Miniflare } from "miniflare";
+import WebSocket from "ws";
+import { runtimeCpuMs } from "./cpu.mjs";
+
+const root = new URL("../", import.meta.url).pathname;
+const { values: args } = parseArgs({
+  options: {
+    build: { type: "string" },
+    requests: { type: "string" },
+    rounds: { type: "string" },
+    profile: { type: "boolean", default: false },
+    "profile-out": { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+});
+const wantsProfile = args.profile;
+const profileFile = args["profile-out"] ?? join(os.tmpdir(), "edge-tokens-get-token.cpuprofile");
+const BUILD = args.build ? resolve(args.build) : join(root, "build");
+const REQUESTS = Number(args.requests ?? 5000);
+const ROUNDS = Number(args.rounds ?? 7);
+const ADMIN_TOKEN = "bench-admin-token-0123456789";
+const compatibilityDate = readFileSync(join(root, "wrangler.toml"), "utf8").match(/^compatibility_date = "([^"]+)"/m)[1];
+
+const dir = mkdtempSync(join(os.tmpdir(), "edge-tokens-isolate-"));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+copyFileSync(join(BUILD, "index.js"), join(dir, "index.js"));
+copyFileSync(join(BUILD, "index_bg.wasm"), join(dir, "index_bg.wasm"));
+copyFileSync(join(root, "bench/workers/js-peer.mjs"), join(dir, "js-peer.mjs"));
+copyFileSync(join(root, "bench/workers/isolate-harness.mjs"), join(dir, "harness.mjs"));
+
+const wasmRules = [{ type: "CompiledWasm", include: ["**/*.wasm"] }];
+const mf = new Miniflare({
+  host: "127.0.0.1",
+  port: 0,
+  inspectorPort: wantsProfile ? 0 : undefined,
+  handleRuntimeStdio(stdout, stderr) {
+    stdout.resume();
+    stderr.pipe(process.stderr);
+  },
+  workers: [
+    {
+      name: "harness",
+      modules: true,
+      scriptPath: join(dir, "harness.mjs"),
+      modulesRoot: dir,
+      modulesRules: [...wasmRules, { type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
+      compatibilityDate,
+      bindings: { API_TOKEN: ADMIN_TOKEN },
+    },
+    {
+      // The real Worker, only to issue the token whose record the harness serves.
+      name: "edge-tokens",
+      modules: true,
+      scriptPath: join(dir, "index.js"),
+      modulesRoot: dir,
+      modulesRules: wasmRules,
+      compatibilityDate,
+      kvNamespaces: ["TOKENS"],
+      durableObjects: { TOKEN_COUNTERS: "TokenCounter" },
+      bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    },
+  ],
+});
+
+try {
+  const harness = await mf.ready;
+  const worker = (await mf.unsafeGetDirectURL("edge-tokens")).origin;
+  const created = await fetch(`${worker}/api/v3/tokens`, {
+    method: "POST",
+    headers: { "x-auth-token": ADMIN_TOKEN, "content-type": "application/json" },
+    body: JSON.stringify({ description: "benchmark token", lifetime: 86_400, capabilities: [{ endpoint: "tokensGetToken" }, { endpoint: "tokensDelete" }] }),
+  }).then((r) => r.json());
+  const key = `t:${createHash("sha256").update(`edge-tokens/v1/secret\0${created.token}`).digest("hex")}`;
+  const record = await (await mf.getKVNamespace("TOKENS", "edge-tokens")).get(key);
+  const body = JSON.stringify({ secret: created.token, key, record });
+
+  /**
+   * Runs `count` requests through `worker` in the harness; microseconds of
+   * workerd CPU per request (of wall time where /proc is missing).
+   */
+  const sample = async (name, log, count = REQUESTS) => {
+    const cpuBefore = runtimeCpuMs();
+    const started = performance.now();
+    const response = await fetch(`${harness}?worker=${name}&log=${log ? 1 : 0}&n=${count}`, { method: "POST", body });
+    const text = await response.text();
+    const wallMs = performance.now() - started;
+    const cpuAfter = runtimeCpuMs();
+    if (response.status !== 200) throw new Error(`${name}: ${text}`);
+    const ms = cpuBefore === null || cpuAfter === null ? wallMs : cpuAfter - cpuBefore;
+    return (ms * 1000) / count;
+  };
+
+  const cases = [["edge-tokens", true], ["edge-tokens", false], ["js-peer", true], ["js-peer", false]];
+  for (const [name, log] of cases) await sample(name, log, 500); // compile, tier up
+  const results = new Map(cases.map((c) => [c.join(), []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, log] of round % 2 ? [...cases].reverse() : cases) results.get([name, log].join()).push(await sample(name, log));
+  }
+  const summary = {};
+  for (const [name, log] of cases) {
+    const values = results.get([name, log].join()).sort((a, b) => a - b);
+    summary[`${name.replace("-", "_")}_${log ? "with_log" : "without_log"}`] = {
+      median_us: Math.round(values[values.length >> 1] * 10) / 10,
+      min_us: Math.round(values[0] * 10) / 10,
+    };
+  }
+  if (args.json) {
+    console.log(JSON.stringify({ requests: REQUESTS, rounds: ROUNDS, ...summary }));
+  } else {
+    console.log(`isolate: µs per GET /api/v3/token inside the isolate (in-memory KV), ${ROUNDS} samples of ${REQUESTS}:`);
+    for (const [key, { median_us, min_us }] of Object.entries(summary)) {
+      console.log(`isolate: ${key.padEnd(28)} median ${median_us.toFixed(1).padStart(6)}  min ${min_us.toFixed(1).padStart(6)}`);
+    }
+  }
+
+  if (wantsProfile) {
+    const profile = await cpuProfile(() => sample("edge-tokens", false, REQUESTS * 2));
+    writeFileSync(profileFile, JSON.stringify(profile));
+    report(profile);
+    console.log(`isolate: profile written to ${profileFile} (open it in Chrome DevTools, Performance tab)`);
+  }
+} finally {
+  await mf.dispose();
+}
+
+/** Records a V8 CPU profile of the harness isolate while `work` runs. */
+async function cpuProfile(work) {
+  const inspector = await mf.getInspectorURL();
+  const targets = await fetch(`http://${inspector.host}/json`).then((r) => r.json());
+  const target = targets.find((t) => t.id.includes("harness"));
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((ok, fail) => socket.once("open", ok).once("error", fail));
+  let id = 0;
+  const waiting = new Map();
+  socket.on("message", (data) => {
+    const message = JSON.parse(data);
+    waiting.get(message.id)?.(message.result);
+    waiting.delete(message.id);
+  });
+  const send = (method, params = {}) =>
+    new Promise((ok) => {
+      waiting.set(++id, ok);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  try {
+    await send("Profiler.enable");
+    await send("Profiler.setSamplingInterval", { interval: 50 });
+    await send("Profiler.start");
+    await work();
+    return (await send("Profiler.stop")).profile;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Prints self time by kind and the functions that take the most. */
+function report(profile) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const hits = new Map();
+  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  const busy = [...hits].filter(([id]) => nodes.get(id).callFrame.functionName !== "(idle)");
+  const total = busy.reduce((sum, [, n]) => sum + n, 0);
+  const kinds = new Map();
+  const functions = new Map();
+  for (const [id, n] of busy) {
+    const { functionName, url } = nodes.get(id).callFrame;
+    const kind = url.includes(".wasm")
+      ? "wasm (our Rust code and its crates)"
+      : url.endsWith("index.js")
+        ? "wasm-bindgen / worker-build glue (index.js)"
+        : url.endsWith("harness.mjs")
+          ? "the harness itself"
+          : /^(wasm-to-js|js-to-wasm)/.test(functionName)
+            ? "wasm <-> JavaScript transitions"
+            : functionName === "(garbage collector)"
+              ? "garbage collection"
+              : "runtime built-ins (Request, Response, Headers, console, ...)";
+    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
+    const name = `${functionName || "(anonymous)"}${url ? ` ${url.split("/").pop()}` : ""}`;
+    functions.set(name, (functions.get(name) ?? 0) + n);
+  }
+  const pct = (n) => `${((100 * n) / total).toFixed(1).padStart(5)}%`;
+  console.log("isolate: our Worker's busy time by kind:");
+  for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`isolate:   ${pct(n)}  ${kind}`);
+  console.log("isolate: by function (self time), top 25:");
+  for (const [name, n] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+    console.log(`isolate:   ${pct(n)}  ${name.length > 110 ? `${name.slice(0, 107)}...` : name}`);
+  }
+}

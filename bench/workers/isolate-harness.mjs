@@ -1,0 +1,53 @@
+// Runs `GET /api/v3/token` many times in a row through a Worker's fetch
+// handler, inside workerd, over an in-memory KV that answers at once: what is
+// left is the Worker's own work per request (its code, the wasm/JavaScript
+// glue, the runtime's Request/Response objects), without HTTP or storage.
+// Used by bench/isolate.mjs; `index.js` is a copy of the built Worker.
+import EdgeTokens from "./index.js";
+import peer from "./js-peer.mjs";
+
+/** Just enough of a KV namespace for `GET /api/v3/token`. */
+class KvNamespace {
+  constructor(entries) {
+    this.entries = entries;
+  }
+  async get(key, options) {
+    const type = typeof options === "string" ? options : (options?.type ?? "text");
+    const value = this.entries.get(key);
+    if (value === undefined) return null;
+    return type === "json" ? JSON.parse(value) : value;
+  }
+}
+
+const consoleLog = console.log;
+
+export default {
+  async fetch(request, env, ctx) {
+    const params = new URL(request.url).searchParams;
+    const count = Number(params.get("n") ?? 1000);
+    const { secret, key, record } = await request.json();
+    const workerEnv = { TOKENS: new KvNamespace(new Map([[key, record]])), API_TOKEN: env.API_TOKEN, ALLOWED_ORIGINS: "*" };
+    let handle;
+    if (params.get("worker") === "edge-tokens" && typeof EdgeTokens === "function") {
+      // An entrypoint class (what worker-build emits): the runtime makes one per request.
+      handle = (r) => new EdgeTokens(ctx, workerEnv).fetch(r);
+    } else if (params.get("worker") === "edge-tokens") {
+      handle = (r) => EdgeTokens.fetch(r, workerEnv, ctx);
+    } else {
+      handle = (r) => peer.fetch(r, workerEnv, ctx);
+    }
+    // With log=0 the Workers' one-line logs are dropped before they reach the runtime.
+    if (params.get("log") === "0") console.log = () => {};
+    try {
+      let text = "";
+      for (let i = 0; i < count; i++) {
+        const response = await handle(new Request("http://bench/api/v3/token", { headers: { "x-auth-token": secret } }));
+        text = await response.text();
+        if (response.status !== 200) return new Response(`${response.status} ${text}`, { status: 500 });
+      }
+      return new Response(text);
+    } finally {
+      console.log = consoleLog;
+    }
+  },
+};
