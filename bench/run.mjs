@@ -57,6 +57,8 @@ const RESULTS_FILE = args.out ? `${args.out}/results.json` : path("bench/results
 const MARKDOWN_FILE = args.out ? `${args.out}/BENCHMARKS.md` : path("BENCHMARKS.md");
 
 const ADMIN_TOKEN = "bench-admin-token-0123456789";
+/** What the runtime said besides the Workers' JSON log lines (the last 50 lines), to explain a failure. */
+const runtimeErrors = [];
 const compatibilityDate = readFileSync(path("wrangler.toml"), "utf8").match(/^compatibility_date = "([^"]+)"/m)[1];
 const BUILD_DIR = args.build ? resolve(args.build) : path("build");
 const CLIENT_WASM = path("pkg/web/edge_tokens_bg.wasm");
@@ -95,7 +97,6 @@ const jsWorker = (name, file, extra = {}) => ({
 });
 const direct = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
 
-const runtimeErrors = [];
 function drainStdio(stdout, stderr) {
   // The Workers' one-line JSON logs are dropped; anything else the runtime says is kept, to explain a failure.
   const keep = (chunk) => {
@@ -208,7 +209,7 @@ try {
   };
   let deletesPerSecond = 200;
 
-  /** One slice of `scenario`, added to `tally`; true when it went as it should. */
+  /** One slice of `scenario`, added to `tally`; stops the run at the first wrong answer. */
   const slice = async (scenario, tally, durationMs) => {
     if (scenario === deleting) {
       // Enough tokens for the slice at the fastest rate seen, and some.
@@ -291,7 +292,7 @@ let isolate;
 try {
   const output = execFileSync(
     process.execPath,
-    [path("bench/isolate.mjs"), "--build", snapshot, "--json", "--rounds", smoke ? "1" : "7", "--requests", smoke ? "50" : "3000"],
+    [path("bench/isolate.mjs"), "--build", snapshot, "--json", "--rounds", smoke ? "1" : "9", "--requests", smoke ? "50" : "5000"],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
   isolate = JSON.parse(output.trim().split("\n").at(-1));
@@ -575,5 +576,14 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
 - **one-KV-read limit** (\`bench/workers/kv-limit.mjs\`): reads one fixed key holding a copy of the
   same record and answers with its text.
 - **no-op limit** (\`bench/workers/noop.mjs\`): answers \`ok\`.
+
+## Measuring a change
+
+- \`node bench/run.mjs --build DIR --out DIR\` measures another build of the Worker (say, a variant
+  built on a scratch copy) exactly the same way, without touching these results.
+- \`node bench/isolate.mjs [--build DIR] --profile\` prints where our Worker's own time goes (wasm,
+  wasm-bindgen glue, runtime built-ins, by function) and writes a \`.cpuprofile\` for DevTools.
+- On a busy machine requests/s move from round to round; compare Workers within one run, and
+  prefer the CPU columns to tell two builds apart.
 `;
 }
