@@ -169,3 +169,10 @@ pub struct IndexEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<u64>,
 }
+
+/// JSON text of a model or API value. These are plain structs of strings,
+/// integers, lists and maps, which always serialize.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    // ok: no map with non-string keys, no custom Serialize that can fail.
+    serde_json::to_string(value).expect("model values serialize")
+}

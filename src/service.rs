@@ -13,7 +13,7 @@ use crate::{
     delegate::{self, Creator},
     error::ApiError,
     gateway::{self, Access, GatewayInfo, NodeRoute},
-    model::{CreatedToken, TokenRecord},
+    model::{to_json, CreatedToken, TokenRecord},
     openapi,
     route::{route, Route},
     secret,
@@ -463,9 +463,4 @@ fn unavailable(error: StoreError) -> ApiError {
 
 fn no_randomness(_: secret::RandomnessUnavailable) -> ApiError {
     ApiError::Unavailable("the random source failed".to_string())
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    // ok: the API types are plain structs of strings, integers and maps.
-    serde_json::to_string(value).expect("API types serialize")
 }

@@ -17,7 +17,7 @@
 use std::fmt;
 
 use crate::{
-    model::{IndexEntry, TokenRecord},
+    model::{to_json, IndexEntry, TokenRecord},
     usage::{ChargeReply, ChargeRequest},
 };
 
@@ -207,11 +207,6 @@ fn key_kind(key: &str) -> &'static str {
         Some(b'i') => "an index entry",
         _ => "a key",
     }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    // ok: serializing plain structs of strings and integers cannot fail.
-    serde_json::to_string(value).expect("plain data serializes")
 }
 
 #[cfg(test)]
