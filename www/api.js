@@ -80,8 +80,23 @@ export async function identify(session) {
   }
 }
 
-let catalogue;
-let gateway;
+/**
+ * `load`, called once and its promise kept; after a failure the next call
+ * tries again.
+ * @template T
+ * @param {() => Promise<T>} load
+ * @returns {() => Promise<T>}
+ */
+function keptUntilFailure(load) {
+  let kept;
+  return () => {
+    kept ??= load().catch((error) => {
+      kept = undefined;
+      throw error;
+    });
+    return kept;
+  };
+}
 
 /**
  * Every capability name, from `components.schemas.CapabilityName.enum` of
@@ -89,13 +104,7 @@ let gateway;
  * next call.
  * @returns {Promise<string[]>}
  */
-export function loadCatalogue() {
-  catalogue ??= fetchCatalogue().catch((error) => {
-    catalogue = undefined;
-    throw error;
-  });
-  return catalogue;
-}
+export const loadCatalogue = keptUntilFailure(fetchCatalogue);
 
 async function fetchCatalogue() {
   const { response, body } = await fetchJson("/api/v3/openapi.json", "the OpenAPI document");
@@ -121,13 +130,7 @@ async function fetchCatalogue() {
  * the next call.
  * @returns {Promise<{ enabled: boolean, routes: NodeRoute[] }>}
  */
-export function loadGateway() {
-  gateway ??= fetchGateway().catch((error) => {
-    gateway = undefined;
-    throw error;
-  });
-  return gateway;
-}
+export const loadGateway = keptUntilFailure(fetchGateway);
 
 async function fetchGateway() {
   const { response, body } = await fetchJson("/api/v3/gateway", "the gateway's route table");
