@@ -12,12 +12,12 @@ const web = join(pkg, "web");
 const targetDir = join(root, "target", "client");
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: "inherit" });
 
-run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "client", "--target-dir", targetDir]);
+run("cargo", ["build", "--profile", "client", "--target", "wasm32-unknown-unknown", "--features", "client", "--target-dir", targetDir]);
 rmSync(pkg, { recursive: true, force: true });
 run("wasm-bindgen", [
   "--target", "web",
   "--out-dir", web,
-  join(targetDir, "wasm32-unknown-unknown", "release", "edge_tokens.wasm"),
+  join(targetDir, "wasm32-unknown-unknown", "client", "edge_tokens.wasm"),
 ]);
 const wasm = join(web, "edge_tokens_bg.wasm");
 const features = ["bulk-memory", "reference-types", "nontrapping-float-to-int", "sign-ext", "mutable-globals", "multivalue", "exception-handling"];
