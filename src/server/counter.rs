@@ -93,20 +93,21 @@ impl TokenCounter {
     }
 }
 
-/// The `TOKEN_COUNTERS` namespace, or the reason it is missing.
-pub struct DurableCounters(std::result::Result<ObjectNamespace, String>);
+/// The `TOKEN_COUNTERS` namespace, looked up when first used: tokens
+/// without limits never need it.
+pub struct DurableCounters(Env);
 
 impl DurableCounters {
-    /// Looks up the `TOKEN_COUNTERS` binding.
+    /// Wraps the environment; nothing is looked up yet.
     pub fn new(env: &Env) -> Self {
-        DurableCounters(
-            env.durable_object("TOKEN_COUNTERS")
-                .map_err(|_| "the TOKEN_COUNTERS Durable Object binding is missing".to_string()),
-        )
+        DurableCounters(env.clone())
     }
 
     async fn call(&self, id: &str, path: &str, body: String) -> std::result::Result<Response, StoreError> {
-        let namespace = self.0.as_ref().map_err(|missing| StoreError(missing.clone()))?;
+        let namespace: ObjectNamespace = self.0.durable_object("TOKEN_COUNTERS").map_err(|_| {
+            StoreError("the TOKEN_COUNTERS Durable Object binding is missing".to_string())
+        })?;
+        let namespace = &namespace;
         let stub = namespace.id_from_name(id).and_then(|object| object.get_stub()).map_err(failed)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(body.into()));

@@ -1,21 +1,65 @@
 //! [`KeyValue`] on Workers KV.
 
-use worker::{kv::KvStore, Env};
+use std::cell::OnceCell;
+
+use worker::{
+    js_sys::{Promise, Reflect},
+    kv::KvStore,
+    wasm_bindgen::{self, prelude::*, JsCast},
+    wasm_bindgen_futures::JsFuture,
+    Env,
+};
 
 use crate::store::{KeyValue, StoreError};
 
-/// The `TOKENS` namespace, or the reason it is missing.
-pub struct WorkersKv(Result<KvStore, String>);
+const BINDING: &str = "TOKENS";
+const MISSING: &str = "the TOKENS KV binding is missing";
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's KV namespace object, for the one call on the hot path.
+    type KvNamespace;
+
+    /// `get(key)`: the value as text, or null.
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &KvNamespace, key: &str) -> Result<Promise, JsValue>;
+}
+
+/// The `TOKENS` namespace, looked up when first used. Reads call the
+/// namespace's `get` directly; the rest goes through `worker`'s [`KvStore`].
+pub struct WorkersKv {
+    env: Env,
+    store: OnceCell<Result<KvStore, String>>,
+}
 
 impl WorkersKv {
-    /// Looks up the `TOKENS` binding.
+    /// Wraps the environment; nothing is looked up yet.
     pub fn new(env: &Env) -> Self {
-        WorkersKv(env.kv("TOKENS").map_err(|_| "the TOKENS KV binding is missing".to_string()))
+        WorkersKv { env: env.clone(), store: OnceCell::new() }
     }
 
     fn store(&self) -> Result<&KvStore, StoreError> {
-        self.0.as_ref().map_err(|missing| StoreError(missing.clone()))
+        self.store
+            .get_or_init(|| self.env.kv(BINDING).map_err(|_| MISSING.to_string()))
+            .as_ref()
+            .map_err(|missing| StoreError(missing.clone()))
     }
+
+    fn namespace(&self) -> Result<KvNamespace, StoreError> {
+        match Reflect::get(&self.env, &JsValue::from_str(BINDING)) {
+            Ok(binding) if binding.is_object() => Ok(binding.unchecked_into()),
+            _ => Err(StoreError(MISSING.to_string())),
+        }
+    }
+}
+
+fn js_failed(error: JsValue) -> StoreError {
+    let text = error
+        .dyn_ref::<worker::js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"));
+    StoreError(format!("KV: {text}"))
 }
 
 fn failed(error: impl std::fmt::Display) -> StoreError {
@@ -24,7 +68,8 @@ fn failed(error: impl std::fmt::Display) -> StoreError {
 
 impl KeyValue for WorkersKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.store()?.get(key).text().await.map_err(failed)
+        let promise = self.namespace()?.get(key).map_err(js_failed)?;
+        Ok(JsFuture::from(promise).await.map_err(js_failed)?.as_string())
     }
 
     async fn exist(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {

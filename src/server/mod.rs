@@ -13,8 +13,15 @@ mod counter;
 mod gateway;
 mod kv;
 
+use std::cell::OnceCell;
+
 use futures_util::StreamExt;
-use worker::{event, Context, Date, Env, Headers, Request, Response, Result};
+use serde::Serialize;
+use worker::{
+    event, js_sys,
+    wasm_bindgen::{self, prelude::*},
+    web_sys, Context, Env, Request, Response, Result,
+};
 
 use crate::{
     cors::AllowedOrigins,
@@ -26,40 +33,96 @@ use crate::{
 
 type WorkerService = Service<kv::WorkersKv, counter::DurableCounters>;
 
+// One call each way instead of about twenty: the request's method, URL and
+// the headers the service reads come out as one string, and the answer goes
+// back in one call. Fields are separated by "\n" and a missing header is
+// "\0": neither can occur in a method, a parsed URL or a header value.
+#[wasm_bindgen(inline_js = r#"
+export function request_fields(request) {
+  const h = request.headers;
+  return [request.method, request.url, h.get("x-auth-token") ?? "\0", h.get("authorization") ?? "\0",
+    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0"].join("\n");
+}
+export function new_response(status, body, headers) {
+  const list = [];
+  if (headers !== "") {
+    const parts = headers.split("\n");
+    for (let i = 0; i + 1 < parts.length; i += 2) list.push([parts[i], parts[i + 1]]);
+  }
+  return new Response(body, { status, headers: list });
+}
+"#)]
+extern "C" {
+    fn request_fields(request: &web_sys::Request) -> String;
+    fn new_response(status: u16, body: Option<String>, headers: &str) -> web_sys::Response;
+}
+
+/// What the environment says, read once per isolate: secrets and variables
+/// do not change during an isolate's life.
+struct Settings {
+    config: Config,
+    origin: Option<gateway::Origin>,
+}
+
+thread_local! {
+    static SETTINGS: OnceCell<&'static Settings> = const { OnceCell::new() };
+}
+
+fn settings(env: &Env) -> &'static Settings {
+    SETTINGS.with(|cell| {
+        *cell.get_or_init(|| {
+            let origin = gateway::Origin::from_env(env);
+            let config = config(env, origin.is_some());
+            Box::leak(Box::new(Settings { config, origin }))
+        })
+    })
+}
+
+/// Works on the runtime's own request and response objects; `worker`'s
+/// wrappers are built only on the paths that need them (a body to read, a
+/// call to forward).
 #[event(fetch)]
-async fn fetch(mut request: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let started_ms = Date::now().as_millis();
-    let origin = gateway::Origin::from_env(&env);
-    let config = config(&env, origin.is_some());
-    let service = Service::new(kv::WorkersKv::new(&env), counter::DurableCounters::new(&env), config);
+async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
+    let started_ms = js_sys::Date::now();
+    let now = (started_ms / 1000.0) as u64;
+    let settings = settings(&env);
+    let service =
+        Service::new(kv::WorkersKv::new(&env), counter::DurableCounters::new(&env), settings.config.clone());
     let mut api_request = request_head(&request);
-    let outcome = match origin {
+    let outcome = match &settings.origin {
         Some(origin) if is_node_path(&api_request) => {
-            call_node(&service, &origin, &request, &api_request, started_ms / 1000).await
+            call_node(&service, origin, &Request::from(clone(&request)), &api_request, now).await
         }
         _ => {
             if api_request.method == "POST" {
-                api_request.body = read_body(&mut request).await;
+                api_request.body = read_body(&mut Request::from(clone(&request))).await;
             }
-            Err(service.handle(&api_request, started_ms / 1000).await)
+            Err(service.handle(&api_request, now).await)
         }
     };
-    let elapsed = || Date::now().as_millis().saturating_sub(started_ms);
+    let elapsed = || (js_sys::Date::now() - started_ms).max(0.0) as u64;
     match outcome {
         Ok((forwarded, operation, token_id)) => {
             log(&api_request, forwarded.status_code(), operation, token_id.as_deref(), None, elapsed());
-            Ok(forwarded)
+            Ok(forwarded.into())
         }
         Err(mut response) => {
-            let client_address = request.headers().get("cf-connecting-ip").ok().flatten();
-            if response.is_failed_sign_in() && over_failed_sign_in_limit(&env, client_address).await {
-                response = response.into_throttled();
+            if response.is_failed_sign_in() {
+                let client_address = request.headers().get("cf-connecting-ip").ok().flatten();
+                if over_failed_sign_in_limit(&env, client_address).await {
+                    response = response.into_throttled();
+                }
             }
             let (operation, token_id) = (response.operation, response.token_id.as_deref());
             log(&api_request, response.status, operation, token_id, response.cause.as_deref(), elapsed());
-            into_worker_response(response)
+            Ok(into_web_response(response))
         }
     }
+}
+
+/// Another handle on the same JavaScript request (not `Request.clone()`).
+fn clone(request: &web_sys::Request) -> web_sys::Request {
+    <web_sys::Request as Clone>::clone(request)
 }
 
 /// A path that is not edge-tokens' own goes to the gateway, when there is one.
@@ -107,30 +170,41 @@ fn config(env: &Env, gateway_enabled: bool) -> Config {
 }
 
 /// The request without its body, which is read only where it is needed.
-fn request_head(request: &Request) -> ApiRequest {
-    let header = |name: &str| request.headers().get(name).ok().flatten();
+fn request_head(request: &web_sys::Request) -> ApiRequest {
+    let fields = request_fields(request);
+    let mut fields = fields.split('\n');
+    let mut next = || Some(fields.next().unwrap_or("\0")).filter(|field| *field != "\0");
+    // The method as sent (worker's `Request::method` maps every method it
+    // does not know, such as QUERY, to GET).
+    let method = next().unwrap_or_default().to_string();
+    let url = next().unwrap_or_default();
+    let (x_auth_token, authorization, origin, upgrade) = (next(), next(), next(), next());
     ApiRequest {
-        // The method as sent: worker's `Request::method` maps every method it
-        // does not know (such as QUERY) to GET.
-        method: request.inner().method(),
-        path: request.path(),
-        x_auth_token: header("x-auth-token").or_else(|| websocket_query_token(request)),
-        authorization: header("authorization"),
-        origin: header("origin"),
+        method,
+        path: path_of(url),
+        x_auth_token: x_auth_token.map(str::to_string).or_else(|| websocket_query_token(upgrade, url)),
+        authorization: authorization.map(str::to_string),
+        origin: origin.map(str::to_string),
         body: Body::Bytes(Vec::new()),
     }
+}
+
+/// The path of an absolute URL, without query string or fragment, as the
+/// runtime gives it (already normalized and percent-encoded).
+fn path_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let path = url[after_scheme..].find('/').map_or("/", |i| &url[after_scheme + i..]);
+    path[..path.find(['?', '#']).unwrap_or(path.len())].to_string()
 }
 
 /// A browser cannot set headers on a WebSocket, so an upgrade request may
 /// carry its token as `?apiToken=`, as the node accepts. The gateway takes it
 /// out before forwarding.
-fn websocket_query_token(request: &Request) -> Option<String> {
-    let upgrade = request.headers().get("upgrade").ok().flatten()?;
-    if !upgrade.eq_ignore_ascii_case("websocket") {
+fn websocket_query_token(upgrade: Option<&str>, url: &str) -> Option<String> {
+    if !upgrade?.eq_ignore_ascii_case("websocket") {
         return None;
     }
-    let url = request.inner().url();
-    let value = raw_query(&url)?.split('&').find_map(|pair| pair.strip_prefix("apiToken="))?;
+    let value = raw_query(url)?.split('&').find_map(|pair| pair.strip_prefix("apiToken="))?;
     worker::js_sys::decode_uri_component(value).ok().map(String::from)
 }
 
@@ -161,16 +235,30 @@ async fn read_body(request: &mut Request) -> Body {
     Body::Bytes(body)
 }
 
-fn into_worker_response(response: ApiResponse) -> Result<Response> {
-    let headers = Headers::new();
+fn into_web_response(response: ApiResponse) -> web_sys::Response {
+    let mut headers = String::new();
     for (name, value) in &response.headers {
-        headers.set(name, value)?;
+        if !headers.is_empty() {
+            headers.push('\n');
+        }
+        headers.push_str(name);
+        headers.push('\n');
+        headers.push_str(value);
     }
-    let body = match response.body {
-        Some(body) => Response::from_bytes(body.into_bytes())?,
-        None => Response::empty()?,
-    };
-    Ok(body.with_status(response.status).with_headers(headers))
+    new_response(response.status, response.body, &headers)
+}
+
+/// The log line's fields, in the order earlier versions wrote them
+/// (alphabetical), so that saved log queries keep working.
+#[derive(Serialize)]
+struct LogLine<'a> {
+    cause: Option<&'a str>,
+    duration_ms: u64,
+    method: &'a str,
+    operation: Option<&'a str>,
+    path: std::borrow::Cow<'a, str>,
+    status: u16,
+    token_id: Option<&'a str>,
 }
 
 /// One JSON line per request. It never holds a secret: the request's
@@ -183,25 +271,27 @@ fn log(
     cause: Option<&str>,
     duration_ms: u64,
 ) {
-    let line = serde_json::json!({
-        "method": request.method,
-        "path": logged_path(&request.path),
-        "operation": operation,
-        "status": status,
-        "token_id": token_id,
-        "duration_ms": duration_ms,
-        "cause": cause,
-    });
-    worker::console_log!("{line}");
+    let line = LogLine {
+        cause,
+        duration_ms,
+        method: &request.method,
+        operation,
+        path: logged_path(&request.path),
+        status,
+        token_id,
+    };
+    if let Ok(line) = serde_json::to_string(&line) {
+        web_sys::console::log_1(&JsValue::from_str(&line));
+    }
 }
 
 /// The path, with anything after `/tokens/` cut short: it is meant to be a
 /// public id, but a confused client might put a secret there.
-fn logged_path(path: &str) -> String {
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
     match path.split_once("/tokens/") {
         Some((head, id)) if id.len() > crate::secret::ID_LEN => {
-            format!("{head}/tokens/{}…", &id[..4.min(id.len())])
+            format!("{head}/tokens/{}…", &id[..4.min(id.len())]).into()
         }
-        _ => path.to_string(),
+        _ => path.into(),
     }
 }
