@@ -104,9 +104,10 @@ impl DurableCounters {
     }
 
     async fn call(&self, id: &str, path: &str, body: String) -> std::result::Result<Response, StoreError> {
-        let namespace: ObjectNamespace = self.0.durable_object("TOKEN_COUNTERS").map_err(|_| {
-            StoreError("the TOKEN_COUNTERS Durable Object binding is missing".to_string())
-        })?;
+        let namespace: ObjectNamespace = self
+            .0
+            .durable_object("TOKEN_COUNTERS")
+            .map_err(|_| StoreError("the TOKEN_COUNTERS Durable Object binding is missing".to_string()))?;
         let namespace = &namespace;
         let stub = namespace.id_from_name(id).and_then(|object| object.get_stub()).map_err(failed)?;
         let mut init = RequestInit::new();

@@ -3,7 +3,7 @@
 use std::cell::OnceCell;
 
 use worker::{
-    js_sys::{Promise, Reflect},
+    js_sys::Promise,
     kv::KvStore,
     wasm_bindgen::{self, prelude::*, JsCast},
     wasm_bindgen_futures::JsFuture,
@@ -15,14 +15,18 @@ use crate::store::{KeyValue, StoreError};
 const BINDING: &str = "TOKENS";
 const MISSING: &str = "the TOKENS KV binding is missing";
 
-#[wasm_bindgen]
+// The read on every request's path, in one call: the binding, then its
+// `get(key)` (text, or null). Null instead of a Promise when the binding is
+// missing.
+#[wasm_bindgen(inline_js = r#"
+export function kv_get(env, key) {
+  const kv = env.TOKENS;
+  return kv && typeof kv.get === "function" ? kv.get(key) : null;
+}
+"#)]
 extern "C" {
-    /// The runtime's KV namespace object, for the one call on the hot path.
-    type KvNamespace;
-
-    /// `get(key)`: the value as text, or null.
-    #[wasm_bindgen(method, catch)]
-    fn get(this: &KvNamespace, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn kv_get(env: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;
 }
 
 /// The `TOKENS` namespace, looked up when first used. Reads call the
@@ -44,13 +48,6 @@ impl WorkersKv {
             .as_ref()
             .map_err(|missing| StoreError(missing.clone()))
     }
-
-    fn namespace(&self) -> Result<KvNamespace, StoreError> {
-        match Reflect::get(&self.env, &JsValue::from_str(BINDING)) {
-            Ok(binding) if binding.is_object() => Ok(binding.unchecked_into()),
-            _ => Err(StoreError(MISSING.to_string())),
-        }
-    }
 }
 
 fn js_failed(error: JsValue) -> StoreError {
@@ -68,7 +65,9 @@ fn failed(error: impl std::fmt::Display) -> StoreError {
 
 impl KeyValue for WorkersKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let promise = self.namespace()?.get(key).map_err(js_failed)?;
+        let promise = kv_get(self.env.as_ref(), key)
+            .map_err(js_failed)?
+            .ok_or_else(|| StoreError(MISSING.to_string()))?;
         Ok(JsFuture::from(promise).await.map_err(js_failed)?.as_string())
     }
 

@@ -37,6 +37,8 @@ type WorkerService = Service<kv::WorkersKv, counter::DurableCounters>;
 // the headers the service reads come out as one string, and the answer goes
 // back in one call. Fields are separated by "\n" and a missing header is
 // "\0": neither can occur in a method, a parsed URL or a header value.
+// Answers repeat a handful of header sets (content type, CORS, challenge),
+// so each set is parsed once and kept, up to 64 of them.
 #[wasm_bindgen(inline_js = r#"
 export function request_fields(request) {
   const h = request.headers;
@@ -44,13 +46,16 @@ export function request_fields(request) {
     h.get("origin") ?? "\0", h.get("upgrade") ?? "\0"].join("\n");
 }
 export function new_response(status, body, headers) {
-  const list = [];
-  if (headers !== "") {
-    const parts = headers.split("\n");
-    for (let i = 0; i + 1 < parts.length; i += 2) list.push([parts[i], parts[i + 1]]);
+  let init = responseHeaders.get(headers);
+  if (init === undefined) {
+    init = {};
+    const parts = headers === "" ? [] : headers.split("\n");
+    for (let i = 0; i + 1 < parts.length; i += 2) init[parts[i]] = parts[i + 1];
+    if (responseHeaders.size < 64) responseHeaders.set(headers, init);
   }
-  return new Response(body, { status, headers: list });
+  return new Response(body, { status, headers: init });
 }
+const responseHeaders = new Map();
 "#)]
 extern "C" {
     fn request_fields(request: &web_sys::Request) -> String;
