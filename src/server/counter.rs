@@ -93,8 +93,8 @@ impl TokenCounter {
     }
 }
 
-/// The `TOKEN_COUNTERS` namespace, looked up when first used: tokens
-/// without limits never need it.
+/// The `TOKEN_COUNTERS` namespace, looked up by each counter call: requests
+/// with tokens without limits never pay for it.
 pub struct DurableCounters(Env);
 
 impl DurableCounters {
@@ -108,7 +108,6 @@ impl DurableCounters {
             .0
             .durable_object("TOKEN_COUNTERS")
             .map_err(|_| StoreError("the TOKEN_COUNTERS Durable Object binding is missing".to_string()))?;
-        let namespace = &namespace;
         let stub = namespace.id_from_name(id).and_then(|object| object.get_stub()).map_err(failed)?;
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(body.into()));
