@@ -541,7 +541,8 @@ showed, and what the Worker does about it:
 - **The KV read dominates.** Miniflare's local KV costs a few hundred µs of workerd CPU per read
   (the one-KV-read limit above, against the no-op). Both \`GET /api/v3/token\` Workers spend most
   of each request on it, so their own work decides only a small share of the requests/s, and the
-  ratio to the JavaScript peer moves from round to round on a busy machine.
+  ratio to the JavaScript peer moves from round to round, and from run to run, on a busy machine
+  (the round-by-round range under Targets shows how far): read a single run's ratios near 1 as a tie.
 - **Crossings between wasm and JavaScript.** Going through the \`worker\` crate's wrappers, a
   \`GET\` made 75 calls across the boundary (each KV method looked up, headers read one by one,
   \`Headers\` and \`Response\` built piece by piece, the body copied through a \`Uint8Array\`). It now
