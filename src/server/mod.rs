@@ -96,11 +96,11 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     let mut api_request = request_head(&request);
     let outcome = match &settings.origin {
         Some(origin) if is_node_path(&api_request) => {
-            call_node(&service, origin, &Request::from(clone(&request)), &api_request, now).await
+            call_node(&service, origin, &Request::from(another_handle(&request)), &api_request, now).await
         }
         _ => {
             if api_request.method == "POST" {
-                api_request.body = read_body(&mut Request::from(clone(&request))).await;
+                api_request.body = read_body(&mut Request::from(another_handle(&request))).await;
             }
             Err(service.handle(&api_request, now).await)
         }
@@ -125,8 +125,9 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     }
 }
 
-/// Another handle on the same JavaScript request (not `Request.clone()`).
-fn clone(request: &web_sys::Request) -> web_sys::Request {
+/// Another handle on the same JavaScript request. (`web_sys::Request::clone`
+/// is JavaScript's `Request.clone()`, which would copy the body.)
+fn another_handle(request: &web_sys::Request) -> web_sys::Request {
     <web_sys::Request as Clone>::clone(request)
 }
 
