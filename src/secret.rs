@@ -71,12 +71,37 @@ pub fn storage_key(secret: &str) -> String {
     key
 }
 
-/// Compares a presented credential with the admin token in time that does
-/// not depend on where they differ, nor on either one's length.
-pub fn matches_admin(presented: &str, admin: &str) -> bool {
-    let presented = Sha256::digest(presented.as_bytes());
-    let admin = Sha256::digest(admin.as_bytes());
-    presented.as_slice().ct_eq(admin.as_slice()).into()
+/// The admin token, kept as its SHA-256 digest: set up once per deployment,
+/// so that checking a credential hashes only what was presented. Its
+/// `Debug` shows neither the token nor the digest.
+#[derive(Clone)]
+pub struct AdminToken {
+    digest: [u8; 32],
+    chars: usize,
+}
+
+impl AdminToken {
+    /// Keeps the digest and the length of `token`.
+    pub fn new(token: &str) -> Self {
+        AdminToken { digest: Sha256::digest(token.as_bytes()).into(), chars: token.chars().count() }
+    }
+
+    /// The token's length in characters.
+    pub fn chars(&self) -> usize {
+        self.chars
+    }
+
+    /// True when `presented` is the admin token, found in time that does not
+    /// depend on where they differ, nor on either one's length.
+    pub fn matches(&self, presented: &str) -> bool {
+        Sha256::digest(presented.as_bytes()).as_slice().ct_eq(&self.digest).into()
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(..)")
+    }
 }
 
 fn checksum(head: &str) -> String {
@@ -168,9 +193,17 @@ mod tests {
 
     #[test]
     fn admin_comparison_needs_an_exact_match() {
-        assert!(matches_admin("correct horse", "correct horse"));
-        assert!(!matches_admin("correct hors", "correct horse"));
-        assert!(!matches_admin("correct horsf", "correct horse"));
-        assert!(!matches_admin("", "correct horse"));
+        let admin = AdminToken::new("correct horse");
+        assert!(admin.matches("correct horse"));
+        assert!(!admin.matches("correct hors"));
+        assert!(!admin.matches("correct horsf"));
+        assert!(!admin.matches(""));
+    }
+
+    #[test]
+    fn admin_token_keeps_its_length_in_characters_and_never_shows_itself() {
+        let admin = AdminToken::new("pässwörd");
+        assert_eq!(admin.chars(), 8);
+        assert_eq!(format!("{admin:?}"), "AdminToken(..)");
     }
 }

@@ -32,7 +32,7 @@ pub const CHALLENGE: &str = "Bearer realm=\"edge-tokens\"";
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The `API_TOKEN` secret, if configured.
-    pub admin_token: Option<String>,
+    pub admin_token: Option<secret::AdminToken>,
     /// The `ALLOWED_ORIGINS` variable.
     pub allowed_origins: AllowedOrigins,
     /// True when the node gateway is on (`ORIGIN_URL` is set).
@@ -389,9 +389,9 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
     /// Finds the caller's token: the admin token, or a live issued token
     /// whose ancestors are all live too.
     async fn authenticate(&self, request: &ApiRequest, now: u64) -> Result<Principal, ApiError> {
-        let admin = match self.config.admin_token.as_deref() {
+        let admin = match &self.config.admin_token {
             None => return Err(ApiError::Misconfigured("the API_TOKEN secret is not configured")),
-            Some(admin) if admin.chars().count() < MIN_ADMIN_TOKEN_LEN => {
+            Some(admin) if admin.chars() < MIN_ADMIN_TOKEN_LEN => {
                 return Err(ApiError::Misconfigured("the API_TOKEN secret must be at least 8 characters"))
             }
             Some(admin) => admin,
@@ -399,7 +399,7 @@ impl<K: KeyValue, C: CallCounter> Service<K, C> {
         let presented =
             credential::presented_token(request.x_auth_token.as_deref(), request.authorization.as_deref())
                 .ok_or(ApiError::AuthenticationFailed)?;
-        if secret::matches_admin(&presented, admin) {
+        if admin.matches(&presented) {
             return Ok(Principal::Admin);
         }
         if !secret::is_well_formed(&presented) {

@@ -8,6 +8,7 @@ use crate::{
     cors::AllowedOrigins,
     gateway::Access,
     memory::{MemoryCounter, MemoryKv},
+    secret::AdminToken,
     service::NodeDecision,
     service::{ApiRequest, ApiResponse, Body, Config, Service},
 };
@@ -23,7 +24,7 @@ fn service() -> TestService {
 
 fn service_with(admin: Option<&str>) -> TestService {
     let config = Config {
-        admin_token: admin.map(String::from),
+        admin_token: admin.map(AdminToken::new),
         allowed_origins: AllowedOrigins::Any,
         gateway_enabled: false,
     };

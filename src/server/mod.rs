@@ -27,6 +27,7 @@ use crate::{
     cors::AllowedOrigins,
     error::ApiError,
     route,
+    secret::AdminToken,
     service::{ApiRequest, ApiResponse, Body, Config, NodeDecision, Service},
     validate::MAX_BODY_BYTES,
 };
@@ -167,7 +168,7 @@ async fn over_failed_sign_in_limit(env: &Env, client_address: Option<String>) ->
 
 fn config(env: &Env, gateway_enabled: bool) -> Config {
     Config {
-        admin_token: env.secret("API_TOKEN").ok().map(|secret| secret.to_string()),
+        admin_token: env.secret("API_TOKEN").ok().map(|secret| AdminToken::new(&secret.to_string())),
         allowed_origins: AllowedOrigins::parse(
             env.var("ALLOWED_ORIGINS").ok().map(|v| v.to_string()).as_deref(),
         ),
