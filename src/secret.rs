@@ -71,8 +71,9 @@ pub fn storage_key(secret: &str) -> String {
     key
 }
 
-/// The admin token, kept as its SHA-256 digest: set up once per deployment,
-/// so that checking a credential hashes only what was presented. Its
+/// The admin token, kept as its SHA-256 digest: set up once (the Worker does
+/// it once per isolate), so that checking a credential hashes only what was
+/// presented. Its
 /// `Debug` shows neither the token nor the digest.
 #[derive(Clone)]
 pub struct AdminToken {
