@@ -19,14 +19,14 @@ const MISSING: &str = "the TOKENS KV binding is missing";
 // `get(key)` (text, or null). Null instead of a Promise when the binding is
 // missing.
 #[wasm_bindgen(inline_js = r#"
-export function kv_get(env, key) {
-  const kv = env.TOKENS;
+export function kv_get(env, binding, key) {
+  const kv = env[binding];
   return kv && typeof kv.get === "function" ? kv.get(key) : null;
 }
 "#)]
 extern "C" {
     #[wasm_bindgen(catch)]
-    fn kv_get(env: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;
+    fn kv_get(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
 }
 
 /// The `TOKENS` namespace, looked up when first used. Reads call the
@@ -65,7 +65,7 @@ fn failed(error: impl std::fmt::Display) -> StoreError {
 
 impl KeyValue for WorkersKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let promise = kv_get(self.env.as_ref(), key)
+        let promise = kv_get(self.env.as_ref(), BINDING, key)
             .map_err(js_failed)?
             .ok_or_else(|| StoreError(MISSING.to_string()))?;
         Ok(JsFuture::from(promise).await.map_err(js_failed)?.as_string())

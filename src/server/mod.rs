@@ -26,6 +26,7 @@ use worker::{
 use crate::{
     cors::AllowedOrigins,
     error::ApiError,
+    model::to_json,
     route,
     secret::AdminToken,
     service::{ApiRequest, ApiResponse, Body, Config, NodeDecision, Service},
@@ -287,9 +288,7 @@ fn log(
         status,
         token_id,
     };
-    if let Ok(line) = serde_json::to_string(&line) {
-        web_sys::console::log_1(&JsValue::from_str(&line));
-    }
+    web_sys::console::log_1(&JsValue::from_str(&to_json(&line)));
 }
 
 /// The path, with anything after `/tokens/` cut short: it is meant to be a
