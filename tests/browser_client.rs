@@ -108,12 +108,7 @@ async fn error_statuses_map_to_error_fields() {
 
 #[test]
 async fn a_silent_server_times_out() {
-    let slow = TokensClient::new(SILENT_URL, options(&[("token", ADMIN.into()), ("timeoutMs", 300.into())]))
-        .unwrap();
-    let error = slow.get_token().await.unwrap_err();
-    assert!(error.is_instance_of::<js_sys::Error>());
-    assert_eq!(text(&error, "name"), "TokensTimeoutError");
-    assert_eq!(get(&error, "timeoutMs").as_f64(), Some(300.0));
+    assert_times_out_after_300_ms(SILENT_URL).await;
 }
 
 /// The answer starts, then stalls: the timeout ends the body's read. Firefox
@@ -121,9 +116,14 @@ async fn a_silent_server_times_out() {
 /// (Chromium), so the client must tell a timeout by its signal.
 #[test]
 async fn a_server_stalling_mid_answer_times_out() {
-    let stalled = format!("{SILENT_URL}/stall");
+    assert_times_out_after_300_ms(&format!("{SILENT_URL}/stall")).await;
+}
+
+/// A client with a 300 ms timeout rejects `getToken` on `url` with a
+/// `TokensTimeoutError` that says so.
+async fn assert_times_out_after_300_ms(url: &str) {
     let slow =
-        TokensClient::new(&stalled, options(&[("token", ADMIN.into()), ("timeoutMs", 300.into())])).unwrap();
+        TokensClient::new(url, options(&[("token", ADMIN.into()), ("timeoutMs", 300.into())])).unwrap();
     let error = slow.get_token().await.unwrap_err();
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(text(&error, "name"), "TokensTimeoutError");
