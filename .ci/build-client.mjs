@@ -1,10 +1,13 @@
 // Builds the npm package `edge-tokens` into pkg/: the `client` feature for
-// wasm32, wasm-bindgen (web target), wasm-opt, and the package files from
-// src/client/package/. Copies it into www/vendor/edge-tokens/ for the console.
+// wasm32, wasm-bindgen (web target), wasm-opt, the TypeScript declarations of
+// the wire types (from the OpenAPI document that build.rs derived), and the
+// package files from src/client/package/. Copies it into
+// www/vendor/edge-tokens/ for the console.
 import { execFileSync } from "node:child_process";
-import { cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
+import { wireDeclarations } from "./typescript.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const pkg = join(root, "pkg");
@@ -12,13 +15,32 @@ const web = join(pkg, "web");
 const targetDir = join(root, "target", "client");
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: "inherit" });
 
-run("cargo", ["build", "--profile", "client", "--target", "wasm32-unknown-unknown", "--features", "client", "--target-dir", targetDir]);
+// Cargo's JSON messages name the build script's output directory, where
+// build.rs wrote the OpenAPI document.
+const messages = execFileSync(
+  "cargo",
+  ["build", "--profile", "client", "--target", "wasm32-unknown-unknown", "--features", "client", "--target-dir", targetDir,
+    "--message-format", "json-render-diagnostics"],
+  { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+);
+const outDir = messages
+  .split("\n")
+  .filter((line) => line.startsWith("{"))
+  .map((line) => JSON.parse(line))
+  .find((message) => message.reason === "build-script-executed" && /[/#]edge-tokens[@#]/.test(message.package_id))?.out_dir;
+if (!outDir) throw new Error("cargo did not say where build.rs wrote the OpenAPI document");
+const openapi = JSON.parse(readFileSync(join(outDir, "openapi.json"), "utf8"));
 rmSync(pkg, { recursive: true, force: true });
 run("wasm-bindgen", [
   "--target", "web",
   "--out-dir", web,
   join(targetDir, "wasm32-unknown-unknown", "client", "edge_tokens.wasm"),
 ]);
+// `[Symbol.dispose]` needs TypeScript's esnext.disposable library, which a
+// project on lib es2022 lacks (TS2550); `free()` is declared either way.
+const declarations = join(web, "edge_tokens.d.ts");
+writeFileSync(declarations, readFileSync(declarations, "utf8").replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/m, ""));
+appendFileSync(declarations, `\n${await wireDeclarations(openapi)}`);
 const wasm = join(web, "edge_tokens_bg.wasm");
 const features = ["bulk-memory", "reference-types", "nontrapping-float-to-int", "sign-ext", "mutable-globals", "multivalue", "exception-handling"];
 run(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", ...features.map((f) => `--enable-${f}`), wasm, "-o", wasm]);

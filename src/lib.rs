@@ -1,47 +1,32 @@
 //! edge-tokens: capability tokens for the HOPR node REST API v3, at the edge.
 //!
-//! The crate has a pure core, which knows nothing of the runtime it runs in,
-//! and adapters behind cargo features:
+//! The crate is layered, and each layer depends only on the ones above it:
 //!
-//! - the core: the token model ([`model`]), the capability catalogue
-//!   ([`catalogue`]), validation ([`validate`]), delegation ([`delegate`]),
-//!   secrets ([`secret`]), credentials ([`credential`]), errors ([`error`]),
-//!   routes, CORS, the OpenAPI document, and the [`service`] that answers a
-//!   request over any [`store::KeyValue`] and [`store::CallCounter`];
-//! - `server`: the Cloudflare Worker, on Workers KV and a Durable Object per
-//!   limited token;
-//! - `client`: the wasm-bindgen `TokensClient`, published as the npm package
-//!   `edge-tokens`.
+//! ```text
+//! contract/  what clients observe: wire types, capability catalogue, error
+//!            codes and refusal reasons, bounds, routes, node routes, and the
+//!            OpenAPI document derived from them (written by build.rs)
+//!    ↑
+//! service/   the behaviour, with no runtime: routing, authentication,
+//!            validation, delegation, secrets, counters, the gateway's rules,
+//!            and the storage and node traits it runs over
+//!    ↑
+//! server/    the Cloudflare Worker adapter (feature `server`): Workers KV,
+//!            Durable Objects, the rate limiter, forwarding with fetch
+//! client/    the wasm-bindgen client adapter (feature `client`), published
+//!            as the npm package `edge-tokens`
+//! ```
 //!
-//! Every adapter does the same thing: build a [`service::Service`] over its
-//! storage, turn the runtime's request into a [`service::ApiRequest`], and
-//! send back the [`service::ApiResponse`] of [`service::Service::handle`].
+//! An adapter builds a [`service::Service`] over its storage, fills a
+//! [`service::http::ApiRequest`], and carries out the
+//! [`service::Answer`] of [`service::Service::handle`].
 #![deny(missing_docs)]
 
-pub mod catalogue;
-pub mod cors;
-pub mod credential;
-pub mod delegate;
-pub mod error;
-pub mod gateway;
-pub mod model;
-pub mod openapi;
-pub mod route;
-pub mod secret;
+pub mod contract;
 pub mod service;
-pub mod store;
-pub mod usage;
-pub mod validate;
 
 #[cfg(feature = "server")]
 mod server;
 
 #[cfg(feature = "client")]
 pub mod client;
-
-#[cfg(test)]
-mod memory;
-#[cfg(test)]
-mod properties;
-#[cfg(test)]
-mod service_tests;

@@ -3,12 +3,14 @@
 
 /** The service answered with an error status. */
 export class TokensApiError extends Error {
-  constructor(httpStatus, status, error) {
+  constructor(httpStatus, status, error, reason) {
     super(`${status} (${httpStatus}): ${error}`);
     this.name = "TokensApiError";
     this.httpStatus = httpStatus;
     this.status = status;
     this.error = error;
+    // Why a known token was refused (every 403): decide on this, not on `error`.
+    if (reason !== undefined) this.reason = reason;
   }
 }
 

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     type TokensApiError;
     #[wasm_bindgen(constructor)]
-    fn new(http_status: u16, status: &str, error: &str) -> TokensApiError;
+    fn new(http_status: u16, status: &str, error: &str, reason: Option<&str>) -> TokensApiError;
 
     type TokensNetworkError;
     #[wasm_bindgen(constructor)]
@@ -17,9 +17,9 @@ extern "C" {
     fn new(timeout_ms: u32) -> TokensTimeoutError;
 }
 
-/// The service answered `http_status` with `{status, error}`.
-pub fn api(http_status: u16, status: &str, error: &str) -> JsValue {
-    TokensApiError::new(http_status, status, error).into()
+/// The service answered `http_status` with `{status, error, reason?}`.
+pub fn api(http_status: u16, status: &str, error: &str, reason: Option<&str>) -> JsValue {
+    TokensApiError::new(http_status, status, error, reason).into()
 }
 
 /// The request or its answer was lost on the way; `cause` is what fetch threw.

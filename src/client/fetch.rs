@@ -1,12 +1,12 @@
 //! One HTTP exchange with the service through the global `fetch`, bounded by
 //! a timeout, and the reading of its answer.
 
-use serde::{de::DeserializeOwned, Deserialize};
+use serde::Deserialize;
 use wasm_bindgen::{prelude::*, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
 
-use super::errors;
+use super::{errors, wire};
 
 /// The code given to answers that are not the API's.
 pub const UNEXPECTED_RESPONSE: &str = "UNEXPECTED_RESPONSE";
@@ -52,23 +52,26 @@ pub struct Reply {
     text: String,
 }
 
-/// An error body, read leniently: HOPR nodes may use codes this crate
-/// does not know.
+/// An error body, read leniently: HOPR nodes may use codes and reasons
+/// this crate does not know.
 #[derive(Deserialize)]
 struct LooseErrorBody {
     status: String,
     #[serde(default)]
     error: String,
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 impl Reply {
-    /// The body as `T`, when the status is `expected`.
-    pub fn json<T: DeserializeOwned>(&self, expected: u16) -> Result<T, JsValue> {
+    /// The JSON body as a JavaScript value with camelCase names, when the
+    /// status is `expected`.
+    pub fn json(&self, expected: u16) -> Result<JsValue, JsValue> {
         if self.status != expected {
             return Err(self.error());
         }
-        serde_json::from_str(&self.text)
-            .map_err(|e| errors::api(self.status, UNEXPECTED_RESPONSE, &format!("unreadable answer: {e}")))
+        wire::from_wire(&self.text)
+            .map_err(|_| errors::api(self.status, UNEXPECTED_RESPONSE, "the answer is not JSON", None))
     }
 
     /// Nothing, when the status is `expected`.
@@ -94,11 +97,12 @@ impl Reply {
 
     fn error(&self) -> JsValue {
         match serde_json::from_str::<LooseErrorBody>(&self.text) {
-            Ok(body) => errors::api(self.status, &body.status, &body.error),
+            Ok(body) => errors::api(self.status, &body.status, &body.error, body.reason.as_deref()),
             Err(_) => errors::api(
                 self.status,
                 UNEXPECTED_RESPONSE,
                 &format!("unexpected answer with HTTP status {}", self.status),
+                None,
             ),
         }
     }

@@ -1,23 +1,20 @@
 //! The wasm-bindgen client: `TokensClient`, exported to JavaScript as the
 //! npm package `edge-tokens`.
 //!
-//! It speaks the API with the crate's own types ([`crate::model`]): requests
-//! are sent as the user gave them, so the service's validation messages reach
-//! the user unchanged; answers are parsed into the model types and handed to
-//! JavaScript with camelCase names. Every failure rejects with an `Error`
-//! subclass from `errors.js`.
+//! Requests are sent as the user gave them, so the service's validation
+//! messages reach the user unchanged; answers are handed to JavaScript with
+//! camelCase names (`wire.js`), typed by declarations generated from the
+//! OpenAPI document ([`crate::contract`]). Every failure rejects with an
+//! `Error` subclass from `errors.js`.
 
 mod errors;
 mod fetch;
 mod typescript;
+mod wire;
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{
-    model::{Capability, CreatedToken, Token},
-    secret,
-};
+use crate::service::secret;
 
 use self::fetch::{Method, Reply};
 
@@ -85,25 +82,14 @@ impl TokensClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTokenRequest")] request: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let body = js_sys::JSON::stringify(&request)
-            .ok()
-            .and_then(|json| json.as_string())
-            .ok_or_else(|| type_error("createToken expects a plain object"))?;
-        let reply = self.send(Method::Post, "/tokens", Some(body)).await?;
-        let created: CreatedToken = reply.json(201)?;
-        to_js(&JsCreatedToken { token: &created.token, id: &created.id, valid_until: created.valid_until })
+        let body = wire::to_wire(&request).ok_or_else(|| type_error("createToken expects a plain object"))?;
+        self.send(Method::Post, "/tokens", Some(body)).await?.json(201)
     }
 
     /// Reads the client's own token.
     #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Token")]
     pub async fn get_token(&self) -> Result<JsValue, JsValue> {
-        let token: Token = self.send(Method::Get, "/token", None).await?.json(200)?;
-        to_js(&JsToken {
-            id: &token.id,
-            description: &token.description,
-            capabilities: &token.capabilities,
-            valid_until: token.valid_until,
-        })
+        self.send(Method::Get, "/token", None).await?.json(200)
     }
 
     /// Deletes the token `id` and every token it created.
@@ -193,30 +179,4 @@ fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValu
 
 fn type_error(message: &str) -> JsValue {
     js_sys::TypeError::new(message).into()
-}
-
-/// [`CreatedToken`] with JavaScript's camelCase names.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsCreatedToken<'a> {
-    token: &'a str,
-    id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    valid_until: Option<u64>,
-}
-
-/// [`Token`] with JavaScript's camelCase names.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsToken<'a> {
-    id: &'a str,
-    description: &'a str,
-    capabilities: &'a [Capability],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    valid_until: Option<u64>,
-}
-
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value).map_err(|e| type_error(&e.to_string()))?;
-    js_sys::JSON::parse(&json)
 }

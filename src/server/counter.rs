@@ -14,7 +14,7 @@ use worker::{
     Response, Result, State,
 };
 
-use crate::{
+use crate::service::{
     store::{CallCounter, StoreError, MIN_EXPIRY_SECS},
     usage::{ChargeReply, ChargeRequest, Usage},
 };

@@ -3,31 +3,17 @@
 use std::cell::OnceCell;
 
 use worker::{
-    js_sys::Promise,
     kv::KvStore,
-    wasm_bindgen::{self, prelude::*, JsCast},
+    wasm_bindgen::{JsCast, JsValue},
     wasm_bindgen_futures::JsFuture,
     Env,
 };
 
-use crate::store::{KeyValue, StoreError};
+use super::js::kv_get;
+use crate::service::store::{KeyValue, StoreError};
 
 const BINDING: &str = "TOKENS";
 const MISSING: &str = "the TOKENS KV binding is missing";
-
-// The read on every request's path, in one call: the binding, then its
-// `get(key)` (text, or null). Null instead of a Promise when the binding is
-// missing.
-#[wasm_bindgen(inline_js = r#"
-export function kv_get(env, binding, key) {
-  const kv = env[binding];
-  return kv && typeof kv.get === "function" ? kv.get(key) : null;
-}
-"#)]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    fn kv_get(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
-}
 
 /// The `TOKENS` namespace, looked up when first used. Reads call the
 /// namespace's `get` directly; the rest goes through `worker`'s [`KvStore`].

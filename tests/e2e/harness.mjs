@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Miniflare } from "miniflare";
 
-export const ADMIN_TOKEN = "e2e-admin-token-0123456789";
+export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdefghijklmnop";
 
 const root = new URL("../../", import.meta.url);
 

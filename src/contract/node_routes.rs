@@ -2,15 +2,16 @@
 //! that edge-tokens forwards, and the capability that authorises it.
 //!
 //! Two API generations are served, chosen by the path the caller uses: the
-//! current node API under `/api/v4` (hoprd 4.11) and the last `/api/v3`
-//! routes (hoprd 4.0), plus the node's root routes (`/metrics` and the
+//! current node API under `/api/v4` (`hoprd-api` 4.11) and the last `/api/v3`
+//! routes (`hoprd-api` 4.0.0), plus the node's root routes (`/metrics` and the
 //! health checks, which need no capability). A route that is not in the
 //! table is never forwarded. Paths with tricks (dot segments, encoded
 //! slashes or dots, empty segments, backslashes) match nothing.
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::contract::catalogue::CapabilityName;
 
 /// What a caller needs to use a node route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +77,7 @@ pub const V4_ROUTES: &[NodeRoute] = &[
     route("DELETE", "/api/v4/session/{protocol}/{ip}/{port}", "sessionsCloseClient"),
 ];
 
-/// The last `/api/v3` routes (hoprd 4.0). The token endpoints of `/api/v3`
+/// The last `/api/v3` routes (`hoprd-api` 4.0.0). The token endpoints of `/api/v3`
 /// are edge-tokens' own and are never forwarded.
 pub const V3_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v3/account/addresses", "accountGetAddresses"),
@@ -121,7 +122,8 @@ pub const ROOT_ROUTES: &[NodeRoute] = &[
 
 /// The answer of `GET /api/v3/gateway`: whether the gateway is on, and
 /// every route it forwards with the capability it needs (`null`: public).
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct GatewayInfo {
     /// True when `ORIGIN_URL` is configured.
     pub enabled: bool,
@@ -130,14 +132,16 @@ pub struct GatewayInfo {
 }
 
 /// One route, as `GET /api/v3/gateway` shows it.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
 pub struct RouteInfo {
     /// The HTTP method.
-    pub method: &'static str,
+    #[schemars(extend("enum" = ["GET", "POST", "DELETE"]))]
+    pub method: String,
     /// The path, with `{name}` for one path segment.
-    pub path: &'static str,
-    /// The capability it needs; `None` for a public route.
-    pub capability: Option<&'static str>,
+    pub path: String,
+    /// The capability it needs; null for a public route.
+    pub capability: Option<CapabilityName>,
     /// True for a WebSocket upgrade route.
     pub websocket: bool,
 }
@@ -147,10 +151,10 @@ impl GatewayInfo {
     pub fn new(enabled: bool) -> GatewayInfo {
         let routes = all_routes()
             .map(|route| RouteInfo {
-                method: route.method,
-                path: route.pattern,
+                method: route.method.to_string(),
+                path: route.pattern.to_string(),
                 capability: match route.access {
-                    Access::Capability(name) => Some(name),
+                    Access::Capability(name) => Some(CapabilityName(name.to_string())),
                     Access::Public => None,
                 },
                 websocket: route.websocket,
@@ -167,80 +171,10 @@ pub fn all_routes() -> impl Iterator<Item = &'static NodeRoute> {
     V4_ROUTES.iter().chain(V3_ROUTES).chain(ROOT_ROUTES)
 }
 
-/// The route for `method` and `path` (the raw, still percent-encoded path,
-/// without its query). An unknown path is [`ApiError::RouteNotFound`]; a
-/// known path with another method is [`ApiError::MethodNotAllowed`].
-pub fn match_route(method: &str, path: &str) -> Result<&'static NodeRoute, ApiError> {
-    if !is_plain_path(path) {
-        return Err(ApiError::RouteNotFound);
-    }
-    let mut path_found = false;
-    for route in all_routes() {
-        if matches(route.pattern, path) {
-            if route.method == method {
-                return Ok(route);
-            }
-            path_found = true;
-        }
-    }
-    if path_found {
-        Err(ApiError::MethodNotAllowed(allowed_methods(path)))
-    } else {
-        Err(ApiError::RouteNotFound)
-    }
-}
-
-/// The methods the table has for `path`, for the `Allow` header.
-fn allowed_methods(path: &str) -> &'static str {
-    let methods: Vec<&str> =
-        all_routes().filter(|route| matches(route.pattern, path)).map(|route| route.method).collect();
-    match (methods.contains(&"GET"), methods.contains(&"POST"), methods.contains(&"DELETE")) {
-        (true, true, true) => "GET, POST, DELETE",
-        (true, true, false) => "GET, POST",
-        (true, false, true) => "GET, DELETE",
-        (false, true, true) => "POST, DELETE",
-        (true, false, false) => "GET",
-        (false, true, false) => "POST",
-        _ => "DELETE",
-    }
-}
-
-/// True when `pattern` matches `path` segment by segment.
-fn matches(pattern: &str, path: &str) -> bool {
-    let mut patterns = pattern.split('/');
-    let mut segments = path.split('/');
-    loop {
-        match (patterns.next(), segments.next()) {
-            (None, None) => return true,
-            (Some(p), Some(s)) if p.starts_with('{') => {
-                if s.is_empty() {
-                    return false;
-                }
-            }
-            (Some(p), Some(s)) if p == s => {}
-            _ => return false,
-        }
-    }
-}
-
-/// Refuses paths that could mean something else to the node than to this
-/// table: dot segments, empty segments, backslashes, and percent-encoded
-/// slashes, backslashes or dots.
-fn is_plain_path(path: &str) -> bool {
-    if !path.starts_with('/') || path.contains('\\') {
-        return false;
-    }
-    let lower = path.to_ascii_lowercase();
-    if ["%2f", "%5c", "%2e", "%00"].iter().any(|encoded| lower.contains(encoded)) {
-        return false;
-    }
-    path[1..].split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue;
+    use crate::contract::{catalogue, routes::API_PREFIX};
 
     #[test]
     fn every_capability_in_the_table_is_in_the_catalogue() {
@@ -262,63 +196,12 @@ mod tests {
     }
 
     #[test]
-    fn the_token_endpoints_are_never_forwarded() {
-        for (method, path) in
-            [("POST", "/api/v3/tokens"), ("GET", "/api/v3/token"), ("DELETE", "/api/v3/tokens/x")]
-        {
-            assert_eq!(match_route(method, path), Err(ApiError::RouteNotFound));
+    fn no_node_route_shadows_an_api_route() {
+        for route in all_routes() {
+            for api in crate::contract::routes::API_ROUTES {
+                let api_path = format!("{API_PREFIX}{}", api.path);
+                assert_ne!(route.pattern, api_path, "{}", route.pattern);
+            }
         }
     }
-
-    macro_rules! matched {
-        ($name:ident, $method:expr, $path:expr, $capability:expr) => {
-            #[test]
-            fn $name() {
-                let route = match_route($method, $path).unwrap();
-                assert_eq!(route.access, $capability);
-            }
-        };
-    }
-
-    matched!(v4_channel, "GET", "/api/v4/channels/0xabc", Access::Capability("channelsGetChannel"));
-    matched!(v4_fund, "POST", "/api/v4/channels/0xabc/fund", Access::Capability("channelsFundChannels"));
-    matched!(v4_status, "GET", "/api/v4/node/status", Access::Capability("nodeGetStatus"));
-    matched!(
-        v4_session_close,
-        "DELETE",
-        "/api/v4/session/udp/127.0.0.1/4000",
-        Access::Capability("sessionsCloseClient")
-    );
-    matched!(v4_session_config, "GET", "/api/v4/session/config/abc", Access::Capability("sessionsGetConfig"));
-    matched!(v3_tickets, "GET", "/api/v3/channels/0x12/tickets", Access::Capability("channelsGetTickets"));
-    matched!(
-        v3_websocket_before_pattern,
-        "GET",
-        "/api/v3/session/websocket",
-        Access::Capability("sessionsWebsocket")
-    );
-    matched!(v3_session_list, "GET", "/api/v3/session/udp", Access::Capability("sessionsListClients"));
-    matched!(metrics, "GET", "/metrics", Access::Capability("nodeGetMetrics"));
-    matched!(health, "GET", "/healthyz", Access::Public);
-
-    macro_rules! refused {
-        ($name:ident, $method:expr, $path:expr, $error:expr) => {
-            #[test]
-            fn $name() {
-                assert_eq!(match_route($method, $path), Err($error));
-            }
-        };
-    }
-
-    refused!(unknown_route, "GET", "/api/v4/admin", ApiError::RouteNotFound);
-    refused!(v3_route_not_in_v4, "GET", "/api/v4/tickets", ApiError::RouteNotFound);
-    refused!(wrong_method, "PUT", "/api/v4/channels", ApiError::MethodNotAllowed("GET, POST"));
-    refused!(dot_dot, "GET", "/api/v4/node/../account/balances", ApiError::RouteNotFound);
-    refused!(single_dot, "GET", "/api/v4/./node/info", ApiError::RouteNotFound);
-    refused!(encoded_slash, "GET", "/api/v4/channels/a%2Fb", ApiError::RouteNotFound);
-    refused!(encoded_dot, "GET", "/api/v4/channels/%2e%2e", ApiError::RouteNotFound);
-    refused!(double_slash, "GET", "/api/v4//node/info", ApiError::RouteNotFound);
-    refused!(trailing_slash, "GET", "/api/v4/node/info/", ApiError::RouteNotFound);
-    refused!(backslash, "GET", "/api/v4/node\\info", ApiError::RouteNotFound);
-    refused!(empty_parameter, "GET", "/api/v4/channels/", ApiError::RouteNotFound);
 }

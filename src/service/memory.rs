@@ -6,7 +6,7 @@ use std::{
     collections::{BTreeMap, HashMap},
 };
 
-use crate::{
+use super::{
     store::{CallCounter, KeyValue, StoreError},
     usage::{ChargeReply, ChargeRequest, Usage},
 };

@@ -9,18 +9,16 @@
 
 use serde_json::{Map, Value};
 
-use crate::{catalogue, error::ApiError, model::Grant, model::CALLS};
+use crate::contract::{
+    bounds::{MAX_BODY_BYTES, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_LIFETIME_SECS},
+    catalogue,
+    error::ApiError,
+};
 
-/// The largest body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
-/// The most capabilities one token may hold.
-pub const MAX_CAPABILITIES: usize = 64;
-/// The longest description, in characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 256;
-/// The longest lifetime, in seconds: 100 years of 365.25 days.
-pub const MAX_LIFETIME_SECS: u64 = 3_155_760_000;
-/// The largest `calls` limit: the largest integer a JavaScript number holds exactly.
-pub const MAX_CALLS: u64 = 9_007_199_254_740_991;
+use super::records::Grant;
+
+/// The one limit type a create request may give.
+const CALLS: &str = "calls";
 
 /// A validated create request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,7 +228,7 @@ fn integer(value: &Value) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::contract::error::ErrorCode;
 
     fn parse(json: &str) -> Result<NewToken, ApiError> {
         parse_create(json.as_bytes())

@@ -6,10 +6,12 @@
 //! request gives no lifetime). The child records its ancestors, so that the
 //! whole subtree can be revoked with any of them.
 
-use crate::{error::ApiError, model::TokenRecord, validate::NewToken};
+use crate::contract::{bounds::MAX_DEPTH, error::ApiError};
 
-/// The most ancestors a token may have.
-pub const MAX_DEPTH: usize = 32;
+use super::{
+    records::{Grant, TokenRecord},
+    validate::NewToken,
+};
 
 /// Who is creating a token.
 #[derive(Clone, Copy, Debug)]
@@ -52,7 +54,7 @@ pub fn terms(creator: Creator<'_>, request: &NewToken, now: u64) -> Result<Terms
     Ok(Terms { valid_until, ancestors })
 }
 
-fn within_parent(parent: &TokenRecord, grant: &crate::model::Grant) -> bool {
+fn within_parent(parent: &TokenRecord, grant: &Grant) -> bool {
     match parent.grant(&grant.endpoint) {
         None => false,
         Some(held) => match (held.max_calls, grant.max_calls) {
@@ -72,7 +74,6 @@ pub fn may_delete(caller_id: &str, target: &str, ancestors: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Grant;
 
     fn grant(endpoint: &str, max_calls: Option<u64>) -> Grant {
         Grant { endpoint: endpoint.to_string(), max_calls }

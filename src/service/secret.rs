@@ -1,9 +1,9 @@
 //! Secrets and ids: their format, their checksum, and the hash under which a
 //! token is stored.
 //!
-//! A secret is `etk_`, then [`BODY_LEN`] random base62 characters (about 190
+//! A secret is `etk_`, then [`SECRET_BODY_LEN`](crate::contract::bounds::SECRET_BODY_LEN) random base62 characters (about 190
 //! bits from the operating system's or the runtime's CSPRNG), then a
-//! [`CHECKSUM_LEN`]-character base62 checksum: the first 32 bits of the
+//! [`SECRET_CHECKSUM_LEN`](crate::contract::bounds::SECRET_CHECKSUM_LEN)-character base62 checksum: the first 32 bits of the
 //! SHA-256 of everything before it. Leak scanners find the prefix; a mistyped
 //! or made-up secret fails the checksum before any storage read.
 //!
@@ -14,16 +14,10 @@
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// The prefix of every secret.
-pub const PREFIX: &str = "etk_";
-/// How many random base62 characters a secret carries.
-pub const BODY_LEN: usize = 32;
-/// How many base62 characters the checksum takes.
-pub const CHECKSUM_LEN: usize = 6;
-/// The length of a secret.
-pub const SECRET_LEN: usize = PREFIX.len() + BODY_LEN + CHECKSUM_LEN;
-/// The length of a token id.
-pub const ID_LEN: usize = 22;
+use crate::contract::bounds::{
+    ID_LEN, MIN_ADMIN_TOKEN_CHARS, SECRET_BODY_LEN as BODY_LEN, SECRET_CHECKSUM_LEN as CHECKSUM_LEN,
+    SECRET_LEN, SECRET_PREFIX as PREFIX,
+};
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -73,23 +67,25 @@ pub fn storage_key(secret: &str) -> String {
 
 /// The admin token, kept as its SHA-256 digest: set up once (the Worker does
 /// it once per isolate), so that checking a credential hashes only what was
-/// presented. Its
-/// `Debug` shows neither the token nor the digest.
+/// presented. Its `Debug` shows neither the token nor the digest.
 #[derive(Clone)]
 pub struct AdminToken {
     digest: [u8; 32],
-    chars: usize,
+    strong: bool,
 }
 
 impl AdminToken {
-    /// Keeps the digest and the length of `token`.
+    /// Keeps the digest of `token`, and whether it is strong enough.
     pub fn new(token: &str) -> Self {
-        AdminToken { digest: Sha256::digest(token.as_bytes()).into(), chars: token.chars().count() }
+        let strong = token.chars().count() >= MIN_ADMIN_TOKEN_CHARS && !token.trim().is_empty();
+        AdminToken { digest: Sha256::digest(token.as_bytes()).into(), strong }
     }
 
-    /// The token's length in characters.
-    pub fn chars(&self) -> usize {
-        self.chars
+    /// True when the token has at least [`MIN_ADMIN_TOKEN_CHARS`] characters
+    /// and is not only whitespace: a guessable admin token is refused, not
+    /// throttled.
+    pub fn is_strong(&self) -> bool {
+        self.strong
     }
 
     /// True when `presented` is the admin token, found in time that does not
@@ -202,9 +198,16 @@ mod tests {
     }
 
     #[test]
-    fn admin_token_keeps_its_length_in_characters_and_never_shows_itself() {
-        let admin = AdminToken::new("pässwörd");
-        assert_eq!(admin.chars(), 8);
-        assert_eq!(format!("{admin:?}"), "AdminToken(..)");
+    fn admin_token_strength_counts_characters_and_refuses_whitespace() {
+        assert!(AdminToken::new(&"ä".repeat(MIN_ADMIN_TOKEN_CHARS)).is_strong());
+        assert!(!AdminToken::new(&"a".repeat(MIN_ADMIN_TOKEN_CHARS - 1)).is_strong());
+        assert!(!AdminToken::new("12345678").is_strong());
+        assert!(!AdminToken::new(&" ".repeat(MIN_ADMIN_TOKEN_CHARS)).is_strong());
+        assert!(!AdminToken::new(&"\t\n".repeat(MIN_ADMIN_TOKEN_CHARS)).is_strong());
+    }
+
+    #[test]
+    fn admin_token_never_shows_itself() {
+        assert_eq!(format!("{:?}", AdminToken::new("correct horse")), "AdminToken(..)");
     }
 }

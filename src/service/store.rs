@@ -16,8 +16,10 @@
 
 use std::fmt;
 
-use crate::{
-    model::{to_json, IndexEntry, TokenRecord},
+use crate::contract::model::to_json;
+
+use super::{
+    records::{IndexEntry, TokenRecord},
     usage::{ChargeReply, ChargeRequest},
 };
 

@@ -6,11 +6,11 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::{
-    catalogue::CAPABILITIES,
+use crate::contract::{catalogue::CAPABILITIES, error::ErrorCode};
+
+use super::{
     delegate::{self, Creator},
-    error::ErrorCode,
-    model::{Grant, TokenRecord},
+    records::{Grant, TokenRecord},
     secret,
     validate::{self, NewToken},
 };
@@ -98,7 +98,7 @@ proptest! {
     fn validation_never_panics_and_answers_only_4xx(value in json()) {
         let body = value.to_string();
         if let Err(error) = validate::parse_create(body.as_bytes()) {
-            if body.len() > validate::MAX_BODY_BYTES {
+            if body.len() > crate::contract::bounds::MAX_BODY_BYTES {
                 prop_assert_eq!(error.code(), ErrorCode::PayloadTooLarge);
                 return Ok(());
             }
@@ -116,7 +116,7 @@ proptest! {
     }
 
     #[test]
-    fn secrets_round_trip_and_a_changed_character_is_caught(position in 4usize..secret::SECRET_LEN, replacement in "[0-9A-Za-z_]") {
+    fn secrets_round_trip_and_a_changed_character_is_caught(position in 4usize..crate::contract::bounds::SECRET_LEN, replacement in "[0-9A-Za-z_]") {
         let secret = secret::new_secret().unwrap();
         prop_assert!(secret::is_well_formed(&secret));
         let mut changed = secret.clone().into_bytes();

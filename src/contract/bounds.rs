@@ -1,0 +1,34 @@
+//! Every bound and format a client can observe: body size, counts, lengths,
+//! delegation depth, and the shape of secrets and ids.
+//!
+//! The validator and the service enforce these numbers, the OpenAPI document
+//! publishes them, and the console reads them from that document. A new
+//! bound goes here first.
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The most capabilities one token may hold.
+pub const MAX_CAPABILITIES: usize = 64;
+/// The longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 256;
+/// The longest lifetime, in seconds: 100 years of 365.25 days.
+pub const MAX_LIFETIME_SECS: u64 = 3_155_760_000;
+/// The largest `calls` limit: the largest integer a JavaScript number holds exactly.
+pub const MAX_CALLS: u64 = 9_007_199_254_740_991;
+/// The most ancestors a token may have: delegation is at most this deep.
+pub const MAX_DEPTH: usize = 32;
+/// The shortest admin token (`API_TOKEN`) the service accepts, in characters.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
+/// How long a throttled client address waits, in seconds.
+pub const THROTTLE_SECS: u32 = 60;
+
+/// The prefix of every secret.
+pub const SECRET_PREFIX: &str = "etk_";
+/// How many random base62 characters a secret carries after its prefix.
+pub const SECRET_BODY_LEN: usize = 32;
+/// How many base62 characters the checksum at the end of a secret takes.
+pub const SECRET_CHECKSUM_LEN: usize = 6;
+/// The length of a secret.
+pub const SECRET_LEN: usize = SECRET_PREFIX.len() + SECRET_BODY_LEN + SECRET_CHECKSUM_LEN;
+/// The length of a token id: base62 characters.
+pub const ID_LEN: usize = 22;

@@ -1,0 +1,135 @@
+//! The wire types: every JSON body the API takes or gives, as serde types.
+//!
+//! These are the one description of the API's shapes. The service sends
+//! them, the client reads them, and the OpenAPI document (and from it the
+//! client's TypeScript declarations) is derived from them with `schemars`.
+//! A new wire field goes here, on its type.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::contract::{
+    bounds::{ID_LEN, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_LIFETIME_SECS},
+    catalogue::CapabilityName,
+};
+
+/// The conditions of a `calls` limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct CallsConditions {
+    /// The most authorized calls of the endpoint, by the token and all its
+    /// descendants together.
+    #[schemars(range(min = 1, max = MAX_CALLS))]
+    pub max: u64,
+}
+
+/// A limit as a create request gives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum RequestedLimit {
+    /// At most `conditions.max` authorized calls, ever. A client-supplied
+    /// `used` is ignored: never stored or echoed.
+    Calls {
+        /// The bound.
+        conditions: CallsConditions,
+    },
+}
+
+/// A capability as a create request gives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RequestedCapability {
+    /// The operation the new token may call.
+    pub endpoint: CapabilityName,
+    /// At most one limit of each type.
+    #[serde(default)]
+    #[schemars(length(max = 1))]
+    pub limits: Vec<RequestedLimit>,
+}
+
+/// The body of `POST /tokens`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = crate::contract::openapi::one_entry_per_endpoint)]
+pub struct CreateTokenRequest {
+    /// What the new token may call: at most one entry per endpoint.
+    #[schemars(length(min = 1, max = MAX_CAPABILITIES))]
+    pub capabilities: Vec<RequestedCapability>,
+    /// Seconds until the token expires. Omitted or null: it does not expire,
+    /// or, for a delegated token, it expires with its creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = MAX_LIFETIME_SECS))]
+    pub lifetime: Option<u64>,
+    /// Free text; omitted or null is `""`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = MAX_DESCRIPTION_CHARS))]
+    pub description: Option<String>,
+}
+
+/// The `201` answer of `POST /tokens`: the only time the secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct CreatedToken {
+    /// The secret to authenticate with. Shown only in this response.
+    #[schemars(regex(pattern = crate::contract::openapi::secret_pattern()))]
+    pub token: String,
+    /// The public identifier.
+    pub id: TokenId,
+    /// Seconds since the Unix epoch; absent when the token does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub valid_until: Option<u64>,
+}
+
+/// A token's public identifier: never the secret.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct TokenId(
+    #[schemars(length(min = ID_LEN, max = ID_LEN), regex(pattern = r"^[0-9A-Za-z]+$"))] pub String,
+);
+
+/// A limit as the API shows it, with its use so far.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+#[schemars(transform = crate::contract::openapi::close_variants)]
+pub enum Limit {
+    /// At most `conditions.max` authorized calls, ever.
+    Calls {
+        /// The bound.
+        conditions: CallsConditions,
+        /// Authorized calls so far, by the token and its descendants; it
+        /// already counts the call that shows it.
+        used: u64,
+    },
+}
+
+/// One operation a token may call, with its limits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Capability {
+    /// The operation.
+    pub endpoint: CapabilityName,
+    /// Its limits; empty when it has none.
+    pub limits: Vec<Limit>,
+}
+
+/// A token as `GET /token` shows it: never the secret, never its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Token {
+    /// The public identifier, used to delete the token.
+    pub id: TokenId,
+    /// Free text given at creation.
+    pub description: String,
+    /// What the token may call.
+    pub capabilities: Vec<Capability>,
+    /// Seconds since the Unix epoch; absent when the token does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub valid_until: Option<u64>,
+}
+
+/// JSON text of a wire value. These are plain structs of strings, integers,
+/// lists and maps, which always serialize.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    // ok: no map with non-string keys, no custom Serialize that can fail.
+    serde_json::to_string(value).expect("wire values serialize")
+}

@@ -1,0 +1,298 @@
+//! The OpenAPI 3.1 document, derived: its schemas come from the wire types
+//! ([`crate::contract::model`], [`crate::contract::error`]) through
+//! `schemars`, its paths from the route table ([`crate::contract::routes`]),
+//! its bounds from [`crate::contract::bounds`]. What a derive cannot say (the
+//! operations' prose, "one entry per endpoint") is written here.
+//!
+//! `build.rs` calls [`document`] and writes the result to `openapi.json`,
+//! which the service serves; nothing here runs in the Worker.
+
+use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
+use serde_json::{json, Map, Value};
+
+use crate::contract::{
+    bounds::{MAX_BODY_BYTES, MAX_DEPTH, SECRET_BODY_LEN, SECRET_CHECKSUM_LEN, SECRET_PREFIX, THROTTLE_SECS},
+    catalogue::{CapabilityName, CAPABILITIES},
+    error::{AdminTokenProblem, ApiError, ErrorBody, UsedUp},
+    model::{CreateTokenRequest, CreatedToken, Token, TokenId},
+    node_routes::GatewayInfo,
+    routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
+};
+
+/// Where the document's schemas live, for `$ref`s.
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// The schemas of the document: request bodies as the service reads them
+/// (a `#[serde(default)]` field is optional), answers as it writes them (only
+/// a skipped field is optional).
+pub struct Schemas {
+    requests: SchemaGenerator,
+    responses: SchemaGenerator,
+}
+
+impl Schemas {
+    fn new() -> Schemas {
+        let settings = SchemaSettings::draft2020_12().with(|settings| {
+            settings.definitions_path = "/components/schemas".into();
+            settings.meta_schema = None;
+        });
+        Schemas {
+            requests: settings.clone().for_deserialize().into_generator(),
+            responses: settings.for_serialize().into_generator(),
+        }
+    }
+
+    /// A `$ref` to the schema of request body `T`.
+    pub fn request<T: JsonSchema>(&mut self) -> Schema {
+        self.requests.subschema_for::<T>()
+    }
+
+    /// A `$ref` to the schema of answer `T`.
+    pub fn response<T: JsonSchema>(&mut self) -> Schema {
+        self.responses.subschema_for::<T>()
+    }
+
+    /// Every schema, by name. A type used both ways must read the same both ways.
+    fn into_components(mut self) -> Map<String, Value> {
+        let mut components = self.responses.take_definitions(true);
+        for (name, schema) in self.requests.take_definitions(true) {
+            match components.get(&name) {
+                Some(existing) if *existing != schema => {
+                    panic!("schema {name} differs between requests and answers: give them two types")
+                }
+                _ => components.insert(name, schema),
+            };
+        }
+        components
+    }
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut schemas = Schemas::new();
+    let mut paths = Map::new();
+    for route in API_ROUTES {
+        let path = paths.entry(route.path).or_insert_with(|| json!({}));
+        path[route.method.to_ascii_lowercase()] = operation(route, &mut schemas);
+    }
+    // Referenced by every error answer, and by the gateway's table.
+    schemas.response::<ErrorBody>();
+    schemas.response::<CapabilityName>();
+    json!({
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "edge-tokens",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Capability tokens compatible with the token endpoints of the HOPR node REST API v3. \
+                Secrets are returned once and stored only as hashes. `calls` limits are enforced atomically. \
+                A delete takes effect at once where it was made and within about 60 seconds everywhere else. \
+                Every error body is `{status, error}`, and every 403 adds a machine-readable `reason`. \
+                A path not listed here answers 404 `NOT_FOUND`; a listed path with another method answers \
+                405 `METHOD_NOT_ALLOWED` with an `Allow` header; `OPTIONS` on a listed path is a CORS preflight (204).",
+            "x-max-delegation-depth": MAX_DEPTH,
+            "x-max-body-bytes": MAX_BODY_BYTES
+        },
+        "servers": [{ "url": API_PREFIX }],
+        "security": [{ "keyScheme": [] }, { "passwordScheme": [] }, { "bearerScheme": [] }],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "keyScheme": { "type": "apiKey", "in": "header", "name": "x-auth-token" },
+                "passwordScheme": { "type": "http", "scheme": "basic",
+                    "description": "The token is the user name; the password is ignored." },
+                "bearerScheme": { "type": "http", "scheme": "bearer" }
+            },
+            "schemas": schemas.into_components(),
+            "responses": {
+                "Unauthorized": error_response("Authentication failed: no credential, or an unknown, malformed, \
+                    expired or deleted token.", &[ApiError::AuthenticationFailed]),
+                "TooManyRequests": throttled_response(),
+                "Unavailable": error_response("API_TOKEN is not configured or too weak, or storage failed. \
+                    Nothing was half-written.", &[
+                        ApiError::Misconfigured(AdminTokenProblem::Missing),
+                        ApiError::Misconfigured(AdminTokenProblem::Weak),
+                        ApiError::Unavailable(String::new())])
+            }
+        }
+    })
+}
+
+/// The pattern of a secret: prefix, base62 body and checksum.
+pub fn secret_pattern() -> String {
+    format!("^{SECRET_PREFIX}[0-9A-Za-z]{{{}}}$", SECRET_BODY_LEN + SECRET_CHECKSUM_LEN)
+}
+
+/// "At most one entry per endpoint", which JSON Schema has no keyword for:
+/// for each name of the catalogue, at most one item has it as `endpoint`.
+pub fn one_entry_per_endpoint(schema: &mut Schema) {
+    let rules: Vec<Value> = CAPABILITIES
+        .iter()
+        .map(|name| {
+            json!({ "minContains": 0, "maxContains": 1, "contains": {
+                "type": "object", "required": ["endpoint"], "properties": { "endpoint": { "const": name } } } })
+        })
+        .collect();
+    if let Some(capabilities) = schema.get_mut("properties").and_then(|p| p.get_mut("capabilities")) {
+        capabilities["allOf"] = Value::Array(rules);
+    }
+}
+
+/// Closes each variant of a tagged enum (`oneOf`) to other properties: the
+/// derive can only close the enum as a whole, which would refuse every object.
+pub fn close_variants(schema: &mut Schema) {
+    if let Some(Value::Array(variants)) = schema.get_mut("oneOf") {
+        for variant in variants {
+            variant["additionalProperties"] = json!(false);
+        }
+    }
+}
+
+fn operation(route: &ApiRoute, schemas: &mut Schemas) -> Value {
+    let mut operation = match route.operation {
+        Operation::CreateToken => create_operation(schemas),
+        Operation::DeleteToken => delete_operation(schemas),
+        Operation::GetToken => get_operation(schemas),
+        Operation::OpenApi => json!({
+            "summary": "This document.",
+            "security": [],
+            "responses": { "200": { "description": "The OpenAPI document.",
+                "content": { "application/json": { "schema": { "type": "object" } } } } }
+        }),
+        Operation::Gateway => json!({
+            "summary": "The node gateway: whether it is on, and the node routes it forwards with the capability each needs.",
+            "description": "When ORIGIN_URL is configured, every route in this table is forwarded to the node for a \
+                token holding its capability (null: public), counted against its calls limit; the caller's \
+                credentials are replaced by ORIGIN_TOKEN. Other paths are answered 404. An unreachable node \
+                answers 502 BAD_GATEWAY, a silent one 504 GATEWAY_TIMEOUT. On WebSocket routes the token may \
+                also be given as the apiToken query parameter, which is removed before forwarding.",
+            "security": [],
+            "responses": { "200": json_response("The gateway's state and route table.", schemas.response::<GatewayInfo>()) }
+        }),
+    };
+    // `POST /tokens/` is a second path for one operation; ids must differ.
+    let suffix = if route.path.ends_with('/') { "WithSlash" } else { "" };
+    operation["operationId"] = json!(format!("{}{suffix}", route.operation.id()));
+    operation
+}
+
+/// The link from an answer that carries a token's `id` to deleting it.
+fn delete_link() -> Value {
+    json!({ "tokensDelete": { "operationId": "tokensDelete", "parameters": { "id": "$response.body#/id" },
+        "description": "Delete the token this answer describes." } })
+}
+
+fn create_operation(schemas: &mut Schemas) -> Value {
+    let mut created =
+        json_response("Created. The secret is in this response only.", schemas.response::<CreatedToken>());
+    created["links"] = delete_link();
+    json!({
+        "summary": "Create a token (capability tokensCreate).",
+        "description": format!("The admin token may grant anything. An issued token may grant only capabilities it holds, \
+            with `calls` limits no larger than its own, expiring no later than itself, at most {MAX_DEPTH} levels \
+            below the admin; the new token records its creator. A call counts against the caller's `tokensCreate` \
+            limit only when the token is created. Bodies over {MAX_BODY_BYTES} bytes are refused with 413."),
+        "requestBody": { "required": true, "content": { "application/json": {
+            "schema": schemas.request::<CreateTokenRequest>(),
+            "example": { "description": "dashboard", "lifetime": 3600, "capabilities": [
+                { "endpoint": "tokensGetToken", "limits": [{ "type": "calls", "conditions": { "max": 100 } }] },
+                { "endpoint": "tokensCreate" }] } } } },
+        "responses": {
+            "201": created,
+            "400": error_response("The body is not JSON, breaks the schema, or has unacceptable capabilities or description.",
+                &[ApiError::InvalidInput("capabilities is required".into()),
+                  ApiError::InvalidCapabilities("capabilities[0].endpoint: unknown endpoint 'x'".into()),
+                  ApiError::InvalidDescription("description must be at most 256 characters".into())]),
+            "401": { "$ref": "#/components/responses/Unauthorized" },
+            "403": error_response("The token lacks tokensCreate or its limit is used up, or a delegated token asked for \
+                more than its creator holds; `reason` says which.",
+                &[missing("tokensCreate"), exhausted("tokensCreate"), ApiError::CapabilitiesNotAllowed,
+                  ApiError::LifetimeNotAllowed, ApiError::DelegationTooDeep]),
+            "413": error_response("The body is too large.", &[ApiError::PayloadTooLarge]),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
+            "503": { "$ref": "#/components/responses/Unavailable" }
+        }
+    })
+}
+
+fn delete_operation(schemas: &mut Schemas) -> Value {
+    json!({
+        "summary": "Delete a token and every token it created (capability tokensDelete).",
+        "description": "The admin token may delete any token; an issued token only itself and its descendants. \
+            Other ids are answered as not found. Every descendant is revoked with it.",
+        "parameters": [{ "name": "id", "in": "path", "required": true,
+            "description": "The token's public id, as `POST /tokens` and `GET /token` return it. Any other value is answered 404.",
+            "schema": schemas.request::<TokenId>() }],
+        "responses": {
+            "204": { "description": "Deleted, with its descendants." },
+            "401": { "$ref": "#/components/responses/Unauthorized" },
+            "403": error_response("The token lacks tokensDelete, or its limit is used up.",
+                &[missing("tokensDelete"), exhausted("tokensDelete")]),
+            "404": error_response("Unknown, expired, already deleted or not the caller's.", &[ApiError::TokenNotFound]),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
+            "503": { "$ref": "#/components/responses/Unavailable" }
+        }
+    })
+}
+
+fn get_operation(schemas: &mut Schemas) -> Value {
+    let mut token = json_response("The caller's token.", schemas.response::<Token>());
+    token["links"] = delete_link();
+    json!({
+        "summary": "The caller's own token (capability tokensGetToken).",
+        "description": "Never the secret nor its hash. Each `calls` limit shows `used`, which already counts this call.",
+        "responses": {
+            "200": token,
+            "401": { "$ref": "#/components/responses/Unauthorized" },
+            "403": error_response("The token lacks tokensGetToken, or its limit is used up.",
+                &[missing("tokensGetToken"), exhausted("tokensGetToken")]),
+            "404": error_response("The admin token has no record.", &[ApiError::AdminHasNoRecord]),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
+            "503": { "$ref": "#/components/responses/Unavailable" }
+        }
+    })
+}
+
+fn missing(endpoint: &str) -> ApiError {
+    ApiError::MissingCapability(endpoint.to_string())
+}
+
+fn exhausted(endpoint: &str) -> ApiError {
+    ApiError::LimitExhausted(UsedUp { endpoint: endpoint.to_string(), max: 10, used: 10, shared: false })
+}
+
+fn json_response(description: &str, schema: Schema) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn throttled_response() -> Value {
+    let mut response = error_response(
+        "Too many failed sign-ins from this client address: every request from it that presents a \
+         credential, valid or not, gets this answer until the period has passed.",
+        &[ApiError::TooManyFailedSignIns(THROTTLE_SECS)],
+    );
+    response["headers"] = json!({ "Retry-After": { "schema": { "type": "integer" },
+        "description": "Seconds to wait before trying again." } });
+    response
+}
+
+fn error_response(description: &str, examples: &[ApiError]) -> Value {
+    let examples: Map<String, Value> = examples
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (format!("example{i}"), json!({ "value": e.body() })))
+        .collect();
+    let mut response = json!({
+        "description": description,
+        "content": { "application/json": {
+            "schema": { "$ref": format!("{SCHEMAS}ErrorBody") },
+            "examples": examples
+        } }
+    });
+    if examples.values().any(|example| example["value"]["status"] == "UNAUTHORIZED")
+        && examples.values().any(|example| example["value"]["error"] == "authentication failed")
+    {
+        response["headers"] = json!({ "WWW-Authenticate": { "schema": { "type": "string" } } });
+    }
+    response
+}

@@ -1,0 +1,74 @@
+//! The routes of edge-tokens' own API: method, path and operation, in one
+//! table that the service routes by and the OpenAPI document lists.
+//!
+//! A new route goes here, with its [`Operation`]; the service's dispatch and
+//! the document then say what it does.
+
+use crate::contract::catalogue::{TOKENS_CREATE, TOKENS_DELETE, TOKENS_GET_TOKEN};
+
+/// The prefix of every route of the API.
+pub const API_PREFIX: &str = "/api/v3";
+
+/// What a route does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// `POST /tokens`: create a token.
+    CreateToken,
+    /// `GET /token`: the caller's own token.
+    GetToken,
+    /// `DELETE /tokens/{id}`: delete a token and its descendants.
+    DeleteToken,
+    /// `GET /openapi.json`: the OpenAPI document.
+    OpenApi,
+    /// `GET /gateway`: the node gateway's state and route table.
+    Gateway,
+}
+
+impl Operation {
+    /// The OpenAPI `operationId`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Operation::CreateToken => TOKENS_CREATE,
+            Operation::GetToken => TOKENS_GET_TOKEN,
+            Operation::DeleteToken => TOKENS_DELETE,
+            Operation::OpenApi => "openApiDocument",
+            Operation::Gateway => "gatewayRoutes",
+        }
+    }
+
+    /// The capability a token must hold to call it; `None` for public routes.
+    pub fn capability(self) -> Option<&'static str> {
+        match self {
+            Operation::CreateToken => Some(TOKENS_CREATE),
+            Operation::GetToken => Some(TOKENS_GET_TOKEN),
+            Operation::DeleteToken => Some(TOKENS_DELETE),
+            Operation::OpenApi | Operation::Gateway => None,
+        }
+    }
+}
+
+/// One route of the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiRoute {
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path after [`API_PREFIX`], with `{id}` for one path segment.
+    pub path: &'static str,
+    /// What it does.
+    pub operation: Operation,
+}
+
+const fn route(method: &'static str, path: &'static str, operation: Operation) -> ApiRoute {
+    ApiRoute { method, path, operation }
+}
+
+/// Every route of the API. `POST /tokens/` is the HOPR node's spelling of
+/// `POST /tokens`, kept for its clients.
+pub const API_ROUTES: &[ApiRoute] = &[
+    route("POST", "/tokens", Operation::CreateToken),
+    route("POST", "/tokens/", Operation::CreateToken),
+    route("DELETE", "/tokens/{id}", Operation::DeleteToken),
+    route("GET", "/token", Operation::GetToken),
+    route("GET", "/openapi.json", Operation::OpenApi),
+    route("GET", "/gateway", Operation::Gateway),
+];

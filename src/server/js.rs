@@ -1,0 +1,55 @@
+//! The Worker's only JavaScript: three functions that do in one call across
+//! the wasm/JavaScript boundary what `worker`'s wrappers do in many.
+//!
+//! They exist for speed. `GET /api/v3/token` crossed the boundary 75 times
+//! through the wrappers and 17 times with these (see BENCHMARKS.md, "Where
+//! the time goes"):
+//!
+//! - [`request_fields`]: the method, the URL and the headers the service
+//!   reads, as one string. Fields are separated by "\n" and a missing header
+//!   is "\0": neither can occur in a method, a parsed URL or a header value.
+//! - [`new_response`]: the answer in one call. Answers repeat a handful of
+//!   header sets (content type, CORS, challenge), so each set is parsed once
+//!   and kept, up to 64 of them.
+//! - [`kv_get`]: the KV read on every request's path: the binding, then its
+//!   `get(key)` (text, or null); null instead of a Promise when the binding
+//!   is missing.
+
+use worker::{
+    js_sys::Promise,
+    wasm_bindgen::{self, prelude::*},
+    web_sys,
+};
+
+#[wasm_bindgen(inline_js = r#"
+export function request_fields(request) {
+  const h = request.headers;
+  return [request.method, request.url, h.get("x-auth-token") ?? "\0", h.get("authorization") ?? "\0",
+    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
+}
+export function new_response(status, body, headers) {
+  let init = responseHeaders.get(headers);
+  if (init === undefined) {
+    init = {};
+    const parts = headers === "" ? [] : headers.split("\n");
+    for (let i = 0; i + 1 < parts.length; i += 2) init[parts[i]] = parts[i + 1];
+    if (responseHeaders.size < 64) responseHeaders.set(headers, init);
+  }
+  return new Response(body, { status, headers: init });
+}
+const responseHeaders = new Map();
+export function kv_get(env, binding, key) {
+  const kv = env[binding];
+  return kv && typeof kv.get === "function" ? kv.get(key) : null;
+}
+"#)]
+extern "C" {
+    /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
+    /// `cf-connecting-ip`, joined by "\n"; "\0" for a missing header.
+    pub fn request_fields(request: &web_sys::Request) -> String;
+    /// A `Response` with `headers` given as "name\nvalue\nname\nvalue…".
+    pub fn new_response(status: u16, body: Option<String>, headers: &str) -> web_sys::Response;
+    /// `env[binding].get(key)`, or null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn kv_get(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
+}

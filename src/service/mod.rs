@@ -1,0 +1,132 @@
+//! The service: the whole behaviour of the contract, one request in and one
+//! answer out, over storage and a node it reaches only through traits.
+//!
+//! [`Service::handle`] decides once where a request goes ([`routing`]): an
+//! operation of the token API ([`tokens`]), a call for the node behind the
+//! gateway ([`gateway`]), a preflight or an error. It authenticates
+//! ([`auth`]), throttles failed sign-ins, adds CORS headers and fills the
+//! log fields. Adapters implement the traits ([`store::KeyValue`],
+//! [`store::CallCounter`], [`auth::SignInLimiter`], [`gateway::Node`],
+//! [`http::BodySource`]) and carry the answer out; native tests do the same
+//! over in-memory storage.
+
+pub mod auth;
+pub mod cors;
+pub mod credential;
+pub mod delegate;
+pub mod gateway;
+pub mod http;
+pub mod log;
+pub mod records;
+pub mod routing;
+pub mod secret;
+pub mod store;
+pub mod tokens;
+pub mod usage;
+pub mod validate;
+
+#[cfg(test)]
+pub(crate) mod memory;
+#[cfg(test)]
+mod properties;
+#[cfg(test)]
+mod tests;
+
+use crate::contract::error::ApiError;
+
+use self::{
+    auth::SignInLimiter,
+    cors::AllowedOrigins,
+    gateway::Node,
+    http::{ApiRequest, ApiResponse, BodySource, LogFields},
+    routing::Target,
+    store::{CallCounter, KeyValue},
+};
+
+/// Deployment settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The `API_TOKEN` secret, if configured.
+    pub admin_token: Option<secret::AdminToken>,
+    /// The `ALLOWED_ORIGINS` variable.
+    pub allowed_origins: AllowedOrigins,
+    /// True when the node gateway is on (`ORIGIN_URL` is set).
+    pub gateway_enabled: bool,
+}
+
+/// What the adapter sends back.
+#[derive(Debug)]
+pub enum Answer<A> {
+    /// The service's own answer.
+    Service(ApiResponse),
+    /// The node's answer `A` to a forwarded call, with the log fields.
+    Node(A, LogFields),
+}
+
+/// The service over key-value storage `K`, call counters `C` and a failed
+/// sign-in limiter `L`.
+#[derive(Debug)]
+pub struct Service<K, C, L> {
+    kv: K,
+    counters: C,
+    limiter: L,
+    config: Config,
+}
+
+impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
+    /// A service over `kv`, `counters` and `limiter`, configured by `config`.
+    pub fn new(kv: K, counters: C, limiter: L, config: Config) -> Self {
+        Service { kv, counters, limiter, config }
+    }
+
+    /// The key-value store, for tests.
+    pub fn kv(&self) -> &K {
+        &self.kv
+    }
+
+    /// The call counters, for tests.
+    pub fn counters(&self) -> &C {
+        &self.counters
+    }
+
+    /// Answers `request` at time `now` (seconds since the epoch). Its body
+    /// is read from `body` only by the routes that take one; calls for the
+    /// node go to `node`.
+    pub async fn handle<N: Node>(
+        &self,
+        request: &ApiRequest,
+        body: impl BodySource,
+        node: &N,
+        now: u64,
+    ) -> Answer<N::Answer> {
+        let target = routing::resolve(&request.method, &request.path, self.config.gateway_enabled);
+        let response = match target {
+            Err(error) => ApiResponse::error(&error),
+            Ok(Target::Preflight) => ApiResponse::empty(204),
+            Ok(Target::Api(operation, id)) => self.serve(operation, id.as_deref(), request, body, now).await,
+            Ok(Target::Node(route)) => match self.call_node(route, request, body, node, now).await {
+                Ok((answer, log)) => return Answer::Node(answer, log),
+                Err(response) => response,
+            },
+        };
+        Answer::Service(self.finish(request, response).await)
+    }
+
+    /// Every answer of the service's own: failed sign-ins are counted (and
+    /// over the limit turned into 429), and CORS headers are added.
+    async fn finish(&self, request: &ApiRequest, mut response: ApiResponse) -> ApiResponse {
+        if response.status == 401 && self.limiter.over_limit_after_failure(request).await {
+            let log = response.log;
+            response =
+                ApiResponse::error(&ApiError::TooManyFailedSignIns(crate::contract::bounds::THROTTLE_SECS));
+            response.log = log;
+        }
+        response.headers.extend(self.cors_headers(request));
+        response
+    }
+
+    /// The CORS headers for an answer to `request`.
+    fn cors_headers(&self, request: &ApiRequest) -> Vec<(&'static str, String)> {
+        self.config.allowed_origins.headers(request.origin.as_deref(), request.method == "OPTIONS")
+    }
+}

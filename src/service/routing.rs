@@ -1,0 +1,214 @@
+//! Which way a request goes, decided once: an operation of edge-tokens' own
+//! API, a route of the node behind the gateway, a CORS preflight, or an
+//! error (`404` for an unknown path, `405` with the allowed methods).
+//!
+//! Paths are matched raw, as the runtime gives them (percent-encoded, without
+//! the query). A node path with tricks (dot segments, encoded slashes or
+//! dots, empty segments, backslashes) matches nothing, so that the node can
+//! never read it as another route than the one the table authorised.
+
+use crate::contract::{
+    error::ApiError,
+    node_routes::{all_routes, NodeRoute},
+    routes::{Operation, API_PREFIX, API_ROUTES},
+};
+
+/// Where a request goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An operation of the API, with the `{id}` of its path if it has one.
+    Api(Operation, Option<String>),
+    /// A node route, forwarded by the gateway.
+    Node(&'static NodeRoute),
+    /// `OPTIONS` on a known path: a CORS preflight.
+    Preflight,
+}
+
+/// Resolves `method` and `path`. Node routes are considered only when the
+/// gateway is on.
+pub fn resolve(method: &str, path: &str, gateway_enabled: bool) -> Result<Target, ApiError> {
+    match resolve_api(method, path) {
+        Err(ApiError::RouteNotFound) if gateway_enabled => resolve_node(method, path),
+        outcome => outcome,
+    }
+}
+
+fn resolve_api(method: &str, path: &str) -> Result<Target, ApiError> {
+    let rest = path.strip_prefix(API_PREFIX).ok_or(ApiError::RouteNotFound)?;
+    let matching: Vec<_> = API_ROUTES.iter().filter(|route| matches(route.path, rest)).collect();
+    if matching.is_empty() {
+        return Err(ApiError::RouteNotFound);
+    }
+    if method == "OPTIONS" {
+        return Ok(Target::Preflight);
+    }
+    let route = matching.iter().find(|route| route.method == method).ok_or_else(|| {
+        ApiError::MethodNotAllowed(allow(matching.iter().map(|route| route.method).chain(["OPTIONS"])))
+    })?;
+    Ok(Target::Api(route.operation, parameter(route.path, rest)))
+}
+
+fn resolve_node(method: &str, path: &str) -> Result<Target, ApiError> {
+    if !is_plain_path(path) {
+        return Err(ApiError::RouteNotFound);
+    }
+    let matching: Vec<_> = all_routes().filter(|route| matches(route.pattern, path)).collect();
+    if matching.is_empty() {
+        return Err(ApiError::RouteNotFound);
+    }
+    if method == "OPTIONS" {
+        return Ok(Target::Preflight);
+    }
+    match matching.iter().find(|route| route.method == method) {
+        Some(route) => Ok(Target::Node(route)),
+        None => Err(ApiError::MethodNotAllowed(allow(matching.iter().map(|route| route.method)))),
+    }
+}
+
+/// The `Allow` header: each method once, in a fixed order.
+fn allow<'a>(methods: impl Iterator<Item = &'a str>) -> String {
+    let methods: Vec<&str> = methods.collect();
+    ["GET", "POST", "DELETE", "OPTIONS"]
+        .into_iter()
+        .filter(|method| methods.contains(method))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// True when `pattern` matches `path` segment by segment; `{name}` matches
+/// one non-empty segment.
+fn matches(pattern: &str, path: &str) -> bool {
+    let mut patterns = pattern.split('/');
+    let mut segments = path.split('/');
+    loop {
+        match (patterns.next(), segments.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with('{') => {
+                if s.is_empty() {
+                    return false;
+                }
+            }
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The segment of `path` that the one `{name}` of `pattern` matched.
+fn parameter(pattern: &str, path: &str) -> Option<String> {
+    pattern.split('/').zip(path.split('/')).find(|(p, _)| p.starts_with('{')).map(|(_, s)| s.to_string())
+}
+
+/// Refuses paths that could mean something else to the node than to the
+/// table: dot segments, empty segments, backslashes, and percent-encoded
+/// slashes, backslashes, dots or NULs.
+fn is_plain_path(path: &str) -> bool {
+    if !path.starts_with('/') || path.contains('\\') {
+        return false;
+    }
+    let lower = path.to_ascii_lowercase();
+    if ["%2f", "%5c", "%2e", "%00"].iter().any(|encoded| lower.contains(encoded)) {
+        return false;
+    }
+    path[1..].split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::node_routes::Access;
+
+    fn api(operation: Operation, id: Option<&str>) -> Result<Target, ApiError> {
+        Ok(Target::Api(operation, id.map(String::from)))
+    }
+
+    fn not_allowed(allow: &str) -> Result<Target, ApiError> {
+        Err(ApiError::MethodNotAllowed(allow.to_string()))
+    }
+
+    macro_rules! resolves {
+        ($name:ident, $method:expr, $path:expr, $want:expr) => {
+            #[test]
+            fn $name() {
+                assert_eq!(resolve($method, $path, true), $want);
+            }
+        };
+    }
+
+    resolves!(create, "POST", "/api/v3/tokens", api(Operation::CreateToken, None));
+    resolves!(create_with_slash, "POST", "/api/v3/tokens/", api(Operation::CreateToken, None));
+    resolves!(delete, "DELETE", "/api/v3/tokens/abc", api(Operation::DeleteToken, Some("abc")));
+    resolves!(get_token, "GET", "/api/v3/token", api(Operation::GetToken, None));
+    resolves!(openapi, "GET", "/api/v3/openapi.json", api(Operation::OpenApi, None));
+    resolves!(gateway, "GET", "/api/v3/gateway", api(Operation::Gateway, None));
+    resolves!(preflight, "OPTIONS", "/api/v3/tokens/abc", Ok(Target::Preflight));
+    resolves!(get_tokens_not_allowed, "GET", "/api/v3/tokens", not_allowed("POST, OPTIONS"));
+    resolves!(post_token_not_allowed, "POST", "/api/v3/token", not_allowed("GET, OPTIONS"));
+    resolves!(get_one_not_allowed, "GET", "/api/v3/tokens/abc", not_allowed("DELETE, OPTIONS"));
+    resolves!(nested_id_not_found, "DELETE", "/api/v3/tokens/a/b", Err(ApiError::RouteNotFound));
+    resolves!(other_version_not_found, "GET", "/api/v4/token", Err(ApiError::RouteNotFound));
+    resolves!(root_not_found, "GET", "/", Err(ApiError::RouteNotFound));
+    resolves!(prefix_only_not_found, "GET", "/api/v3tokens", Err(ApiError::RouteNotFound));
+    resolves!(preflight_unknown_not_found, "OPTIONS", "/api/v3/nothing", Err(ApiError::RouteNotFound));
+
+    #[test]
+    fn node_routes_need_the_gateway() {
+        assert_eq!(resolve("GET", "/api/v4/node/info", false), Err(ApiError::RouteNotFound));
+        assert!(matches!(resolve("GET", "/api/v4/node/info", true), Ok(Target::Node(_))));
+    }
+
+    fn node(method: &str, path: &str) -> Access {
+        match resolve(method, path, true) {
+            Ok(Target::Node(route)) => route.access,
+            other => panic!("{method} {path}: {other:?}"),
+        }
+    }
+
+    macro_rules! forwarded {
+        ($name:ident, $method:expr, $path:expr, $access:expr) => {
+            #[test]
+            fn $name() {
+                assert_eq!(node($method, $path), $access);
+            }
+        };
+    }
+
+    forwarded!(v4_channel, "GET", "/api/v4/channels/0xabc", Access::Capability("channelsGetChannel"));
+    forwarded!(v4_fund, "POST", "/api/v4/channels/0xabc/fund", Access::Capability("channelsFundChannels"));
+    forwarded!(v4_status, "GET", "/api/v4/node/status", Access::Capability("nodeGetStatus"));
+    forwarded!(
+        v4_session_close,
+        "DELETE",
+        "/api/v4/session/udp/127.0.0.1/4000",
+        Access::Capability("sessionsCloseClient")
+    );
+    forwarded!(
+        v4_session_config,
+        "GET",
+        "/api/v4/session/config/abc",
+        Access::Capability("sessionsGetConfig")
+    );
+    forwarded!(v3_tickets, "GET", "/api/v3/channels/0x12/tickets", Access::Capability("channelsGetTickets"));
+    forwarded!(
+        v3_websocket_before_pattern,
+        "GET",
+        "/api/v3/session/websocket",
+        Access::Capability("sessionsWebsocket")
+    );
+    forwarded!(v3_session_list, "GET", "/api/v3/session/udp", Access::Capability("sessionsListClients"));
+    forwarded!(metrics, "GET", "/metrics", Access::Capability("nodeGetMetrics"));
+    forwarded!(health, "GET", "/healthyz", Access::Public);
+
+    resolves!(node_preflight, "OPTIONS", "/api/v4/node/info", Ok(Target::Preflight));
+    resolves!(unknown_node_route, "GET", "/api/v4/admin", Err(ApiError::RouteNotFound));
+    resolves!(v3_route_not_in_v4, "GET", "/api/v4/tickets", Err(ApiError::RouteNotFound));
+    resolves!(wrong_node_method, "PUT", "/api/v4/channels", not_allowed("GET, POST"));
+    resolves!(dot_dot, "GET", "/api/v4/node/../account/balances", Err(ApiError::RouteNotFound));
+    resolves!(single_dot, "GET", "/api/v4/./node/info", Err(ApiError::RouteNotFound));
+    resolves!(encoded_slash, "GET", "/api/v4/channels/a%2Fb", Err(ApiError::RouteNotFound));
+    resolves!(encoded_dot, "GET", "/api/v4/channels/%2e%2e", Err(ApiError::RouteNotFound));
+    resolves!(double_slash, "GET", "/api/v4//node/info", Err(ApiError::RouteNotFound));
+    resolves!(trailing_slash, "GET", "/api/v4/node/info/", Err(ApiError::RouteNotFound));
+    resolves!(backslash, "GET", "/api/v4/node\\info", Err(ApiError::RouteNotFound));
+    resolves!(empty_parameter, "GET", "/api/v4/channels/", Err(ApiError::RouteNotFound));
+}

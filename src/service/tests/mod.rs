@@ -1,0 +1,209 @@
+//! The route × outcome matrix of the service, natively over in-memory
+//! storage, a counting sign-in limiter and a recording stand-in node: for
+//! each route, one test per outcome (success, validation, missing
+//! credentials, wrong capability, ...).
+//!
+//! What only the real runtime can show (KV and Durable Objects in workerd,
+//! the rate-limiting binding, forwarding over HTTP, browsers) is tested end
+//! to end under `tests/e2e/`.
+
+mod gateway;
+mod http;
+mod tokens;
+
+use std::cell::{Cell, RefCell};
+
+use serde_json::{json, Value};
+
+use super::{
+    auth::SignInLimiter,
+    cors::AllowedOrigins,
+    gateway::{Node, NodeCall, NodeFailure},
+    http::{ApiRequest, ApiResponse, LogFields},
+    memory::{MemoryCounter, MemoryKv},
+    secret::AdminToken,
+    Answer, Config, Service,
+};
+
+/// The admin token of every test service: strong enough to be accepted.
+const ADMIN: &str = "admin-secret-for-tests-0123456789abcdef";
+const NOW: u64 = 1_800_000_000;
+
+/// Fails the client over `limit` failed sign-ins, counting them all.
+#[derive(Debug, Default)]
+struct CountingLimiter {
+    failures: Cell<u32>,
+    limit: Cell<Option<u32>>,
+}
+
+impl SignInLimiter for CountingLimiter {
+    async fn over_limit_after_failure(&self, _request: &ApiRequest) -> bool {
+        self.failures.set(self.failures.get() + 1);
+        self.limit.get().is_some_and(|limit| self.failures.get() > limit)
+    }
+}
+
+/// A stand-in node: records every call and answers 200, or fails as told.
+#[derive(Debug, Default)]
+struct RecordingNode {
+    calls: RefCell<Vec<NodeCall>>,
+    failure: RefCell<Option<NodeFailure>>,
+}
+
+impl Node for RecordingNode {
+    type Answer = u16;
+
+    async fn forward(&self, call: &NodeCall) -> Result<u16, NodeFailure> {
+        self.calls.borrow_mut().push(call.clone());
+        self.failure.borrow().clone().map_or(Ok(200), Err)
+    }
+}
+
+type TestService = Service<MemoryKv, MemoryCounter, CountingLimiter>;
+
+/// A service, the node behind it, and helpers to call both.
+struct Harness {
+    service: TestService,
+    node: RecordingNode,
+}
+
+/// What a request got: the service's answer, or the node's.
+#[derive(Debug)]
+enum Got {
+    Service(ApiResponse),
+    Node(u16, LogFields),
+}
+
+impl Got {
+    fn status(&self) -> u16 {
+        match self {
+            Got::Service(response) => response.status,
+            Got::Node(status, _) => *status,
+        }
+    }
+
+    fn body(&self) -> Value {
+        match self {
+            Got::Service(response) => {
+                response.body.as_deref().map_or(Value::Null, |b| serde_json::from_str(b).unwrap())
+            }
+            Got::Node(..) => Value::Null,
+        }
+    }
+
+    fn response(&self) -> &ApiResponse {
+        match self {
+            Got::Service(response) => response,
+            Got::Node(..) => panic!("the node answered"),
+        }
+    }
+
+    fn log(&self) -> &LogFields {
+        match self {
+            Got::Service(response) => &response.log,
+            Got::Node(_, log) => log,
+        }
+    }
+}
+
+impl Harness {
+    fn new() -> Harness {
+        Harness::with_admin(Some(ADMIN))
+    }
+
+    fn with_admin(admin: Option<&str>) -> Harness {
+        let config = Config {
+            admin_token: admin.map(AdminToken::new),
+            allowed_origins: AllowedOrigins::Any,
+            gateway_enabled: true,
+        };
+        let service =
+            Service::new(MemoryKv::default(), MemoryCounter::default(), CountingLimiter::default(), config);
+        Harness { service, node: RecordingNode::default() }
+    }
+
+    fn kv(&self) -> &MemoryKv {
+        self.service.kv()
+    }
+
+    /// Sends `request` with `body` at `now`.
+    fn send_at(&self, request: &ApiRequest, body: &[u8], now: u64) -> Got {
+        match pollster::block_on(self.service.handle(request, body.to_vec(), &self.node, now)) {
+            Answer::Service(response) => Got::Service(response),
+            Answer::Node(status, log) => Got::Node(status, log),
+        }
+    }
+
+    fn send(&self, request: &ApiRequest, body: &[u8]) -> Got {
+        self.send_at(request, body, NOW)
+    }
+
+    /// `method path` with `token` in `x-auth-token` and a JSON `body`.
+    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Got {
+        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.send(&request(method, path, token), &body)
+    }
+
+    fn create(&self, token: &str, body: Value) -> Got {
+        self.call("POST", "/api/v3/tokens", Some(token), Some(body))
+    }
+
+    fn get_at(&self, token: &str, now: u64) -> Got {
+        self.send_at(&request("GET", "/api/v3/token", Some(token)), b"", now)
+    }
+
+    fn get(&self, token: &str) -> Got {
+        self.get_at(token, NOW)
+    }
+
+    fn delete(&self, token: &str, id: &str) -> Got {
+        self.call("DELETE", &format!("/api/v3/tokens/{id}"), Some(token), None)
+    }
+
+    /// Creates a token as `creator`; returns (secret, id).
+    fn issue(&self, creator: &str, body: Value) -> (String, String) {
+        let created = self.create(creator, body);
+        assert_eq!(created.status(), 201, "{:?}", created.body());
+        let body = created.body();
+        (body["token"].as_str().unwrap().to_string(), body["id"].as_str().unwrap().to_string())
+    }
+
+    /// The calls the node received.
+    fn node_calls(&self) -> Vec<NodeCall> {
+        self.node.calls.borrow().clone()
+    }
+}
+
+fn request(method: &str, path: &str, token: Option<&str>) -> ApiRequest {
+    ApiRequest {
+        x_auth_token: token.map(String::from),
+        client_address: Some("192.0.2.1".into()),
+        ..ApiRequest::new(method, &format!("https://edge.example{path}"))
+    }
+}
+
+fn caps(endpoints: &[&str]) -> Value {
+    json!({ "capabilities": endpoints.iter().map(|e| json!({"endpoint": e})).collect::<Vec<_>>() })
+}
+
+fn limited(endpoint: &str, max: u64) -> Value {
+    json!({"endpoint": endpoint, "limits": [{"type": "calls", "conditions": {"max": max}}]})
+}
+
+fn token_caps() -> Value {
+    caps(&["tokensCreate", "tokensGetToken", "tokensDelete"])
+}
+
+fn error(status: &str, error: &str) -> Value {
+    json!({ "status": status, "error": error })
+}
+
+fn refusal(status: &str, error: &str, reason: &str) -> Value {
+    json!({ "status": status, "error": error, "reason": reason })
+}
+
+/// Asserts a 403 with `reason`.
+fn assert_refused(got: &Got, reason: &str) {
+    assert_eq!(got.status(), 403, "{:?}", got.body());
+    assert_eq!(got.body()["reason"], reason, "{:?}", got.body());
+}

@@ -1,0 +1,135 @@
+//! The operations of the token API: create, read and delete tokens, and the
+//! public documents (OpenAPI, the gateway's table).
+
+use crate::contract::{
+    bounds::MAX_BODY_BYTES,
+    error::ApiError,
+    model::{to_json, CreatedToken, TokenId},
+    node_routes::GatewayInfo,
+    routes::Operation,
+};
+
+use super::{
+    auth::{unavailable, Principal},
+    delegate::{self, Creator},
+    http::{ApiRequest, ApiResponse, Body, BodySource},
+    records::TokenRecord,
+    secret,
+    store::{CallCounter, KeyValue},
+    usage::UsedCalls,
+    validate, Service, SignInLimiter,
+};
+
+/// The OpenAPI document, derived from the contract's types when the crate
+/// was built (see `build.rs`).
+pub const OPENAPI_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
+impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
+    /// Serves `operation` (with the `{id}` of its path, if any), filling the
+    /// log fields.
+    pub(super) async fn serve(
+        &self,
+        operation: Operation,
+        id: Option<&str>,
+        request: &ApiRequest,
+        body: impl BodySource,
+        now: u64,
+    ) -> ApiResponse {
+        let mut caller = None;
+        let outcome = match operation {
+            Operation::OpenApi => Ok(ApiResponse::json(200, OPENAPI_DOCUMENT.to_string())),
+            Operation::Gateway => {
+                Ok(ApiResponse::json(200, to_json(&GatewayInfo::new(self.config.gateway_enabled))))
+            }
+            Operation::CreateToken => self.create(request, body, now, &mut caller).await,
+            Operation::GetToken => self.get_token(request, now, &mut caller).await,
+            Operation::DeleteToken => self.delete(request, id.unwrap_or_default(), now, &mut caller).await,
+        };
+        let mut response = outcome.unwrap_or_else(|error| ApiResponse::error(&error));
+        response.log.operation = operation.capability();
+        response.log.token_id = caller.as_ref().and_then(Principal::id);
+        response
+    }
+
+    async fn create(
+        &self,
+        request: &ApiRequest,
+        mut body: impl BodySource,
+        now: u64,
+        caller: &mut Option<Principal>,
+    ) -> Result<ApiResponse, ApiError> {
+        let principal = self.authorize(request, now, Operation::CreateToken.id(), false, caller).await?;
+        let body = match body.read(MAX_BODY_BYTES).await {
+            Body::TooLarge => return Err(ApiError::PayloadTooLarge),
+            Body::Bytes(bytes) => bytes,
+        };
+        let new_token = validate::parse_create(&body)?;
+        let creator = match principal {
+            Principal::Admin => Creator::Admin,
+            Principal::Issued(record) => Creator::Issued(record),
+        };
+        let terms = delegate::terms(creator, &new_token, now)?;
+        self.charge(principal, Operation::CreateToken.id()).await?;
+
+        let secret = secret::new_secret().map_err(no_randomness)?;
+        let id = secret::new_id().map_err(no_randomness)?;
+        let record = TokenRecord {
+            id: id.clone(),
+            description: new_token.description,
+            grants: new_token.grants,
+            valid_until: terms.valid_until,
+            ancestors: terms.ancestors,
+        };
+        self.tokens().insert(&secret::storage_key(&secret), &record, now).await.map_err(unavailable)?;
+        let created = CreatedToken { token: secret, id: TokenId(id), valid_until: record.valid_until };
+        Ok(ApiResponse::json(201, to_json(&created)))
+    }
+
+    async fn get_token(
+        &self,
+        request: &ApiRequest,
+        now: u64,
+        caller: &mut Option<Principal>,
+    ) -> Result<ApiResponse, ApiError> {
+        let principal = self.authorize(request, now, Operation::GetToken.id(), false, caller).await?;
+        let used = self.charge(principal, Operation::GetToken.id()).await?;
+        let Principal::Issued(record) = principal else { return Err(ApiError::AdminHasNoRecord) };
+        let used = match used {
+            Some(used) => used,
+            None if record.is_limited() => self.read_counters(record).await?,
+            None => UsedCalls::new(),
+        };
+        let token = record.to_token(|endpoint| used.get(endpoint).copied().unwrap_or(0));
+        Ok(ApiResponse::json(200, to_json(&token)))
+    }
+
+    async fn delete(
+        &self,
+        request: &ApiRequest,
+        id: &str,
+        now: u64,
+        caller: &mut Option<Principal>,
+    ) -> Result<ApiResponse, ApiError> {
+        let principal = self.authorize(request, now, Operation::DeleteToken.id(), false, caller).await?;
+        if !secret::is_well_formed_id(id) {
+            return Err(ApiError::TokenNotFound);
+        }
+        let tokens = self.tokens();
+        let entry = tokens.index(id).await.map_err(unavailable)?.ok_or(ApiError::TokenNotFound)?;
+        if entry.valid_until.is_some_and(|until| now >= until) {
+            return Err(ApiError::TokenNotFound);
+        }
+        if let Principal::Issued(record) = principal {
+            if !delegate::may_delete(&record.id, id, &entry.ancestors) {
+                return Err(ApiError::TokenNotFound);
+            }
+        }
+        self.charge(principal, Operation::DeleteToken.id()).await?;
+        tokens.remove_subtree(id, entry, &self.counters).await.map_err(unavailable)?;
+        Ok(ApiResponse::empty(204))
+    }
+}
+
+fn no_randomness(_: secret::RandomnessUnavailable) -> ApiError {
+    ApiError::Unavailable("the random source failed".to_string())
+}
