@@ -34,7 +34,7 @@ const profileFile = args["profile-out"] ?? join(os.tmpdir(), "edge-tokens-get-to
 const BUILD = args.build ? resolve(args.build) : join(root, "build");
 const REQUESTS = Number(args.requests ?? 5000);
 const ROUNDS = Number(args.rounds ?? 7);
-const ADMIN_TOKEN = "bench-admin-token-0123456789";
+const ADMIN_TOKEN = "bench-admin-token-0123456789abcdefghijklmnop";
 const compatibilityDate = readFileSync(join(root, "wrangler.toml"), "utf8").match(/^compatibility_date = "([^"]+)"/m)[1];
 
 const dir = mkdtempSync(join(os.tmpdir(), "edge-tokens-isolate-"));
@@ -72,7 +72,7 @@ const mf = new Miniflare({
       modulesRules: wasmRules,
       compatibilityDate,
       kvNamespaces: ["TOKENS"],
-      durableObjects: { TOKEN_COUNTERS: "TokenCounter" },
+      durableObjects: { TOKEN_TREES: "TokenTree" },
       bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     },

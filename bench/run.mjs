@@ -56,7 +56,7 @@ const COLD_STARTS = Number(args["cold-starts"] ?? (smoke ? 1 : 5));
 const RESULTS_FILE = args.out ? `${args.out}/results.json` : path("bench/results.json");
 const MARKDOWN_FILE = args.out ? `${args.out}/BENCHMARKS.md` : path("BENCHMARKS.md");
 
-const ADMIN_TOKEN = "bench-admin-token-0123456789";
+const ADMIN_TOKEN = "bench-admin-token-0123456789abcdefghijklmnop";
 /** What the runtime said besides the Workers' JSON log lines (the last 50 lines), to explain a failure. */
 const runtimeErrors = [];
 const compatibilityDate = readFileSync(path("wrangler.toml"), "utf8").match(/^compatibility_date = "([^"]+)"/m)[1];
@@ -82,7 +82,7 @@ const edgeTokensWorker = (extra = {}) => ({
   modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
   compatibilityDate,
   kvNamespaces: { TOKENS: "tokens" },
-  durableObjects: { TOKEN_COUNTERS: "TokenCounter" },
+  durableObjects: { TOKEN_TREES: "TokenTree" },
   ratelimits: { SIGNIN_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
   bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
   ...extra,

@@ -1,60 +1,79 @@
-//! The request body, read only when the service asks for it, and never
-//! left half-read: a body that is refused for its size, or never read, is
-//! cancelled, so that the connection is ready for the next request.
+//! The request body, read only when the service asks for it, and never left
+//! half-read: what nobody read (a refused request) or what was left over (a
+//! body over the limit) is drained after the answer is decided, so that the
+//! client's connection can carry its next request. Past [`DRAIN_LIMIT`] the
+//! body is cancelled instead, which closes that connection.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use worker::{
     js_sys::{Reflect, Uint8Array},
     wasm_bindgen::{JsCast, JsValue},
     wasm_bindgen_futures::JsFuture,
-    web_sys,
+    web_sys::{ReadableStreamDefaultReader, Request},
 };
 
 use crate::service::http::{Body, BodySource};
 
+/// The most bytes drained from a body nobody wants.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
 /// The body of the request being served.
 pub struct RequestBody<'a> {
-    request: &'a web_sys::Request,
+    request: &'a Request,
+    /// A reader left with unread bytes, after a body over the limit.
+    leftover: RefCell<Option<ReadableStreamDefaultReader>>,
     read: Cell<bool>,
 }
 
 impl<'a> RequestBody<'a> {
     /// The body of `request`, not yet read.
-    pub fn new(request: &'a web_sys::Request) -> Self {
-        RequestBody { request, read: Cell::new(false) }
+    pub fn new(request: &'a Request) -> Self {
+        RequestBody { request, leftover: RefCell::new(None), read: Cell::new(false) }
     }
 
-    /// Cancels the body if nobody read or forwarded it.
-    pub fn discard_unread(&self) {
-        if self.read.get() {
-            return;
+    /// Drains what nobody read: the whole body if it was neither read nor
+    /// forwarded, or what was left over.
+    pub async fn discard_unread(&self) {
+        let reader = match self.leftover.take() {
+            Some(reader) => reader,
+            None if self.read.get() => return,
+            None => match self.reader() {
+                Some(reader) => reader,
+                None => return,
+            },
+        };
+        let mut drained = 0;
+        while let Some(Some(chunk)) = next_chunk(&reader).await {
+            drained += chunk.len();
+            if drained > DRAIN_LIMIT {
+                let _ = reader.cancel();
+                return;
+            }
         }
-        if let Some(stream) = self.request.body().filter(|stream| !stream.locked()) {
-            // Cancelling an unlocked stream cannot fail; nothing waits for it.
-            let _ = stream.cancel();
-        }
+    }
+
+    /// A reader of the body, unless there is none or it is already taken
+    /// (forwarded to the node).
+    fn reader(&self) -> Option<ReadableStreamDefaultReader> {
+        let stream = self.request.body().filter(|stream| !stream.locked())?;
+        stream.get_reader().dyn_into().ok()
     }
 
     async fn read_at_most(&self, max: usize) -> Body {
         self.read.set(true);
         let declared = self.request.headers().get("content-length").ok().flatten();
+        let Some(reader) = self.reader() else { return Body::Bytes(Vec::new()) };
         if declared.and_then(|len| len.trim().parse::<usize>().ok()).is_some_and(|len| len > max) {
-            if let Some(stream) = self.request.body() {
-                let _ = stream.cancel();
-            }
+            self.leftover.replace(Some(reader));
             return Body::TooLarge;
         }
-        let Some(stream) = self.request.body() else { return Body::Bytes(Vec::new()) };
-        let Ok(reader) = stream.get_reader().dyn_into::<web_sys::ReadableStreamDefaultReader>() else {
-            return Body::Bytes(Vec::new());
-        };
         let mut body = Vec::new();
         loop {
             let Some(chunk) = next_chunk(&reader).await else { return Body::Bytes(Vec::new()) };
             let Some(chunk) = chunk else { return Body::Bytes(body) };
             if body.len() + chunk.len() > max {
-                let _ = reader.cancel();
+                self.leftover.replace(Some(reader));
                 return Body::TooLarge;
             }
             body.extend_from_slice(&chunk);
@@ -63,7 +82,7 @@ impl<'a> RequestBody<'a> {
 }
 
 /// The next chunk: `Some(None)` at the end, `None` when reading failed.
-async fn next_chunk(reader: &web_sys::ReadableStreamDefaultReader) -> Option<Option<Vec<u8>>> {
+async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Option<Option<Vec<u8>>> {
     let result = JsFuture::from(reader.read()).await.ok()?;
     if Reflect::get(&result, &JsValue::from_str("done")).ok()?.is_truthy() {
         return Some(None);

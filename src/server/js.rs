@@ -1,4 +1,4 @@
-//! The Worker's only JavaScript: three functions that do in one call across
+//! The Worker's only JavaScript: four functions that do in one call across
 //! the wasm/JavaScript boundary what `worker`'s wrappers do in many.
 //!
 //! They exist for speed. `GET /api/v3/token` crossed the boundary 75 times
@@ -11,12 +11,12 @@
 //! - [`new_response`]: the answer in one call. Answers repeat a handful of
 //!   header sets (content type, CORS, challenge), so each set is parsed once
 //!   and kept, up to 64 of them.
-//! - [`kv_get`]: the KV read on every request's path: the binding, then its
-//!   `get(key)` (text, or null); null instead of a Promise when the binding
-//!   is missing.
+//! - [`kv_get`] and [`kv_get_many`]: the KV reads on every request's path:
+//!   the binding, then its `get` of one key or of several (one operation);
+//!   null instead of a Promise when the binding is missing.
 
 use worker::{
-    js_sys::Promise,
+    js_sys::{Array, Promise},
     wasm_bindgen::{self, prelude::*},
     web_sys,
 };
@@ -42,6 +42,10 @@ export function kv_get(env, binding, key) {
   const kv = env[binding];
   return kv && typeof kv.get === "function" ? kv.get(key) : null;
 }
+export function kv_get_many(env, binding, keys) {
+  const kv = env[binding];
+  return kv && typeof kv.get === "function" ? kv.get(keys).then((found) => keys.map((key) => found.get(key) ?? null)) : null;
+}
 "#)]
 extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
@@ -52,4 +56,8 @@ extern "C" {
     /// `env[binding].get(key)`, or null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_get(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
+    /// The values of `keys` in one bulk `env[binding].get(keys)`, as an array
+    /// in the keys' order; null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn kv_get_many(env: &JsValue, binding: &str, keys: &Array) -> Result<Option<Promise>, JsValue>;
 }

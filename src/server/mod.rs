@@ -1,20 +1,20 @@
 //! The Cloudflare Worker adapter: it fills an [`ApiRequest`] from the
 //! runtime's request, lets the [`Service`] answer over Workers KV, the
-//! [`counter::TokenCounter`] Durable Objects, the rate limiter and the node,
+//! [`tree::TokenTree`] Durable Objects, the rate limiter and the node,
 //! sends the answer back and logs one line per request. Every decision is
 //! the service's; this module only carries it out.
 //!
-//! Bindings: `TOKENS` (KV), `TOKEN_COUNTERS` (Durable Object namespace of
-//! `TokenCounter`), the `API_TOKEN` secret, the `ALLOWED_ORIGINS` variable,
+//! Bindings: `TOKENS` (KV), `TOKEN_TREES` (Durable Object namespace of
+//! `TokenTree`), the `API_TOKEN` secret, the `ALLOWED_ORIGINS` variable,
 //! the `SIGNIN_LIMITER` rate limiter, and for the node gateway `ORIGIN_URL`,
 //! `ORIGIN_TOKEN` and `ORIGIN_TIMEOUT_MS`. A missing binding does not stop
 //! the Worker: each request that needs it gets `503 UNAVAILABLE`.
 
 mod body;
-mod counter;
 mod forward;
 mod js;
 mod kv;
+mod tree;
 
 use std::cell::OnceCell;
 
@@ -69,7 +69,7 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     let settings = settings(&env);
     let service = Service::new(
         kv::WorkersKv::new(&env),
-        counter::DurableCounters::new(&env),
+        tree::DurableBudgets::new(&env),
         RateLimiter(&env),
         settings.config.clone(),
     );
@@ -77,7 +77,7 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);
     let answer = service.handle(&api_request, &body, &node, (started_ms / 1000.0) as u64).await;
-    body.discard_unread();
+    body.discard_unread().await;
     let (response, status, log_fields) = match answer {
         Answer::Service(response) => {
             let status = response.status;
@@ -90,7 +90,14 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
         }
     };
     let elapsed_ms = (js_sys::Date::now() - started_ms).max(0.0) as u64;
-    web_sys::console::log_1(&JsValue::from_str(&log::line(&api_request, status, &log_fields, elapsed_ms)));
+    let kv_ops = service.kv().operations();
+    web_sys::console::log_1(&JsValue::from_str(&log::line(
+        &api_request,
+        status,
+        &log_fields,
+        elapsed_ms,
+        kv_ops,
+    )));
     Ok(response)
 }
 

@@ -1,20 +1,30 @@
 //! Who is calling, and whether they may: the admin token or a live issued
-//! token, its capability for the operation, and its `calls` limit.
+//! token, its capability for the operation, and its `calls` limits (its own
+//! and every limited ancestor's, counted together in its tree's budgets).
+//!
+//! Failed sign-ins are throttled per client address: once an address is
+//! over the limit it is locked out, and every request from it that presents
+//! a credential is answered 429 until the lock-out ends, a correct
+//! credential included, so that a correct guess looks like a wrong one. The
+//! lock-out is read in the same storage read as the token's record.
 //!
 //! The admin token must be strong ([`secret::AdminToken::is_strong`]);
 //! otherwise no authenticated request is served. An issued token is live while it has not
 //! expired and every ancestor is still indexed, so deleting a token revokes
 //! its whole subtree at once.
 
-use crate::contract::error::{AdminTokenProblem, ApiError, UsedUp};
+use crate::contract::{
+    bounds::THROTTLE_SECS,
+    error::{AdminTokenProblem, ApiError, UsedUp},
+};
 
 use super::{
+    budgets::{ChargeRequest, Refusal, Used},
     credential,
     http::ApiRequest,
     records::TokenRecord,
     secret,
-    store::{CallCounter, KeyValue, StoreError, TokenStore},
-    usage::{Call, ChargeRequest, UsedCalls},
+    store::{Budgets, KeyValue, StoreError, TokenStore},
     Service,
 };
 
@@ -45,7 +55,7 @@ impl Principal {
     }
 }
 
-impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
+impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// Authenticates the caller into `caller` (kept for the log line even
     /// when refused) and refuses it unless it holds `endpoint`. The query
     /// may carry the token only on a WebSocket route (`websocket_route`).
@@ -85,19 +95,21 @@ impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
             credential::presented_token(request.x_auth_token.as_deref(), request.authorization.as_deref())
                 .or(query_token)
                 .ok_or(ApiError::AuthenticationFailed)?;
-        if admin.matches(&presented) {
-            return Ok(Principal::Admin);
-        }
-        if !secret::is_well_formed(&presented) {
-            return Err(ApiError::AuthenticationFailed);
-        }
         let tokens = self.tokens();
-        let record = tokens
-            .record(&secret::storage_key(&presented))
+        let address = client_address(request);
+        if !secret::is_well_formed(&presented) {
+            not_locked_out(tokens.lockout(address).await.map_err(unavailable)?, now)?;
+            return match admin.matches(&presented) {
+                true => Ok(Principal::Admin),
+                false => Err(ApiError::AuthenticationFailed),
+            };
+        }
+        let (record, lockout) = tokens
+            .record_and_lockout(&secret::storage_key(&presented), address)
             .await
-            .map_err(unavailable)?
-            .filter(|record| !record.is_expired(now))
-            .ok_or(ApiError::AuthenticationFailed)?;
+            .map_err(unavailable)?;
+        not_locked_out(lockout, now)?;
+        let record = record.filter(|record| !record.is_expired(now)).ok_or(ApiError::AuthenticationFailed)?;
         if !record.ancestors.is_empty()
             && !tokens.all_indexed(&record.ancestors).await.map_err(unavailable)?
         {
@@ -106,38 +118,59 @@ impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
         Ok(Principal::Issued(record))
     }
 
-    /// Counts one call of `endpoint` against the caller's limit, if it has
-    /// one. Returns the token's counters when they were consulted.
+    /// Counts a failed sign-in of `request`'s address; once it is over the
+    /// limit, locks the address out and answers 429 instead of 401.
+    pub(super) async fn throttle(&self, request: &ApiRequest, now: u64) -> Option<ApiError> {
+        if !self.limiter.over_limit_after_failure(request).await {
+            return None;
+        }
+        let until = now + u64::from(THROTTLE_SECS);
+        // Best effort: KV takes one write a second per key, and concurrent
+        // failures may race; the limiter keeps refusing meanwhile.
+        let _ = self.tokens().lock_out(client_address(request), until, now).await;
+        Some(ApiError::TooManyFailedSignIns(THROTTLE_SECS))
+    }
+
+    /// Counts one call of `endpoint` against the caller's limit and every
+    /// limited ancestor's, all or none. Returns the caller's counters when
+    /// they were consulted (the endpoint is limited).
     pub(super) async fn charge(
         &self,
         principal: &Principal,
         endpoint: &str,
-    ) -> Result<Option<UsedCalls>, ApiError> {
+    ) -> Result<Option<Used>, ApiError> {
         let Principal::Issued(record) = principal else { return Ok(None) };
-        let Some(max) = record.grant(endpoint).and_then(|grant| grant.max_calls) else { return Ok(None) };
-        let call = Call { endpoint: endpoint.to_string(), max };
-        let request = ChargeRequest { call: Some(call), valid_until: record.valid_until };
-        let reply = self.counters.charge(&record.id, &request).await.map_err(unavailable)?;
-        if !reply.granted {
-            let used = reply.used.get(endpoint).copied().unwrap_or(max);
-            return Err(ApiError::LimitExhausted(UsedUp {
-                endpoint: endpoint.to_string(),
-                max,
-                used,
-                shared: false,
-            }));
+        let charges = record.charges(endpoint);
+        if charges.is_empty() {
+            return Ok(None);
         }
-        Ok(Some(reply.used))
+        let request =
+            ChargeRequest { path: record.path(), charges, tree_valid_until: record.tree_valid_until() };
+        self.ask_budgets(record, request).await.map(Some)
     }
 
     /// The counters of a limited token, without counting a call.
-    pub(super) async fn read_counters(&self, record: &TokenRecord) -> Result<UsedCalls, ApiError> {
-        let request = ChargeRequest { call: None, valid_until: record.valid_until };
-        let reply = self.counters.charge(&record.id, &request).await.map_err(unavailable)?;
-        if !reply.granted {
-            return Err(ApiError::AuthenticationFailed);
+    pub(super) async fn read_counters(&self, record: &TokenRecord) -> Result<Used, ApiError> {
+        let request = ChargeRequest {
+            path: record.path(),
+            charges: Vec::new(),
+            tree_valid_until: record.tree_valid_until(),
+        };
+        self.ask_budgets(record, request).await
+    }
+
+    async fn ask_budgets(&self, record: &TokenRecord, request: ChargeRequest) -> Result<Used, ApiError> {
+        let reply = self.budgets.charge(record.tree(), &request).await.map_err(unavailable)?;
+        match reply.refused {
+            None => Ok(reply.used),
+            Some(Refusal::Revoked) => Err(ApiError::AuthenticationFailed),
+            Some(Refusal::UsedUp { charge, used }) => Err(ApiError::LimitExhausted(UsedUp {
+                shared: charge.token != record.id,
+                endpoint: charge.endpoint,
+                max: charge.max,
+                used,
+            })),
         }
-        Ok(reply.used)
     }
 
     pub(super) fn tokens(&self) -> TokenStore<'_, K> {
@@ -151,6 +184,21 @@ fn require(principal: &Principal, endpoint: &str) -> Result<(), ApiError> {
         Principal::Admin => Ok(()),
         Principal::Issued(record) if record.grant(endpoint).is_some() => Ok(()),
         Principal::Issued(_) => Err(ApiError::MissingCapability(endpoint.to_string())),
+    }
+}
+
+/// The address failed sign-ins are counted by: `CF-Connecting-IP`.
+fn client_address(request: &ApiRequest) -> &str {
+    request.client_address.as_deref().unwrap_or("unknown")
+}
+
+/// Refuses a locked-out address until `lockout` (its end) has passed.
+fn not_locked_out(lockout: Option<u64>, now: u64) -> Result<(), ApiError> {
+    match lockout {
+        Some(until) if until > now => {
+            Err(ApiError::TooManyFailedSignIns(u32::try_from(until - now).unwrap_or(THROTTLE_SECS)))
+        }
+        _ => Ok(()),
     }
 }
 

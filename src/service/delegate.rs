@@ -4,7 +4,8 @@
 //! holds: each capability it has, with a `calls` limit no larger than its own
 //! where it has one, and an expiry no later than its own (inherited when the
 //! request gives no lifetime). The child records its ancestors, so that the
-//! whole subtree can be revoked with any of them.
+//! whole subtree can be revoked with any of them, and the limits above each
+//! of its capabilities, whose budgets its calls share.
 
 use crate::contract::{bounds::MAX_DEPTH, error::ApiError};
 
@@ -29,13 +30,24 @@ pub struct Terms {
     pub valid_until: Option<u64>,
     /// The new token's ancestors, root first.
     pub ancestors: Vec<String>,
+    /// When the root of the new token's tree expires (for a delegated token).
+    pub root_valid_until: Option<u64>,
+    /// The requested grants, each with the limits above it that it shares.
+    pub grants: Vec<Grant>,
 }
 
 /// Checks `request` against what `creator` may hand down at time `now`.
 pub fn terms(creator: Creator<'_>, request: &NewToken, now: u64) -> Result<Terms, ApiError> {
     let requested_until = request.lifetime.map(|secs| now.saturating_add(secs));
     let parent = match creator {
-        Creator::Admin => return Ok(Terms { valid_until: requested_until, ancestors: Vec::new() }),
+        Creator::Admin => {
+            return Ok(Terms {
+                valid_until: requested_until,
+                ancestors: Vec::new(),
+                root_valid_until: None,
+                grants: request.grants.clone(),
+            })
+        }
         Creator::Issued(parent) => parent,
     };
     if !request.grants.iter().all(|grant| within_parent(parent, grant)) {
@@ -49,9 +61,22 @@ pub fn terms(creator: Creator<'_>, request: &NewToken, now: u64) -> Result<Terms
     if parent.ancestors.len() >= MAX_DEPTH {
         return Err(ApiError::DelegationTooDeep);
     }
-    let mut ancestors = parent.ancestors.clone();
-    ancestors.push(parent.id.clone());
-    Ok(Terms { valid_until, ancestors })
+    let grants = request.grants.iter().map(|grant| sharing_with(parent, grant)).collect();
+    Ok(Terms { valid_until, ancestors: parent.path(), root_valid_until: parent.tree_valid_until(), grants })
+}
+
+/// `grant` with the limits above it: its parent's, and those its parent
+/// shares. A parent without a limit on the endpoint has no limited ancestor
+/// on it either.
+fn sharing_with(parent: &TokenRecord, grant: &Grant) -> Grant {
+    let held = parent.grant(&grant.endpoint);
+    let shared_with = match held {
+        Some(Grant { max_calls: Some(max), shared_with, .. }) => {
+            shared_with.iter().copied().chain([*max]).collect()
+        }
+        _ => Vec::new(),
+    };
+    Grant { shared_with, ..grant.clone() }
 }
 
 fn within_parent(parent: &TokenRecord, grant: &Grant) -> bool {
@@ -76,16 +101,18 @@ mod tests {
     use super::*;
 
     fn grant(endpoint: &str, max_calls: Option<u64>) -> Grant {
-        Grant { endpoint: endpoint.to_string(), max_calls }
+        Grant { endpoint: endpoint.to_string(), max_calls, ..Grant::default() }
     }
 
     fn parent(valid_until: Option<u64>) -> TokenRecord {
+        let shared = Grant { shared_with: vec![20], ..grant("tokensCreate", Some(10)) };
         TokenRecord {
             id: "P".into(),
             description: String::new(),
-            grants: vec![grant("tokensCreate", Some(10)), grant("nodePing", None)],
+            grants: vec![shared, grant("nodePing", None)],
             valid_until,
             ancestors: vec!["R".into()],
+            root_valid_until: Some(9000),
         }
     }
 
@@ -97,7 +124,23 @@ mod tests {
     fn admin_grants_anything() {
         let req = request(vec![grant("accountWithdraw", Some(1))], Some(30));
         let terms = terms(Creator::Admin, &req, 1000).unwrap();
-        assert_eq!(terms, Terms { valid_until: Some(1030), ancestors: vec![] });
+        let expected = Terms {
+            valid_until: Some(1030),
+            ancestors: vec![],
+            root_valid_until: None,
+            grants: req.grants.clone(),
+        };
+        assert_eq!(terms, expected);
+    }
+
+    #[test]
+    fn child_shares_the_limits_above_it_and_knows_its_trees_expiry() {
+        let p = parent(None);
+        let req = request(vec![grant("tokensCreate", Some(3)), grant("nodePing", Some(3))], None);
+        let terms = terms(Creator::Issued(&p), &req, 0).unwrap();
+        assert_eq!(terms.grants[0].shared_with, vec![20, 10], "the root's and the parent's");
+        assert!(terms.grants[1].shared_with.is_empty(), "nodePing is unlimited above");
+        assert_eq!(terms.root_valid_until, Some(9000));
     }
 
     #[test]

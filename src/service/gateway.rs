@@ -16,7 +16,7 @@ use super::{
     auth::Principal,
     credential,
     http::{ApiRequest, ApiResponse, BodySource, LogFields},
-    store::{CallCounter, KeyValue},
+    store::{Budgets, KeyValue},
     Service, SignInLimiter,
 };
 
@@ -74,7 +74,7 @@ pub fn forwards_request_header(name: &str) -> bool {
     !DROPPED_HEADERS.contains(&name) && !name.starts_with("cf-")
 }
 
-impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
+impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// Authorizes, counts and forwards a call of `route`: the node's answer
     /// and the log fields, or the service's own answer.
     pub(super) async fn call_node<N: Node>(

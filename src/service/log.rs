@@ -7,14 +7,20 @@ use serde::Serialize;
 
 use crate::contract::model::to_json;
 
-use super::http::{ApiRequest, LogFields};
+use super::{
+    cleanup::{Progress, StepReport},
+    http::{ApiRequest, LogFields},
+    store::StoreError,
+};
 
-/// The line's fields, in the order earlier versions wrote them
-/// (alphabetical), so that saved log queries keep working.
+/// The line's fields, in alphabetical order as earlier versions wrote them,
+/// so that saved log queries keep working.
 #[derive(Serialize)]
 struct LogLine<'a> {
     cause: Option<&'a str>,
     duration_ms: u64,
+    /// Workers KV operations of the invocation (Cloudflare allows 1,000).
+    kv_ops: u32,
     method: &'a str,
     operation: Option<&'a str>,
     path: std::borrow::Cow<'a, str>,
@@ -22,17 +28,38 @@ struct LogLine<'a> {
     token_id: Option<&'a str>,
 }
 
-/// The JSON log line for `request`, answered with `status` after `duration_ms`.
-pub fn line(request: &ApiRequest, status: u16, fields: &LogFields, duration_ms: u64) -> String {
+/// The JSON log line for `request`, answered with `status` after
+/// `duration_ms` and `kv_ops` KV operations.
+pub fn line(request: &ApiRequest, status: u16, fields: &LogFields, duration_ms: u64, kv_ops: u32) -> String {
     to_json(&LogLine {
         cause: fields.cause.as_deref(),
         duration_ms,
+        kv_ops,
         method: &request.method,
         operation: fields.operation,
         path: request.logged_path(),
         status,
         token_id: fields.token_id.as_deref(),
     })
+}
+
+/// The line of one clean-up step of a Durable Object's alarm: what it
+/// removed, whether work remains, or why it failed, and its KV operations.
+pub fn cleanup_line(report: Option<&StepReport>, failure: Option<&StoreError>, kv_ops: u32) -> String {
+    #[derive(Serialize)]
+    struct CleanupLine<'a> {
+        cause: Option<String>,
+        cleanup: &'a str,
+        kv_ops: u32,
+        removed: usize,
+    }
+    let cleanup = match report.map(|report| report.progress) {
+        Some(Progress::Done) => "done",
+        Some(Progress::More) => "more",
+        None => "failed",
+    };
+    let removed = report.map_or(0, |report| report.removed);
+    to_json(&CleanupLine { cause: failure.map(ToString::to_string), cleanup, kv_ops, removed })
 }
 
 #[cfg(test)]
@@ -45,8 +72,8 @@ mod tests {
         let fields =
             LogFields { operation: Some("tokensGetToken"), token_id: Some("abc".into()), cause: None };
         assert_eq!(
-            line(&request, 200, &fields, 3),
-            r#"{"cause":null,"duration_ms":3,"method":"GET","operation":"tokensGetToken","path":"/api/v3/token","status":200,"token_id":"abc"}"#
+            line(&request, 200, &fields, 3, 2),
+            r#"{"cause":null,"duration_ms":3,"kv_ops":2,"method":"GET","operation":"tokensGetToken","path":"/api/v3/token","status":200,"token_id":"abc"}"#
         );
     }
 }

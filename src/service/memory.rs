@@ -1,14 +1,15 @@
-//! In-memory storage for native tests: a [`KeyValue`] map that can be told
-//! to fail, and a [`CallCounter`] map.
+//! In-memory storage for native tests: a [`KeyValue`] map that counts its
+//! operations and can be told to fail, and [`Budgets`] in a map.
 
 use std::{
-    cell::RefCell,
-    collections::{BTreeMap, HashMap},
+    cell::{Cell, RefCell},
+    collections::{BTreeMap, HashMap, VecDeque},
 };
 
 use super::{
-    store::{CallCounter, KeyValue, StoreError},
-    usage::{ChargeReply, ChargeRequest, Usage},
+    budgets::{Charge, ChargeReply, ChargeRequest, TreeCounters},
+    cleanup::{CleanupQueue, Pending},
+    store::{Budgets, KeyValue, Page, StoreError, MAX_BULK_KEYS, MAX_LIST_KEYS},
 };
 
 /// A key-value map. Expiry times are kept but not acted on: the service
@@ -17,6 +18,8 @@ use super::{
 pub struct MemoryKv {
     entries: RefCell<BTreeMap<String, (String, Option<u64>)>>,
     failing_prefix: RefCell<Option<String>>,
+    failing_after: Cell<Option<usize>>,
+    operations: Cell<usize>,
 }
 
 impl MemoryKv {
@@ -25,9 +28,20 @@ impl MemoryKv {
         *self.failing_prefix.borrow_mut() = Some(prefix.to_string());
     }
 
+    /// Makes every operation fail once `n` more have succeeded.
+    pub fn fail_after(&self, n: usize) {
+        self.failing_after.set(Some(self.operations.get() + n));
+    }
+
     /// Makes operations succeed again.
     pub fn heal(&self) {
         *self.failing_prefix.borrow_mut() = None;
+        self.failing_after.set(None);
+    }
+
+    /// How many operations were made, as the platform counts them.
+    pub fn operations(&self) -> usize {
+        self.operations.get()
     }
 
     /// Every key, for assertions.
@@ -45,59 +59,120 @@ impl MemoryKv {
         self.entries.borrow().get(key).and_then(|(_, expiry)| *expiry)
     }
 
-    fn check(&self, key: &str) -> Result<(), StoreError> {
-        match &*self.failing_prefix.borrow() {
-            Some(prefix) if key.starts_with(prefix.as_str()) => {
-                Err(StoreError(format!("injected failure on {key}")))
-            }
-            _ => Ok(()),
+    /// Counts one operation on `keys`, or fails it as told.
+    fn operate<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Result<(), StoreError> {
+        if self.failing_after.get().is_some_and(|after| self.operations.get() >= after) {
+            return Err(StoreError("injected failure".to_string()));
         }
+        if let Some(prefix) = &*self.failing_prefix.borrow() {
+            if let Some(key) = keys.into_iter().find(|key| key.starts_with(prefix.as_str())) {
+                return Err(StoreError(format!("injected failure on {key}")));
+            }
+        }
+        self.operations.set(self.operations.get() + 1);
+        Ok(())
     }
 }
 
 impl KeyValue for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.check(key)?;
+        self.operate([key])?;
         Ok(self.entries.borrow().get(key).map(|(value, _)| value.clone()))
     }
 
-    async fn exist(&self, keys: &[String]) -> Result<Vec<bool>, StoreError> {
-        keys.iter().try_for_each(|key| self.check(key))?;
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        assert!(keys.len() <= MAX_BULK_KEYS, "a bulk read takes at most {MAX_BULK_KEYS} keys");
+        self.operate(keys.iter().map(String::as_str))?;
         let entries = self.entries.borrow();
-        Ok(keys.iter().map(|key| entries.contains_key(key)).collect())
+        Ok(keys.iter().map(|key| entries.get(key).map(|(value, _)| value.clone())).collect())
     }
 
     async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError> {
-        self.check(key)?;
+        self.operate([key])?;
         self.entries.borrow_mut().insert(key.to_string(), (value.to_string(), expires_at));
         Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.check(key)?;
+        self.operate([key])?;
         self.entries.borrow_mut().remove(key);
         Ok(())
     }
 
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.check(prefix)?;
-        Ok(self.entries.borrow().keys().filter(|key| key.starts_with(prefix)).cloned().collect())
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+        assert!(limit <= MAX_LIST_KEYS, "a list returns at most {MAX_LIST_KEYS} keys");
+        self.operate([prefix])?;
+        let entries = self.entries.borrow();
+        let after = cursor.unwrap_or(prefix);
+        let mut keys: Vec<String> = entries
+            .range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+            .map(|(key, _)| key)
+            .take_while(|key| key.starts_with(prefix))
+            .take(limit + 1)
+            .cloned()
+            .collect();
+        let cursor = (keys.len() > limit).then(|| {
+            keys.truncate(limit);
+            keys.last().cloned().unwrap_or_default()
+        });
+        Ok(Page { keys, cursor })
     }
 }
 
-/// Counters in a map; each call is atomic because nothing else runs meanwhile.
+/// The counters of every tree in a map; each call is atomic because nothing
+/// else runs meanwhile. Revoked subtrees are kept for the clean-up.
 #[derive(Debug, Default)]
-pub struct MemoryCounter {
-    tokens: RefCell<HashMap<String, Usage>>,
+pub struct MemoryBudgets {
+    trees: RefCell<HashMap<String, TreeCounters>>,
+    /// The tokens revoked, in order: what a clean-up would walk.
+    pub revoked: RefCell<Vec<String>>,
+    /// How many charges and reads were asked for.
+    pub asked: Cell<usize>,
 }
 
-impl CallCounter for MemoryCounter {
-    async fn charge(&self, id: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError> {
-        Ok(self.tokens.borrow_mut().entry(id.to_string()).or_default().apply(request))
+impl Budgets for MemoryBudgets {
+    async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError> {
+        self.asked.set(self.asked.get() + 1);
+        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request))
     }
 
-    async fn revoke(&self, id: &str) -> Result<(), StoreError> {
-        self.tokens.borrow_mut().entry(id.to_string()).or_default().revoked = true;
+    async fn refund(&self, tree: &str, charges: &[Charge]) -> Result<(), StoreError> {
+        self.trees.borrow_mut().entry(tree.to_string()).or_default().refund(charges);
+        Ok(())
+    }
+
+    async fn revoke(&self, tree: &str, id: &str) -> Result<(), StoreError> {
+        self.trees.borrow_mut().entry(tree.to_string()).or_default().revoke(id, 0);
+        self.revoked.borrow_mut().push(id.to_string());
+        Ok(())
+    }
+}
+
+/// The clean-up's walk in memory.
+#[derive(Debug, Default)]
+pub struct MemoryQueue(RefCell<VecDeque<Pending>>);
+
+impl CleanupQueue for MemoryQueue {
+    async fn front(&self) -> Result<Option<Pending>, StoreError> {
+        Ok(self.0.borrow().front().cloned())
+    }
+
+    async fn push(&self, parents: &[String]) -> Result<(), StoreError> {
+        self.0
+            .borrow_mut()
+            .extend(parents.iter().map(|parent| Pending { parent: parent.clone(), cursor: None }));
+        Ok(())
+    }
+
+    async fn advance(&self, cursor: String) -> Result<(), StoreError> {
+        if let Some(front) = self.0.borrow_mut().front_mut() {
+            front.cursor = Some(cursor);
+        }
+        Ok(())
+    }
+
+    async fn pop(&self) -> Result<(), StoreError> {
+        self.0.borrow_mut().pop_front();
         Ok(())
     }
 }

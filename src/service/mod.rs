@@ -6,11 +6,13 @@
 //! gateway ([`gateway`]), a preflight or an error. It authenticates
 //! ([`auth`]), throttles failed sign-ins, adds CORS headers and fills the
 //! log fields. Adapters implement the traits ([`store::KeyValue`],
-//! [`store::CallCounter`], [`auth::SignInLimiter`], [`gateway::Node`],
+//! [`store::Budgets`], [`auth::SignInLimiter`], [`gateway::Node`],
 //! [`http::BodySource`]) and carry the answer out; native tests do the same
 //! over in-memory storage.
 
 pub mod auth;
+pub mod budgets;
+pub mod cleanup;
 pub mod cors;
 pub mod credential;
 pub mod delegate;
@@ -22,7 +24,6 @@ pub mod routing;
 pub mod secret;
 pub mod store;
 pub mod tokens;
-pub mod usage;
 pub mod validate;
 
 #[cfg(test)]
@@ -32,15 +33,13 @@ mod properties;
 #[cfg(test)]
 mod tests;
 
-use crate::contract::error::ApiError;
-
 use self::{
     auth::SignInLimiter,
     cors::AllowedOrigins,
     gateway::Node,
     http::{ApiRequest, ApiResponse, BodySource, LogFields},
     routing::Target,
-    store::{CallCounter, KeyValue},
+    store::{Budgets, KeyValue},
 };
 
 /// Deployment settings.
@@ -63,30 +62,30 @@ pub enum Answer<A> {
     Node(A, LogFields),
 }
 
-/// The service over key-value storage `K`, call counters `C` and a failed
-/// sign-in limiter `L`.
+/// The service over key-value storage `K`, the budgets of delegation trees
+/// `B` and a failed sign-in limiter `L`.
 #[derive(Debug)]
-pub struct Service<K, C, L> {
+pub struct Service<K, B, L> {
     kv: K,
-    counters: C,
+    budgets: B,
     limiter: L,
     config: Config,
 }
 
-impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
-    /// A service over `kv`, `counters` and `limiter`, configured by `config`.
-    pub fn new(kv: K, counters: C, limiter: L, config: Config) -> Self {
-        Service { kv, counters, limiter, config }
+impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
+    /// A service over `kv`, `budgets` and `limiter`, configured by `config`.
+    pub fn new(kv: K, budgets: B, limiter: L, config: Config) -> Self {
+        Service { kv, budgets, limiter, config }
     }
 
-    /// The key-value store, for tests.
+    /// The key-value store.
     pub fn kv(&self) -> &K {
         &self.kv
     }
 
-    /// The call counters, for tests.
-    pub fn counters(&self) -> &C {
-        &self.counters
+    /// The budgets, for tests.
+    pub fn budgets(&self) -> &B {
+        &self.budgets
     }
 
     /// Answers `request` at time `now` (seconds since the epoch). Its body
@@ -109,17 +108,18 @@ impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
                 Err(response) => response,
             },
         };
-        Answer::Service(self.finish(request, response).await)
+        Answer::Service(self.finish(request, response, now).await)
     }
 
     /// Every answer of the service's own: failed sign-ins are counted (and
     /// over the limit turned into 429), and CORS headers are added.
-    async fn finish(&self, request: &ApiRequest, mut response: ApiResponse) -> ApiResponse {
-        if response.status == 401 && self.limiter.over_limit_after_failure(request).await {
-            let log = response.log;
-            response =
-                ApiResponse::error(&ApiError::TooManyFailedSignIns(crate::contract::bounds::THROTTLE_SECS));
-            response.log = log;
+    async fn finish(&self, request: &ApiRequest, mut response: ApiResponse, now: u64) -> ApiResponse {
+        if response.status == 401 {
+            if let Some(throttled) = self.throttle(request, now).await {
+                let log = response.log;
+                response = ApiResponse::error(&throttled);
+                response.log = log;
+            }
         }
         response.headers.extend(self.cors_headers(request));
         response

@@ -20,8 +20,11 @@ fn endpoint() -> impl Strategy<Value = String> {
 }
 
 fn grants() -> impl Strategy<Value = Vec<Grant>> {
-    prop::collection::btree_map(endpoint(), prop::option::of(1u64..100), 1..8)
-        .prop_map(|map| map.into_iter().map(|(endpoint, max_calls)| Grant { endpoint, max_calls }).collect())
+    prop::collection::btree_map(endpoint(), prop::option::of(1u64..100), 1..8).prop_map(|map| {
+        map.into_iter()
+            .map(|(endpoint, max_calls)| Grant { endpoint, max_calls, ..Grant::default() })
+            .collect()
+    })
 }
 
 fn parent() -> impl Strategy<Value = TokenRecord> {
@@ -32,6 +35,7 @@ fn parent() -> impl Strategy<Value = TokenRecord> {
             grants,
             valid_until,
             ancestors,
+            root_valid_until: None,
         },
     )
 }

@@ -4,19 +4,27 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::budgets::Charge;
 use crate::contract::{
     catalogue::CapabilityName,
     model::{CallsConditions, Capability, Limit, Token, TokenId},
 };
 
-/// A capability as stored: the endpoint and its optional `calls` bound.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A capability as stored: the endpoint, its optional `calls` bound, and
+/// the bounds above it that its calls also count against.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     /// A name from the catalogue.
     pub endpoint: String,
     /// The `calls` limit's `max`, if the capability has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_calls: Option<u64>,
+    /// The `max` of each ancestor that limits this endpoint, top-most first.
+    /// They are the last ancestors of the token: a token with a limit hands
+    /// one down to every descendant, so limited ancestors form an unbroken
+    /// line down to the token.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<u64>,
 }
 
 /// An issued token as stored under the hash of its secret.
@@ -35,16 +43,53 @@ pub struct TokenRecord {
     /// creator last; empty for a token the admin created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<String>,
+    /// When the root of the token's tree expires, for a delegated token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_valid_until: Option<u64>,
 }
 
 impl TokenRecord {
+    /// The id of the token's delegation tree: its admin-made root.
+    pub fn tree(&self) -> &str {
+        self.ancestors.first().unwrap_or(&self.id)
+    }
+
+    /// When the token's tree expires: its root's expiry.
+    pub fn tree_valid_until(&self) -> Option<u64> {
+        if self.ancestors.is_empty() {
+            self.valid_until
+        } else {
+            self.root_valid_until
+        }
+    }
+
+    /// The ancestors and the token itself, root first.
+    pub fn path(&self) -> Vec<String> {
+        self.ancestors.iter().cloned().chain([self.id.clone()]).collect()
+    }
+
+    /// What one call of `endpoint` counts against: the token's own limit
+    /// and each limited ancestor's. Empty when the endpoint is unlimited.
+    pub fn charges(&self, endpoint: &str) -> Vec<Charge> {
+        let Some(grant) = self.grant(endpoint) else { return Vec::new() };
+        let Some(max) = grant.max_calls else { return Vec::new() };
+        let limited_ancestors =
+            &self.ancestors[self.ancestors.len().saturating_sub(grant.shared_with.len())..];
+        limited_ancestors
+            .iter()
+            .zip(&grant.shared_with)
+            .map(|(token, max)| (token, *max))
+            .chain([(&self.id, max)])
+            .map(|(token, max)| Charge { token: token.clone(), endpoint: endpoint.to_string(), max })
+            .collect()
+    }
     /// The grant for `endpoint`, if the token holds it.
     pub fn grant(&self, endpoint: &str) -> Option<&Grant> {
         self.grants.iter().find(|grant| grant.endpoint == endpoint)
     }
 
     /// True when any capability has a `calls` limit, so its counters live in
-    /// a Durable Object.
+    /// its tree's Durable Object.
     pub fn is_limited(&self) -> bool {
         self.grants.iter().any(|grant| grant.max_calls.is_some())
     }

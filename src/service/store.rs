@@ -2,25 +2,26 @@
 //! in a key-value store.
 //!
 //! [`KeyValue`] is Workers KV in the Worker and a map in the tests;
-//! [`CallCounter`] is a Durable Object per token in the Worker and a map in
-//! the tests. [`TokenStore`] owns the keyspace and the order of writes that
-//! keeps a token whole:
+//! [`Budgets`] is a Durable Object per delegation tree in the Worker and a
+//! map in the tests. [`TokenStore`] owns the keyspace and the order of
+//! writes that keeps a token whole:
 //!
 //! - `t:<storage key>`: the [`TokenRecord`], found by the hash of the secret;
 //! - `i:<id>`: the [`IndexEntry`], found by the public id;
-//! - `c:<parent id>:<child id>`: an empty marker per delegated child.
+//! - `c:<parent id>:<child id>`: an empty marker per delegated child;
+//! - `l:<client address>`: a throttled address, until its lock-out ends.
 //!
 //! A token authenticates only through its `t:` key, which is written last
-//! and deleted first, so a failure half-way never leaves a token that
-//! authenticates but cannot be found by id, or the reverse.
+//! and deleted first, and only while every ancestor's `i:` key exists, so
+//! that deleting one `i:` key revokes a whole subtree at once.
 
 use std::fmt;
 
 use crate::contract::model::to_json;
 
 use super::{
+    budgets::{Charge, ChargeReply, ChargeRequest},
     records::{IndexEntry, TokenRecord},
-    usage::{ChargeReply, ChargeRequest},
 };
 
 /// KV refuses expirations closer than this many seconds.
@@ -30,6 +31,10 @@ pub const MIN_EXPIRY_SECS: u64 = 60;
 pub const EXPIRY_SLACK_SECS: u64 = 10;
 /// The latest expiration the Workers KV binding takes (an `int`: 2038-01-19).
 pub const MAX_KV_EXPIRATION: u64 = i32::MAX as u64;
+/// The most keys one bulk read takes.
+pub const MAX_BULK_KEYS: usize = 100;
+/// The most keys one list call returns.
+pub const MAX_LIST_KEYS: usize = 1000;
 
 /// A storage operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,28 +48,42 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// An eventually consistent key-value store with expiring keys.
+/// One page of keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    /// The keys, in order.
+    pub keys: Vec<String>,
+    /// Where the next page starts; `None` on the last page.
+    pub cursor: Option<String>,
+}
+
+/// An eventually consistent key-value store with expiring keys. Each call
+/// is one operation against the platform's per-invocation limit.
 #[allow(async_fn_in_trait)] // Workers are single-threaded: no `Send` bound wanted.
 pub trait KeyValue {
     /// The value under `key`.
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Whether each of `keys` exists, in order.
-    async fn exist(&self, keys: &[String]) -> Result<Vec<bool>, StoreError>;
+    /// The values under `keys` (at most [`MAX_BULK_KEYS`]), in order.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError>;
     /// Stores `value`, to be dropped at `expires_at` (seconds since the epoch).
     async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError>;
     /// Removes `key`; removing a missing key is not an error.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
-    /// Every key that starts with `prefix`.
-    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+    /// At most `limit` (≤ [`MAX_LIST_KEYS`]) keys starting with `prefix`,
+    /// from `cursor` on.
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError>;
 }
 
-/// The atomic `calls` counters of tokens.
+/// The counters of every delegation tree, each changed atomically.
 #[allow(async_fn_in_trait)]
-pub trait CallCounter {
-    /// Applies `request` to the counters of token `id`, atomically.
-    async fn charge(&self, id: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError>;
-    /// Marks the counters of token `id` revoked: they grant nothing more.
-    async fn revoke(&self, id: &str) -> Result<(), StoreError>;
+pub trait Budgets {
+    /// Applies `request` to the counters of tree `tree`.
+    async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError>;
+    /// Takes back `charges` of a call that was never carried out.
+    async fn refund(&self, tree: &str, charges: &[Charge]) -> Result<(), StoreError>;
+    /// Revokes token `id` of tree `tree` with its subtree in the counters,
+    /// and schedules the removal of its descendants from storage.
+    async fn revoke(&self, tree: &str, id: &str) -> Result<(), StoreError>;
 }
 
 /// Tokens laid out in a [`KeyValue`] store.
@@ -79,20 +98,46 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         TokenStore { kv }
     }
 
-    /// The record whose secret hashes to `storage_key`.
-    pub async fn record(&self, storage_key: &str) -> Result<Option<TokenRecord>, StoreError> {
-        self.get_json(&record_key(storage_key)).await
+    /// The record whose secret hashes to `storage_key`, and the end of the
+    /// lock-out of `address` if it is throttled: one read.
+    pub async fn record_and_lockout(
+        &self,
+        storage_key: &str,
+        address: &str,
+    ) -> Result<(Option<TokenRecord>, Option<u64>), StoreError> {
+        let keys = [record_key(storage_key), lockout_key(address)];
+        let mut values = self.kv.get_many(&keys).await?.into_iter();
+        let record = parse(&keys[0], values.next().flatten())?;
+        Ok((record, lockout_end(values.next().flatten())))
+    }
+
+    /// The end of the lock-out of `address`, if it is throttled.
+    pub async fn lockout(&self, address: &str) -> Result<Option<u64>, StoreError> {
+        Ok(lockout_end(self.kv.get(&lockout_key(address)).await?))
+    }
+
+    /// Throttles `address` until `until` (seconds since the epoch).
+    pub async fn lock_out(&self, address: &str, until: u64, now: u64) -> Result<(), StoreError> {
+        let expires_at = until.max(now + MIN_EXPIRY_SECS + EXPIRY_SLACK_SECS);
+        self.kv.put(&lockout_key(address), &until.to_string(), Some(expires_at)).await
     }
 
     /// The index entry of token `id`.
     pub async fn index(&self, id: &str) -> Result<Option<IndexEntry>, StoreError> {
-        self.get_json(&index_key(id)).await
+        let key = index_key(id);
+        parse(&key, self.kv.get(&key).await?)
+    }
+
+    /// The index entries of `ids` (at most [`MAX_BULK_KEYS`]), in order.
+    pub async fn indexes(&self, ids: &[String]) -> Result<Vec<Option<IndexEntry>>, StoreError> {
+        let keys: Vec<String> = ids.iter().map(|id| index_key(id)).collect();
+        let values = self.kv.get_many(&keys).await?;
+        keys.iter().zip(values).map(|(key, value)| parse(key, value)).collect()
     }
 
     /// True when every token in `ids` is still indexed (none was deleted).
     pub async fn all_indexed(&self, ids: &[String]) -> Result<bool, StoreError> {
-        let keys: Vec<String> = ids.iter().map(|id| index_key(id)).collect();
-        Ok(self.kv.exist(&keys).await?.into_iter().all(|exists| exists))
+        Ok(self.indexes(ids).await?.iter().all(Option::is_some))
     }
 
     /// Stores a new token: index, child marker, then record. On failure it
@@ -125,56 +170,39 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         self.kv.put(&record_key(storage_key), &to_json(record), expires_at).await
     }
 
-    /// Deletes token `id` and every token below it. Records go first, top
-    /// down, so the subtree stops authenticating at once; index entries go
-    /// last, bottom up, so a retry after a failure finds what is left.
-    pub async fn remove_subtree<C: CallCounter>(
+    /// Removes a token's record: it stops authenticating. One operation.
+    pub async fn remove_record(&self, entry: &IndexEntry) -> Result<(), StoreError> {
+        self.kv.delete(&record_key(&entry.key)).await
+    }
+
+    /// Removes token `id`'s index entry (its descendants stop
+    /// authenticating) and then its child marker. Two operations at most.
+    pub async fn remove_index(&self, id: &str, entry: &IndexEntry) -> Result<(), StoreError> {
+        self.kv.delete(&index_key(id)).await?;
+        match entry.ancestors.last() {
+            Some(parent) => self.remove_child_marker(parent, id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Removes the marker of `child` under `parent`. One operation.
+    pub async fn remove_child_marker(&self, parent: &str, child: &str) -> Result<(), StoreError> {
+        self.kv.delete(&child_key(parent, child)).await
+    }
+
+    /// Up to `limit` children of `parent`, from `cursor` on.
+    pub async fn children(
         &self,
-        id: &str,
-        entry: IndexEntry,
-        counter: &C,
-    ) -> Result<usize, StoreError> {
-        let subtree = self.subtree(id.to_string(), entry).await?;
-        for (id, entry) in &subtree {
-            self.kv.delete(&record_key(&entry.key)).await?;
-            if entry.limited {
-                counter.revoke(id).await?;
-            }
+        parent: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        let prefix = child_prefix(parent);
+        let mut page = self.kv.list(&prefix, cursor, limit).await?;
+        for key in &mut page.keys {
+            key.drain(..prefix.len());
         }
-        for (id, entry) in subtree.iter().rev() {
-            if let Some(parent) = entry.ancestors.last() {
-                self.kv.delete(&child_key(parent, id)).await?;
-            }
-            self.kv.delete(&index_key(id)).await?;
-        }
-        Ok(subtree.len())
-    }
-
-    /// The token and its descendants, breadth first.
-    async fn subtree(&self, id: String, entry: IndexEntry) -> Result<Vec<(String, IndexEntry)>, StoreError> {
-        let mut nodes = vec![(id, entry)];
-        let mut next = 0;
-        while next < nodes.len() {
-            let prefix = child_prefix(&nodes[next].0);
-            for key in self.kv.list(&prefix).await? {
-                let child = &key[prefix.len()..];
-                match self.index(child).await? {
-                    Some(entry) => nodes.push((child.to_string(), entry)),
-                    None => self.kv.delete(&key).await?,
-                }
-            }
-            next += 1;
-        }
-        Ok(nodes)
-    }
-
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        match self.kv.get(key).await? {
-            None => Ok(None),
-            Some(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| StoreError(format!("corrupt value under {}: {e}", key_kind(key)))),
-        }
+        Ok(page)
     }
 }
 
@@ -184,6 +212,19 @@ pub fn storage_expiry(valid_until: Option<u64>, now: u64) -> Option<u64> {
     valid_until
         .map(|until| until.max(now + MIN_EXPIRY_SECS + EXPIRY_SLACK_SECS))
         .filter(|at| *at <= MAX_KV_EXPIRATION)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(key: &str, value: Option<String>) -> Result<Option<T>, StoreError> {
+    match value {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError(format!("corrupt value under {}: {e}", key_kind(key)))),
+    }
+}
+
+fn lockout_end(value: Option<String>) -> Option<u64> {
+    value.and_then(|until| until.parse().ok())
 }
 
 fn record_key(storage_key: &str) -> String {
@@ -200,6 +241,10 @@ fn child_prefix(parent: &str) -> String {
 
 fn child_key(parent: &str, child: &str) -> String {
     format!("c:{parent}:{child}")
+}
+
+fn lockout_key(address: &str) -> String {
+    format!("l:{address}")
 }
 
 /// Names a key's kind without its content, for error messages and logs.

@@ -11,12 +11,12 @@ use crate::contract::{
 
 use super::{
     auth::{unavailable, Principal},
+    budgets::Used,
     delegate::{self, Creator},
     http::{ApiRequest, ApiResponse, Body, BodySource},
     records::TokenRecord,
     secret,
-    store::{CallCounter, KeyValue},
-    usage::UsedCalls,
+    store::{Budgets, KeyValue},
     validate, Service, SignInLimiter,
 };
 
@@ -24,7 +24,7 @@ use super::{
 /// was built (see `build.rs`).
 pub const OPENAPI_DOCUMENT: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
-impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
+impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// Serves `operation` (with the `{id}` of its path, if any), filling the
     /// log fields.
     pub(super) async fn serve(
@@ -76,9 +76,10 @@ impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
         let record = TokenRecord {
             id: id.clone(),
             description: new_token.description,
-            grants: new_token.grants,
+            grants: terms.grants,
             valid_until: terms.valid_until,
             ancestors: terms.ancestors,
+            root_valid_until: terms.root_valid_until,
         };
         self.tokens().insert(&secret::storage_key(&secret), &record, now).await.map_err(unavailable)?;
         let created = CreatedToken { token: secret, id: TokenId(id), valid_until: record.valid_until };
@@ -97,7 +98,7 @@ impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
         let used = match used {
             Some(used) => used,
             None if record.is_limited() => self.read_counters(record).await?,
-            None => UsedCalls::new(),
+            None => Used::new(),
         };
         let token = record.to_token(|endpoint| used.get(endpoint).copied().unwrap_or(0));
         Ok(ApiResponse::json(200, to_json(&token)))
@@ -124,8 +125,18 @@ impl<K: KeyValue, C: CallCounter, L: SignInLimiter> Service<K, C, L> {
                 return Err(ApiError::TokenNotFound);
             }
         }
+        if !entry.ancestors.is_empty() && !tokens.all_indexed(&entry.ancestors).await.map_err(unavailable)? {
+            return Err(ApiError::TokenNotFound);
+        }
         self.charge(principal, Operation::DeleteToken.id()).await?;
-        tokens.remove_subtree(id, entry, &self.counters).await.map_err(unavailable)?;
+        // Revoke first, clean up after: the record goes (the token is
+        // refused), the tree's counters revoke the subtree everywhere and
+        // schedule its clean-up, then the index entry goes (the subtree is
+        // refused here). A failure part-way leaves the entry for a retry.
+        tokens.remove_record(&entry).await.map_err(unavailable)?;
+        let tree = entry.ancestors.first().map_or(id, String::as_str);
+        self.budgets.revoke(tree, id).await.map_err(unavailable)?;
+        tokens.remove_index(id, &entry).await.map_err(unavailable)?;
         Ok(ApiResponse::empty(204))
     }
 }

@@ -176,7 +176,7 @@ fn check_capabilities(drafts: Vec<DraftCapability>) -> Result<Vec<Grant>, ApiErr
             )));
         }
         let max_calls = check_limits(&at, &draft.limits)?;
-        grants.push(Grant { endpoint: draft.endpoint, max_calls });
+        grants.push(Grant { endpoint: draft.endpoint, max_calls, ..Grant::default() });
     }
     Ok(grants)
 }
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn minimal_body_is_accepted() {
         let token = parse(r#"{"capabilities":[{"endpoint":"tokensGetToken"}]}"#).unwrap();
-        assert_eq!(token.grants, vec![Grant { endpoint: "tokensGetToken".into(), max_calls: None }]);
+        assert_eq!(token.grants, vec![Grant { endpoint: "tokensGetToken".into(), ..Grant::default() }]);
         assert_eq!(token.lifetime, None);
         assert_eq!(token.description, "");
     }
@@ -266,7 +266,10 @@ mod tests {
                "lifetime":3600,"description":"bot","extra":true}"#,
         )
         .unwrap();
-        assert_eq!(token.grants[0], Grant { endpoint: "tokensCreate".into(), max_calls: Some(20) });
+        assert_eq!(
+            token.grants[0],
+            Grant { endpoint: "tokensCreate".into(), max_calls: Some(20), ..Grant::default() }
+        );
         assert_eq!(token.grants[1].max_calls, None);
         assert_eq!(token.lifetime, Some(3600));
         assert_eq!(token.description, "bot");
@@ -279,7 +282,10 @@ mod tests {
                 r#"{{"capabilities":[{{"endpoint":"nodePing","limits":[{{"type":"calls","conditions":{{"max":3}},"used":{used}}}]}}]}}"#
             );
             let token = parse(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
-            assert_eq!(token.grants[0], Grant { endpoint: "nodePing".into(), max_calls: Some(3) });
+            assert_eq!(
+                token.grants[0],
+                Grant { endpoint: "nodePing".into(), max_calls: Some(3), ..Grant::default() }
+            );
         }
     }
 

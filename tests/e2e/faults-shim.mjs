@@ -2,9 +2,9 @@
 // binding wrapped so that a request can ask for storage calls to fail. The
 // header `x-test-fail` names what fails: `put:<key prefix>`, `get`, `delete`
 // or `list`, comma-separated. Used by faults.test.mjs only; never deployed.
-import Entry, { TokenCounter } from "./index.js";
+import Entry, { TokenTree } from "./index.js";
 
-export { TokenCounter };
+export { TokenTree };
 
 export default {
   fetch(request, env, ctx) {

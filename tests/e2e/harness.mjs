@@ -35,7 +35,7 @@ export async function startWorker({
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate,
     kvNamespaces: kv ? ["TOKENS"] : [],
-    durableObjects: durableObjects ? { TOKEN_COUNTERS: "TokenCounter" } : {},
+    durableObjects: durableObjects ? { TOKEN_TREES: "TokenTree" } : {},
     ratelimits: { SIGNIN_LIMITER: { simple: { limit: failedSignInLimit, period: 60 } } },
     bindings,
     host: "127.0.0.1",

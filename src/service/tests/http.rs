@@ -91,3 +91,43 @@ fn only_authentication_failures_count_as_failed_sign_ins() {
     assert_eq!(harness.get("etk_wrong").status(), 401);
     assert_eq!(harness.service.limiter.failures.get(), 1);
 }
+
+#[test]
+fn a_throttled_address_is_refused_even_with_a_correct_credential_until_the_window_ends() {
+    let harness = Harness::new();
+    let (secret, _) = harness.issue(ADMIN, token_caps());
+    harness.service.limiter.limit.set(Some(3));
+    for guess in 0..4 {
+        let wrong = crate::service::secret::new_secret().unwrap();
+        let expected = if guess < 3 { 401 } else { 429 };
+        assert_eq!(harness.get(&wrong).status(), expected, "guess {guess}");
+    }
+    // The attacker's next guess is right: it must look exactly like a wrong one.
+    for correct in [secret.as_str(), ADMIN] {
+        let got = harness.get_at(correct, NOW + 30);
+        assert_eq!(got.status(), 429, "a correct credential while throttled");
+        assert_eq!(got.response().header("retry-after"), Some("30"));
+    }
+    assert_eq!(harness.get_at("etk_malformed", NOW + 30).status(), 429);
+    assert_eq!(
+        harness.call("GET", "/api/v3/gateway", None, None).status(),
+        200,
+        "no credential, not throttled"
+    );
+    let another_address = ApiRequest {
+        client_address: Some("198.51.100.7".into()),
+        ..request("GET", "/api/v3/token", Some(&secret))
+    };
+    assert_eq!(
+        harness.send_at(&another_address, b"", NOW + 30).status(),
+        200,
+        "other addresses are not locked out"
+    );
+    let failures_while_locked = harness.service.limiter.failures.get();
+    assert_eq!(harness.get_at(&secret, NOW + 60).status(), 200, "the window has ended");
+    assert_eq!(
+        harness.service.limiter.failures.get(),
+        failures_while_locked,
+        "valid credentials never count"
+    );
+}

@@ -7,8 +7,10 @@
 //! the rate-limiting binding, forwarding over HTTP, browsers) is tested end
 //! to end under `tests/e2e/`.
 
+mod budgets;
 mod gateway;
 mod http;
+mod revocation;
 mod tokens;
 
 use std::cell::{Cell, RefCell};
@@ -17,10 +19,11 @@ use serde_json::{json, Value};
 
 use super::{
     auth::SignInLimiter,
+    cleanup::{self, CleanupQueue, Progress},
     cors::AllowedOrigins,
     gateway::{Node, NodeCall, NodeFailure},
     http::{ApiRequest, ApiResponse, LogFields},
-    memory::{MemoryCounter, MemoryKv},
+    memory::{MemoryBudgets, MemoryKv, MemoryQueue},
     secret::AdminToken,
     Answer, Config, Service,
 };
@@ -59,7 +62,7 @@ impl Node for RecordingNode {
     }
 }
 
-type TestService = Service<MemoryKv, MemoryCounter, CountingLimiter>;
+type TestService = Service<MemoryKv, MemoryBudgets, CountingLimiter>;
 
 /// A service, the node behind it, and helpers to call both.
 struct Harness {
@@ -118,7 +121,7 @@ impl Harness {
             gateway_enabled: true,
         };
         let service =
-            Service::new(MemoryKv::default(), MemoryCounter::default(), CountingLimiter::default(), config);
+            Service::new(MemoryKv::default(), MemoryBudgets::default(), CountingLimiter::default(), config);
         Harness { service, node: RecordingNode::default() }
     }
 
@@ -166,6 +169,22 @@ impl Harness {
         assert_eq!(created.status(), 201, "{:?}", created.body());
         let body = created.body();
         (body["token"].as_str().unwrap().to_string(), body["id"].as_str().unwrap().to_string())
+    }
+
+    /// Runs the clean-up of every subtree revoked so far to its end, as the
+    /// trees' Durable Objects do; returns the storage operations of each step.
+    fn clean_up(&self) -> Vec<usize> {
+        let queue = MemoryQueue::default();
+        let revoked: Vec<String> = self.service.budgets().revoked.borrow_mut().drain(..).collect();
+        pollster::block_on(queue.push(&revoked)).unwrap();
+        let mut steps = Vec::new();
+        loop {
+            let report = pollster::block_on(cleanup::step(self.kv(), &queue, cleanup::OPS_PER_STEP)).unwrap();
+            steps.push(report.ops);
+            if report.progress == Progress::Done {
+                return steps;
+            }
+        }
     }
 
     /// The calls the node received.

@@ -1,0 +1,207 @@
+//! Removing a deleted token's descendants from storage, in bounded steps.
+//!
+//! A delete revokes the whole subtree at once (its root's index entry is
+//! gone, and every descendant authenticates only while all its ancestors are
+//! indexed), so clean-up is only storage hygiene, and may take its time. It
+//! walks the subtree breadth first through the child markers, a page of
+//! children at a time, and each [`step`] stays within a budget of storage
+//! operations, because the platform allows at most 1,000 per invocation. The
+//! walk's state lives in a [`CleanupQueue`] (the tree's Durable Object), so a
+//! step that fails is simply run again: every removal is idempotent, and a
+//! child queued twice is walked twice to no effect.
+
+use serde::{Deserialize, Serialize};
+
+use super::store::{KeyValue, StoreError, TokenStore, MAX_BULK_KEYS};
+
+/// The operations one step may make: below the platform's 1,000 per
+/// invocation, leaving room for the invocation's own.
+pub const OPS_PER_STEP: usize = 900;
+
+/// Storage operations a step spends on one child, at most: record, index
+/// entry and child marker removed.
+const OPS_PER_CHILD: usize = 3;
+
+/// A token whose children are still stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The token's id.
+    pub parent: String,
+    /// Where listing its children goes on; `None` to start from the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// The walk's state: tokens whose children are still to be removed, in
+/// order. Each call is durable before it returns.
+#[allow(async_fn_in_trait)]
+pub trait CleanupQueue {
+    /// The first pending token, if any.
+    async fn front(&self) -> Result<Option<Pending>, StoreError>;
+    /// Adds `parents` at the back.
+    async fn push(&self, parents: &[String]) -> Result<(), StoreError>;
+    /// Sets where listing the first pending token's children goes on.
+    async fn advance(&self, cursor: String) -> Result<(), StoreError>;
+    /// Removes the first pending token: all its children are gone.
+    async fn pop(&self) -> Result<(), StoreError>;
+}
+
+/// What a step left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing is pending.
+    Done,
+    /// Work remains for another step.
+    More,
+}
+
+/// What one step did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepReport {
+    /// Whether work remains.
+    pub progress: Progress,
+    /// Descendants removed.
+    pub removed: usize,
+    /// Storage operations made (at most the budget).
+    pub ops: usize,
+}
+
+/// Removes as many pending descendants as `budget` storage operations of
+/// `kv` allow.
+pub async fn step<K: KeyValue, Q: CleanupQueue>(
+    kv: &K,
+    queue: &Q,
+    budget: usize,
+) -> Result<StepReport, StoreError> {
+    let tokens = TokenStore::new(kv);
+    let mut report = StepReport { progress: Progress::More, removed: 0, ops: 0 };
+    loop {
+        let Some(pending) = queue.front().await? else {
+            report.progress = Progress::Done;
+            return Ok(report);
+        };
+        let batch = affordable_children(budget - report.ops);
+        if batch == 0 {
+            return Ok(report);
+        }
+        let page = tokens.children(&pending.parent, pending.cursor.as_deref(), batch).await?;
+        report.ops += 1;
+        if !page.keys.is_empty() {
+            let entries = tokens.indexes(&page.keys).await?;
+            report.ops += 1;
+            queue.push(&page.keys).await?;
+            for (child, entry) in page.keys.iter().zip(entries) {
+                report.ops += match entry {
+                    Some(entry) => {
+                        tokens.remove_record(&entry).await?;
+                        tokens.remove_index(child, &entry).await?;
+                        OPS_PER_CHILD
+                    }
+                    None => {
+                        tokens.remove_child_marker(&pending.parent, child).await?;
+                        1
+                    }
+                };
+                report.removed += 1;
+            }
+        }
+        match page.cursor {
+            Some(cursor) => queue.advance(cursor).await?,
+            None => queue.pop().await?,
+        }
+    }
+}
+
+/// How many children one list-and-remove round may take within `budget`
+/// operations: one list, one bulk read, and [`OPS_PER_CHILD`] each.
+fn affordable_children(budget: usize) -> usize {
+    budget.saturating_sub(2).div_euclid(OPS_PER_CHILD).min(MAX_BULK_KEYS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::{
+        memory::{MemoryKv, MemoryQueue},
+        store::KeyValue,
+    };
+
+    /// A subtree under `root`: `fanout` children, each with `fanout`
+    /// grandchildren, stored as the service stores them.
+    fn stored_subtree(kv: &MemoryKv, root: &str, fanout: usize) -> usize {
+        let put = |key: String, value: String| pollster::block_on(kv.put(&key, &value, None)).unwrap();
+        let mut count = 0;
+        let mut add = |parent: &str, ancestors: &[&str], id: String| {
+            let ancestors: Vec<String> = ancestors.iter().map(|a| a.to_string()).collect();
+            put(format!("i:{id}"), format!(r#"{{"key":"k{id}","ancestors":{ancestors:?}}}"#));
+            put(format!("t:k{id}"), "{}".into());
+            put(format!("c:{parent}:{id}"), String::new());
+            count += 1;
+            id
+        };
+        for i in 0..fanout {
+            let child = add(root, &[root], format!("{root}-{i}"));
+            for j in 0..fanout {
+                add(&child, &[root, &child], format!("{child}-{j}"));
+            }
+        }
+        count
+    }
+
+    fn run_to_end(kv: &MemoryKv, queue: &MemoryQueue) -> Vec<StepReport> {
+        let mut reports = Vec::new();
+        loop {
+            let before = kv.operations();
+            let report = pollster::block_on(step(kv, queue, OPS_PER_STEP)).unwrap();
+            assert_eq!(kv.operations() - before, report.ops, "the report counts every operation");
+            reports.push(report);
+            if report.progress == Progress::Done {
+                return reports;
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_subtree_is_removed_in_steps_within_the_budget() {
+        let kv = MemoryKv::default();
+        let stored = stored_subtree(&kv, "R", 40);
+        pollster::block_on(kv.put("i:other", "{\"key\":\"x\"}", None)).unwrap();
+        let queue = MemoryQueue::default();
+        pollster::block_on(queue.push(&["R".to_string()])).unwrap();
+        let reports = run_to_end(&kv, &queue);
+        assert!(reports.len() > 1, "{} descendants need more than one step", stored);
+        assert!(reports.iter().all(|report| report.ops <= OPS_PER_STEP), "{reports:?}");
+        assert_eq!(reports.iter().map(|report| report.removed).sum::<usize>(), stored);
+        assert_eq!(kv.keys(), ["i:other"], "only the unrelated token remains");
+    }
+
+    #[test]
+    fn a_failed_step_is_resumed_by_the_next_and_the_walk_finishes() {
+        let kv = MemoryKv::default();
+        stored_subtree(&kv, "R", 12);
+        let queue = MemoryQueue::default();
+        pollster::block_on(queue.push(&["R".to_string()])).unwrap();
+        kv.fail_after(25);
+        assert!(pollster::block_on(step(&kv, &queue, OPS_PER_STEP)).is_err(), "the failure stops the step");
+        kv.heal();
+        run_to_end(&kv, &queue);
+        assert!(kv.keys().is_empty(), "{:?}", kv.keys());
+    }
+
+    #[test]
+    fn children_already_gone_leave_only_their_markers_to_remove() {
+        let kv = MemoryKv::default();
+        pollster::block_on(kv.put("c:R:expired", "", None)).unwrap();
+        let queue = MemoryQueue::default();
+        pollster::block_on(queue.push(&["R".to_string()])).unwrap();
+        run_to_end(&kv, &queue);
+        assert!(kv.keys().is_empty());
+    }
+
+    #[test]
+    fn a_round_never_exceeds_what_is_left_of_the_budget() {
+        assert_eq!(affordable_children(OPS_PER_STEP), MAX_BULK_KEYS);
+        assert_eq!(affordable_children(2 + 3 * 7 + 2), 7);
+        assert_eq!(affordable_children(4), 0);
+    }
+}
