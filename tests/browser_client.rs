@@ -46,13 +46,18 @@ async fn issue(body: &str) -> (String, String) {
     (text(&created, "token"), text(&created, "id"))
 }
 
-/// Asserts `error` is a `TokensApiError` with these fields.
-fn assert_api_error(error: &JsValue, http_status: f64, status: &str, needle: &str) {
+/// Asserts `error` is a `TokensApiError` with these fields; `reason` is
+/// `None` when the error must have no `reason` at all.
+fn assert_api_error(error: &JsValue, http_status: f64, status: &str, needle: &str, reason: Option<&str>) {
     assert!(error.is_instance_of::<js_sys::Error>(), "a real Error");
     assert_eq!(text(error, "name"), "TokensApiError");
     assert_eq!(get(error, "httpStatus").as_f64(), Some(http_status));
     assert_eq!(text(error, "status"), status);
     assert!(text(error, "error").contains(needle), "{}", text(error, "error"));
+    match reason {
+        Some(reason) => assert_eq!(text(error, "reason"), reason),
+        None => assert!(!Reflect::has(error, &"reason".into()).unwrap(), "no reason on a {http_status}"),
+    }
 }
 
 #[test]
@@ -73,7 +78,7 @@ async fn create_get_and_delete() {
 
     client(URL, ADMIN, "header").delete_token(&text(&created, "id")).await.unwrap();
     let error = client(URL, &secret, "header").get_token().await.unwrap_err();
-    assert_api_error(&error, 401.0, "UNAUTHORIZED", "authentication failed");
+    assert_api_error(&error, 401.0, "UNAUTHORIZED", "authentication failed", None);
 }
 
 #[test]
@@ -89,21 +94,29 @@ async fn all_three_credential_schemes() {
 async fn error_statuses_map_to_error_fields() {
     let admin = client(URL, ADMIN, "header");
     let invalid = admin.create_token(json(r#"{"capabilities":[]}"#)).await.unwrap_err();
-    assert_api_error(&invalid, 400.0, "INVALID_INPUT", "capabilities must not be empty");
+    assert_api_error(&invalid, 400.0, "INVALID_INPUT", "capabilities must not be empty", None);
     let unknown = admin.create_token(json(r#"{"capabilities":[{"endpoint":"nope"}]}"#)).await.unwrap_err();
-    assert_api_error(&unknown, 400.0, "INVALID_TOKEN_CAPABILITIES", "unknown endpoint");
+    assert_api_error(&unknown, 400.0, "INVALID_TOKEN_CAPABILITIES", "unknown endpoint", None);
 
     let (secret, _) = issue(r#"{"capabilities":[{"endpoint":"tokensGetToken"}]}"#).await;
     let forbidden = client(URL, &secret, "bearer").delete_token("0000000000000000000000").await.unwrap_err();
-    assert_api_error(&forbidden, 403.0, "UNAUTHORIZED", "authorization failed");
+    let missing = "authorization failed: the token does not hold the tokensDelete capability";
+    assert_api_error(&forbidden, 403.0, "UNAUTHORIZED", missing, Some("missing_capability"));
+
+    let (parent, _) = issue(r#"{"capabilities":[{"endpoint":"tokensCreate"}],"lifetime":600}"#).await;
+    let longer = client(URL, &parent, "header")
+        .create_token(json(r#"{"capabilities":[{"endpoint":"tokensCreate"}],"lifetime":3600}"#))
+        .await
+        .unwrap_err();
+    assert_api_error(&longer, 403.0, "FORBIDDEN", "token lifetime not allowed", Some("lifetime_not_allowed"));
 
     let not_found = admin.delete_token("0000000000000000000000").await.unwrap_err();
-    assert_api_error(&not_found, 404.0, "NOT_FOUND", "token not found");
+    assert_api_error(&not_found, 404.0, "NOT_FOUND", "token not found", None);
     let admin_record = admin.get_token().await.unwrap_err();
-    assert_api_error(&admin_record, 404.0, "NOT_FOUND", "no token record");
+    assert_api_error(&admin_record, 404.0, "NOT_FOUND", "no token record", None);
 
     let stranger = client(URL, "not-the-admin-token", "basic").get_token().await.unwrap_err();
-    assert_api_error(&stranger, 401.0, "UNAUTHORIZED", "authentication failed");
+    assert_api_error(&stranger, 401.0, "UNAUTHORIZED", "authentication failed", None);
 }
 
 #[test]

@@ -42,9 +42,24 @@ test("a failed delete answers 503 and can be retried to the end", async () => {
   assert.equal((await call("GET", "/api/v3/token", { token: child.body.token })).status, 401);
 });
 
-test("the failure is logged with its cause, and the secret is not", async () => {
-  await call("GET", "/api/v3/token", { token: ADMIN_TOKEN, headers: fail("get") });
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const lines = worker.logs.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
-  assert.ok(lines.some((line) => line.status === 503 && /injected (put|get|list) failure/.test(line.cause ?? "")), "a 503 names its cause");
+test("the failure is logged with its cause on the request's one line, and the secret is not", async () => {
+  const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
+  const jsonLines = () => worker.logs.filter((line) => line.startsWith("{"));
+  // Log lines arrive after their answers: count them once they stop growing.
+  const settled = async () => {
+    for (let count = -1; count !== jsonLines().length; ) {
+      count = jsonLines().length;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  await settled();
+  const before = jsonLines().length;
+  const failed = await call("GET", "/api/v3/token", { token: created.body.token, headers: fail("get") });
+  assert.deepEqual([failed.status, failed.body], [503, UNAVAILABLE]);
+  await settled();
+  const lines = jsonLines().slice(before).map((line) => JSON.parse(line));
+  assert.equal(lines.length, 1, "one line for the request");
+  assert.deepEqual([lines[0].operation, lines[0].status, lines[0].token_id], ["tokensGetToken", 503, null]);
+  assert.match(lines[0].cause ?? "", /injected get failure/);
+  assert.ok(!worker.logs.join("\n").includes(created.body.token.slice(4)), "the secret is not logged");
 });

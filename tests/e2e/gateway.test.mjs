@@ -1,7 +1,9 @@
-// The node gateway against a fake node: each mapped route is forwarded only
-// with its capability, limits count exactly, the caller's token never
-// reaches the node, tricks are refused, WebSockets round-trip, and an
-// unreachable or silent node gives 502 or 504.
+// The node gateway against a fake node, over real HTTP and WebSockets: each
+// mapped route is forwarded only with its capability, limits count exactly
+// under concurrency, the caller's token never reaches the node (in a header
+// or in the query), a query token is a credential only for a WebSocket
+// upgrade of a WebSocket route, tricks are refused, WebSockets round-trip,
+// and an unreachable or silent node gives 502 or 504.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
@@ -36,6 +38,13 @@ async function tokenFor(capability) {
   }
   return tokens.get(capability);
 }
+
+const AUTHENTICATION_FAILED = { status: "UNAUTHORIZED", error: "authentication failed" };
+const missingCapability = (capability) => ({
+  status: "UNAUTHORIZED",
+  error: `authorization failed: the token does not hold the ${capability} capability`,
+  reason: "missing_capability",
+});
 
 const SAMPLES = { address: "0xabc", channelId: "0x12", destination: "0xpeer", protocol: "udp", ip: "127.0.0.1", port: "4000", id: "session-1" };
 const concrete = (path) => path.replace(/\{(\w+)\}/g, (_, name) => SAMPLES[name]);
@@ -73,8 +82,7 @@ test("every mapped route is forwarded with its capability, and refused without i
     const before = node.received.length;
 
     const refused = await call(route.method, `${path}?probe=1`, { token: wrong, body });
-    assert.equal(refused.status, 403, `${route.method} ${path} without ${route.capability}`);
-    assert.deepEqual(refused.body, { status: "UNAUTHORIZED", error: "authorization failed" });
+    assert.deepEqual([refused.status, refused.body], [403, missingCapability(route.capability)], `${route.method} ${path}`);
     assert.equal(node.received.length, before, "a refused call never reaches the node");
 
     const secret = await tokenFor(route.capability);
@@ -109,7 +117,7 @@ test("health checks need no token; other routes do", async () => {
   assert.equal(health.status, 200);
   assert.equal(node.received.at(-1).path, "/healthyz");
   const metrics = await call("GET", "/metrics");
-  assert.equal(metrics.status, 401);
+  assert.deepEqual([metrics.status, metrics.body], [401, AUTHENTICATION_FAILED]);
 });
 
 test("the node's own error answers pass through", async () => {
@@ -122,9 +130,10 @@ test("limits count exactly under concurrency, and only allowed calls reach the n
   const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: [limited("nodeGetInfo", 10)] } });
   const before = node.received.filter((seen) => seen.path === "/api/v4/node/info").length;
   const responses = await Promise.all(Array.from({ length: 40 }, () => call("GET", "/api/v4/node/info", { token: created.body.token })));
-  const statuses = responses.map((response) => response.status);
-  assert.equal(statuses.filter((status) => status === 200).length, 10);
-  assert.equal(statuses.filter((status) => status === 403).length, 30);
+  const refused = responses.filter((response) => response.status !== 200);
+  assert.equal(responses.length - refused.length, 10);
+  const exhausted = { status: "UNAUTHORIZED", error: "authorization failed: calls limit of nodeGetInfo used up (10 of 10)", reason: "limit_exhausted" };
+  for (const response of refused) assert.deepEqual([response.status, response.body], [403, exhausted]);
   assert.equal(node.received.filter((seen) => seen.path === "/api/v4/node/info").length, before + 10);
 });
 
@@ -171,14 +180,27 @@ test("dot segments are resolved before authorization: the node gets only the pat
   assert.equal(node.received.at(-1).path, "/api/v4/node/info");
 });
 
-test("a WebSocket message round-trips through the gateway with the node's token", async () => {
-  const secret = await tokenFor("sessionsWebsocket");
-  const url = `${worker.url.replace("http", "ws")}/api/v3/session/websocket?apiToken=${secret}&tag=7`;
-  const socket = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    socket.once("open", resolve);
+/** Opens a WebSocket to `path`; resolves to 101 and the open socket, or to the status that refused it. */
+function upgrade(path) {
+  const socket = new WebSocket(`${worker.url.replace("http", "ws")}${path}`);
+  return new Promise((resolve, reject) => {
+    socket.once("open", () => resolve({ status: 101, socket }));
+    socket.once("unexpected-response", (request, response) => {
+      let text = "";
+      response.on("data", (chunk) => (text += chunk));
+      response.on("end", () => {
+        request.destroy();
+        resolve({ status: response.statusCode, body: text ? JSON.parse(text) : undefined });
+      });
+    });
     socket.once("error", reject);
   });
+}
+
+test("a WebSocket message round-trips through the gateway with the node's token", async () => {
+  const secret = await tokenFor("sessionsWebsocket");
+  const { status, socket } = await upgrade(`/api/v3/session/websocket?apiToken=${secret}&tag=7`);
+  assert.equal(status, 101);
   const reply = new Promise((resolve) => socket.once("message", (data) => resolve(String(data))));
   socket.send("hello node");
   assert.equal(await reply, "echo: hello node");
@@ -187,9 +209,62 @@ test("a WebSocket message round-trips through the gateway with the node's token"
   assert.equal(seen.headers["x-auth-token"], NODE_TOKEN);
   assert.equal(seen.query, "?tag=7", "the caller's apiToken is taken out of the query");
 
-  const refused = new WebSocket(`${worker.url.replace("http", "ws")}/api/v3/session/websocket?apiToken=${await tokenFor("nodeGetInfo")}`);
-  const error = await new Promise((resolve) => refused.once("error", resolve));
-  assert.match(String(error), /403/);
+  const refused = await upgrade(`/api/v3/session/websocket?apiToken=${await tokenFor("nodeGetInfo")}`);
+  assert.deepEqual([refused.status, refused.body], [403, missingCapability("sessionsWebsocket")]);
+});
+
+test("?apiToken= authenticates only a WebSocket upgrade of a WebSocket route: not GET /api/v3/token, not another node route, not a plain GET", async () => {
+  const created = await call("POST", "/api/v3/tokens", {
+    token: ADMIN_TOKEN,
+    body: { capabilities: caps("sessionsWebsocket", "tokensGetToken", "nodeGetInfo") },
+  });
+  const secret = created.body.token;
+  const before = node.received.length;
+  const accepted = await upgrade(`/api/v3/session/websocket?apiToken=${secret}`);
+  assert.equal(accepted.status, 101, "the WebSocket route takes it when upgrading");
+  accepted.socket.close();
+  assert.equal(node.received.length, before + 1);
+
+  for (const path of ["/api/v3/token", "/api/v4/node/info"]) {
+    const upgraded = await upgrade(`${path}?apiToken=${secret}`);
+    assert.deepEqual([upgraded.status, upgraded.body], [401, AUTHENTICATION_FAILED], `${path} with Upgrade: websocket`);
+    const plain = await call("GET", `${path}?apiToken=${secret}`);
+    assert.deepEqual([plain.status, plain.body], [401, AUTHENTICATION_FAILED], path);
+    const withHeader = await call("GET", path, { token: secret });
+    assert.equal(withHeader.status, 200, `${path} takes the same token from a header`);
+  }
+  const plain = await call("GET", `/api/v3/session/websocket?apiToken=${secret}`);
+  assert.deepEqual([plain.status, plain.body], [401, AUTHENTICATION_FAILED], "the WebSocket route, without an upgrade");
+  assert.equal(node.received.length, before + 2, "only the accepted upgrade and the header-authenticated call reached the node");
+});
+
+test("the node never sees an apiToken parameter, in any letter case or percent-encoding", async () => {
+  const secret = await tokenFor("sessionsWebsocket");
+  const start = node.received.length;
+  const spellings = ["apiToken=v1", "APITOKEN=v2", "apitoken=v3", "api%54oken=v4", "%61pi%74OKEN=v5", "ApiToken"];
+  const query = [...spellings, "keep=1"].join("&");
+  const header = { token: ADMIN_TOKEN };
+  for (const [method, path] of [["GET", "/api/v4/node/info"], ["POST", "/api/v4/channels"], ["GET", "/healthyz"]]) {
+    const response = await call(method, `${path}?${query}`, { ...header, body: method === "POST" ? {} : undefined });
+    assert.equal(response.status, 200, `${method} ${path}: ${response.text}`);
+    const seen = node.received.at(-1);
+    assert.deepEqual([seen.method, seen.path, seen.query], [method, path, "?keep=1"]);
+  }
+  const onlyTokens = await call("GET", `/api/v4/node/info?${spellings.join("&")}`, header);
+  assert.equal(onlyTokens.status, 200);
+  assert.equal(node.received.at(-1).query, "", "no query is left");
+
+  const { status, socket } = await upgrade(`/api/v3/session/websocket?apiToken=${secret}&${query}`);
+  assert.equal(status, 101);
+  socket.close();
+  const upgraded = node.received.filter((entry) => entry.method === "UPGRADE").at(-1);
+  assert.equal(upgraded.query, "?keep=1");
+  for (const seen of node.received.slice(start)) {
+    const names = [...new URLSearchParams(seen.query).keys()].map((name) => name.toLowerCase());
+    assert.ok(!names.includes("apitoken"), `${seen.method} ${seen.path}${seen.query}`);
+    assert.doesNotMatch(seen.query, /v[1-5]|api/i);
+    assert.ok(!JSON.stringify(seen).includes(secret.slice(4)), "the caller's token never reaches the node");
+  }
 });
 
 test("an unreachable node gives 502, a silent one 504, and the next call is served", async () => {

@@ -1,43 +1,61 @@
-// Failed sign-in throttling: the Workers rate-limiting binding counts 401s
-// per client address; over the limit the answer is 429 with Retry-After,
-// and valid credentials are neither counted nor slowed.
+// Failed sign-in throttling through the Workers rate-limiting binding
+// (SIGNIN_LIMITER) in workerd: it counts 401s per client address
+// (CF-Connecting-IP); over the limit the answer is 429 with Retry-After.
+// Which answers count is tested natively (src/service/tests/http.rs) with a
+// counting stand-in; here the real binding does the counting.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { withWorker, ADMIN_TOKEN, caps } from "./harness.mjs";
 
 const LIMIT = 5;
+const THROTTLED = { status: "TOO_MANY_REQUESTS", error: "too many failed sign-ins from this address; retry in 60 seconds" };
+const from = (address, headers = {}) => ({ headers: { "cf-connecting-ip": address, ...headers } });
 
-test("429 with Retry-After after the limit of failed sign-ins; valid tokens still pass", async () => {
+test("an address gets 429 with Retry-After after its limit of failed sign-ins; other addresses and public routes are not affected", async () => {
   await withWorker({ failedSignInLimit: LIMIT }, async (call) => {
-    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
-    const valid = created.body.token;
+    const address = "192.0.2.10";
+    const issued = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensCreate") } });
+    // Answers other than 401 never reach the binding: these would use up its limit.
+    for (let i = 0; i < LIMIT; i++) {
+      assert.equal((await call("GET", "/api/v3/token", { token: issued.body.token, ...from(address) })).status, 403);
+      assert.equal((await call("GET", "/api/v3/token", { token: ADMIN_TOKEN, ...from(address) })).status, 404);
+    }
     const statuses = [];
     for (let i = 0; i < LIMIT + 3; i++) {
-      statuses.push((await call("GET", "/api/v3/token", { token: `etk_guess_${i}` })).status);
+      statuses.push((await call("GET", "/api/v3/token", { token: `etk_guess_${i}`, ...from(address) })).status);
     }
     assert.deepEqual(statuses, [...Array(LIMIT).fill(401), 429, 429, 429]);
 
-    const throttled = await call("GET", "/api/v3/token", { headers: { authorization: "Bearer nope" } });
-    assert.equal(throttled.status, 429);
-    assert.deepEqual(throttled.body, { status: "TOO_MANY_REQUESTS", error: "too many failed sign-ins from this address; retry in 60 seconds" });
+    const throttled = await call("GET", "/api/v3/token", { ...from(address, { authorization: "Bearer nope", origin: "https://app.example" }) });
+    assert.deepEqual([throttled.status, throttled.body], [429, THROTTLED]);
     assert.equal(throttled.headers.get("retry-after"), "60");
     assert.equal(throttled.headers.get("access-control-allow-origin"), "*");
 
-    for (let i = 0; i < 20; i++) {
-      assert.equal((await call("GET", "/api/v3/token", { token: valid })).status, 200, "a valid token is never throttled");
-    }
-    assert.equal((await call("GET", "/api/v3/token", { token: ADMIN_TOKEN })).status, 404);
+    assert.equal((await call("GET", "/api/v3/token", { token: "etk_guess", ...from("192.0.2.11") })).status, 401, "another address has its own count");
+    assert.equal((await call("GET", "/api/v3/openapi.json", from(address))).status, 200);
+    const preflight = await call("OPTIONS", "/api/v3/token", from(address, { origin: "https://app.example", "access-control-request-method": "GET" }));
+    assert.equal(preflight.status, 204);
   });
 });
 
-test("successful and forbidden requests do not count as failed sign-ins", async () => {
-  await withWorker({ failedSignInLimit: 2 }, async (call) => {
-    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensCreate") } });
-    for (let i = 0; i < 10; i++) {
-      assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 403);
-    }
-    assert.equal((await call("GET", "/api/v3/token", { token: "wrong-1" })).status, 401);
-    assert.equal((await call("GET", "/api/v3/token", { token: "wrong-2" })).status, 401);
-    assert.equal((await call("GET", "/api/v3/token", { token: "wrong-3" })).status, 429);
-  });
-});
+test(
+  "a throttled address gets 429 for a valid credential too, so that a correct guess looks like a wrong one",
+  {
+    todo:
+      "server bug: only answers that would be 401 are turned into 429 (Service::finish in src/service/mod.rs), so a " +
+      "valid token from a throttled address is served; the contract and the OpenAPI document (components.responses." +
+      "TooManyRequests: 'valid or not') say 429",
+  },
+  async () => {
+    await withWorker({ failedSignInLimit: 1 }, async (call) => {
+      const address = "192.0.2.20";
+      const issued = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
+      assert.equal((await call("GET", "/api/v3/token", { token: "etk_guess_1", ...from(address) })).status, 401);
+      assert.equal((await call("GET", "/api/v3/token", { token: "etk_guess_2", ...from(address) })).status, 429);
+      for (const token of [issued.body.token, ADMIN_TOKEN]) {
+        const response = await call("GET", "/api/v3/token", { token, ...from(address) });
+        assert.deepEqual([response.status, response.body], [429, THROTTLED], token === ADMIN_TOKEN ? "the admin token" : "an issued token");
+      }
+    });
+  },
+);

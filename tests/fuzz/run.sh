@@ -5,9 +5,12 @@
 # fetches the document it serves at /api/v3/openapi.json and lets Schemathesis
 # test every operation in it with every check it has (`--checks all`), in
 # every phase (examples, coverage, fuzzing, stateful), with positive and
-# negative data, as the admin token. The seed and the number of examples are
-# fixed, so a run is repeatable. tests/fuzz/schemathesis.toml holds the one
-# setting beyond the command line.
+# negative data, as the admin token; GET /token, which answers the admin token
+# 404 (it has no record), as an issued token holding the token capabilities,
+# so that its 200 answers are fuzzed too. The seed and the number of examples
+# are fixed, so a run is repeatable. tests/fuzz/schemathesis.toml holds the
+# settings beyond the command line (the credentials, from FUZZ_ADMIN_TOKEN and
+# FUZZ_READER_TOKEN, which this script sets).
 #
 # Needs the Worker built in build/ and Schemathesis 4.32.5 on PATH
 # (pip install schemathesis==4.32.5). Exits non-zero on any finding; the last
@@ -100,6 +103,20 @@ field() {
 url=$(field url)
 admin=$(field admin)
 
+# The issued token GET /token is fuzzed with.
+reader=$(python3 - "$url/api/v3/tokens" "$admin" <<'EOF'
+import json, sys, urllib.request
+body = json.dumps({"description": "fuzz", "capabilities": [
+    {"endpoint": name} for name in ("tokensCreate", "tokensGetToken", "tokensDelete")]}).encode()
+request = urllib.request.Request(sys.argv[1], data=body, method="POST",
+    headers={"x-auth-token": sys.argv[2], "content-type": "application/json"})
+with urllib.request.urlopen(request, timeout=30) as response:
+    print(json.load(response)["token"])
+EOF
+) || { say "could not create the issued token for GET /token"; exit 2; }
+FUZZ_ADMIN_TOKEN=$admin FUZZ_READER_TOKEN=$reader
+export FUZZ_ADMIN_TOKEN FUZZ_READER_TOKEN
+
 # The document as the Worker serves it. Schemathesis reads it from a file:
 # given the URL, it would leave out the operation that serves the document.
 python3 - "$url/api/v3/openapi.json" "$work/openapi.json" <<'EOF'
@@ -120,7 +137,6 @@ fi
   cd "$work"
   exec $limit schemathesis --config-file "$root/tests/fuzz/schemathesis.toml" run openapi.json \
     --url "$url/api/v3" \
-    --header "x-auth-token: $admin" \
     --checks all \
     --mode all \
     --phases examples,coverage,fuzzing,stateful \
