@@ -16,7 +16,7 @@
 
 use std::{cell::RefCell, collections::BTreeMap};
 
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use worker::{
     durable_object, js_sys, wasm_bindgen, DurableObject, Env, ListOptions, Method, ObjectNamespace, Request,
     RequestInit, Response, Result, State, Storage,
@@ -121,9 +121,9 @@ impl TokenTree {
         let now_secs = (js_sys::Date::now() / 1000.0) as u64;
         self.counters.borrow_mut().revoke(&revoke.id, now_secs);
         let revoked = self.counters.borrow().revoked.clone();
-        storage.put("revoked", &revoked).await?;
+        put(&storage, "revoked", &revoked).await?;
         if revoke.root {
-            storage.put("root-revoked", true).await?;
+            put(&storage, "root-revoked", &true).await?;
         }
         Queue(&storage).push(std::slice::from_ref(&revoke.id)).await.map_err(store_error)?;
         storage.set_alarm(0).await
@@ -133,14 +133,14 @@ impl TokenTree {
     async fn load<'t>(&self, tokens: impl Iterator<Item = &'t str>) -> Result<()> {
         let storage = self.state.storage();
         if !self.loaded.borrow().revoked {
-            let revoked: Option<BTreeMap<String, u64>> = storage.get("revoked").await?;
+            let revoked: Option<BTreeMap<String, u64>> = get(&storage, "revoked").await?;
             self.counters.borrow_mut().revoked = revoked.unwrap_or_default();
             self.loaded.borrow_mut().revoked = true;
         }
         let missing: Vec<&str> =
             tokens.filter(|token| !self.loaded.borrow().tokens.contains(*token)).collect();
         for token in missing {
-            let used: Option<Used> = storage.get(&format!("u:{token}")).await?;
+            let used: Option<Used> = get(&storage, &format!("u:{token}")).await?;
             // Another event may have loaded it meanwhile; keep what it has.
             if self.loaded.borrow_mut().tokens.insert(token.to_string()) {
                 self.counters.borrow_mut().used.insert(token.to_string(), used.unwrap_or_default());
@@ -161,8 +161,8 @@ impl TokenTree {
 
     async fn remember_expiry(&self, until: u64) -> Result<()> {
         let storage = self.state.storage();
-        if storage.get::<u64>("expires").await?.is_none() {
-            storage.put("expires", until).await?;
+        if get::<u64>(&storage, "expires").await?.is_none() {
+            put(&storage, "expires", &until).await?;
             if storage.get_alarm().await?.is_none() {
                 storage.set_alarm(drop_time_ms(until)).await?;
             }
@@ -174,9 +174,9 @@ impl TokenTree {
     /// (after KV has spread that) or has expired; otherwise waits for that.
     async fn after_cleanup(&self, storage: &Storage) -> Result<()> {
         let now_ms = js_sys::Date::now() as i64;
-        let drop_at = match (storage.get::<bool>("root-revoked").await?, storage.get::<u64>("expires").await?)
+        let drop_at = match (get::<bool>(storage, "root-revoked").await?, get::<u64>(storage, "expires").await?)
         {
-            (Some(true), _) => storage.get::<i64>("drop-at").await?.unwrap_or(now_ms + REVOKED_KEEP_MS),
+            (Some(true), _) => get::<i64>(storage, "drop-at").await?.unwrap_or(now_ms + REVOKED_KEEP_MS),
             (_, Some(until)) => drop_time_ms(until),
             (_, None) => return Ok(()),
         };
@@ -186,7 +186,7 @@ impl TokenTree {
             *self.loaded.borrow_mut() = Loaded::default();
             return Ok(());
         }
-        storage.put("drop-at", drop_at).await?;
+        put(storage, "drop-at", &drop_at).await?;
         storage.set_alarm(drop_at - now_ms).await
     }
 }
@@ -197,16 +197,35 @@ fn drop_time_ms(until: u64) -> i64 {
     ((until + MIN_EXPIRY_SECS) as i64) * 1000
 }
 
+// Values are stored as JSON text: the JSON code is in the Worker anyway,
+// while typed storage calls would each bring a JavaScript (de)serializer.
+
+/// The value under `key`.
+async fn get<T: DeserializeOwned>(storage: &Storage, key: &str) -> Result<Option<T>> {
+    match storage.get::<String>(key).await? {
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(unreadable),
+        None => Ok(None),
+    }
+}
+
+/// Stores `value` under `key`.
+async fn put<T: Serialize>(storage: &Storage, key: &str, value: &T) -> Result<()> {
+    storage.put(key, serde_json::to_string(value).map_err(unreadable)?).await
+}
+
 /// Stores `entries` in one write. (`Storage::put_multiple` would hand a Rust
 /// map over as a JavaScript `Map`, whose entries the storage API ignores.)
 async fn put_all<T: Serialize>(storage: &Storage, entries: &[(String, T)]) -> Result<()> {
     let object = js_sys::Object::new();
     for (key, value) in entries {
-        let value =
-            serde_wasm_bindgen::to_value(value).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        js_sys::Reflect::set(&object, &key.as_str().into(), &value)?;
+        let text = serde_json::to_string(value).map_err(unreadable)?;
+        js_sys::Reflect::set(&object, &key.as_str().into(), &text.into())?;
     }
     storage.put_multiple_raw(object).await
+}
+
+fn unreadable(error: serde_json::Error) -> worker::Error {
+    worker::Error::RustError(format!("tree storage: {error}"))
 }
 
 fn web_sys_log(line: &str) {
@@ -228,7 +247,8 @@ impl Queue<'_> {
         let Some(Ok(entry)) = page.entries().into_iter().next() else { return Ok(None) };
         let entry = js_sys::Array::from(&entry);
         let key = entry.get(0).as_string().unwrap_or_default();
-        let pending = serde_wasm_bindgen::from_value(entry.get(1)).map_err(|e| StoreError(e.to_string()))?;
+        let text = entry.get(1).as_string().unwrap_or_default();
+        let pending = serde_json::from_str(&text).map_err(|e| StoreError(e.to_string()))?;
         Ok(Some((key, pending)))
     }
 }
@@ -239,19 +259,19 @@ impl CleanupQueue for Queue<'_> {
     }
 
     async fn push(&self, parents: &[String]) -> std::result::Result<(), StoreError> {
-        let next: u64 = self.0.get("q-next").await.map_err(failed)?.unwrap_or(0);
+        let next: u64 = get(self.0, "q-next").await.map_err(failed)?.unwrap_or(0);
         let entries: Vec<(String, Pending)> = parents
             .iter()
             .zip(next..)
             .map(|(parent, seq)| (format!("q:{seq:020}"), Pending { parent: parent.clone(), cursor: None }))
             .collect();
         put_all(self.0, &entries).await.map_err(failed)?;
-        self.0.put("q-next", next + parents.len() as u64).await.map_err(failed)
+        put(self.0, "q-next", &(next + parents.len() as u64)).await.map_err(failed)
     }
 
     async fn advance(&self, cursor: String) -> std::result::Result<(), StoreError> {
         let Some((key, pending)) = self.first().await? else { return Ok(()) };
-        self.0.put(&key, Pending { cursor: Some(cursor), ..pending }).await.map_err(failed)
+        put(self.0, &key, &Pending { cursor: Some(cursor), ..pending }).await.map_err(failed)
     }
 
     async fn pop(&self) -> std::result::Result<(), StoreError> {

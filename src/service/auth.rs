@@ -98,11 +98,14 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let tokens = self.tokens();
         let address = client_address(request);
         if !secret::is_well_formed(&presented) {
-            not_locked_out(tokens.lockout(address).await.map_err(unavailable)?, now)?;
-            return match admin.matches(&presented) {
-                true => Ok(Principal::Admin),
-                false => Err(ApiError::AuthenticationFailed),
-            };
+            // A malformed secret is refused without a storage read; the
+            // limiter still counts it.
+            if !admin.matches(&presented) {
+                return Err(ApiError::AuthenticationFailed);
+            }
+            // The admin needs no storage; unreadable storage locks no one out.
+            not_locked_out(tokens.lockout(address).await.ok().flatten(), now)?;
+            return Ok(Principal::Admin);
         }
         let (record, lockout) = tokens
             .record_and_lockout(&secret::storage_key(&presented), address)

@@ -34,9 +34,9 @@ test("a failed read answers 503, and the token works on the next request", async
 test("a failed delete answers 503 and can be retried to the end", async () => {
   const parent = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensCreate", "tokensGetToken") } });
   const child = await call("POST", "/api/v3/tokens", { token: parent.body.token, body: { capabilities: caps("tokensGetToken") } });
-  const failed = await call("DELETE", `/api/v3/tokens/${parent.body.id}`, { token: ADMIN_TOKEN, headers: fail("list") });
+  // The index entry goes last: it is what revokes the subtree, and what a retry finds.
+  const failed = await call("DELETE", `/api/v3/tokens/${parent.body.id}`, { token: ADMIN_TOKEN, headers: fail("delete:i:") });
   assert.equal(failed.status, 503);
-  assert.equal((await call("GET", "/api/v3/token", { token: child.body.token })).status, 200, "nothing was deleted yet");
   assert.equal((await call("DELETE", `/api/v3/tokens/${parent.body.id}`, { token: ADMIN_TOKEN })).status, 204);
   assert.equal((await call("GET", "/api/v3/token", { token: parent.body.token })).status, 401);
   assert.equal((await call("GET", "/api/v3/token", { token: child.body.token })).status, 401);
