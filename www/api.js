@@ -1,8 +1,9 @@
 // The only module that talks to the token service: through the edge-tokens
 // client package for tokens and node calls, and a plain fetch for the
-// OpenAPI document (the one source of the capability catalogue) and the
-// gateway's route table. Failures reject with the package's error classes,
-// so format.js can word every one of them.
+// OpenAPI document (the one source of the capability catalogue and of every
+// bound the console shows or checks: see facts.js) and the gateway's route
+// table. Failures reject with the package's error classes, so format.js can
+// word every one of them.
 
 import {
   TokensClient,
@@ -10,6 +11,8 @@ import {
   TokensNetworkError,
   isWellFormedSecret,
 } from "./vendor/edge-tokens/index.js";
+import { readFacts } from "./facts.js";
+import { refusal } from "./format.js";
 
 /** The prefix of every issued secret; the admin token has another form. */
 export const SECRET_PREFIX = "etk_";
@@ -64,8 +67,8 @@ export function isMistypedSecret(input) {
 /**
  * Finds out what `session`'s secret is. An issued token reads its record;
  * the admin token has none (404 NOT_FOUND); an issued token that may not
- * read itself (403 UNAUTHORIZED: no tokensGetToken, or its limit is used
- * up) is still valid, just unknown in detail. Anything else rejects.
+ * read itself (a 403 for want of tokensGetToken or of calls left on it) is
+ * still valid, just unknown in detail. Anything else rejects.
  * @param {Session} session
  * @returns {Promise<{ kind: "issued", token: import("./vendor/edge-tokens/index.js").Token } | { kind: "admin" } | { kind: "unreadable" }>}
  */
@@ -75,7 +78,7 @@ export async function identify(session) {
   } catch (error) {
     if (!(error instanceof TokensApiError)) throw error;
     if (error.httpStatus === 404 && error.status === "NOT_FOUND") return { kind: "admin" };
-    if (error.httpStatus === 403 && error.status === "UNAUTHORIZED") return { kind: "unreadable" };
+    if (refusal(error) === "call") return { kind: "unreadable" };
     throw error;
   }
 }
@@ -99,20 +102,19 @@ function keptUntilFailure(load) {
 }
 
 /**
- * Every capability name, from `components.schemas.CapabilityName.enum` of
- * the service's OpenAPI document. Fetched once; a failure is retried on the
- * next call.
- * @returns {Promise<string[]>}
+ * The service's capability catalogue and bounds, from its OpenAPI document
+ * (see facts.js). Fetched once; a failure is retried on the next call.
+ * @returns {Promise<import("./facts.js").ServiceFacts>}
  */
-export const loadCatalogue = keptUntilFailure(fetchCatalogue);
+export const loadFacts = keptUntilFailure(fetchFacts);
 
-async function fetchCatalogue() {
+async function fetchFacts() {
   const { response, body } = await fetchJson("/api/v3/openapi.json", "the OpenAPI document");
-  const names = body?.components?.schemas?.CapabilityName?.enum;
-  if (!Array.isArray(names)) {
-    throw new TokensApiError(response.status, "UNEXPECTED_RESPONSE", "the OpenAPI document has no capability catalogue");
+  try {
+    return readFacts(body);
+  } catch (error) {
+    throw new TokensApiError(response.status, "UNEXPECTED_RESPONSE", error.message);
   }
-  return names;
 }
 
 /**
@@ -130,9 +132,14 @@ async function fetchCatalogue() {
  * the next call.
  * @returns {Promise<{ enabled: boolean, routes: NodeRoute[] }>}
  */
-export const loadGateway = keptUntilFailure(fetchGateway);
+export const loadGateway = keptUntilFailure(readGateway);
 
-async function fetchGateway() {
+/**
+ * The gateway's route table as it is now, read again: whether it still
+ * forwards a route tells its own 404 from the node's.
+ * @returns {Promise<{ enabled: boolean, routes: NodeRoute[] }>}
+ */
+export async function readGateway() {
   const { response, body } = await fetchJson("/api/v3/gateway", "the gateway's route table");
   if (typeof body?.enabled !== "boolean" || !Array.isArray(body.routes)) {
     throw new TokensApiError(response.status, "UNEXPECTED_RESPONSE", "the gateway's route table could not be read");
@@ -145,7 +152,8 @@ async function fetchGateway() {
 async function fetchJson(path, what) {
   let response;
   try {
-    response = await fetch(path, { headers: { accept: "application/json" } });
+    // Not from the HTTP cache: read again, it must say what the service says now.
+    response = await fetch(path, { headers: { accept: "application/json" }, cache: "no-store" });
   } catch (error) {
     throw new TokensNetworkError(`${what} could not be fetched`, error);
   }

@@ -4,20 +4,21 @@
 // sessionStorage (this tab only) and in the client, never in a URL,
 // localStorage or a log.
 
-import { connect, identify, isMistypedSecret, loadCatalogue, loadGateway } from "./api.js";
-import { countdown, dateTime, errorSentence, nodeAnswer, refusal, units } from "./format.js";
+import { connect, identify, isMistypedSecret, loadFacts, loadGateway, readGateway } from "./api.js";
+import { isTokenId } from "./facts.js";
+import { countdown, dateTime, errorSentence, nodeAnswer, nodeQuestion, refusal, tokenIdForm, units } from "./format.js";
 import { byGeneration, callable, gatewayNote, isTriable, routeKey, summary, usage, wasCounted } from "./operations.js";
 import { createRequest, lifetimeBound, offers } from "./rules.js";
 import * as view from "./view.js";
 
 const STORAGE_KEY = "edge-tokens.secret";
-const TOKEN_ID = /^[0-9A-Za-z]{22}$/;
 
 /**
  * The signed-in session, or null when signed out.
  * @type {null | { session: import("./api.js").Session, kind: "admin" | "issued" | "unreadable",
  *   token?: import("./vendor/edge-tokens/index.js").Token, allowed: { endpoint: string, max?: number }[],
- *   unit: string, expiredNoted: boolean, gateway?: { enabled: boolean, routes: import("./api.js").NodeRoute[] } }}
+ *   facts: import("./facts.js").ServiceFacts, unit: string, expiredNoted: boolean,
+ *   gateway?: { enabled: boolean, routes: import("./api.js").NodeRoute[] } }}
  */
 let state = null;
 let ticker;
@@ -57,14 +58,15 @@ async function signIn(secret, prefix = "") {
   try {
     const session = connect(secret);
     const identity = await identify(session);
-    // The route table is public and not needed to sign in: a failure only
-    // leaves the node operations unshown.
-    const [catalogue, gateway] = await Promise.all([
-      identity.kind === "issued" ? [] : loadCatalogue(),
+    // The service's catalogue and bounds are needed to create tokens. The
+    // route table is not needed to sign in: a failure only leaves the node
+    // operations unshown.
+    const [facts, gateway] = await Promise.all([
+      loadFacts(),
       loadGateway().then((table) => ({ table }), (error) => ({ error })),
     ]);
     saveSecret(secret);
-    enter(session, identity, catalogue);
+    enter(session, identity, facts);
     renderOperations(gateway);
   } catch (error) {
     forgetSecret();
@@ -81,12 +83,13 @@ function refuse(sentence) {
   view.focusField("secret");
 }
 
-function enter(session, { kind, token }, catalogue) {
-  state = { session, kind, token, allowed: offers({ token }, catalogue), unit: "hours", expiredNoted: false };
+function enter(session, { kind, token }, facts) {
+  state = { session, kind, token, allowed: offers({ token }, facts.catalogue), facts, unit: "hours", expiredNoted: false };
   view.clearMessages();
   view.showSignedIn(kind, kind === "issued" ? `Signed in: token ${token.id}` : `Signed in: ${kind === "admin" ? "admin token" : "issued token"}`);
   if (token) view.renderToken(token);
-  view.renderChoices(state.allowed, choicesHint(kind));
+  view.applyLimits(facts);
+  view.renderChoices(state.allowed, choicesHint(kind), facts);
   renderLifetime("hours");
   startTicker();
 }
@@ -137,10 +140,48 @@ async function tryOperation(key) {
     countCall(route.capability);
   } catch (error) {
     if (state !== current) return;
-    if (refusal(error) === "token") return failed(error, "node", { operation: "node", route });
-    view.showTry(key, { state: "failed", sentence: errorSentence(error, { operation: "node", route }) });
-    if (wasCounted(error)) countCall(route.capability);
+    const found = await askAbout(error, route, current);
+    if (state !== current) return;
+    const context = { operation: "node", route, ...found };
+    if (found.tokenAccepted === false) return failed(error, "node", context);
+    view.showTry(key, { state: "failed", sentence: errorSentence(error, withHolder(context)) });
+    // A token read again already counts the call.
+    if (!found.reread && wasCounted(error, context)) countCall(route.capability);
   }
+}
+
+/**
+ * Finds out what a node call's error answer alone cannot tell (see
+ * `nodeQuestion`), by asking the service: whether its gateway still
+ * forwards the route (the public route table, which costs nothing), or
+ * whether it still accepts the token (reading the token: free for the
+ * admin token and for a token that may not read itself, one tokensGetToken
+ * call otherwise, and then its record is shown afresh).
+ * @returns {Promise<{ routeServed?: boolean, tokenAccepted?: boolean, reread?: boolean }>}
+ *   nothing where the service could not be asked
+ */
+async function askAbout(error, route, current) {
+  const question = nodeQuestion(error, route);
+  if (question === "route") {
+    try {
+      const { enabled, routes } = await readGateway();
+      return { routeServed: enabled && routes.some((candidate) => routeKey(candidate) === routeKey(route)) };
+    } catch {
+      return {};
+    }
+  }
+  if (question === "token") {
+    try {
+      const identity = await identify(current.session);
+      if (identity.kind !== "issued" || state !== current) return { tokenAccepted: true };
+      current.token = identity.token;
+      showToken();
+      return { tokenAccepted: true, reread: true };
+    } catch (checked) {
+      return refusal(checked) === "token" ? { tokenAccepted: false } : {};
+    }
+  }
+  return {};
 }
 
 function choicesHint(kind) {
@@ -182,16 +223,18 @@ function startTicker() {
 function renderLifetime(unit) {
   state.unit = unit;
   const validUntil = state.token?.validUntil;
-  const bound = lifetimeBound(validUntil, unit, Date.now());
-  view.renderLifetime(lifetimeHint(validUntil, bound, unit), bound);
+  const bound = lifetimeBound(validUntil, unit, Date.now(), state.facts.maxLifetime);
+  view.renderLifetime(lifetimeHint(validUntil, bound, unit), bound.most);
 }
 
-function lifetimeHint(validUntil, bound, unit) {
-  if (state.kind === "unreadable") return "Leave empty: the new token then expires with yours, or never if yours does not.";
-  if (validUntil === undefined) return "Leave empty for a token that does not expire.";
-  const limit = bound < 1
+function lifetimeHint(validUntil, { most, by }, unit) {
+  const longest = `at most ${units(most, unit)}`;
+  if (state.kind === "unreadable") return `Leave empty: the new token then expires with yours, or never if yours does not. The service allows ${longest}.`;
+  if (validUntil === undefined) return `Leave empty for a token that does not expire. The service allows ${longest}.`;
+  if (by === "service") return `Yours expires ${dateTime(validUntil)}; the service allows ${longest}. Leave empty to expire with yours.`;
+  const limit = most < 1
     ? `less than one ${unit.slice(0, -1)} from now: choose a smaller unit`
-    : `so the new one may live at most ${units(bound, unit)}`;
+    : `so the new one may live ${longest}`;
   return `Yours expires ${dateTime(validUntil)}, ${limit}. Leave empty to expire with yours.`;
 }
 
@@ -215,7 +258,7 @@ async function refresh() {
  */
 async function create(draft) {
   view.say("create", "");
-  const built = createRequest(draft, state.allowed, state.token?.validUntil, Date.now());
+  const built = createRequest(draft, { allowed: state.allowed, validUntil: state.token?.validUntil, limits: state.facts }, Date.now());
   if ("problem" in built) return view.say("create", built.problem, "error");
   view.setBusy("create", true);
   try {
@@ -248,8 +291,8 @@ async function copySecret(secret) {
  */
 async function remove(id) {
   view.say("delete", "");
-  if (!TOKEN_ID.test(id)) {
-    view.say("delete", "Check the form: a token id is exactly 22 letters and digits.", "error");
+  if (!isTokenId(id, state.facts.tokenId)) {
+    view.say("delete", `Check the form: a token id is ${tokenIdForm(state.facts.tokenId)}.`, "error");
     return view.focusField("delete-id");
   }
   const isSelf = state.token?.id === id;
@@ -284,10 +327,16 @@ function showToken() {
   view.renderOperationUsage((capability) => usage(state.token, capability));
 }
 
+// What the sentences may tell of the signed-in token and the service: the
+// numbers of a used-up limit, and the service's bounds.
+function withHolder(context) {
+  return { ...context, token: state?.token, limits: state?.facts };
+}
+
 // A token refused outright (401) cannot do anything more: sign out.
 function failed(error, where, context) {
-  const sentence = errorSentence(error, context);
-  if (error?.name === "TokensApiError" && error.httpStatus === 401) return signOut(`${sentence} You are signed out.`);
+  const sentence = errorSentence(error, withHolder(context));
+  if (refusal(error) === "token") return signOut(`${sentence} You are signed out.`);
   view.say(where, sentence, "error");
 }
 

@@ -60,6 +60,18 @@ export function dateTime(epochSeconds, locale) {
 }
 
 /**
+ * A size in bytes, in the largest unit that gives a whole number.
+ * @param {number} bytes
+ * @returns {string} e.g. "2 KiB", "1500 bytes"
+ */
+export function size(bytes) {
+  for (const [unit, factor] of [["MiB", 1024 * 1024], ["KiB", 1024]]) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor} ${unit}`;
+  }
+  return `${bytes} byte${bytes === 1 ? "" : "s"}`;
+}
+
+/**
  * "used of max" for a calls limit.
  * @param {number} used
  * @param {number} max
@@ -67,6 +79,15 @@ export function dateTime(epochSeconds, locale) {
  */
 export function callsUsed(used, max) {
   return `${used} of ${max} call${max === 1 ? "" : "s"} used`;
+}
+
+/**
+ * The form of a token id, in words.
+ * @param {{ minLength: number, maxLength: number }} form from the service's facts
+ * @returns {string} e.g. "exactly 20 letters and digits"
+ */
+export function tokenIdForm({ minLength, maxLength }) {
+  return `${minLength === maxLength ? `exactly ${minLength}` : `${minLength} to ${maxLength}`} letters and digits`;
 }
 
 /**
@@ -81,42 +102,128 @@ export function nodeAnswer(answer) {
   return JSON.stringify(answer, null, 2);
 }
 
-/** The capability each operation needs, named in 403 sentences. */
+/** The capability each operation of the token service needs, named in 403 sentences. */
 const NEEDS = { read: "tokensGetToken", create: "tokensCreate", delete: "tokensDelete" };
 const ACTION = { read: "read its own details", create: "create tokens", delete: "delete tokens" };
 
+/** The `reason`s of a 403 that refuse the call itself (the token, its capability, its limits). */
+const CALL_REASONS = ["missing_capability", "limit_exhausted", "condition_failed"];
+/** The `reason`s of a 403 that refuse what a token asked to hand down. */
+const DELEGATION_REASONS = ["capabilities_not_allowed", "lifetime_not_allowed", "depth_limit"];
+
 /**
- * Whether the token service itself refused a call, and why; undefined for
- * any other failure, such as a node's own error answer, which the gateway
- * passes through unchanged (a node may answer 401 or 403 too).
+ * The fields of an error answer, or undefined when `error` is not one.
+ * Errors are recognised by `name`, so this module need not load the client
+ * package.
  * @param {unknown} error
- * @returns {"token" | "capability" | "throttled" | "unavailable" | undefined}
- *   "token": the token is not accepted (401); "capability": it lacks the
- *   capability, or its calls limit is used up (403); "throttled": too many
- *   failed sign-ins (429); "unavailable": the service is not set up or its
- *   storage failed (503)
+ * @returns {{ httpStatus: number, status: string, error: string, reason?: string } | undefined}
+ */
+function answerOf(error) {
+  if (!(error instanceof Error) || error.name !== "TokensApiError") return undefined;
+  return /** @type {any} */ (error);
+}
+
+/**
+ * Whether the token service itself refused a call of its own API, and why,
+ * decided on the HTTP status, `status` and `reason` only (never on the
+ * English `error` text); undefined for any other failure.
+ * @param {unknown} error
+ * @returns {"token" | "call" | "delegation" | "throttled" | "unavailable" | undefined}
+ *   "token": the token is not accepted (401); "call": the token may not make
+ *   this call: it lacks the capability, a calls limit is used up, or a
+ *   condition does not hold (403); "delegation": a new token would get more
+ *   than its creator holds (403); "throttled": too many failed sign-ins
+ *   (429); "unavailable": the service is not set up or its storage failed (503)
  */
 export function refusal(error) {
-  if (!(error instanceof Error) || error.name !== "TokensApiError") return undefined;
-  const { httpStatus, status, error: text } = /** @type {{ httpStatus: number, status: string, error: string }} */ (/** @type {unknown} */ (error));
-  if (httpStatus === 401 && text === "authentication failed") return "token";
-  if (httpStatus === 403 && status === "UNAUTHORIZED" && text === "authorization failed") return "capability";
+  const answer = answerOf(error);
+  if (!answer) return undefined;
+  const { httpStatus, status, reason } = answer;
+  if (httpStatus === 401 && status === "UNAUTHORIZED") return "token";
+  if (httpStatus === 403 && CALL_REASONS.includes(reason)) return "call";
+  if (httpStatus === 403 && DELEGATION_REASONS.includes(reason)) return "delegation";
   if (httpStatus === 429 && status === "TOO_MANY_REQUESTS") return "throttled";
   if (httpStatus === 503 && (status === "MISCONFIGURED" || status === "UNAVAILABLE")) return "unavailable";
   return undefined;
 }
 
 /**
- * The sentence a person reads for a failure of an operation. Errors are
- * recognised by `name`, so this module need not load the client package.
+ * What a failed node call's answer alone cannot tell, and the console must
+ * ask the service to find out. The gateway passes the node's own answers on
+ * unchanged, and a node answers 401 and 404 too, with the same `status`:
+ * - a 401 on a route that needs a capability is the service's when it no
+ *   longer accepts the token, the node's when it refused edge-tokens' own
+ *   token (on a public route the gateway checks no token: always the node's);
+ * - a 404 NOT_FOUND is the gateway's when it no longer forwards the route
+ *   (the console calls only routes from its table, so then the table has
+ *   changed: no node is configured any more), otherwise the node's.
+ * @param {unknown} error
+ * @param {{ capability: string | null }} route
+ * @returns {"token" | "route" | undefined} "token": whether the service still
+ *   accepts the token; "route": whether the gateway still forwards the route
+ */
+export function nodeQuestion(error, route) {
+  const answer = answerOf(error);
+  if (!answer) return undefined;
+  if (refusal(error) === "token" && route.capability !== null) return "token";
+  if (answer.httpStatus === 404 && answer.status === "NOT_FOUND") return "route";
+  return undefined;
+}
+
+/**
+ * Who gave a failed node call its answer.
+ * @param {unknown} error what the client rejected with
+ * @param {{ route: { capability: string | null }, tokenAccepted?: boolean, routeServed?: boolean }} context
+ *   the route called, and the answers to {@link nodeQuestion} if it was asked
+ * @returns {"service" | "link" | "node" | "unknown" | undefined}
+ *   "service": the token service answered and forwarded nothing (it refused
+ *   the token or the call, does not forward the route, throttles or is
+ *   unavailable); "link": it forwarded the call, but the node could not be
+ *   reached or did not answer in time (502, 504); "node": the node's own
+ *   answer; "unknown": one of these, and the console could not find out
+ *   which; undefined: there was no answer (network failure, timeout)
+ */
+export function nodeFailure(error, { route, tokenAccepted, routeServed }) {
+  const answer = answerOf(error);
+  if (!answer) return undefined;
+  const { httpStatus, status } = answer;
+  if ((httpStatus === 502 && status === "BAD_GATEWAY") || (httpStatus === 504 && status === "GATEWAY_TIMEOUT")) return "link";
+  switch (refusal(error)) {
+    case "call":
+    case "throttled":
+    case "unavailable":
+      return "service";
+    case "token":
+      if (route.capability === null) return "node";
+      return tokenAccepted === undefined ? "unknown" : tokenAccepted ? "node" : "service";
+    default:
+      break;
+  }
+  if (httpStatus === 404 && status === "NOT_FOUND") return routeServed === undefined ? "unknown" : routeServed ? "node" : "service";
+  return "node";
+}
+
+/**
+ * One calls limit of a token.
+ * @typedef {{ used: number, conditions: { max: number } }} HeldLimit
+ */
+
+/**
+ * The sentence a person reads for a failure of an operation.
  * @param {unknown} error what the client rejected with (or anything else)
  * @param {{ operation?: "read" | "create" | "delete" | "node", request?: { capabilities?: { endpoint: string }[] },
- *   route?: { method: string, path: string, capability: string | null } }} [context]
+ *   route?: { method: string, path: string, capability: string | null },
+ *   token?: { capabilities: { endpoint: string, limits: HeldLimit[] }[] },
+ *   limits?: Partial<import("./facts.js").ServiceFacts>,
+ *   tokenAccepted?: boolean, routeServed?: boolean }} [context]
  *   the operation that failed; for a create the request, so that
- *   "capabilities[2]" can be named after its endpoint; for a node call the route
+ *   "capabilities[2]" can be named after its endpoint; for a node call the
+ *   route and what {@link nodeQuestion} found out; the signed-in token's
+ *   record, if known, for the numbers of a used-up limit; the service's bounds
  * @returns {string}
  */
-export function errorSentence(error, { operation = "read", request, route } = {}) {
+export function errorSentence(error, context = {}) {
+  const { operation = "read", route } = context;
   const name = error instanceof Error ? error.name : "";
   if (name === "TokensNetworkError") {
     return "Cannot reach the token service. Check your connection and try again.";
@@ -128,34 +235,43 @@ export function errorSentence(error, { operation = "read", request, route } = {}
       : `The token service did not answer within ${seconds} seconds. Try again in a moment.`;
   }
   if (name === "TokensApiError") {
-    return operation === "node" && route ? nodeSentence(error, route) : apiSentence(error, operation, request);
+    return operation === "node" && route ? nodeSentence(error, { ...context, route }) : apiSentence(error, { ...context, operation });
   }
   return "Something went wrong. Try again, or reload the page.";
 }
 
-function apiSentence({ httpStatus, status, error }, operation, request) {
-  const said = fieldNames(String(error ?? ""), request);
+function apiSentence(error, { operation, request, token, limits = {} }) {
+  const { httpStatus, status, reason } = error;
+  const said = fieldNames(String(error.error ?? ""), request);
   switch (httpStatus) {
     case 400:
       return `Check the form: ${said}.`;
     case 401:
       return "The token was not accepted: it is unknown, has expired or was deleted.";
-    case 403:
-      return status === "FORBIDDEN" ? forbiddenSentence(said) : unauthorizedSentence(operation);
+    case 403: {
+      const action = ACTION[operation] ?? ACTION.read;
+      const capability = NEEDS[operation] ?? NEEDS.read;
+      if (refusal(error) === "call") return `Your token may not ${action}: ${callRefused(reason, capability, token)}`;
+      if (refusal(error) === "delegation") return delegationSentence(reason, limits);
+      // A reason this console does not know yet: the service's own words.
+      return status === "FORBIDDEN" ? `A token cannot hand down more than it holds: ${said}.` : `Your token may not ${action}: ${said}.`;
+    }
     case 404:
       return operation === "delete"
         ? "No such token, or it is not yours to delete: a token may delete only itself and the tokens it created. It may also have expired or been deleted already."
         : "No such token.";
-    case 413:
-      return "The request is too large for the service (over 16 KiB): shorten the description or choose fewer capabilities.";
+    case 413: {
+      const most = limits.maxBodyBytes === undefined ? "" : ` (over ${size(limits.maxBodyBytes)})`;
+      return `The request is too large for the service${most}: shorten the description or choose fewer capabilities.`;
+    }
     case 429:
-      return `Too many failed sign-ins from this address: ${said}.`;
+      return status === "TOO_MANY_REQUESTS" ? `Sign-ins from this address are paused for now: ${said}.` : unexpected(httpStatus);
     case 503:
       return status === "MISCONFIGURED"
-        ? "The token service is not set up yet (it has no admin token). Try again later, or tell its operator."
+        ? "The token service is not set up yet (it has no usable admin token). Try again later, or tell its operator."
         : "The token service is unavailable right now; nothing was changed. Try again in a moment.";
     case 502:
-      if (status === "BAD_GATEWAY") return "The node could not be reached: edge-tokens could not connect to it. Try again later, or tell its operator.";
+      if (status === "BAD_GATEWAY") return "The node is out of reach: edge-tokens could not connect to it. Try again later, or tell its operator.";
       return unexpected(httpStatus);
     case 504:
       if (status === "GATEWAY_TIMEOUT") return "The node did not answer in time: edge-tokens stopped waiting for it. Try again in a moment.";
@@ -169,20 +285,58 @@ function unexpected(httpStatus) {
   return `The token service gave an unexpected answer (HTTP ${httpStatus}). Try again later.`;
 }
 
+// Why the service refused the call (a 403 with a reason about the call),
+// after "Your token may not …: ".
+function callRefused(reason, capability, token) {
+  if (reason === "missing_capability") return `it does not hold the ${capability} capability.`;
+  if (reason === "condition_failed") return `a condition its ${capability} capability sets does not hold for this call.`;
+  return limitUsedUp(capability, token);
+}
+
+// A used-up calls limit, with the numbers the console knows: the signed-in
+// token's own limit on the capability, as last read and counted here. Its
+// `used` counts the calls of the tokens it created too, so it may lag.
+function limitUsedUp(capability, token) {
+  const limits = token?.capabilities.find((held) => held.endpoint === capability)?.limits ?? [];
+  if (limits.length === 0) return `its calls limit for ${capability} is used up.`;
+  const tightest = limits.reduce((a, b) => (b.conditions.max - b.used < a.conditions.max - a.used ? b : a));
+  const { used, conditions: { max } } = tightest;
+  if (used >= max) return `its calls limit for ${capability} is used up (${callsUsed(used, max)}).`;
+  return `a calls limit for ${capability} is used up: its own (at most ${max} call${max === 1 ? "" : "s"}, which the tokens it created use up too) or one it shares with a token above it.`;
+}
+
+function delegationSentence(reason, { maxDepth }) {
+  const cannot = "A token cannot hand down more than it holds";
+  if (reason === "lifetime_not_allowed") return `${cannot}: the new token may not outlive yours. Choose a shorter lifetime.`;
+  if (reason === "depth_limit") {
+    const deep = maxDepth === undefined ? "so many" : String(maxDepth);
+    return `Tokens can be handed down only ${deep} levels deep, and yours is at the deepest level: it cannot create tokens. Use a token nearer the admin token.`;
+  }
+  return `${cannot}: choose only capabilities your token has, with calls limits no larger than its own.`;
+}
+
 // A node call fails at the token service (the token, its capability, the
-// gateway's link to the node) or at the node, whose own answer is passed on.
-function nodeSentence(error, route) {
-  const { httpStatus, status, error: text } = error;
+// gateway's route table), on the way to the node (502, 504), or at the
+// node, whose own answer is passed on.
+function nodeSentence(error, context) {
+  const { route, token } = context;
+  const { httpStatus, status, error: text, reason } = error;
   const called = `${route.method} ${route.path}`;
-  const refused = refusal(error);
-  if (refused === "capability") {
-    return `Your token may not call ${called}: it lacks the ${route.capability} capability, or its calls limit for it is used up.`;
+  const source = nodeFailure(error, context);
+  if (source === "link") return apiSentence(error, { operation: "read" });
+  if (httpStatus === 404 && status === "NOT_FOUND" && source !== "node") {
+    return source === "service"
+      ? `edge-tokens no longer forwards ${called}: no node is configured behind it any more, so nothing was called. Reload the page.`
+      : `${called} was answered 404 NOT_FOUND: either the node has nothing there, or edge-tokens no longer forwards it to a node. Reload the page to see which.`;
   }
-  if (refused || (httpStatus === 502 && status === "BAD_GATEWAY") || (httpStatus === 504 && status === "GATEWAY_TIMEOUT")) {
-    return apiSentence(error, "read");
+  if (httpStatus === 401 && source !== "node") {
+    return source === "service"
+      ? apiSentence(error, { operation: "read" })
+      : `${called} was refused as unauthenticated: either your token is no longer accepted (it expired or was deleted: sign in again), or the node did not accept edge-tokens' own API token for it (ORIGIN_TOKEN).`;
   }
-  if (httpStatus === 404 && status === "NOT_FOUND" && text === "no such route") {
-    return "No node is configured behind edge-tokens any more: nothing was called. Reload the page.";
+  if (source === "service") {
+    if (refusal(error) === "call") return `Your token may not call ${called}: ${callRefused(reason, route.capability, token)}`;
+    return apiSentence(error, { operation: "read" });
   }
   if (httpStatus === 401) {
     return "The node did not accept edge-tokens' own API token for it (ORIGIN_TOKEN). Tell the operator of edge-tokens.";
@@ -192,21 +346,9 @@ function nodeSentence(error, route) {
   return `The node answered ${called} with an error (HTTP ${httpStatus}${code})${said}.`;
 }
 
-function unauthorizedSentence(operation) {
-  const needs = NEEDS[operation] ?? NEEDS.read;
-  return `Your token may not ${ACTION[operation] ?? ACTION.read}: it lacks the ${needs} capability, or its calls limit for it is used up.`;
-}
-
-function forbiddenSentence(said) {
-  if (said.includes("lifetime")) {
-    return "A token cannot hand down more than it holds: the new token may not outlive yours. Choose a shorter lifetime.";
-  }
-  if (said.includes("depth")) return `A token cannot hand down more than it holds: ${said}.`;
-  return "A token cannot hand down more than it holds: choose only capabilities your token has, with calls limits no larger than its own.";
-}
-
 // The service names fields by position ("capabilities[2].conditions.max");
-// a person knows them by endpoint.
+// a person knows them by endpoint. This only makes the service's own
+// explanation of a 400 readable: nothing is decided on it.
 function fieldNames(text, request) {
   const names = request?.capabilities?.map((capability) => capability.endpoint) ?? [];
   return text

@@ -2,7 +2,7 @@
 // call, grouped by API generation, and the words that say so. Pure: the
 // gateway decides every call; this only shows a token what it holds.
 
-import { callsUsed, refusal } from "./format.js";
+import { callsUsed, nodeFailure } from "./format.js";
 
 /** @typedef {import("./api.js").NodeRoute} NodeRoute */
 
@@ -142,13 +142,16 @@ export function gatewayNote(enabled, kind) {
 /**
  * Whether the gateway counted a call that ended with `error` (or with an
  * answer, when `error` is undefined) against its capability's calls limit:
- * it counts every call it forwards, whatever the node answers, and none it
- * refuses or that never reached it.
+ * it counts every call it forwards, whatever the node answers or if it
+ * cannot be reached, and none it refuses, does not forward, or that never
+ * reached it. When the console could not find out who answered, it does not
+ * count (the token's record, read again, tells).
  * @param {unknown} [error]
+ * @param {Parameters<typeof nodeFailure>[1]} [context] the route called, and what the console found out about the answer
  * @returns {boolean}
  */
-export function wasCounted(error) {
+export function wasCounted(error, context) {
   if (error === undefined) return true;
-  if (!(error instanceof Error) || error.name !== "TokensApiError") return false;
-  return refusal(error) === undefined;
+  const source = context && nodeFailure(error, context);
+  return source === "node" || source === "link";
 }

@@ -1,13 +1,11 @@
 // What the signed-in token may hand down, and the create request built from
 // the form. Pure: the service enforces the same rules, this only lets the
-// form say so before a request is spent.
+// form say so before a request is spent. Every bound of the service comes
+// from its OpenAPI document (facts.js), none is written here.
 
-import { UNIT_SECONDS, units } from "./format.js";
+import { UNIT_SECONDS, size, units } from "./format.js";
 
-/** The most characters a description may have (the service counts characters). */
-export const MAX_DESCRIPTION = 256;
-/** The largest calls limit the service takes: exact in JavaScript. */
-export const MAX_CALLS = Number.MAX_SAFE_INTEGER;
+/** @typedef {import("./facts.js").ServiceFacts} ServiceFacts */
 
 /**
  * The capabilities a holder may grant: its own, each with its calls limit
@@ -26,77 +24,85 @@ export function offers(holder, catalogue) {
 }
 
 /**
- * The longest lifetime, in whole `unit`s, a child of a token valid until
- * `validUntil` may have.
- * @param {number | undefined} validUntil seconds since the Unix epoch; undefined: no bound
+ * The longest lifetime, in whole `unit`s, a new token may have: no longer
+ * than the service allows, and for a child of a token valid until
+ * `validUntil`, no longer than its creator lives.
+ * @param {number | undefined} validUntil seconds since the Unix epoch; undefined: the creator does not expire (or is unknown)
  * @param {keyof UNIT_SECONDS} unit
  * @param {number} nowMs
- * @returns {number | undefined} undefined when there is no bound
+ * @param {number} maxLifetime the service's longest lifetime, in seconds
+ * @returns {{ most: number, by: "creator" | "service" }} `by`: whose bound it is
  */
-export function lifetimeBound(validUntil, unit, nowMs) {
-  if (validUntil === undefined) return undefined;
-  const left = validUntil - Math.ceil(nowMs / 1000);
-  return Math.max(0, Math.floor(left / UNIT_SECONDS[unit]));
+export function lifetimeBound(validUntil, unit, nowMs, maxLifetime) {
+  const service = Math.floor(maxLifetime / UNIT_SECONDS[unit]);
+  if (validUntil === undefined) return { most: service, by: "service" };
+  const left = Math.max(0, Math.floor((validUntil - Math.ceil(nowMs / 1000)) / UNIT_SECONDS[unit]));
+  return left < service ? { most: left, by: "creator" } : { most: service, by: "service" };
 }
 
 /**
  * Builds the create request from what the form holds, or says what to fix.
  * @param {{ picked: { endpoint: string, limit: string }[], lifetime: string, unit: keyof UNIT_SECONDS, description: string }} draft
  *   the form's values as typed
- * @param {{ endpoint: string, max?: number }[]} allowed what {@link offers} gave
- * @param {number | undefined} validUntil the holder's expiry
+ * @param {{ allowed: { endpoint: string, max?: number }[], validUntil?: number, limits: ServiceFacts }} holder
+ *   what {@link offers} gave, the holder's expiry, and the service's bounds
  * @param {number} nowMs
  * @returns {{ request: import("./vendor/edge-tokens/index.js").CreateTokenRequest } | { problem: string }}
  */
-export function createRequest(draft, allowed, validUntil, nowMs) {
+export function createRequest(draft, { allowed, validUntil, limits }, nowMs) {
   if (draft.picked.length === 0) return { problem: "Choose at least one capability." };
+  if (draft.picked.length > limits.maxCapabilities) {
+    return { problem: `Choose at most ${limits.maxCapabilities} capabilities: the service takes no more for one token.` };
+  }
   const capabilities = [];
   for (const pick of draft.picked) {
-    const capability = capabilityRequest(pick, allowed.find((offer) => offer.endpoint === pick.endpoint));
+    const capability = capabilityRequest(pick, allowed.find((offer) => offer.endpoint === pick.endpoint), limits);
     if (capability.problem) return capability;
     capabilities.push(capability.value);
   }
   const request = { capabilities };
-  const lifetime = lifetimeSeconds(draft, validUntil, nowMs);
+  const lifetime = lifetimeSeconds(draft, validUntil, nowMs, limits);
   if (lifetime.problem) return lifetime;
   if (lifetime.value !== undefined) request.lifetime = lifetime.value;
-  if ([...draft.description].length > MAX_DESCRIPTION) {
-    return { problem: `The description may have at most ${MAX_DESCRIPTION} characters.` };
+  if ([...draft.description].length > limits.maxDescription) {
+    return { problem: `The description may have at most ${limits.maxDescription} characters.` };
   }
   if (draft.description !== "") request.description = draft.description;
+  if (new TextEncoder().encode(JSON.stringify(request)).length > limits.maxBodyBytes) {
+    return { problem: `The request would be larger than the service takes (${size(limits.maxBodyBytes)}): shorten the description.` };
+  }
   return { request };
 }
 
-function capabilityRequest({ endpoint, limit }, offer) {
+function capabilityRequest({ endpoint, limit }, offer, { minCalls, maxCalls }) {
   if (!offer) return { problem: `Your token cannot grant ${endpoint}.` };
-  const bound = offer.max ?? MAX_CALLS;
+  const bound = Math.min(offer.max ?? maxCalls, maxCalls);
   if (limit.trim() === "") {
     // A child of a limited capability must be limited too.
     if (offer.max !== undefined) return { problem: `Give ${endpoint} a calls limit of at most ${offer.max}.` };
     return { value: { endpoint } };
   }
   const max = wholeNumber(limit);
-  if (max === undefined || max < 1 || max > bound) {
-    return { problem: `The calls limit of ${endpoint} must be a whole number from 1 to ${bound}.` };
+  if (max === undefined || max < minCalls || max > bound) {
+    return { problem: `The calls limit of ${endpoint} must be a whole number from ${minCalls} to ${bound}.` };
   }
   return { value: { endpoint, limits: [{ type: "calls", conditions: { max } }] } };
 }
 
-function lifetimeSeconds({ lifetime, unit }, validUntil, nowMs) {
+function lifetimeSeconds({ lifetime, unit }, validUntil, nowMs, { maxLifetime }) {
   if (lifetime.trim() === "") return { value: undefined };
   const count = wholeNumber(lifetime);
-  const bound = lifetimeBound(validUntil, unit, nowMs);
   if (count === undefined || count < 1) return { problem: "The lifetime must be a whole number of at least 1." };
-  if (bound !== undefined && count > bound) {
+  const { most, by } = lifetimeBound(validUntil, unit, nowMs, maxLifetime);
+  if (count > most) {
+    if (by === "service") return { problem: `The lifetime may be at most ${units(most, unit)}: the service allows no longer.` };
     return {
-      problem: bound < 1
+      problem: most < 1
         ? `Your token expires in less than one ${unit.slice(0, -1)}: choose a smaller unit, or leave the lifetime empty to expire with it.`
-        : `The new token may not outlive yours: choose at most ${units(bound, unit)}.`,
+        : `The new token may not outlive yours: choose at most ${units(most, unit)}.`,
     };
   }
-  const seconds = count * UNIT_SECONDS[unit];
-  if (seconds > 100 * 365.25 * 86400) return { problem: "The lifetime may be at most 100 years." };
-  return { value: seconds };
+  return { value: count * UNIT_SECONDS[unit] };
 }
 
 function wholeNumber(text) {

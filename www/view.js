@@ -2,7 +2,7 @@
 // hands user intents back through the bind* functions. Token data is written
 // with textContent only, never parsed as HTML.
 
-import { callsUsed, dateTime } from "./format.js";
+import { callsUsed, dateTime, tokenIdForm } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -299,28 +299,45 @@ export function showTry(key, outcome) {
 }
 
 /**
- * Fills the capability choices of the create form. A capability with a
- * `max` must get a calls limit no larger: the field is pre-filled, bounded
- * and required.
- * @param {{ endpoint: string, max?: number }[]} offers
- * @param {string} hint what the user may choose, in words
+ * Bounds and describes the form fields the service bounds: the
+ * description's length, and the form of a token id (described, not
+ * bounded: a pasted id that is too long is refused with a message, not cut).
+ * @param {import("./facts.js").ServiceFacts} facts
  */
-export function renderChoices(offers, hint) {
-  $("choices-hint").textContent = hint;
-  $("choices").replaceChildren(...offers.map(choice));
+export function applyLimits({ maxDescription, tokenId }) {
+  $("description").maxLength = maxDescription;
+  $("description-note").textContent = `(optional, up to ${maxDescription} characters)`;
+  $("delete-hint").textContent = `${capitalized(tokenIdForm(tokenId))}, as shown when the token was created.`;
 }
 
-function choice({ endpoint, max }) {
+function capitalized(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Fills the capability choices of the create form. A capability with a
+ * `max` must get a calls limit no larger: the field is pre-filled, bounded
+ * and required; the others are bounded by the service's calls limits.
+ * @param {{ endpoint: string, max?: number }[]} offers
+ * @param {string} hint what the user may choose, in words
+ * @param {{ minCalls: number, maxCalls: number }} calls the service's smallest and largest calls limit
+ */
+export function renderChoices(offers, hint, { minCalls, maxCalls }) {
+  $("choices-hint").textContent = hint;
+  $("choices").replaceChildren(...offers.map((offer) => choice(offer, minCalls, maxCalls)));
+}
+
+function choice({ endpoint, max }, minCalls, maxCalls) {
   const item = element("li", "choice");
   item.dataset.endpoint = endpoint;
   const box = Object.assign(element("input"), { type: "checkbox", id: `pick-${endpoint}`, value: endpoint });
   const name = Object.assign(element("label", "choice-name"), { htmlFor: box.id });
   name.append(element("code", "", endpoint));
   const limit = Object.assign(element("input", "choice-limit"), {
-    type: "number", id: `limit-${endpoint}`, min: "1", step: "1", inputMode: "numeric", disabled: true,
-    placeholder: max === undefined ? "no limit" : "",
+    type: "number", id: `limit-${endpoint}`, min: String(minCalls), max: String(max ?? maxCalls), step: "1",
+    inputMode: "numeric", disabled: true, placeholder: max === undefined ? "no limit" : "",
   });
-  if (max !== undefined) Object.assign(limit, { max: String(max), value: String(max), required: true });
+  if (max !== undefined) Object.assign(limit, { value: String(max), required: true });
   const limitLabel = Object.assign(element("label", "choice-limit-label"), { htmlFor: limit.id });
   limitLabel.append("Calls limit", element("span", "visually-hidden", ` for ${endpoint}`));
   limitLabel.append(max === undefined ? " (empty: unlimited)" : `, at most ${max}`);
@@ -383,12 +400,11 @@ export function bindUnit(handler) {
 /**
  * Describes and bounds the lifetime field.
  * @param {string} hint
- * @param {number | undefined} bound the most units allowed, if any
+ * @param {number} most the most units allowed
  */
-export function renderLifetime(hint, bound) {
+export function renderLifetime(hint, most) {
   $("lifetime-hint").textContent = hint;
-  if (bound === undefined) $("lifetime").removeAttribute("max");
-  else $("lifetime").max = String(bound);
+  $("lifetime").max = String(most);
 }
 
 /**

@@ -10,14 +10,15 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ENGINES, ENGINE_NAMES, launchBrowser } from "./browser.mjs";
 import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
-import { countdown, duration, errorSentence, nodeAnswer, refusal } from "../../www/format.js";
+import { isTokenId, readFacts } from "../../www/facts.js";
+import { countdown, duration, errorSentence, nodeAnswer, nodeFailure, nodeQuestion, refusal, size, tokenIdForm } from "../../www/format.js";
 import { byGeneration, callable, isTriable, routeKey, summary, usage, wasCounted } from "../../www/operations.js";
 import { createRequest, lifetimeBound, offers } from "../../www/rules.js";
 
@@ -106,24 +107,67 @@ async function waitForWorker() {
 
 // ---- the pure helpers ------------------------------------------------------
 
-test("format and rules: durations, countdowns, error sentences, delegation bounds", () => {
+/** A TokensApiError as the client package makes it, without loading the package. */
+const api = (httpStatus, status, error, reason) =>
+  Object.assign(new Error("x"), { name: "TokensApiError", httpStatus, status, error, ...(reason === undefined ? {} : { reason }) });
+
+/**
+ * Bounds deliberately unlike the service's: whatever the console checks or
+ * says with them must come from here, not from a copy of its own.
+ */
+const LIMITS = {
+  catalogue: ["tokensCreate", "tokensGetToken", "nodePing"],
+  maxCapabilities: 2,
+  maxDescription: 5,
+  maxLifetime: 3 * 3600,
+  minCalls: 2,
+  maxCalls: 7,
+  maxDepth: 3,
+  maxBodyBytes: 2048,
+  tokenId: { minLength: 4, maxLength: 4, pattern: /^[a-z]+$/u },
+};
+
+test("format and rules: durations, countdowns, error sentences, delegation bounds from the service's facts", () => {
   assert.equal(duration(3725), "1 h 2 min 5 s");
   assert.equal(duration(86400 * 2 + 5), "2 d 0 h 0 min 5 s");
   assert.equal(duration(0), "0 s");
   assert.deepEqual(countdown(undefined, 0), { text: "never expires", expired: false });
   assert.deepEqual(countdown(100, 40_500), { text: "1 min 0 s left", expired: false });
   assert.deepEqual(countdown(100, 100_000), { text: "expired", expired: true });
+  assert.equal(size(2048), "2 KiB");
+  assert.equal(size(3 * 1024 * 1024), "3 MiB");
+  assert.equal(size(1500), "1500 bytes");
+  assert.equal(tokenIdForm({ minLength: 4, maxLength: 4 }), "exactly 4 letters and digits");
 
-  const api = (httpStatus, status, error) => Object.assign(new Error("x"), { name: "TokensApiError", httpStatus, status, error });
   const request = { capabilities: [{ endpoint: "tokensCreate" }, { endpoint: "nodePing" }] };
   assert.equal(errorSentence(api(400, "INVALID_TOKEN_CAPABILITIES", "capabilities[1].conditions.max must be at least 1"), { operation: "create", request }),
     "Check the form: the nodePing capability's calls limit must be at least 1.");
   assert.match(errorSentence(api(401, "UNAUTHORIZED", "authentication failed")), /not accepted: it is unknown, has expired or was deleted/);
-  assert.match(errorSentence(api(403, "UNAUTHORIZED", "authorization failed"), { operation: "delete" }), /may not delete tokens: it lacks the tokensDelete capability, or its calls limit/);
-  assert.match(errorSentence(api(403, "FORBIDDEN", "requested token lifetime not allowed"), { operation: "create" }), /may not outlive yours/);
-  assert.match(errorSentence(api(403, "FORBIDDEN", "requested token capabilities not allowed"), { operation: "create" }), /only capabilities your token has/);
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "missing_capability"), { operation: "delete" }),
+    "Your token may not delete tokens: it does not hold the tokensDelete capability.");
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "missing_capability"), { operation: "read" }),
+    "Your token may not read its own details: it does not hold the tokensGetToken capability.");
+  // A used-up limit, with the numbers of the signed-in token's own limit where the console knows them.
+  const spent = { capabilities: [{ endpoint: "tokensCreate", limits: [{ used: 3, conditions: { max: 3 } }] }] };
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), { operation: "create", token: spent }),
+    "Your token may not create tokens: its calls limit for tokensCreate is used up (3 of 3 calls used).");
+  const lagging = { capabilities: [{ endpoint: "tokensCreate", limits: [{ used: 1, conditions: { max: 3 } }] }] };
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), { operation: "create", token: lagging }),
+    "Your token may not create tokens: a calls limit for tokensCreate is used up: its own (at most 3 calls, which the tokens it created use up too) or one it shares with a token above it.");
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), { operation: "create" }),
+    "Your token may not create tokens: its calls limit for tokensCreate is used up.");
+  assert.match(errorSentence(api(403, "UNAUTHORIZED", "x", "condition_failed"), { operation: "create" }), /a condition its tokensCreate capability sets does not hold/);
+  // Delegation bounds: which one, from `reason`; the depth from the service's facts.
+  assert.match(errorSentence(api(403, "FORBIDDEN", "x", "lifetime_not_allowed"), { operation: "create" }), /may not outlive yours/);
+  assert.match(errorSentence(api(403, "FORBIDDEN", "x", "capabilities_not_allowed"), { operation: "create" }), /only capabilities your token has/);
+  assert.equal(errorSentence(api(403, "FORBIDDEN", "x", "depth_limit"), { operation: "create", limits: LIMITS }),
+    "Tokens can be handed down only 3 levels deep, and yours is at the deepest level: it cannot create tokens. Use a token nearer the admin token.");
+  // A reason this console does not know: the service's own words, never a guess.
+  assert.equal(errorSentence(api(403, "FORBIDDEN", "something new", "brand_new"), { operation: "create" }), "A token cannot hand down more than it holds: something new.");
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "something new", "brand_new"), { operation: "create" }), "Your token may not create tokens: something new.");
   assert.match(errorSentence(api(404, "NOT_FOUND", "token not found"), { operation: "delete" }), /No such token, or it is not yours/);
-  assert.match(errorSentence(api(413, "PAYLOAD_TOO_LARGE", "too large")), /too large/);
+  assert.equal(errorSentence(api(413, "PAYLOAD_TOO_LARGE", "too large"), { limits: LIMITS }),
+    "The request is too large for the service (over 2 KiB): shorten the description or choose fewer capabilities.");
   assert.match(errorSentence(api(429, "TOO_MANY_REQUESTS", "too many failed sign-ins from this address; retry in 60 seconds")), /retry in 60 seconds/);
   assert.match(errorSentence(api(503, "MISCONFIGURED", "x")), /not set up/);
   assert.match(errorSentence(api(503, "UNAVAILABLE", "x")), /unavailable right now/);
@@ -135,17 +179,91 @@ test("format and rules: durations, countdowns, error sentences, delegation bound
   const allowed = offers(holder, ["ignored"]);
   assert.deepEqual(allowed, [{ endpoint: "tokensCreate", max: 3 }, { endpoint: "nodePing" }]);
   assert.deepEqual(offers({}, ["a", "b"]), [{ endpoint: "a" }, { endpoint: "b" }]);
-  assert.equal(lifetimeBound(7_200, "hours", 0), 2);
-  assert.equal(lifetimeBound(undefined, "days", 0), undefined);
-  const draft = (picked, lifetime = "", unit = "hours") => ({ picked, lifetime, unit, description: "" });
-  assert.match(createRequest(draft([]), allowed, 7_200, 0).problem, /at least one/);
-  assert.match(createRequest(draft([{ endpoint: "tokensCreate", limit: "" }]), allowed, 7_200, 0).problem, /at most 3/);
-  assert.match(createRequest(draft([{ endpoint: "tokensCreate", limit: "4" }]), allowed, 7_200, 0).problem, /from 1 to 3/);
-  assert.match(createRequest(draft([{ endpoint: "nodePing", limit: "" }], "3"), allowed, 7_200, 0).problem, /at most 2 hours/);
-  assert.match(createRequest(draft([{ endpoint: "accountWithdraw", limit: "" }]), allowed, 7_200, 0).problem, /cannot grant/);
-  assert.deepEqual(createRequest(draft([{ endpoint: "tokensCreate", limit: "2" }, { endpoint: "nodePing", limit: "" }], "2"), allowed, 7_200, 0), {
+  // The longest lifetime: the creator's, or the service's when that is shorter.
+  assert.deepEqual(lifetimeBound(7_200, "hours", 0, LIMITS.maxLifetime), { most: 2, by: "creator" });
+  assert.deepEqual(lifetimeBound(36_000, "hours", 0, LIMITS.maxLifetime), { most: 3, by: "service" });
+  assert.deepEqual(lifetimeBound(undefined, "minutes", 0, LIMITS.maxLifetime), { most: 180, by: "service" });
+  const draft = (picked, lifetime = "", unit = "hours", description = "") => ({ picked, lifetime, unit, description });
+  const issued = { allowed, validUntil: 7_200, limits: LIMITS };
+  const admin = { allowed: offers({}, LIMITS.catalogue), validUntil: undefined, limits: LIMITS };
+  assert.match(createRequest(draft([]), issued, 0).problem, /at least one/);
+  assert.match(createRequest(draft([{ endpoint: "tokensCreate", limit: "" }]), issued, 0).problem, /at most 3/);
+  assert.match(createRequest(draft([{ endpoint: "tokensCreate", limit: "4" }]), issued, 0).problem, /from 2 to 3/);
+  assert.match(createRequest(draft([{ endpoint: "nodePing", limit: "8" }]), issued, 0).problem, /nodePing must be a whole number from 2 to 7\./, "the service's calls bounds");
+  assert.match(createRequest(draft([{ endpoint: "nodePing", limit: "1" }]), issued, 0).problem, /from 2 to 7/);
+  assert.match(createRequest(draft([{ endpoint: "nodePing", limit: "" }], "3"), issued, 0).problem, /may not outlive yours: choose at most 2 hours/);
+  assert.match(createRequest(draft([{ endpoint: "nodePing", limit: "" }], "4"), admin, 0).problem, /at most 3 hours: the service allows no longer/);
+  assert.match(createRequest(draft([{ endpoint: "nodePing", limit: "" }], "", "hours", "abcdef"), admin, 0).problem, /at most 5 characters/);
+  assert.equal(createRequest(draft([{ endpoint: "nodePing", limit: "" }], "", "hours", "abcd\u{1F600}"), admin, 0).request.description, "abcd\u{1F600}", "characters, not UTF-16 units");
+  assert.match(createRequest(draft(LIMITS.catalogue.map((endpoint) => ({ endpoint, limit: "" }))), admin, 0).problem, /at most 2 capabilities/);
+  assert.match(createRequest(draft([{ endpoint: "nodePing", limit: "" }], "", "hours", "abcde"), { ...admin, limits: { ...LIMITS, maxBodyBytes: 60 } }, 0).problem,
+    /larger than the service takes \(60 bytes\)/);
+  assert.match(createRequest(draft([{ endpoint: "accountWithdraw", limit: "" }]), issued, 0).problem, /cannot grant/);
+  assert.deepEqual(createRequest(draft([{ endpoint: "tokensCreate", limit: "2" }, { endpoint: "nodePing", limit: "" }], "2"), issued, 0), {
     request: { capabilities: [{ endpoint: "tokensCreate", limits: [{ type: "calls", conditions: { max: 2 } }] }, { endpoint: "nodePing" }], lifetime: 7_200 },
   });
+});
+
+test("refusals are decided on the HTTP status, status and reason, never on the English text", () => {
+  const texts = ["authorization failed", "", "Zugriff verweigert", "requested token lifetime not allowed"];
+  const same = (make, context) => {
+    const sentences = new Set(texts.map((text) => errorSentence(make(text), context)));
+    assert.equal(sentences.size, 1, `one sentence whatever the text: ${[...sentences].join(" | ")}`);
+  };
+  for (const reason of ["missing_capability", "limit_exhausted", "condition_failed"]) {
+    for (const operation of ["read", "create", "delete"]) same((text) => api(403, "UNAUTHORIZED", text, reason), { operation });
+    assert.equal(refusal(api(403, "UNAUTHORIZED", "anything", reason)), "call");
+  }
+  for (const reason of ["capabilities_not_allowed", "lifetime_not_allowed", "depth_limit"]) {
+    same((text) => api(403, "FORBIDDEN", text, reason), { operation: "create", limits: LIMITS });
+    assert.equal(refusal(api(403, "FORBIDDEN", "anything", reason)), "delegation");
+  }
+  same((text) => api(401, "UNAUTHORIZED", text), { operation: "read" });
+  assert.equal(refusal(api(401, "UNAUTHORIZED", "node token required")), "token");
+  assert.equal(refusal(api(403, "FORBIDDEN", "authorization failed")), undefined, "a 403 without the service's reason is no refusal of the service");
+  assert.equal(refusal(api(429, "TOO_MANY_REQUESTS", "x")), "throttled");
+  assert.equal(refusal(api(503, "UNAVAILABLE", "x")), "unavailable");
+  const route = { method: "GET", path: "/api/v4/node/info", capability: "nodeGetInfo" };
+  // A node call: who answered is decided without the text (a node's own text is then shown as it came).
+  for (const context of [{ route }, { route, routeServed: true }, { route, routeServed: false }, { route, tokenAccepted: true }, { route, tokenAccepted: false }]) {
+    for (const make of [(text) => api(404, "NOT_FOUND", text), (text) => api(401, "UNAUTHORIZED", text), (text) => api(403, "UNAUTHORIZED", text, "limit_exhausted")]) {
+      const found = new Set(texts.map((text) => `${nodeQuestion(make(text), route)} ${nodeFailure(make(text), context)}`));
+      assert.equal(found.size, 1, [...found].join(" | "));
+      if (nodeFailure(make(""), context) !== "node") same(make, { operation: "node", ...context });
+    }
+  }
+});
+
+test("facts: the catalogue and every bound come from the service's OpenAPI document", async () => {
+  const document = await (await fetch(`${origin}/api/v3/openapi.json`)).json();
+  const { schemas } = document.components;
+  const facts = readFacts(document);
+  assert.deepEqual({ ...facts, tokenId: { ...facts.tokenId, pattern: facts.tokenId.pattern.source } }, {
+    catalogue: schemas.CapabilityName.enum,
+    maxCapabilities: schemas.CreateTokenRequest.properties.capabilities.maxItems,
+    maxDescription: schemas.CreateTokenRequest.properties.description.maxLength,
+    maxLifetime: schemas.CreateTokenRequest.properties.lifetime.maximum,
+    minCalls: schemas.CallsConditions.properties.max.minimum,
+    maxCalls: schemas.CallsConditions.properties.max.maximum,
+    maxDepth: document.info["x-max-delegation-depth"],
+    maxBodyBytes: document.info["x-max-body-bytes"],
+    tokenId: { minLength: schemas.TokenId.minLength, maxLength: schemas.TokenId.maxLength, pattern: schemas.TokenId.pattern },
+  });
+  // The service's bounds as its contract states them (src/contract/bounds.rs).
+  assert.deepEqual([facts.maxDescription, facts.maxLifetime, facts.maxCapabilities, facts.maxCalls, facts.maxDepth, facts.maxBodyBytes],
+    [256, 3_155_760_000, 64, Number.MAX_SAFE_INTEGER, 32, 16 * 1024]);
+  assert.ok(facts.catalogue.includes("tokensCreate") && facts.catalogue.includes("nodeGetInfo"));
+  assert.ok(isTokenId("0123456789abcdefghijkl", facts.tokenId));
+  assert.ok(!isTokenId("0123456789abcdefghijk", facts.tokenId) && !isTokenId("0123456789abcdefghij-l", facts.tokenId));
+  assert.ok(isTokenId("abcd", LIMITS.tokenId) && !isTokenId("abcde", LIMITS.tokenId) && !isTokenId("ab1d", LIMITS.tokenId));
+
+  // A document without them is refused, naming what is missing: the console has no fallback of its own.
+  const bare = structuredClone(document);
+  delete bare.info["x-max-delegation-depth"];
+  delete bare.components.schemas.CreateTokenRequest.properties.description.maxLength;
+  delete bare.components.schemas.CapabilityName;
+  assert.throws(() => readFacts(bare), /does not give the capability catalogue, the longest description, the delegation depth$/);
+  assert.throws(() => readFacts(null), /does not give the capability catalogue, the most capabilities/);
 });
 
 test("operations: what a token may call on the node, grouped, and the words for node failures", () => {
@@ -187,31 +305,135 @@ test("operations: what a token may call on the node, grouped, and the words for 
   assert.equal(nodeAnswer("# HELP up"), "# HELP up");
   assert.equal(nodeAnswer(null), "(an empty answer)");
 
-  const api = (httpStatus, status, error) => Object.assign(new Error("x"), { name: "TokensApiError", httpStatus, status, error });
   const node = { operation: "node", route: routes[0] };
-  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "authorization failed"), node),
-    "Your token may not call GET /api/v4/node/info: it lacks the nodeGetInfo capability, or its calls limit for it is used up.");
+  const reader = { capabilities: [{ endpoint: "nodeGetInfo", limits: [{ used: 2, conditions: { max: 2 } }] }] };
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "authorization failed: calls limit of nodeGetInfo used up (2 of 2)", "limit_exhausted"), { ...node, token: reader }),
+    "Your token may not call GET /api/v4/node/info: its calls limit for nodeGetInfo is used up (2 of 2 calls used).");
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "missing_capability"), node),
+    "Your token may not call GET /api/v4/node/info: it does not hold the nodeGetInfo capability.");
+  assert.equal(errorSentence(api(403, "FORBIDDEN", "forbidden by the node"), node),
+    "The node answered GET /api/v4/node/info with an error (HTTP 403 FORBIDDEN): forbidden by the node.", "a 403 without the service's reason is the node's");
   assert.equal(errorSentence(api(502, "BAD_GATEWAY", "the node could not be reached"), node),
-    "The node could not be reached: edge-tokens could not connect to it. Try again later, or tell its operator.");
+    "The node is out of reach: edge-tokens could not connect to it. Try again later, or tell its operator.");
   assert.equal(errorSentence(api(504, "GATEWAY_TIMEOUT", "the node did not answer within 500 ms"), node),
     "The node did not answer in time: edge-tokens stopped waiting for it. Try again in a moment.");
-  assert.match(errorSentence(api(401, "UNAUTHORIZED", "authentication failed"), node), /token was not accepted/);
-  assert.match(errorSentence(api(401, "UNAUTHORIZED", "node token required"), node), /node did not accept edge-tokens' own API token/);
   assert.equal(errorSentence(api(404, "CHANNEL_NOT_FOUND", "no such channel"), node),
     "The node answered GET /api/v4/node/info with an error (HTTP 404 CHANNEL_NOT_FOUND): no such channel.");
   assert.equal(errorSentence(api(500, "UNEXPECTED_RESPONSE", "unexpected answer with HTTP status 500"), node),
     "The node answered GET /api/v4/node/info with an error (HTTP 500).");
   assert.match(errorSentence(Object.assign(new Error("x"), { name: "TokensTimeoutError", timeoutMs: 35_000 }), node), /within 35 seconds: the node/);
 
-  assert.equal(refusal(api(401, "UNAUTHORIZED", "authentication failed")), "token");
-  assert.equal(refusal(api(401, "UNAUTHORIZED", "node token required")), undefined, "the node's own 401 is not the service's");
+  // A 401 on a route that needs a capability: the service's when it no longer
+  // accepts the token, else the node's; the console asks the service which.
+  const unauthenticated = api(401, "UNAUTHORIZED", "authentication failed");
+  assert.equal(nodeQuestion(unauthenticated, routes[0]), "token");
+  assert.equal(nodeQuestion(unauthenticated, routes[6]), undefined, "on a public route the gateway checks no token: the node's");
+  assert.equal(nodeFailure(unauthenticated, { route: routes[6] }), "node");
+  assert.match(errorSentence(unauthenticated, { ...node, tokenAccepted: false }), /token was not accepted/);
+  assert.match(errorSentence(unauthenticated, { ...node, tokenAccepted: true }), /node did not accept edge-tokens' own API token/);
+  assert.match(errorSentence(unauthenticated, { operation: "node", route: routes[6] }), /node did not accept edge-tokens' own API token/);
+  assert.match(errorSentence(unauthenticated, node), /either your token is no longer accepted .* or the node did not accept edge-tokens' own API token/, "not found out: both, without claiming which");
+  // A 404 NOT_FOUND: the gateway's when it no longer forwards the route, else the node's.
+  const notFound = api(404, "NOT_FOUND", "nothing here");
+  assert.equal(nodeQuestion(notFound, routes[0]), "route");
+  assert.equal(nodeQuestion(api(404, "CHANNEL_NOT_FOUND", "x"), routes[0]), undefined, "the gateway's own 404 is always NOT_FOUND");
+  assert.match(errorSentence(notFound, { ...node, routeServed: false }), /^edge-tokens no longer forwards GET \/api\/v4\/node\/info: no node is configured behind it any more, so nothing was called/);
+  assert.equal(errorSentence(notFound, { ...node, routeServed: true }), "The node answered GET /api/v4/node/info with an error (HTTP 404 NOT_FOUND): nothing here.");
+  assert.match(errorSentence(notFound, node), /either the node has nothing there, or edge-tokens no longer forwards it/, "not found out: both, without claiming which");
+
+  // The gateway counts every call it forwards, whatever the node answers, and none it refuses or does not forward.
   assert.equal(wasCounted(), true);
-  assert.equal(wasCounted(api(404, "CHANNEL_NOT_FOUND", "no such channel")), true, "a forwarded call counts, whatever the node answers");
-  assert.equal(wasCounted(api(504, "GATEWAY_TIMEOUT", "x")), true);
-  assert.equal(wasCounted(api(403, "UNAUTHORIZED", "authorization failed")), false);
-  assert.equal(wasCounted(Object.assign(new Error("x"), { name: "TokensNetworkError" })), false);
+  assert.equal(wasCounted(api(404, "CHANNEL_NOT_FOUND", "no such channel"), node), true, "a forwarded call counts, whatever the node answers");
+  assert.equal(wasCounted(notFound, { ...node, routeServed: true }), true);
+  assert.equal(wasCounted(notFound, { ...node, routeServed: false }), false, "the gateway did not forward it");
+  assert.equal(wasCounted(notFound, node), false, "not known: not shown as counted");
+  assert.equal(wasCounted(unauthenticated, { ...node, tokenAccepted: true }), true);
+  assert.equal(wasCounted(unauthenticated, { ...node, tokenAccepted: false }), false);
+  assert.equal(wasCounted(api(504, "GATEWAY_TIMEOUT", "x"), node), true);
+  assert.equal(wasCounted(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), node), false);
+  assert.equal(wasCounted(api(403, "UNAUTHORIZED", "x", "missing_capability"), node), false);
+  assert.equal(wasCounted(api(429, "TOO_MANY_REQUESTS", "x"), node), false);
+  assert.equal(wasCounted(Object.assign(new Error("x"), { name: "TokensNetworkError" }), node), false);
 });
 
+/**
+ * What the console must not contain: a decision on the service's English
+ * text, or a copy of one of its bounds. Each finding names the file, the
+ * line and the rule.
+ * @param {{ name: string, text: string }[]} sources
+ * @param {string[]} serviceTexts the service's own `error` texts
+ */
+function scanConsole(sources, serviceTexts) {
+  // The part of each text before any detail (": ", "; ", " ("): what a comparison would look for.
+  const heads = [...new Set(serviceTexts.map((text) => text.split(/[:;(]/)[0].trim().toLowerCase()))].filter((head) => head.length >= 6);
+  const rules = [
+    // Deciding on English text.
+    ["compares with a text", /(?:===|!==|==|!=)\s*(["'`])(?:(?!\1).)*\s(?:(?!\1).)*\1|(["'`])(?:(?!\2).)*\s(?:(?!\2).)*\2\s*(?:===|!==|==|!=)/, /\.js$/],
+    ["searches for a word", /\.(?:includes|startsWith|endsWith|indexOf|lastIndexOf|search|match|matchAll|localeCompare)\(\s*(?:["'`/])[^)]*[A-Za-z]/, /\.js$/],
+    ["tests a pattern of words", /\/[^/\n]*[A-Za-z]{2,} [A-Za-z]{2,}[^/\n]*\/[a-z]*\.(?:test|exec)\(/, /\.js$/],
+    // Copies of the service's bounds.
+    ["the description bound (256)", /\b256\b/],
+    ["the calls bound (MAX_SAFE_INTEGER)", /MAX_SAFE_INTEGER|\b9_?007_?199_?254_?740_?991\b/],
+    ["the lifetime bound (100 years)", /\b3_?155_?760_?000\b|100\s+years|365\.25|\b36_?525\b/i],
+    ["the body bound (16 KiB)", /\b16\s*KiB\b|\b16_?384\b|\b16\s*\*\s*1024\b/i],
+    ["the depth bound (32)", /\b32\b/],
+    ["the capabilities bound (64)", /\b64\b/],
+    ["the length of a token id (22)", /\b22\b/],
+    ["a bound in the page", /\bmaxlength\s*=|\bmax\s*=\s*["']?\d/i, /\.html$/],
+  ];
+  const findings = [];
+  for (const { name, text } of sources) {
+    text.split("\n").forEach((line, index) => {
+      const at = `${name}:${index + 1}`;
+      for (const [rule, pattern, only = /./] of rules) if (only.test(name) && pattern.test(line)) findings.push(`${at}: ${rule}: ${line.trim()}`);
+      if (name.endsWith(".js")) {
+        for (const head of heads) if (line.toLowerCase().includes(head)) findings.push(`${at}: the service's text "${head}": ${line.trim()}`);
+      }
+    });
+  }
+  return findings;
+}
+
+test("source scan: www/ decides on no English text of the service and copies none of its bounds", async () => {
+  const www = join(root, "www");
+  const sources = readdirSync(www).filter((name) => /\.(?:js|html)$/.test(name))
+    .map((name) => ({ name, text: readFileSync(join(www, name), "utf8") }));
+  assert.deepEqual(sources.map(({ name }) => name).sort(),
+    ["api.js", "app.js", "facts.js", "format.js", "index.html", "operations.js", "rules.js", "view.js"]);
+
+  // The service's own texts: every error example of its OpenAPI document,
+  // and what it answers an unknown route and a wrong method.
+  const document = await (await fetch(`${origin}/api/v3/openapi.json`)).json();
+  const texts = [];
+  JSON.stringify(document, (key, value) => {
+    if (typeof value?.error === "string" && typeof value?.status === "string") texts.push(value.error);
+    return value;
+  });
+  for (const [method, path] of [["GET", "/api/v3/no-such-route"], ["PUT", "/api/v3/token"]]) {
+    texts.push((await (await fetch(`${origin}${path}`, { method })).json()).error);
+  }
+  for (const expected of ["authentication failed", "authorization failed", "requested token lifetime not allowed", "no such route", "method not allowed"]) {
+    assert.ok(texts.some((text) => text.startsWith(expected)), `the service still says "${expected}"`);
+  }
+
+  // The scan finds what it looks for.
+  const planted = [
+    'if (httpStatus === 401 && text === "authentication failed") return "token";',
+    'if (said.includes("lifetime")) return lifetime;',
+    'if (/no such route/.test(error.error)) gone();',
+    "export const MAX_DESCRIPTION = 256;",
+    "const MAX_CALLS = Number.MAX_SAFE_INTEGER;",
+    "if (seconds > 100 * 365.25 * 86400) return tooLong;",
+    'return "The request is too large (over 16 KiB).";',
+    "const TOKEN_ID = /^[0-9A-Za-z]{22}$/;",
+    "if (depth > 32 || picked.length > 64) return no;",
+  ];
+  const found = scanConsole([{ name: "planted.js", text: planted.join("\n") }, { name: "planted.html", text: '<input maxlength="256"><input max="5">' }], texts);
+  assert.deepEqual([...new Set(found.map((finding) => finding.split(":")[1]))], ["1", "2", "3", "4", "5", "6", "7", "8", "9"], found.join("\n"));
+  assert.equal(found.filter((finding) => finding.startsWith("planted.html")).length, 2);
+
+  assert.deepEqual(scanConsole(sources, texts), []);
+});
 
 // ---- the console in each browser engine ------------------------------------
 
@@ -254,6 +476,8 @@ function consoleSuite(engine) {
   const click = (selector) => page.locator(selector).click();
   const fill = (selector, value) => page.locator(selector).fill(value);
   const apiRequests = () => requests.filter((request) => new URL(request.url).pathname.startsWith("/api/"));
+  /** The service's catalogue and bounds, read from its OpenAPI document as the console reads them. */
+  const serviceFacts = async () => readFacts(await (await fetch(`${origin}/api/v3/openapi.json`)).json());
 
   /** Whether the element is rendered with a size and not visibility: hidden. */
   async function isVisible(selector) {
@@ -395,6 +619,8 @@ function consoleSuite(engine) {
     const response = await page.goto(`${origin}/`);
     assert.match(response.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'/);
     await visible("#sign-in");
+    // The page is static HTML until app.js has run: it then enables the sign-in button.
+    await visible("#sign-in-form button[type=submit]:not([disabled])");
     assert.equal(await page.title(), "edge-tokens console");
     assert.equal(await attribute("#secret", "type"), "password");
     assert.equal(await attribute("#secret", "autocomplete"), "off");
@@ -433,9 +659,18 @@ function consoleSuite(engine) {
     await visible("#mine-admin");
     assert.match(await text("#mine-admin"), /no token record.*may do everything/s);
     assert.equal(await text("#who"), "Signed in: admin token");
-    const catalogue = await (await fetch(`${origin}/api/v3/openapi.json`)).json();
-    const names = catalogue.components.schemas.CapabilityName.enum;
-    assert.equal(await page.$$eval("#choices li", (items) => items.length), names.length);
+    const facts = await serviceFacts();
+    assert.equal(await page.$$eval("#choices li", (items) => items.length), facts.catalogue.length);
+    // Every bound the form has comes from the service's OpenAPI document, set at run time.
+    assert.equal(await attribute("#description", "maxlength"), String(facts.maxDescription));
+    assert.equal(await text("#description-note"), `(optional, up to ${facts.maxDescription} characters)`);
+    assert.equal(await attribute("#lifetime", "max"), String(Math.floor(facts.maxLifetime / 3600)));
+    assert.equal(await text("#lifetime-hint"), `Leave empty for a token that does not expire. The service allows at most ${Math.floor(facts.maxLifetime / 3600)} hours.`);
+    await page.select("#lifetime-unit", "days");
+    assert.equal(await attribute("#lifetime", "max"), String(Math.floor(facts.maxLifetime / 86400)));
+    await page.select("#lifetime-unit", "hours");
+    assert.deepEqual([await attribute("#limit-nodePing", "min"), await attribute("#limit-nodePing", "max")], [String(facts.minCalls), String(facts.maxCalls)]);
+    assert.equal(await text("#delete-hint"), `Exactly ${facts.tokenId.maxLength} letters and digits, as shown when the token was created.`);
     assert.deepEqual(Object.values((await storage()).session), [ADMIN]);
     assert.deepEqual((await storage()).local, {});
     await shot("admin", { fullPage: true });
@@ -594,8 +829,9 @@ function consoleSuite(engine) {
     }
     await click("#create-form button[type=submit]");
     await visible("#create-message.error");
+    // The reason, and the numbers of the token's own limit as the console counted them.
     assert.equal(await text("#create-message"),
-      "Your token may not create tokens: it lacks the tokensCreate capability, or its calls limit for it is used up.");
+      "Your token may not create tokens: its calls limit for tokensCreate is used up (3 of 3 calls used).");
     assert.equal(await isVisible("#created"), false);
   });
 
@@ -637,6 +873,38 @@ function consoleSuite(engine) {
     assert.deepEqual(await storage(), { session: {}, local: {} });
   });
 
+  test("a token at the deepest level of delegation is told how deep it may go, from the service's own bound", async () => {
+    const { maxDepth } = await serviceFacts();
+    // A chain of tokens, each created by the one before, until the service refuses one more level.
+    let secret = ADMIN;
+    let levels = 0;
+    for (;;) {
+      const response = await fetch(`${origin}/api/v3/tokens`, {
+        method: "POST",
+        headers: { "x-auth-token": secret, "content-type": "application/json" },
+        // The first expires in an hour; the others expire with it.
+        body: JSON.stringify({ capabilities: [{ endpoint: "tokensCreate" }, { endpoint: "tokensGetToken" }], ...(levels === 0 ? { lifetime: 3600 } : {}) }),
+      });
+      if (response.status === 403) {
+        assert.equal((await response.json()).reason, "depth_limit");
+        break;
+      }
+      assert.equal(response.status, 201);
+      secret = (await response.json()).token;
+      secrets.push(secret);
+      levels += 1;
+      assert.ok(levels <= maxDepth + 1, "the service refuses deeper delegation");
+    }
+    assert.equal(levels, maxDepth + 1, "the admin's token and as many levels below it as the document says");
+    await signInAndWait(secret, "#mine-issued");
+    await pick({ tokensGetToken: "" });
+    await click("#create-form button[type=submit]");
+    await visible("#create-message.error");
+    assert.equal(await text("#create-message"),
+      `Tokens can be handed down only ${maxDepth} levels deep, and yours is at the deepest level: it cannot create tokens. Use a token nearer the admin token.`);
+    await signOut();
+  });
+
   test("an issued token sees exactly the node operations it holds, and tries them within its calls limit", async () => {
     await signInAndWait(ADMIN, "#mine-admin");
     await pick({ tokensGetToken: "", nodeGetInfo: "2", nodeGetVersion: "", nodeGetStatus: "", channelsGetChannel: "", accountWithdraw: "" });
@@ -675,7 +943,7 @@ function consoleSuite(engine) {
     assert.equal(await usageOf("GET /api/v4/node/info"), "2 of 2 calls used");
     const refused = await tryRoute("GET /api/v4/node/info");
     assert.match(refused.tone, /error/);
-    assert.equal(refused.status, "Your token may not call GET /api/v4/node/info: it lacks the nodeGetInfo capability, or its calls limit for it is used up.");
+    assert.equal(refused.status, "Your token may not call GET /api/v4/node/info: its calls limit for nodeGetInfo is used up (2 of 2 calls used).");
     assert.equal(refused.answer, null);
     assert.equal(await usageOf("GET /api/v4/node/info"), "2 of 2 calls used", "a refused call is not counted");
     assert.equal(nodeSaw(from, "/api/v4/node/info").length + nodeSaw(from, "/api/v3/node/info").length, 2, "the refused call never reached the node");
@@ -683,6 +951,13 @@ function consoleSuite(engine) {
     assert.equal(JSON.parse(version.answer).path, "/api/v4/node/version");
     assertNodeSawOnlyItsToken();
     await assertNoSecretShown();
+
+    // It may not create tokens: the service says why, and the console names the capability.
+    await check("#pick-nodeGetVersion");
+    await click("#create-form button[type=submit]");
+    await visible("#create-message.error");
+    assert.equal(await text("#create-message"), "Your token may not create tokens: it does not hold the tokensCreate capability.");
+    await click("#pick-nodeGetVersion");
 
     await page.$eval("#node", (element) => element.scrollIntoView());
     await (await page.$("#node")).screenshot({ path: join(artifacts, `console-${engine}-node-issued.png`) });
@@ -703,17 +978,61 @@ function consoleSuite(engine) {
     assert.equal(await usageOf("GET /api/v4/node/status"), "");
   });
 
+  test("a 404 NOT_FOUND is told to be the node's or the gateway's by asking the gateway again, not by its text", async () => {
+    // The fake node has no such answer and the gateway cannot lose its node
+    // mid-run: the browser is given the answers instead.
+    let table = "same";
+    const tableAsks = [];
+    const answer = (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname === "/api/v4/node/version") {
+        return request.respond({ status: 404, contentType: "application/json", body: JSON.stringify({ status: "NOT_FOUND", error: "no such route" }) });
+      }
+      if (pathname === "/api/v3/gateway" && table !== "same") {
+        tableAsks.push(table);
+        if (table === "broken") return request.respond({ status: 500, contentType: "text/plain", body: "broken" });
+        return request.respond({ status: 200, contentType: "application/json", body: JSON.stringify({ enabled: false, routes: gateway.routes }) });
+      }
+      if (pathname === "/api/v3/gateway") tableAsks.push(table);
+      return request.continue();
+    };
+    await page.setRequestInterception(true);
+    page.on("request", answer);
+    try {
+      const key = "GET /api/v4/node/version";
+      const fromNode = await tryRoute(key);
+      assert.equal(fromNode.status, "The node answered GET /api/v4/node/version with an error (HTTP 404 NOT_FOUND): no such route.",
+        "the gateway still forwards the route: the 404 is the node's, whatever its text");
+      table = "gone";
+      const fromGateway = await tryRoute(key);
+      assert.equal(fromGateway.status, "edge-tokens no longer forwards GET /api/v4/node/version: no node is configured behind it any more, so nothing was called. Reload the page.");
+      table = "broken";
+      const unknown = await tryRoute(key);
+      assert.equal(unknown.status, "GET /api/v4/node/version was answered 404 NOT_FOUND: either the node has nothing there, or edge-tokens no longer forwards it to a node. Reload the page to see which.");
+      assert.deepEqual(tableAsks, ["same", "gone", "broken"], "the route table is read again for each 404, not from a cache");
+    } finally {
+      page.off("request", answer);
+      await page.setRequestInterception(false);
+    }
+  });
+
   test("a token that may not read itself: its node operations are unknown; those needing no token can be tried", async () => {
     const created = await fetch(`${origin}/api/v3/tokens`, {
       method: "POST",
       headers: { "x-auth-token": ADMIN, "content-type": "application/json" },
-      body: JSON.stringify({ capabilities: [{ endpoint: "nodeGetInfo" }], lifetime: 3600 }),
+      body: JSON.stringify({ capabilities: [{ endpoint: "nodeGetInfo" }, { endpoint: "tokensCreate" }], lifetime: 3600 }),
     });
     assert.equal(created.status, 201);
     const { token } = await created.json();
     secrets.push(token);
     await signOut();
     await signInAndWait(token, "#mine-unreadable");
+    // Offered the whole catalogue, it asks for what it does not hold: the service refuses, and says which bound.
+    await pick({ nodePing: "" });
+    await click("#create-form button[type=submit]");
+    await visible("#create-message.error");
+    assert.equal(await text("#create-message"),
+      "A token cannot hand down more than it holds: choose only capabilities your token has, with calls limits no larger than its own.");
     await visible("#node-groups li.op");
     assert.match(await text("#node-summary"), /^Which node operations your token may call is unknown: it may not read its own details/);
     assert.deepEqual(await listedRoutes(), keysOf(gateway.routes.filter((route) => route.capability === null)));
@@ -727,18 +1046,37 @@ function consoleSuite(engine) {
     assert.equal(await page.$$eval("#node-groups li", (items) => items.length), 0, "signing out forgets the list");
   });
 
+  test("a node call refused because the token was deleted meanwhile signs out; the console asked the service, not the text", async () => {
+    await signInAndWait(reader.secret, "#mine-issued");
+    await visible("#node-groups li.op");
+    const deleted = await fetch(`${origin}/api/v3/tokens/${reader.id}`, { method: "DELETE", headers: { "x-auth-token": ADMIN } });
+    assert.equal(deleted.status, 204);
+    const from = node.received.length;
+    const asked = requests.length;
+    await click(`${operation("GET /api/v4/node/version")} .op-try`);
+    await visible("#sign-in");
+    assert.equal(await text("#status"), "The token was not accepted: it is unknown, has expired or was deleted. You are signed out.");
+    assert.ok(requests.slice(asked).some((request) => request.url === `${origin}/api/v3/token`), "it asked the service whether the token is still accepted");
+    assert.equal(nodeSaw(from, "/api/v4/node/version").length, 0, "nothing reached the node");
+    assert.deepEqual(await storage(), { session: {}, local: {} });
+  });
+
   test("no console errors, no secret in a URL or in localStorage", () => {
     // Chromium logs every error answer as a failed load (Firefox does not).
     // These are provoked on purpose: the admin's 404 (it has no record) and
-    // the refused tokens' 401s from GET /api/v3/token, and the used-up
-    // limit's 403 from POST /api/v3/tokens; the token that may not read
-    // itself (403 from GET /api/v3/token), the used-up node call (403) and
-    // the silent node (504). Anything else is a defect.
+    // the refused tokens' 401s from GET /api/v3/token, and the 403s of
+    // POST /api/v3/tokens (a used-up limit, a missing capability, more than
+    // the token holds, the depth bound); the token that may not read itself
+    // (403 from GET /api/v3/token), the used-up node call (403), the silent
+    // node (504), the 404s given to the browser and the broken route table,
+    // and the deleted token's node call (401). Anything else is a defect.
     const provoked = {
       "/api/v3/token": /^40[134]$/,
       "/api/v3/tokens": /^403$/,
+      "/api/v3/gateway": /^500$/,
       "/api/v4/node/info": /^403$/,
       "/api/v4/node/status": /^504$/,
+      "/api/v4/node/version": /^40[14]$/,
     };
     const expected = (message) => {
       const status = /^Failed to load resource: the server responded with a status of (\d+) /.exec(message.text())?.[1];

@@ -1,0 +1,78 @@
+// What the console must know of the token service, read from its OpenAPI
+// document: the capability catalogue and every bound the service enforces.
+// The console holds no copy of any of them. Pure, so that it runs (and is
+// tested) in Node.js as well; api.js fetches the document.
+
+/**
+ * The service's catalogue and bounds.
+ * @typedef {object} ServiceFacts
+ * @property {string[]} catalogue every capability name
+ * @property {number} maxCapabilities the most capabilities one token may hold
+ * @property {number} maxDescription the longest description, in characters
+ * @property {number} maxLifetime the longest lifetime, in seconds
+ * @property {number} minCalls the smallest calls limit
+ * @property {number} maxCalls the largest calls limit
+ * @property {number} maxDepth the most tokens above an issued token (delegation depth)
+ * @property {number} maxBodyBytes the largest request body, in bytes
+ * @property {{ minLength: number, maxLength: number, pattern: RegExp }} tokenId the form of a token id
+ */
+
+/**
+ * Reads the facts from the service's OpenAPI document.
+ * @param {any} document the parsed `GET /api/v3/openapi.json`
+ * @returns {ServiceFacts}
+ * @throws {Error} naming every fact the document lacks
+ */
+export function readFacts(document) {
+  const schemas = document?.components?.schemas ?? {};
+  const create = schemas.CreateTokenRequest?.properties ?? {};
+  const max = schemas.CallsConditions?.properties?.max ?? {};
+  const id = schemas.TokenId ?? {};
+  const missing = [];
+  const count = (value, where) => {
+    if (Number.isSafeInteger(value) && value >= 0) return value;
+    missing.push(where);
+    return undefined;
+  };
+  const catalogue = schemas.CapabilityName?.enum;
+  if (!Array.isArray(catalogue) || catalogue.length === 0 || !catalogue.every((name) => typeof name === "string")) {
+    missing.push("the capability catalogue");
+  }
+  const facts = {
+    catalogue,
+    maxCapabilities: count(create.capabilities?.maxItems, "the most capabilities"),
+    maxDescription: count(create.description?.maxLength, "the longest description"),
+    maxLifetime: count(create.lifetime?.maximum, "the longest lifetime"),
+    minCalls: count(max.minimum, "the smallest calls limit"),
+    maxCalls: count(max.maximum, "the largest calls limit"),
+    maxDepth: count(document?.info?.["x-max-delegation-depth"], "the delegation depth"),
+    maxBodyBytes: count(document?.info?.["x-max-body-bytes"], "the largest body"),
+    tokenId: {
+      minLength: count(id.minLength, "the length of a token id"),
+      maxLength: count(id.maxLength, "the length of a token id"),
+      pattern: pattern(id.pattern, missing),
+    },
+  };
+  if (missing.length > 0) throw new Error(`the OpenAPI document does not give ${[...new Set(missing)].join(", ")}`);
+  return facts;
+}
+
+function pattern(source, missing) {
+  try {
+    if (typeof source === "string") return new RegExp(source, "u");
+  } catch {
+    // Not a pattern JavaScript reads: reported below.
+  }
+  missing.push("the form of a token id");
+  return undefined;
+}
+
+/**
+ * Whether `id` has the form of a token id.
+ * @param {string} id
+ * @param {ServiceFacts["tokenId"]} form
+ * @returns {boolean}
+ */
+export function isTokenId(id, { minLength, maxLength, pattern }) {
+  return id.length >= minLength && id.length <= maxLength && pattern.test(id);
+}
