@@ -145,11 +145,22 @@ try {
     capabilities: [{ endpoint: "tokensGetToken" }, { endpoint: "tokensDelete" }],
   });
   const unlimited = await create(url["edge-tokens"], createBody);
+  const unboundedCalls = { type: "calls", conditions: { max: Number.MAX_SAFE_INTEGER } };
   const limited = await create(url["edge-tokens"], JSON.stringify({
     description: "benchmark token with a calls limit",
     lifetime: 86_400,
-    capabilities: [{ endpoint: "tokensGetToken", limits: [{ type: "calls", conditions: { max: Number.MAX_SAFE_INTEGER } }] }],
+    capabilities: [{ endpoint: "tokensGetToken", limits: [unboundedCalls] }],
   }));
+  // A child whose parent limits the same endpoint: each call counts against both budgets.
+  const limitedParent = await create(url["edge-tokens"], JSON.stringify({
+    description: "benchmark parent with a calls limit",
+    lifetime: 86_400,
+    capabilities: [{ endpoint: "tokensGetToken", limits: [unboundedCalls] }, { endpoint: "tokensCreate" }],
+  }));
+  const ancestorLimited = await create(url["edge-tokens"], JSON.stringify({
+    description: "benchmark child of a limited parent",
+    capabilities: [{ endpoint: "tokensGetToken", limits: [unboundedCalls] }],
+  }), limitedParent.token);
   const kv = await mf.getKVNamespace("TOKENS", "edge-tokens");
   const storageKey = createHash("sha256").update(`edge-tokens/v1/secret\0${unlimited.token}`).digest("hex");
   const record = await kv.get(`t:${storageKey}`);
@@ -166,6 +177,13 @@ try {
     { key: "kv_get_limit", label: "limit: one KV read", url: url["kv-limit"], next: () => ({ method: "GET", path: "/" }), expect: 200 },
     { key: "noop_limit", label: "limit: no-op", url: url.noop, next: () => ({ method: "GET", path: "/" }), expect: 200 },
     { key: "get_token_limited", label: "GET /token, calls limit", url: url["edge-tokens"], next: () => asToken(limited.token), expect: 200 },
+    {
+      key: "get_token_ancestor_limited",
+      label: "GET /token, parent's limit",
+      url: url["edge-tokens"],
+      next: () => asToken(ancestorLimited.token),
+      expect: 200,
+    },
     {
       key: "create",
       label: "POST /tokens",
@@ -306,6 +324,7 @@ log(`inside the isolate (µs per request, median): edge-tokens ${isolate.edge_to
 const report = {
   get_token: results.get_token,
   get_token_limited: results.get_token_limited,
+  get_token_ancestor_limited: results.get_token_ancestor_limited,
   create: results.create,
   delete: results.delete,
   js_peer_get_token: results.js_peer_get_token,
@@ -358,10 +377,10 @@ if (smoke) {
 
 // ---------------------------------------------------------------- helpers
 
-async function create(base, body) {
+async function create(base, body, creator = ADMIN_TOKEN) {
   const response = await fetch(`${base}/api/v3/tokens`, {
     method: "POST",
-    headers: { "x-auth-token": ADMIN_TOKEN, "content-type": "application/json" },
+    headers: { "x-auth-token": creator, "content-type": "application/json" },
     body,
   });
   const text = await response.text();
@@ -499,7 +518,7 @@ Measured by \`npm run bench\` (\`bench/run.mjs\`) on ${r.date.slice(0, 10)}; raw
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node.js ${m.node}, Miniflare ${m.miniflare}
 (workerd). Every Worker runs in the same workerd process, each on its own direct socket (no proxy
 in front). The load generator (\`bench/loadgen.mjs\`, node:http with keep-alive) runs on the same
-machine and keeps ${r.settings.concurrency} requests in flight per Worker. After one untimed warm-up pass, the seven
+machine and keeps ${r.settings.concurrency} requests in flight per Worker. After one untimed warm-up pass, the eight
 measurements are interleaved in slices of ${r.settings.slice_ms} ms (forwards, then backwards), ${r.settings.slices_per_round} slices each per round,
 ${r.settings.rounds} rounds; a round pools a measurement's slices, and the table shows medians over rounds. Workers KV here is Miniflare's local KV (SQLite in workerd), so absolute numbers say
 little about Cloudflare's network; the ratios are what count.
@@ -509,9 +528,10 @@ little about Cloudflare's network; the ratios are what count.
 | measurement | requests/s | p50 ms | p99 ms | workerd CPU µs/request | vs |
 |---|---:|---:|---:|---:|---|
 ${row("edge-tokens `GET /api/v3/token`, token without limits", "get_token", `${vs(r.get_token, r.js_peer_get_token)} JS peer, ${vs(r.get_token, r.kv_get_limit)} one-KV-read limit`)}
-${row("edge-tokens `GET /api/v3/token`, token with a `calls` limit (+1 Durable Object call)", "get_token_limited")}
+${row("edge-tokens `GET /api/v3/token`, token with a `calls` limit (+1 call to its tree's Durable Object)", "get_token_limited", `${vs(r.get_token_limited, r.get_token)} no limits`)}
+${row("edge-tokens `GET /api/v3/token`, token whose parent limits the call too (+1 ancestors read, 2 counters in one Durable Object call)", "get_token_ancestor_limited", `${vs(r.get_token_ancestor_limited, r.get_token)} no limits`)}
 ${row("edge-tokens `POST /api/v3/tokens` (admin, 3 KV writes)", "create")}
-${row("edge-tokens `DELETE /api/v3/tokens/{id}` (admin, 1 read, 1 list, 2 deletes)", "delete")}
+${row("edge-tokens `DELETE /api/v3/tokens/{id}` (admin, 1 read, 2 deletes, 1 Durable Object call; the clean-up follows in the tree's alarm)", "delete")}
 ${row("JavaScript peer `GET /api/v3/token` (Web Crypto, 1 KV read)", "js_peer_get_token", `${vs(r.js_peer_get_token, r.kv_get_limit)} one-KV-read limit`)}
 ${row("limit: JavaScript Worker, one KV read", "kv_get_limit", `${vs(r.kv_get_limit, r.noop_limit)} no-op`)}
 ${row("limit: no-op JavaScript Worker", "noop_limit")}

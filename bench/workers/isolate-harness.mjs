@@ -13,6 +13,7 @@ class KvNamespace {
   }
   async get(key, options) {
     const type = typeof options === "string" ? options : (options?.type ?? "text");
+    if (Array.isArray(key)) return new Map(key.map((one) => [one, this.entries.get(one) ?? null]));
     const value = this.entries.get(key);
     if (value === undefined) return null;
     return type === "json" ? JSON.parse(value) : value;

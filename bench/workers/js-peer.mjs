@@ -2,8 +2,9 @@
 // Worker's, written as a plain JavaScript Worker the way a competent developer
 // would. Same credentials (x-auth-token, Bearer, Basic), same secret format
 // and checksum, same admin check in constant time, same storage key (a
-// domain-separated SHA-256 of the secret, hex), one KV read of `t:<hex>`, the
-// same JSON answer, the same CORS headers and the same one-line JSON log.
+// domain-separated SHA-256 of the secret, hex), one bulk KV read of the
+// record `t:<hex>` and the client address's lock-out `l:<address>`, the same
+// JSON answer, the same CORS headers and the same one-line JSON log.
 // It serves tokens without `calls` limits only (those need the Durable
 // Object); it exists to be measured against the Rust Worker.
 
@@ -83,8 +84,17 @@ function corsHeaders(env, origin) {
 }
 
 class Refusal {
-  constructor(httpStatus, status, error, headers = {}, cause = null) {
-    Object.assign(this, { httpStatus, status, error, headers, cause });
+  constructor(httpStatus, status, error, headers = {}, cause = null, reason = undefined) {
+    Object.assign(this, { httpStatus, status, error, headers, cause, reason });
+  }
+}
+
+/** Refuses a locked-out address until its lock-out (`until`, seconds) has passed. */
+function notLockedOut(until, now) {
+  const end = Number(until);
+  if (until != null && end > now) {
+    const secs = end - now;
+    throw new Refusal(429, "TOO_MANY_REQUESTS", `too many failed sign-ins from this address; retry in ${secs} seconds`, { "retry-after": String(secs) });
   }
 }
 const unauthenticated = () => new Refusal(401, "UNAUTHORIZED", "authentication failed", { "www-authenticate": CHALLENGE });
@@ -92,18 +102,27 @@ const unauthenticated = () => new Refusal(401, "UNAUTHORIZED", "authentication f
 async function getToken(request, env, now, log) {
   const admin = env.API_TOKEN;
   if (!admin) throw new Refusal(503, "MISCONFIGURED", "the API_TOKEN secret is not configured");
-  if ([...admin].length < 8) throw new Refusal(503, "MISCONFIGURED", "the API_TOKEN secret must be at least 8 characters");
+  if ([...admin].length < 32 || admin.trim() === "") {
+    throw new Refusal(503, "MISCONFIGURED", "the API_TOKEN secret must be at least 32 characters and not only whitespace");
+  }
   const presented = presentedToken(request);
   if (presented === undefined) throw unauthenticated();
-  const [presentedDigest, expected] = await Promise.all([sha256(presented), adminDigestOf(admin)]);
-  if (crypto.subtle.timingSafeEqual(presentedDigest, expected)) {
+  const address = request.headers.get("cf-connecting-ip") ?? "unknown";
+  if (!(await isWellFormed(presented))) {
+    const [presentedDigest, expected] = await Promise.all([sha256(presented), adminDigestOf(admin)]);
+    if (!crypto.subtle.timingSafeEqual(presentedDigest, expected)) throw unauthenticated();
+    notLockedOut(await env.TOKENS.get(`l:${address}`).catch(() => null), now);
     throw new Refusal(404, "NOT_FOUND", "the admin token has no token record");
   }
-  if (!(await isWellFormed(presented))) throw unauthenticated();
   let record;
   try {
-    record = await env.TOKENS.get(`t:${await storageKey(presented)}`, "json");
+    const recordKey = `t:${await storageKey(presented)}`;
+    const found = await env.TOKENS.get([recordKey, `l:${address}`]);
+    notLockedOut(found.get(`l:${address}`), now);
+    const text = found.get(recordKey);
+    record = text == null ? null : JSON.parse(text);
   } catch (error) {
+    if (error instanceof Refusal) throw error;
     throw new Refusal(503, "UNAVAILABLE", "token storage is unavailable; try again", {}, `storage failed: KV: ${error}`);
   }
   if (record === null || (record.valid_until !== undefined && now >= record.valid_until)) throw unauthenticated();
@@ -113,7 +132,9 @@ async function getToken(request, env, now, log) {
   }
   log.token_id = record.id;
   const grant = record.grants.find((g) => g.endpoint === "tokensGetToken");
-  if (!grant) throw new Refusal(403, "UNAUTHORIZED", "authorization failed");
+  if (!grant) {
+    throw new Refusal(403, "UNAUTHORIZED", "authorization failed: the token does not hold the tokensGetToken capability", {}, null, "missing_capability");
+  }
   if (record.grants.some((g) => g.max_calls !== undefined)) {
     throw new Refusal(501, "UNAVAILABLE", "the JavaScript peer does not serve tokens with calls limits");
   }
@@ -130,7 +151,7 @@ export default {
   async fetch(request, env) {
     const started = Date.now();
     const url = new URL(request.url);
-    const log = { method: request.method, path: url.pathname, operation: null, status: 0, token_id: null, duration_ms: 0, cause: null };
+    const log = { method: request.method, path: url.pathname, operation: null, status: 0, token_id: null, duration_ms: 0, kv_ops: 0, cause: null };
     let status = 200;
     let body;
     let headers = { "content-type": "application/json; charset=utf-8" };
@@ -148,7 +169,7 @@ export default {
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;
         status = error.httpStatus;
-        body = { status: error.status, error: error.error };
+        body = { status: error.status, error: error.error, ...(error.reason ? { reason: error.reason } : {}) };
         Object.assign(headers, error.headers);
         log.cause = error.cause;
       }
