@@ -32,3 +32,11 @@ pub const SECRET_CHECKSUM_LEN: usize = 6;
 pub const SECRET_LEN: usize = SECRET_PREFIX.len() + SECRET_BODY_LEN + SECRET_CHECKSUM_LEN;
 /// The length of a token id: base62 characters.
 pub const ID_LEN: usize = 22;
+
+/// The most tokens one page of `GET /tokens` holds.
+pub const MAX_PAGE_TOKENS: usize = 1000;
+/// How many tokens a page of `GET /tokens` holds when the query does not say.
+pub const DEFAULT_PAGE_TOKENS: usize = 100;
+/// The longest grace period of a rotation, in seconds: how long the old
+/// secret may keep working.
+pub const MAX_GRACE_SECS: u64 = 3600;

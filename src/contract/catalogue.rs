@@ -16,11 +16,14 @@ pub const TOKENS_CREATE: &str = "tokensCreate";
 pub const TOKENS_GET_TOKEN: &str = "tokensGetToken";
 /// The operation that deletes tokens (`DELETE /tokens/{id}`).
 pub const TOKENS_DELETE: &str = "tokensDelete";
+/// The operation that gives a token a new secret (`POST /tokens/{id}/rotate`).
+pub const TOKENS_ROTATE: &str = "tokensRotate";
 
 /// Every capability name a token may be granted: the 40 of the HOPR node
 /// REST API v3, in the order the contract lists them, then the names the
 /// gateway gives to node operations that had none (tickets, network, status
-/// and sessions; see [`crate::contract::node_routes`]).
+/// and sessions; see [`crate::contract::node_routes`]), then this service's
+/// own beyond the original API.
 pub const CAPABILITIES: &[&str] = &[
     "tokensCreate",
     "tokensGetToken",
@@ -74,6 +77,7 @@ pub const CAPABILITIES: &[&str] = &[
     "sessionsGetConfig",
     "sessionsAdjustConfig",
     "sessionsWebsocket",
+    "tokensRotate",
 ];
 
 /// A capability name on the wire: one of [`CAPABILITIES`]. Unknown names
@@ -108,13 +112,14 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), CAPABILITIES.len());
-        assert_eq!(CAPABILITIES.len(), 52);
+        assert_eq!(CAPABILITIES.len(), 53);
         assert_eq!(CAPABILITIES[39], "peerInfoGetPeerInfo");
     }
 
     #[test]
     fn enforced_operations_are_in_the_catalogue() {
-        assert!([TOKENS_CREATE, TOKENS_GET_TOKEN, TOKENS_DELETE].iter().all(|name| is_known(name)));
+        let enforced = [TOKENS_CREATE, TOKENS_GET_TOKEN, TOKENS_DELETE, TOKENS_ROTATE];
+        assert!(enforced.iter().all(|name| is_known(name)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{
-    bounds::{ID_LEN, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_LIFETIME_SECS},
+    bounds::{ID_LEN, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS, MAX_LIFETIME_SECS},
     catalogue::CapabilityName,
 };
 
@@ -125,6 +125,57 @@ pub struct Token {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "u64")]
     pub valid_until: Option<u64>,
+}
+
+/// A token as the management routes show it: the token with its use, its
+/// place in the delegation tree, and when it was made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct TokenInfo {
+    /// The public identifier.
+    pub id: TokenId,
+    /// Free text given at creation.
+    pub description: String,
+    /// What the token may call, each limit with its use so far.
+    pub capabilities: Vec<Capability>,
+    /// Seconds since the Unix epoch; absent when the token does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub valid_until: Option<u64>,
+    /// The id of the token that created it; absent for a token the admin made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "TokenId")]
+    pub parent: Option<TokenId>,
+    /// When it was made, in seconds since the Unix epoch.
+    pub created_at: u64,
+    /// How many tokens are below it in the delegation tree (a delete takes
+    /// them with it), counted up to 10,000; only `GET /tokens/{id}` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub descendants: Option<u64>,
+}
+
+/// One page of `GET /tokens`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct TokenPage {
+    /// The live tokens of this page. A page may hold fewer than the limit
+    /// asked for (even none) and still be followed by another.
+    pub tokens: Vec<TokenInfo>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub cursor: Option<String>,
+}
+
+/// The body of `POST /tokens/{id}/rotate`; it may be left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RotateRequest {
+    /// How long, in seconds, the old secret keeps working; 0 (the default)
+    /// refuses it at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = MAX_GRACE_SECS))]
+    pub grace: Option<u64>,
 }
 
 /// JSON text of a wire value. These are plain structs of strings, integers,

@@ -11,10 +11,13 @@ use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 use crate::contract::{
-    bounds::{MAX_BODY_BYTES, MAX_DEPTH, SECRET_BODY_LEN, SECRET_CHECKSUM_LEN, SECRET_PREFIX, THROTTLE_SECS},
+    bounds::{
+        DEFAULT_PAGE_TOKENS, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS, SECRET_BODY_LEN,
+        SECRET_CHECKSUM_LEN, SECRET_PREFIX, THROTTLE_SECS,
+    },
     catalogue::{CapabilityName, CAPABILITIES},
     error::{AdminTokenProblem, ApiError, ErrorBody, UsedUp},
-    model::{CreateTokenRequest, CreatedToken, Token, TokenId},
+    model::{CreateTokenRequest, CreatedToken, RotateRequest, Token, TokenId, TokenInfo, TokenPage},
     node_routes::GatewayInfo,
     routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
 };
@@ -153,6 +156,9 @@ fn operation(route: &ApiRoute, schemas: &mut Schemas) -> Value {
         Operation::CreateToken => create_operation(schemas),
         Operation::DeleteToken => delete_operation(schemas),
         Operation::GetToken => get_operation(schemas),
+        Operation::ListTokens => list_operation(schemas),
+        Operation::InspectToken => inspect_operation(schemas),
+        Operation::RotateToken => rotate_operation(schemas),
         Operation::OpenApi => json!({
             "summary": "This document.",
             "security": [],
@@ -247,6 +253,90 @@ fn get_operation(schemas: &mut Schemas) -> Value {
             "403": error_response("The token lacks tokensGetToken, or its limit is used up.",
                 &[missing("tokensGetToken"), exhausted("tokensGetToken")]),
             "404": error_response("The admin token has no record.", &[ApiError::AdminHasNoRecord]),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
+            "503": { "$ref": "#/components/responses/Unavailable" }
+        }
+    })
+}
+
+/// The `{id}` path parameter.
+fn id_parameter(schemas: &mut Schemas, what: &str) -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "description": what, "schema": schemas.request::<TokenId>() })
+}
+
+fn list_operation(schemas: &mut Schemas) -> Value {
+    json!({
+        "summary": "The live tokens the caller may see, a page at a time (no capability needed, no call counted).",
+        "description": format!("The admin token sees every token; an issued token sees itself (first) and its \
+            descendants. Pages together list each live token once; tokens created or deleted while paging may \
+            or may not appear. A page holds at most `limit` tokens and may hold fewer, even none, when the \
+            service bounds the page's storage work; only a missing `cursor` marks the last page. Each limit's \
+            `used` is the token's subtree's use. Bad query values: 400 INVALID_INPUT."),
+        "parameters": [
+            { "name": "limit", "in": "query", "required": false,
+              "description": format!("The most tokens on this page; {DEFAULT_PAGE_TOKENS} by default."),
+              "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE_TOKENS, "default": DEFAULT_PAGE_TOKENS } },
+            { "name": "cursor", "in": "query", "required": false,
+              "description": "Where to go on: the `cursor` of the previous page, as it was given.",
+              "schema": { "type": "string", "minLength": 1 } },
+            { "name": "parent", "in": "query", "required": false,
+              "description": "Only the direct children of this token (which the caller must be able to see).",
+              "schema": schemas.request::<TokenId>() }
+        ],
+        "responses": {
+            "200": json_response("A page of tokens.", schemas.response::<TokenPage>()),
+            "400": error_response("A query value is not what the route takes.",
+                &[ApiError::InvalidInput("limit must be an integer from 1 to 1000".into())]),
+            "401": { "$ref": "#/components/responses/Unauthorized" },
+            "404": error_response("`parent` is not a token the caller may see.", &[ApiError::TokenNotFound]),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
+            "503": { "$ref": "#/components/responses/Unavailable" }
+        }
+    })
+}
+
+fn inspect_operation(schemas: &mut Schemas) -> Value {
+    let mut token = json_response("The token.", schemas.response::<TokenInfo>());
+    token["links"] = delete_link();
+    json!({
+        "summary": "One token the caller may see (no capability needed, no call counted).",
+        "description": "The admin token may inspect any token; an issued token itself and its descendants. \
+            Any other id is answered as not found, like an unknown, expired or deleted one.",
+        "parameters": [id_parameter(schemas, "The token's public id.")],
+        "responses": {
+            "200": token,
+            "401": { "$ref": "#/components/responses/Unauthorized" },
+            "404": error_response("Unknown, expired, deleted or not the caller's.", &[ApiError::TokenNotFound]),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
+            "503": { "$ref": "#/components/responses/Unavailable" }
+        }
+    })
+}
+
+fn rotate_operation(schemas: &mut Schemas) -> Value {
+    let mut created = json_response(
+        "Rotated: the same token (id, capabilities, counters, expiry and place in the tree) with a new secret, \
+         shown only in this response.",
+        schemas.response::<CreatedToken>(),
+    );
+    created["links"] = delete_link();
+    json!({
+        "summary": "A new secret for a token (capability tokensRotate).",
+        "description": format!("Who may rotate is as for delete: the admin token any token, an issued token itself \
+            and its descendants. The old secret is refused at once, or after `grace` seconds (at most \
+            {MAX_GRACE_SECS}). The body may be left out."),
+        "parameters": [id_parameter(schemas, "The token's public id.")],
+        "requestBody": { "required": false, "content": { "application/json": {
+            "schema": schemas.request::<RotateRequest>(), "example": { "grace": 300 } } } },
+        "responses": {
+            "201": created,
+            "400": error_response("The body is not JSON, or `grace` is out of range.",
+                &[ApiError::InvalidInput(format!("grace must be an integer from 0 to {MAX_GRACE_SECS} (seconds)"))]),
+            "401": { "$ref": "#/components/responses/Unauthorized" },
+            "403": error_response("The token lacks tokensRotate, or its limit is used up.",
+                &[missing("tokensRotate"), exhausted("tokensRotate")]),
+            "404": error_response("Unknown, expired, deleted or not the caller's.", &[ApiError::TokenNotFound]),
+            "413": error_response("The body is too large.", &[ApiError::PayloadTooLarge]),
             "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
         }

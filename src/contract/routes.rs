@@ -4,7 +4,7 @@
 //! A new route goes here, with its [`Operation`]; the service's dispatch and
 //! the document then say what it does.
 
-use crate::contract::catalogue::{TOKENS_CREATE, TOKENS_DELETE, TOKENS_GET_TOKEN};
+use crate::contract::catalogue::{TOKENS_CREATE, TOKENS_DELETE, TOKENS_GET_TOKEN, TOKENS_ROTATE};
 
 /// The prefix of every route of the API.
 pub const API_PREFIX: &str = "/api/v3";
@@ -18,6 +18,12 @@ pub enum Operation {
     GetToken,
     /// `DELETE /tokens/{id}`: delete a token and its descendants.
     DeleteToken,
+    /// `GET /tokens`: the tokens the caller may see, a page at a time.
+    ListTokens,
+    /// `GET /tokens/{id}`: one token the caller may see.
+    InspectToken,
+    /// `POST /tokens/{id}/rotate`: a new secret for the same token.
+    RotateToken,
     /// `GET /openapi.json`: the OpenAPI document.
     OpenApi,
     /// `GET /gateway`: the node gateway's state and route table.
@@ -31,18 +37,23 @@ impl Operation {
             Operation::CreateToken => TOKENS_CREATE,
             Operation::GetToken => TOKENS_GET_TOKEN,
             Operation::DeleteToken => TOKENS_DELETE,
+            Operation::ListTokens => "tokensList",
+            Operation::InspectToken => "tokensInspect",
+            Operation::RotateToken => TOKENS_ROTATE,
             Operation::OpenApi => "openApiDocument",
             Operation::Gateway => "gatewayRoutes",
         }
     }
 
-    /// The capability a token must hold to call it; `None` for public routes.
+    /// The capability a token must hold to call it; `None` for routes that
+    /// need none (public ones, and the free views of the caller's own tree).
     pub fn capability(self) -> Option<&'static str> {
         match self {
             Operation::CreateToken => Some(TOKENS_CREATE),
             Operation::GetToken => Some(TOKENS_GET_TOKEN),
             Operation::DeleteToken => Some(TOKENS_DELETE),
-            Operation::OpenApi | Operation::Gateway => None,
+            Operation::RotateToken => Some(TOKENS_ROTATE),
+            Operation::ListTokens | Operation::InspectToken | Operation::OpenApi | Operation::Gateway => None,
         }
     }
 }
@@ -67,7 +78,10 @@ const fn route(method: &'static str, path: &'static str, operation: Operation) -
 pub const API_ROUTES: &[ApiRoute] = &[
     route("POST", "/tokens", Operation::CreateToken),
     route("POST", "/tokens/", Operation::CreateToken),
+    route("GET", "/tokens", Operation::ListTokens),
+    route("GET", "/tokens/{id}", Operation::InspectToken),
     route("DELETE", "/tokens/{id}", Operation::DeleteToken),
+    route("POST", "/tokens/{id}/rotate", Operation::RotateToken),
     route("GET", "/token", Operation::GetToken),
     route("GET", "/openapi.json", Operation::OpenApi),
     route("GET", "/gateway", Operation::Gateway),

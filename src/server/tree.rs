@@ -40,6 +40,8 @@ const RETRY_MS: i64 = 5_000;
 #[derive(Serialize, Deserialize)]
 struct Revoke {
     id: String,
+    /// How many ancestors it has.
+    depth: usize,
     /// True when `id` is the tree's root: the whole tree goes.
     root: bool,
 }
@@ -77,6 +79,11 @@ impl DurableObject for TokenTree {
                 self.counters.borrow_mut().refund(&charges);
                 self.save(charges.iter().map(|charge| charge.token.as_str())).await?;
                 Response::empty()
+            }
+            "/usage" => {
+                let tokens: Vec<String> = request.json().await?;
+                self.load(tokens.iter().map(String::as_str)).await?;
+                Response::from_json(&self.counters.borrow().usage(&tokens))
             }
             "/revoke" => {
                 let revoke: Revoke = request.json().await?;
@@ -125,7 +132,7 @@ impl TokenTree {
         if revoke.root {
             put(&storage, "root-revoked", &true).await?;
         }
-        Queue(&storage).push(std::slice::from_ref(&revoke.id)).await.map_err(store_error)?;
+        Queue(&storage).push(&[(revoke.id.clone(), revoke.depth)]).await.map_err(store_error)?;
         storage.set_alarm(0).await
     }
 
@@ -174,12 +181,12 @@ impl TokenTree {
     /// (after KV has spread that) or has expired; otherwise waits for that.
     async fn after_cleanup(&self, storage: &Storage) -> Result<()> {
         let now_ms = js_sys::Date::now() as i64;
-        let drop_at = match (get::<bool>(storage, "root-revoked").await?, get::<u64>(storage, "expires").await?)
-        {
-            (Some(true), _) => get::<i64>(storage, "drop-at").await?.unwrap_or(now_ms + REVOKED_KEEP_MS),
-            (_, Some(until)) => drop_time_ms(until),
-            (_, None) => return Ok(()),
-        };
+        let drop_at =
+            match (get::<bool>(storage, "root-revoked").await?, get::<u64>(storage, "expires").await?) {
+                (Some(true), _) => get::<i64>(storage, "drop-at").await?.unwrap_or(now_ms + REVOKED_KEEP_MS),
+                (_, Some(until)) => drop_time_ms(until),
+                (_, None) => return Ok(()),
+            };
         if now_ms >= drop_at {
             storage.delete_all().await?;
             *self.counters.borrow_mut() = TreeCounters::default();
@@ -258,12 +265,14 @@ impl CleanupQueue for Queue<'_> {
         Ok(self.first().await?.map(|(_, pending)| pending))
     }
 
-    async fn push(&self, parents: &[String]) -> std::result::Result<(), StoreError> {
+    async fn push(&self, parents: &[(String, usize)]) -> std::result::Result<(), StoreError> {
         let next: u64 = get(self.0, "q-next").await.map_err(failed)?.unwrap_or(0);
         let entries: Vec<(String, Pending)> = parents
             .iter()
             .zip(next..)
-            .map(|(parent, seq)| (format!("q:{seq:020}"), Pending { parent: parent.clone(), cursor: None }))
+            .map(|((parent, depth), seq)| {
+                (format!("q:{seq:020}"), Pending { parent: parent.clone(), depth: *depth, cursor: None })
+            })
             .collect();
         put_all(self.0, &entries).await.map_err(failed)?;
         put(self.0, "q-next", &(next + parents.len() as u64)).await.map_err(failed)
@@ -326,8 +335,17 @@ impl Budgets for DurableBudgets {
         self.call(tree, "/refund", body).await.map(drop)
     }
 
-    async fn revoke(&self, tree: &str, id: &str) -> std::result::Result<(), StoreError> {
-        let body = serde_json::to_string(&Revoke { id: id.to_string(), root: id == tree })
+    async fn usage(
+        &self,
+        tree: &str,
+        tokens: &[String],
+    ) -> std::result::Result<BTreeMap<String, Used>, StoreError> {
+        let body = serde_json::to_string(tokens).map_err(|e| StoreError(e.to_string()))?;
+        self.call(tree, "/usage", body).await?.json().await.map_err(failed)
+    }
+
+    async fn revoke(&self, tree: &str, id: &str, depth: usize) -> std::result::Result<(), StoreError> {
+        let body = serde_json::to_string(&Revoke { id: id.to_string(), depth, root: id == tree })
             .map_err(|e| StoreError(e.to_string()))?;
         self.call(tree, "/revoke", body).await.map(drop)
     }

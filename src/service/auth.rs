@@ -72,6 +72,17 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         Ok(principal)
     }
 
+    /// Authenticates the caller into `caller` (kept for the log line), for
+    /// the routes that need no capability.
+    pub(super) async fn authenticate_caller<'c>(
+        &self,
+        request: &ApiRequest,
+        now: u64,
+        caller: &'c mut Option<Principal>,
+    ) -> Result<&'c Principal, ApiError> {
+        Ok(caller.insert(self.authenticate(request, now, false).await?))
+    }
+
     /// Finds the caller's token: the admin token, or a live issued token
     /// whose ancestors are all live too.
     async fn authenticate(
@@ -112,7 +123,8 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             .await
             .map_err(unavailable)?;
         not_locked_out(lockout, now)?;
-        let record = record.filter(|record| !record.is_expired(now)).ok_or(ApiError::AuthenticationFailed)?;
+        let record =
+            record.filter(|record| !record.refuses_secret(now)).ok_or(ApiError::AuthenticationFailed)?;
         if !record.ancestors.is_empty()
             && !tokens.all_indexed(&record.ancestors).await.map_err(unavailable)?
         {

@@ -120,6 +120,14 @@ impl TreeCounters {
         }
     }
 
+    /// The use of each of `tokens`.
+    pub fn usage(&self, tokens: &[String]) -> BTreeMap<String, Used> {
+        tokens
+            .iter()
+            .map(|token| (token.clone(), self.used.get(token).cloned().unwrap_or_default()))
+            .collect()
+    }
+
     /// Marks token `id`, and with it its subtree, revoked at `now`.
     pub fn revoke(&mut self, id: &str, now: u64) {
         self.revoked.entry(id.to_string()).or_insert(now);

@@ -12,21 +12,23 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::store::{KeyValue, StoreError, TokenStore, MAX_BULK_KEYS};
+use super::store::{
+    ops_to_remove_index, ops_to_remove_record, KeyValue, StoreError, TokenStore, MAX_BULK_KEYS,
+};
 
 /// The operations one step may make: below the platform's 1,000 per
 /// invocation, leaving room for the invocation's own.
 pub const OPS_PER_STEP: usize = 900;
-
-/// Storage operations a step spends on one child, at most: record, index
-/// entry and child marker removed.
-const OPS_PER_CHILD: usize = 3;
 
 /// A token whose children are still stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     /// The token's id.
     pub parent: String,
+    /// How many ancestors it has: its children have one more, and a marker
+    /// under each to remove.
+    #[serde(default)]
+    pub depth: usize,
     /// Where listing its children goes on; `None` to start from the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
@@ -38,8 +40,8 @@ pub struct Pending {
 pub trait CleanupQueue {
     /// The first pending token, if any.
     async fn front(&self) -> Result<Option<Pending>, StoreError>;
-    /// Adds `parents` at the back.
-    async fn push(&self, parents: &[String]) -> Result<(), StoreError>;
+    /// Adds `parents`, each with its depth, at the back.
+    async fn push(&self, parents: &[(String, usize)]) -> Result<(), StoreError>;
     /// Sets where listing the first pending token's children goes on.
     async fn advance(&self, cursor: String) -> Result<(), StoreError>;
     /// Removes the first pending token: all its children are gone.
@@ -80,7 +82,7 @@ pub async fn step<K: KeyValue, Q: CleanupQueue>(
             report.progress = Progress::Done;
             return Ok(report);
         };
-        let batch = affordable_children(budget - report.ops);
+        let batch = affordable_children(budget - report.ops, pending.depth + 1);
         if batch == 0 {
             return Ok(report);
         }
@@ -89,13 +91,15 @@ pub async fn step<K: KeyValue, Q: CleanupQueue>(
         if !page.keys.is_empty() {
             let entries = tokens.indexes(&page.keys).await?;
             report.ops += 1;
-            queue.push(&page.keys).await?;
+            let children: Vec<(String, usize)> =
+                page.keys.iter().map(|child| (child.clone(), pending.depth + 1)).collect();
+            queue.push(&children).await?;
             for (child, entry) in page.keys.iter().zip(entries) {
                 report.ops += match entry {
                     Some(entry) => {
                         tokens.remove_record(&entry).await?;
                         tokens.remove_index(child, &entry).await?;
-                        OPS_PER_CHILD
+                        ops_to_remove_record(&entry) + ops_to_remove_index(entry.ancestors().len())
                     }
                     None => {
                         tokens.remove_child_marker(&pending.parent, child).await?;
@@ -112,10 +116,13 @@ pub async fn step<K: KeyValue, Q: CleanupQueue>(
     }
 }
 
-/// How many children one list-and-remove round may take within `budget`
-/// operations: one list, one bulk read, and [`OPS_PER_CHILD`] each.
-fn affordable_children(budget: usize) -> usize {
-    budget.saturating_sub(2).div_euclid(OPS_PER_CHILD).min(MAX_BULK_KEYS)
+/// How many children with `depth` ancestors one list-and-remove round may
+/// take within `budget` operations: one list, one bulk read, and at most the
+/// removal of a record, a retired record and its index entry and markers
+/// each.
+fn affordable_children(budget: usize, depth: usize) -> usize {
+    let per_child = 2 + ops_to_remove_index(depth);
+    budget.saturating_sub(2).div_euclid(per_child).min(MAX_BULK_KEYS)
 }
 
 #[cfg(test)]
@@ -123,26 +130,26 @@ mod tests {
     use super::*;
     use crate::service::{
         memory::{MemoryKv, MemoryQueue},
+        records::TokenRecord,
         store::KeyValue,
     };
 
     /// A subtree under `root`: `fanout` children, each with `fanout`
     /// grandchildren, stored as the service stores them.
     fn stored_subtree(kv: &MemoryKv, root: &str, fanout: usize) -> usize {
-        let put = |key: String, value: String| pollster::block_on(kv.put(&key, &value, None)).unwrap();
+        let tokens = TokenStore::new(kv);
         let mut count = 0;
-        let mut add = |parent: &str, ancestors: &[&str], id: String| {
+        let mut add = |ancestors: &[&str], id: String| {
             let ancestors: Vec<String> = ancestors.iter().map(|a| a.to_string()).collect();
-            put(format!("i:{id}"), format!(r#"{{"key":"k{id}","ancestors":{ancestors:?}}}"#));
-            put(format!("t:k{id}"), "{}".into());
-            put(format!("c:{parent}:{id}"), String::new());
+            let record = TokenRecord { id: id.clone(), ancestors, ..TokenRecord::default() };
+            pollster::block_on(tokens.insert(&format!("k{id}"), &record, 0)).unwrap();
             count += 1;
             id
         };
         for i in 0..fanout {
-            let child = add(root, &[root], format!("{root}-{i}"));
+            let child = add(&[root], format!("{root}-{i}"));
             for j in 0..fanout {
-                add(&child, &[root, &child], format!("{child}-{j}"));
+                add(&[root, &child], format!("{child}-{j}"));
             }
         }
         count
@@ -167,7 +174,7 @@ mod tests {
         let stored = stored_subtree(&kv, "R", 40);
         pollster::block_on(kv.put("i:other", "{\"key\":\"x\"}", None)).unwrap();
         let queue = MemoryQueue::default();
-        pollster::block_on(queue.push(&["R".to_string()])).unwrap();
+        pollster::block_on(queue.push(&[("R".to_string(), 0)])).unwrap();
         let reports = run_to_end(&kv, &queue);
         assert!(reports.len() > 1, "{} descendants need more than one step", stored);
         assert!(reports.iter().all(|report| report.ops <= OPS_PER_STEP), "{reports:?}");
@@ -180,7 +187,7 @@ mod tests {
         let kv = MemoryKv::default();
         stored_subtree(&kv, "R", 12);
         let queue = MemoryQueue::default();
-        pollster::block_on(queue.push(&["R".to_string()])).unwrap();
+        pollster::block_on(queue.push(&[("R".to_string(), 0)])).unwrap();
         kv.fail_after(25);
         assert!(pollster::block_on(step(&kv, &queue, OPS_PER_STEP)).is_err(), "the failure stops the step");
         kv.heal();
@@ -193,15 +200,16 @@ mod tests {
         let kv = MemoryKv::default();
         pollster::block_on(kv.put("c:R:expired", "", None)).unwrap();
         let queue = MemoryQueue::default();
-        pollster::block_on(queue.push(&["R".to_string()])).unwrap();
+        pollster::block_on(queue.push(&[("R".to_string(), 0)])).unwrap();
         run_to_end(&kv, &queue);
         assert!(kv.keys().is_empty());
     }
 
     #[test]
     fn a_round_never_exceeds_what_is_left_of_the_budget() {
-        assert_eq!(affordable_children(OPS_PER_STEP), MAX_BULK_KEYS);
-        assert_eq!(affordable_children(2 + 3 * 7 + 2), 7);
-        assert_eq!(affordable_children(4), 0);
+        assert_eq!(affordable_children(OPS_PER_STEP, 1), MAX_BULK_KEYS);
+        assert_eq!(affordable_children(2 + 5 * 7 + 2, 1), 7, "record, retired record, index, two markers");
+        assert_eq!(affordable_children(2 + 36 * 5, 32), 5, "32 markers under ancestors");
+        assert_eq!(affordable_children(4, 1), 0);
     }
 }

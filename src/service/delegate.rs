@@ -113,6 +113,7 @@ mod tests {
             valid_until,
             ancestors: vec!["R".into()],
             root_valid_until: Some(9000),
+            ..TokenRecord::default()
         }
     }
 

@@ -7,7 +7,7 @@ use std::{
 };
 
 use super::{
-    budgets::{Charge, ChargeReply, ChargeRequest, TreeCounters},
+    budgets::{Charge, ChargeReply, ChargeRequest, TreeCounters, Used},
     cleanup::{CleanupQueue, Pending},
     store::{Budgets, KeyValue, Page, StoreError, MAX_BULK_KEYS, MAX_LIST_KEYS},
 };
@@ -124,8 +124,9 @@ impl KeyValue for MemoryKv {
 #[derive(Debug, Default)]
 pub struct MemoryBudgets {
     trees: RefCell<HashMap<String, TreeCounters>>,
-    /// The tokens revoked, in order: what a clean-up would walk.
-    pub revoked: RefCell<Vec<String>>,
+    /// The tokens revoked, with their depths, in order: what a clean-up
+    /// would walk.
+    pub revoked: RefCell<Vec<(String, usize)>>,
     /// How many charges and reads were asked for.
     pub asked: Cell<usize>,
 }
@@ -141,9 +142,14 @@ impl Budgets for MemoryBudgets {
         Ok(())
     }
 
-    async fn revoke(&self, tree: &str, id: &str) -> Result<(), StoreError> {
+    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Used>, StoreError> {
+        self.asked.set(self.asked.get() + 1);
+        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().usage(tokens))
+    }
+
+    async fn revoke(&self, tree: &str, id: &str, depth: usize) -> Result<(), StoreError> {
         self.trees.borrow_mut().entry(tree.to_string()).or_default().revoke(id, 0);
-        self.revoked.borrow_mut().push(id.to_string());
+        self.revoked.borrow_mut().push((id.to_string(), depth));
         Ok(())
     }
 }
@@ -157,10 +163,13 @@ impl CleanupQueue for MemoryQueue {
         Ok(self.0.borrow().front().cloned())
     }
 
-    async fn push(&self, parents: &[String]) -> Result<(), StoreError> {
-        self.0
-            .borrow_mut()
-            .extend(parents.iter().map(|parent| Pending { parent: parent.clone(), cursor: None }));
+    async fn push(&self, parents: &[(String, usize)]) -> Result<(), StoreError> {
+        let pending = parents.iter().map(|(parent, depth)| Pending {
+            parent: parent.clone(),
+            depth: *depth,
+            cursor: None,
+        });
+        self.0.borrow_mut().extend(pending);
         Ok(())
     }
 

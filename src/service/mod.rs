@@ -19,6 +19,8 @@ pub mod delegate;
 pub mod gateway;
 pub mod http;
 pub mod log;
+pub mod management;
+pub mod paging;
 pub mod records;
 pub mod routing;
 pub mod secret;

@@ -36,6 +36,7 @@ fn parent() -> impl Strategy<Value = TokenRecord> {
             valid_until,
             ancestors,
             root_valid_until: None,
+            ..TokenRecord::default()
         },
     )
 }

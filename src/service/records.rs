@@ -1,13 +1,14 @@
 //! What is stored about a token: its record, found by the hash of its
 //! secret, and its index entry, found by its public id. Neither leaves the
-//! server; [`TokenRecord::to_token`] makes the wire [`Token`].
+//! server; [`TokenRecord::to_token`] and [`TokenRecord::to_info`] make the wire
+//! types.
 
 use serde::{Deserialize, Serialize};
 
-use super::budgets::Charge;
+use super::budgets::{Charge, Used};
 use crate::contract::{
     catalogue::CapabilityName,
-    model::{CallsConditions, Capability, Limit, Token, TokenId},
+    model::{CallsConditions, Capability, Limit, Token, TokenId, TokenInfo},
 };
 
 /// A capability as stored: the endpoint, its optional `calls` bound, and
@@ -28,7 +29,7 @@ pub struct Grant {
 }
 
 /// An issued token as stored under the hash of its secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
     /// The public identifier.
     pub id: String,
@@ -46,6 +47,13 @@ pub struct TokenRecord {
     /// When the root of the token's tree expires, for a delegated token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_valid_until: Option<u64>,
+    /// When the token was made, in seconds since the epoch.
+    #[serde(default)]
+    pub created_at: u64,
+    /// Set on the record of a secret replaced by a rotation: when this
+    /// secret stops working (the grace period's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_valid_until: Option<u64>,
 }
 
 impl TokenRecord {
@@ -99,11 +107,38 @@ impl TokenRecord {
         self.valid_until.is_some_and(|until| now >= until)
     }
 
-    /// The token as the API shows it, with each limit's `used` looked up by
-    /// `used_calls`.
-    pub fn to_token(&self, used_calls: impl Fn(&str) -> u64) -> Token {
-        let capabilities = self
-            .grants
+    /// True once the secret this record was found by no longer works: the
+    /// token expired, or a rotation's grace period ended.
+    pub fn refuses_secret(&self, now: u64) -> bool {
+        self.is_expired(now) || self.secret_valid_until.is_some_and(|until| now >= until)
+    }
+
+    /// The token as the API shows it, with each limit's `used` looked up in
+    /// `used` (the token's subtree's use).
+    pub fn to_token(&self, used: &Used) -> Token {
+        Token {
+            id: TokenId(self.id.clone()),
+            description: self.description.clone(),
+            capabilities: self.capabilities(used),
+            valid_until: self.valid_until,
+        }
+    }
+
+    /// The token as the management routes show it.
+    pub fn to_info(&self, used: &Used) -> TokenInfo {
+        TokenInfo {
+            id: TokenId(self.id.clone()),
+            description: self.description.clone(),
+            capabilities: self.capabilities(used),
+            valid_until: self.valid_until,
+            parent: self.ancestors.last().cloned().map(TokenId),
+            created_at: self.created_at,
+            descendants: None,
+        }
+    }
+
+    fn capabilities(&self, used: &Used) -> Vec<Capability> {
+        self.grants
             .iter()
             .map(|grant| Capability {
                 endpoint: CapabilityName(grant.endpoint.clone()),
@@ -111,34 +146,38 @@ impl TokenRecord {
                     .max_calls
                     .map(|max| Limit::Calls {
                         conditions: CallsConditions { max },
-                        used: used_calls(&grant.endpoint),
+                        used: used.get(&grant.endpoint).copied().unwrap_or(0),
                     })
                     .into_iter()
                     .collect(),
             })
-            .collect();
-        Token {
-            id: TokenId(self.id.clone()),
-            description: self.description.clone(),
-            capabilities,
-            valid_until: self.valid_until,
-        }
+            .collect()
     }
 }
 
-/// What is stored under a token's public id: enough to find, authorize and
-/// delete the token without its secret.
+/// What is stored under a token's public id: where its record is, and the
+/// record itself, so that the token can be found, shown, rotated and
+/// deleted without its secret, and a page of tokens listed in one read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexEntry {
-    /// The storage key of the token record (a hash of the secret).
+    /// The storage key of the token's record (a hash of its secret).
     pub key: String,
-    /// The same as [`TokenRecord::ancestors`].
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ancestors: Vec<String>,
-    /// The same as [`TokenRecord::is_limited`].
-    #[serde(default)]
-    pub limited: bool,
-    /// The same as [`TokenRecord::valid_until`].
+    /// The storage key of the secret a rotation replaced, while its grace
+    /// period lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub valid_until: Option<u64>,
+    pub retired_key: Option<String>,
+    /// The record.
+    pub record: TokenRecord,
+}
+
+impl IndexEntry {
+    /// The id of the token's delegation tree.
+    pub fn tree(&self) -> &str {
+        self.record.tree()
+    }
+
+    /// The token's ancestors, root first.
+    pub fn ancestors(&self) -> &[String] {
+        &self.record.ancestors
+    }
 }

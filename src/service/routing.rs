@@ -142,10 +142,15 @@ mod tests {
     resolves!(openapi, "GET", "/api/v3/openapi.json", api(Operation::OpenApi, None));
     resolves!(gateway, "GET", "/api/v3/gateway", api(Operation::Gateway, None));
     resolves!(preflight, "OPTIONS", "/api/v3/tokens/abc", Ok(Target::Preflight));
-    resolves!(get_tokens_not_allowed, "GET", "/api/v3/tokens", not_allowed("POST, OPTIONS"));
+    resolves!(list, "GET", "/api/v3/tokens", api(Operation::ListTokens, None));
+    resolves!(inspect, "GET", "/api/v3/tokens/abc", api(Operation::InspectToken, Some("abc")));
+    resolves!(rotate, "POST", "/api/v3/tokens/abc/rotate", api(Operation::RotateToken, Some("abc")));
+    resolves!(put_tokens_not_allowed, "PUT", "/api/v3/tokens", not_allowed("GET, POST, OPTIONS"));
     resolves!(post_token_not_allowed, "POST", "/api/v3/token", not_allowed("GET, OPTIONS"));
-    resolves!(get_one_not_allowed, "GET", "/api/v3/tokens/abc", not_allowed("DELETE, OPTIONS"));
+    resolves!(post_one_not_allowed, "POST", "/api/v3/tokens/abc", not_allowed("GET, DELETE, OPTIONS"));
+    resolves!(get_rotate_not_allowed, "GET", "/api/v3/tokens/abc/rotate", not_allowed("POST, OPTIONS"));
     resolves!(nested_id_not_found, "DELETE", "/api/v3/tokens/a/b", Err(ApiError::RouteNotFound));
+    resolves!(empty_id_not_found, "POST", "/api/v3/tokens//rotate", Err(ApiError::RouteNotFound));
     resolves!(other_version_not_found, "GET", "/api/v4/token", Err(ApiError::RouteNotFound));
     resolves!(root_not_found, "GET", "/", Err(ApiError::RouteNotFound));
     resolves!(prefix_only_not_found, "GET", "/api/v3tokens", Err(ApiError::RouteNotFound));

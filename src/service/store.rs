@@ -9,6 +9,8 @@
 //! - `t:<storage key>`: the [`TokenRecord`], found by the hash of the secret;
 //! - `i:<id>`: the [`IndexEntry`], found by the public id;
 //! - `c:<parent id>:<child id>`: an empty marker per delegated child;
+//! - `d:<ancestor id>:<descendant id>`: an empty marker per ancestor, so
+//!   that one listing finds a whole subtree;
 //! - `l:<client address>`: a throttled address, until its lock-out ends.
 //!
 //! A token authenticates only through its `t:` key, which is written last
@@ -19,8 +21,10 @@ use std::fmt;
 
 use crate::contract::model::to_json;
 
+use std::collections::BTreeMap;
+
 use super::{
-    budgets::{Charge, ChargeReply, ChargeRequest},
+    budgets::{Charge, ChargeReply, ChargeRequest, Used},
     records::{IndexEntry, TokenRecord},
 };
 
@@ -81,9 +85,12 @@ pub trait Budgets {
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError>;
     /// Takes back `charges` of a call that was never carried out.
     async fn refund(&self, tree: &str, charges: &[Charge]) -> Result<(), StoreError>;
-    /// Revokes token `id` of tree `tree` with its subtree in the counters,
-    /// and schedules the removal of its descendants from storage.
-    async fn revoke(&self, tree: &str, id: &str) -> Result<(), StoreError>;
+    /// The use of each of `tokens` of tree `tree`.
+    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Used>, StoreError>;
+    /// Revokes token `id` (with `depth` ancestors) of tree `tree` with its
+    /// subtree in the counters, and schedules the removal of its descendants
+    /// from storage.
+    async fn revoke(&self, tree: &str, id: &str, depth: usize) -> Result<(), StoreError>;
 }
 
 /// Tokens laid out in a [`KeyValue`] store.
@@ -140,46 +147,87 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         Ok(self.indexes(ids).await?.iter().all(Option::is_some))
     }
 
-    /// Stores a new token: index, child marker, then record. On failure it
-    /// removes what it wrote, so the token does not exist.
+    /// Stores a new token: index entry, markers under its creator and every
+    /// ancestor, then record. On failure it removes what it wrote, so the
+    /// token does not exist. `3 + depth` operations.
     pub async fn insert(&self, storage_key: &str, record: &TokenRecord, now: u64) -> Result<(), StoreError> {
-        let written = self.write_token(storage_key, record, now).await;
+        let entry = IndexEntry { key: storage_key.to_string(), retired_key: None, record: record.clone() };
+        let written = self.write_token(&entry, now).await;
         if written.is_err() {
             // Best effort: the record is written last, so whatever remains
             // cannot authenticate and expires with the token.
-            let _ = self.kv.delete(&index_key(&record.id)).await;
-            if let Some(parent) = record.ancestors.last() {
-                let _ = self.kv.delete(&child_key(parent, &record.id)).await;
-            }
+            let _ = self.remove_index(&record.id, &entry).await;
         }
         written
     }
 
-    async fn write_token(&self, storage_key: &str, record: &TokenRecord, now: u64) -> Result<(), StoreError> {
+    async fn write_token(&self, entry: &IndexEntry, now: u64) -> Result<(), StoreError> {
+        let record = &entry.record;
         let expires_at = storage_expiry(record.valid_until, now);
-        let entry = IndexEntry {
-            key: storage_key.to_string(),
-            ancestors: record.ancestors.clone(),
-            limited: record.is_limited(),
-            valid_until: record.valid_until,
-        };
-        self.kv.put(&index_key(&record.id), &to_json(&entry), expires_at).await?;
+        self.kv.put(&index_key(&record.id), &to_json(entry), expires_at).await?;
         if let Some(parent) = record.ancestors.last() {
             self.kv.put(&child_key(parent, &record.id), "", expires_at).await?;
         }
-        self.kv.put(&record_key(storage_key), &to_json(record), expires_at).await
+        for ancestor in &record.ancestors {
+            self.kv.put(&descendant_key(ancestor, &record.id), "", expires_at).await?;
+        }
+        self.kv.put(&record_key(&entry.key), &to_json(record), expires_at).await
     }
 
-    /// Removes a token's record: it stops authenticating. One operation.
+    /// Gives token `entry` the secret stored under `new_key`: the new
+    /// record, then the index entry, then the old secret goes (or, with a
+    /// grace period, stays until `now + grace`). Returns the new entry.
+    pub async fn rotate(
+        &self,
+        entry: &IndexEntry,
+        new_key: &str,
+        grace: u64,
+        now: u64,
+    ) -> Result<IndexEntry, StoreError> {
+        let record = &entry.record;
+        let expires_at = storage_expiry(record.valid_until, now);
+        if let Some(older) = &entry.retired_key {
+            self.kv.delete(&record_key(older)).await?;
+        }
+        self.kv.put(&record_key(new_key), &to_json(record), expires_at).await?;
+        let retired_key = (grace > 0).then(|| entry.key.clone());
+        let rotated = IndexEntry { key: new_key.to_string(), retired_key, record: record.clone() };
+        if let Err(error) = self.kv.put(&index_key(&record.id), &to_json(&rotated), expires_at).await {
+            // The new secret was never given out: take it back.
+            let _ = self.kv.delete(&record_key(new_key)).await;
+            return Err(error);
+        }
+        if grace == 0 {
+            self.kv.delete(&record_key(&entry.key)).await?;
+        } else {
+            let until = now.saturating_add(grace);
+            let retired = TokenRecord { secret_valid_until: Some(until), ..record.clone() };
+            let expires_at = storage_expiry(Some(until), now);
+            self.kv.put(&record_key(&entry.key), &to_json(&retired), expires_at).await?;
+        }
+        Ok(rotated)
+    }
+
+    /// Removes a token's record, and a retired secret's: the token stops
+    /// authenticating. [`ops_to_remove_record`] operations.
     pub async fn remove_record(&self, entry: &IndexEntry) -> Result<(), StoreError> {
-        self.kv.delete(&record_key(&entry.key)).await
+        self.kv.delete(&record_key(&entry.key)).await?;
+        match &entry.retired_key {
+            Some(retired) => self.kv.delete(&record_key(retired)).await,
+            None => Ok(()),
+        }
     }
 
-    /// Removes token `id`'s index entry (its descendants stop
-    /// authenticating) and then its child marker. Two operations at most.
+    /// Removes token `id`'s markers under its ancestors, its index entry
+    /// (its descendants stop authenticating), and last its marker under its
+    /// creator, by which a clean-up that failed part-way finds it again.
+    /// [`ops_to_remove_index`] operations.
     pub async fn remove_index(&self, id: &str, entry: &IndexEntry) -> Result<(), StoreError> {
+        for ancestor in entry.ancestors() {
+            self.kv.delete(&descendant_key(ancestor, id)).await?;
+        }
         self.kv.delete(&index_key(id)).await?;
-        match entry.ancestors.last() {
+        match entry.ancestors().last() {
             Some(parent) => self.remove_child_marker(parent, id).await,
             None => Ok(()),
         }
@@ -190,20 +238,49 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         self.kv.delete(&child_key(parent, child)).await
     }
 
-    /// Up to `limit` children of `parent`, from `cursor` on.
+    /// Up to `limit` ids of the children of `parent`, from `cursor` on.
     pub async fn children(
         &self,
         parent: &str,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page, StoreError> {
-        let prefix = child_prefix(parent);
-        let mut page = self.kv.list(&prefix, cursor, limit).await?;
+        self.ids(&child_prefix(parent), cursor, limit).await
+    }
+
+    /// Up to `limit` ids of the descendants of `ancestor`, at any depth.
+    pub async fn descendants(
+        &self,
+        ancestor: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, StoreError> {
+        self.ids(&descendant_prefix(ancestor), cursor, limit).await
+    }
+
+    /// Up to `limit` ids of all tokens.
+    pub async fn all(&self, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+        self.ids(INDEX_PREFIX, cursor, limit).await
+    }
+
+    async fn ids(&self, prefix: &str, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
+        let mut page = self.kv.list(prefix, cursor, limit).await?;
         for key in &mut page.keys {
             key.drain(..prefix.len());
         }
         Ok(page)
     }
+}
+
+/// The operations [`TokenStore::remove_record`] makes for `entry`.
+pub fn ops_to_remove_record(entry: &IndexEntry) -> usize {
+    1 + usize::from(entry.retired_key.is_some())
+}
+
+/// The operations [`TokenStore::remove_index`] makes for a token with
+/// `depth` ancestors.
+pub fn ops_to_remove_index(depth: usize) -> usize {
+    1 + usize::from(depth > 0) + depth
 }
 
 /// When KV should drop a token's keys: at its expiry, but never sooner than
@@ -227,12 +304,14 @@ fn lockout_end(value: Option<String>) -> Option<u64> {
     value.and_then(|until| until.parse().ok())
 }
 
+const INDEX_PREFIX: &str = "i:";
+
 fn record_key(storage_key: &str) -> String {
     format!("t:{storage_key}")
 }
 
 fn index_key(id: &str) -> String {
-    format!("i:{id}")
+    format!("{INDEX_PREFIX}{id}")
 }
 
 fn child_prefix(parent: &str) -> String {
@@ -241,6 +320,14 @@ fn child_prefix(parent: &str) -> String {
 
 fn child_key(parent: &str, child: &str) -> String {
     format!("c:{parent}:{child}")
+}
+
+fn descendant_prefix(ancestor: &str) -> String {
+    format!("d:{ancestor}:")
+}
+
+fn descendant_key(ancestor: &str, descendant: &str) -> String {
+    format!("d:{ancestor}:{descendant}")
 }
 
 fn lockout_key(address: &str) -> String {

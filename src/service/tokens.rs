@@ -1,5 +1,6 @@
 //! The operations of the token API: create, read and delete tokens, and the
-//! public documents (OpenAPI, the gateway's table).
+//! public documents (OpenAPI, the gateway's table); the management routes
+//! are in [`super::management`].
 
 use crate::contract::{
     bounds::MAX_BODY_BYTES,
@@ -44,6 +45,11 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             Operation::CreateToken => self.create(request, body, now, &mut caller).await,
             Operation::GetToken => self.get_token(request, now, &mut caller).await,
             Operation::DeleteToken => self.delete(request, id.unwrap_or_default(), now, &mut caller).await,
+            Operation::ListTokens => self.list(request, now, &mut caller).await,
+            Operation::InspectToken => self.inspect(request, id.unwrap_or_default(), now, &mut caller).await,
+            Operation::RotateToken => {
+                self.rotate(request, id.unwrap_or_default(), body, now, &mut caller).await
+            }
         };
         let mut response = outcome.unwrap_or_else(|error| ApiResponse::error(&error));
         response.log.operation = operation.capability();
@@ -80,6 +86,8 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             valid_until: terms.valid_until,
             ancestors: terms.ancestors,
             root_valid_until: terms.root_valid_until,
+            created_at: now,
+            secret_valid_until: None,
         };
         self.tokens().insert(&secret::storage_key(&secret), &record, now).await.map_err(unavailable)?;
         let created = CreatedToken { token: secret, id: TokenId(id), valid_until: record.valid_until };
@@ -100,7 +108,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             None if record.is_limited() => self.read_counters(record).await?,
             None => Used::new(),
         };
-        let token = record.to_token(|endpoint| used.get(endpoint).copied().unwrap_or(0));
+        let token = record.to_token(&used);
         Ok(ApiResponse::json(200, to_json(&token)))
     }
 
@@ -112,30 +120,15 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
         let principal = self.authorize(request, now, Operation::DeleteToken.id(), false, caller).await?;
-        if !secret::is_well_formed_id(id) {
-            return Err(ApiError::TokenNotFound);
-        }
-        let tokens = self.tokens();
-        let entry = tokens.index(id).await.map_err(unavailable)?.ok_or(ApiError::TokenNotFound)?;
-        if entry.valid_until.is_some_and(|until| now >= until) {
-            return Err(ApiError::TokenNotFound);
-        }
-        if let Principal::Issued(record) = principal {
-            if !delegate::may_delete(&record.id, id, &entry.ancestors) {
-                return Err(ApiError::TokenNotFound);
-            }
-        }
-        if !entry.ancestors.is_empty() && !tokens.all_indexed(&entry.ancestors).await.map_err(unavailable)? {
-            return Err(ApiError::TokenNotFound);
-        }
+        let entry = self.visible_token(principal, id, now).await?;
         self.charge(principal, Operation::DeleteToken.id()).await?;
         // Revoke first, clean up after: the record goes (the token is
-        // refused), the tree's counters revoke the subtree everywhere and
+        // refused), the tree's budgets revoke the subtree everywhere and
         // schedule its clean-up, then the index entry goes (the subtree is
         // refused here). A failure part-way leaves the entry for a retry.
+        let tokens = self.tokens();
         tokens.remove_record(&entry).await.map_err(unavailable)?;
-        let tree = entry.ancestors.first().map_or(id, String::as_str);
-        self.budgets.revoke(tree, id).await.map_err(unavailable)?;
+        self.budgets.revoke(entry.tree(), id, entry.ancestors().len()).await.map_err(unavailable)?;
         tokens.remove_index(id, &entry).await.map_err(unavailable)?;
         Ok(ApiResponse::empty(204))
     }

@@ -1,4 +1,5 @@
-//! Validation of the `POST /tokens` body.
+//! Validation of request bodies: `POST /tokens` and
+//! `POST /tokens/{id}/rotate`.
 //!
 //! The body is read as a JSON value and checked in two passes, so that one
 //! body always gets the same answer: first the schema (types, required
@@ -10,7 +11,9 @@
 use serde_json::{Map, Value};
 
 use crate::contract::{
-    bounds::{MAX_BODY_BYTES, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_LIFETIME_SECS},
+    bounds::{
+        MAX_BODY_BYTES, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS, MAX_LIFETIME_SECS,
+    },
     catalogue,
     error::ApiError,
 };
@@ -65,6 +68,29 @@ pub fn parse_create(body: &[u8]) -> Result<NewToken, ApiError> {
         )));
     }
     Ok(NewToken { grants, lifetime, description })
+}
+
+/// Parses and validates a rotate body: empty, or an object with an optional
+/// `grace` in seconds. Returns the grace period.
+pub fn parse_rotate(body: &[u8]) -> Result<u64, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(0);
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| invalid_input(format!("request body is not valid JSON: {e}")))?;
+    let object =
+        value.as_object().ok_or_else(|| invalid_input("request body must be a JSON object".to_string()))?;
+    let out_of_range =
+        || invalid_input(format!("grace must be an integer from 0 to {MAX_GRACE_SECS} (seconds)"));
+    match object.get("grace") {
+        None | Some(Value::Null) => Ok(0),
+        Some(grace) => match integer(grace) {
+            Some(secs) if (0..=i128::from(MAX_GRACE_SECS)).contains(&secs) => {
+                u64::try_from(secs).map_err(|_| out_of_range())
+            }
+            _ => Err(out_of_range()),
+        },
+    }
 }
 
 fn invalid_input(why: String) -> ApiError {
@@ -334,6 +360,31 @@ mod tests {
         rejects(&body(65), ErrorCode::InvalidTokenCapabilities, "at most 64");
         rejects(&body(64), ErrorCode::InvalidTokenCapabilities, "unknown endpoint 'x40'");
         assert_eq!(parse(&body(40)).unwrap().grants.len(), 40);
+    }
+
+    #[test]
+    fn a_rotate_body_may_be_empty_or_give_a_grace_period() {
+        assert_eq!(parse_rotate(b""), Ok(0));
+        assert_eq!(parse_rotate(b" \n"), Ok(0));
+        assert_eq!(parse_rotate(b"{}"), Ok(0));
+        assert_eq!(parse_rotate(br#"{"grace":null}"#), Ok(0));
+        assert_eq!(parse_rotate(br#"{"grace":300}"#), Ok(300));
+        assert_eq!(parse_rotate(br#"{"grace":3600.0}"#), Ok(3600));
+        for bad in [
+            &br#"{"grace":3601}"#[..],
+            br#"{"grace":-1}"#,
+            br#"{"grace":"5"}"#,
+            br#"{"grace":1.5}"#,
+            b"[]",
+            b"{",
+        ] {
+            assert_eq!(
+                parse_rotate(bad).unwrap_err().code(),
+                ErrorCode::InvalidInput,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ fn unknown_path_and_wrong_method_are_json_with_allow() {
     assert_eq!((got.status(), got.body()), (404, error("NOT_FOUND", "no such route")));
     let got = harness.call("PUT", "/api/v3/tokens", None, None);
     assert_eq!((got.status(), got.body()["status"].clone()), (405, json!("METHOD_NOT_ALLOWED")));
-    assert_eq!(got.response().header("allow"), Some("POST, OPTIONS"));
+    assert_eq!(got.response().header("allow"), Some("GET, POST, OPTIONS"));
 }
 
 #[test]

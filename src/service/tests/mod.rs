@@ -10,6 +10,7 @@
 mod budgets;
 mod gateway;
 mod http;
+mod management;
 mod revocation;
 mod tokens;
 
@@ -175,7 +176,7 @@ impl Harness {
     /// trees' Durable Objects do; returns the storage operations of each step.
     fn clean_up(&self) -> Vec<usize> {
         let queue = MemoryQueue::default();
-        let revoked: Vec<String> = self.service.budgets().revoked.borrow_mut().drain(..).collect();
+        let revoked: Vec<(String, usize)> = self.service.budgets().revoked.borrow_mut().drain(..).collect();
         pollster::block_on(queue.push(&revoked)).unwrap();
         let mut steps = Vec::new();
         loop {

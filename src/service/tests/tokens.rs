@@ -37,7 +37,7 @@ fn create_sets_storage_expiry_on_every_key() {
         harness.issue(ADMIN, json!({"capabilities": [{"endpoint": "tokensCreate"}], "lifetime": 500}));
     harness.issue(&parent, json!({"capabilities": [{"endpoint": "tokensCreate"}], "lifetime": 5}));
     let keys = harness.kv().keys();
-    assert_eq!(keys.len(), 5, "two records, two index entries, one child marker: {keys:?}");
+    assert_eq!(keys.len(), 6, "two records, two index entries, a child and a descendant marker: {keys:?}");
     for key in keys {
         let expiry = harness.kv().expiry(&key).unwrap();
         assert!(expiry >= NOW + 60, "{key} expires at {expiry}, before KV's minimum");

@@ -1,0 +1,274 @@
+//! `GET /tokens`, `GET /tokens/{id}`, `POST /tokens/{id}/rotate`: each outcome.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::service::management::MAX_TREES_PER_PAGE;
+
+fn list(harness: &Harness, token: &str, query: &str) -> Got {
+    harness.call("GET", &format!("/api/v3/tokens{query}"), Some(token), None)
+}
+
+/// Every token id `token` lists, following cursors with pages of `limit`;
+/// also how many pages that took.
+fn list_all(harness: &Harness, token: &str, limit: usize) -> (Vec<String>, usize) {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    for pages in 1.. {
+        let query = match &cursor {
+            Some(cursor) => format!("?limit={limit}&cursor={cursor}"),
+            None => format!("?limit={limit}"),
+        };
+        let page = list(harness, token, &query);
+        assert_eq!(page.status(), 200, "{:?}", page.body());
+        let body = page.body();
+        let tokens = body["tokens"].as_array().unwrap();
+        assert!(tokens.len() <= limit);
+        ids.extend(tokens.iter().map(|token| token["id"].as_str().unwrap().to_string()));
+        match body["cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return (ids, pages),
+        }
+    }
+    unreachable!()
+}
+
+fn inspect(harness: &Harness, token: &str, id: &str) -> Got {
+    harness.call("GET", &format!("/api/v3/tokens/{id}"), Some(token), None)
+}
+
+fn rotate(harness: &Harness, token: &str, id: &str, body: Option<Value>) -> Got {
+    harness.call("POST", &format!("/api/v3/tokens/{id}/rotate"), Some(token), body)
+}
+
+fn ids_of(list: &[String]) -> BTreeSet<String> {
+    list.iter().cloned().collect()
+}
+
+// GET /tokens
+
+#[test]
+fn the_admin_lists_every_live_token_once_across_pages() {
+    let harness = Harness::new();
+    let (root, root_id) = harness.issue(ADMIN, token_caps());
+    let mut expected = vec![root_id];
+    for _ in 0..6 {
+        expected.push(harness.issue(&root, token_caps()).1);
+        expected.push(harness.issue(ADMIN, caps(&["nodeGetInfo"])).1);
+    }
+    let (listed, pages) = list_all(&harness, ADMIN, 5);
+    assert_eq!(listed.len(), expected.len(), "each once");
+    assert_eq!(ids_of(&listed), ids_of(&expected));
+    assert!(pages >= 3, "{pages} pages of 5 for {} tokens", expected.len());
+}
+
+#[test]
+fn an_issued_token_lists_itself_first_then_its_descendants_and_nothing_else() {
+    let harness = Harness::new();
+    let (parent, parent_id) = harness.issue(ADMIN, token_caps());
+    let (child, child_id) = harness.issue(&parent, token_caps());
+    let (_, grandchild_id) = harness.issue(&child, caps(&["tokensGetToken"]));
+    harness.issue(ADMIN, token_caps());
+    let (listed, _) = list_all(&harness, &parent, 2);
+    assert_eq!(listed[0], parent_id, "itself first");
+    assert_eq!(ids_of(&listed), ids_of(&[parent_id.clone(), child_id.clone(), grandchild_id.clone()]));
+    let (from_child, _) = list_all(&harness, &child, 100);
+    assert_eq!(from_child, vec![child_id, grandchild_id]);
+}
+
+#[test]
+fn a_listing_shows_parent_creation_time_and_use_and_counts_no_call() {
+    let harness = Harness::new();
+    let (parent, parent_id) = harness
+        .issue(ADMIN, json!({"capabilities": [limited("tokensGetToken", 5), {"endpoint": "tokensCreate"}]}));
+    let (child, child_id) = harness.issue(&parent, json!({"capabilities": [limited("tokensGetToken", 2)]}));
+    assert_eq!(harness.get(&child).status(), 200);
+    let listed = list(&harness, &parent, "").body();
+    let child_info =
+        listed["tokens"].as_array().unwrap().iter().find(|token| token["id"] == json!(child_id)).unwrap();
+    assert_eq!(child_info["parent"], json!(parent_id));
+    assert_eq!(child_info["created_at"], json!(NOW));
+    assert_eq!(child_info["capabilities"][0]["limits"][0]["used"], json!(1));
+    assert_eq!(
+        listed["tokens"][0]["capabilities"][0]["limits"][0]["used"],
+        json!(1),
+        "the parent's subtree's use"
+    );
+    for _ in 0..3 {
+        assert_eq!(list(&harness, &child, "").status(), 200, "listing is free");
+    }
+    assert_eq!(harness.get(&child).status(), 200, "the child's second and last read");
+}
+
+#[test]
+fn a_token_without_any_token_capability_sees_itself() {
+    let harness = Harness::new();
+    let (dashboard, id) = harness.issue(ADMIN, json!({"capabilities": [limited("nodeGetInfo", 3)]}));
+    let me = list(&harness, &dashboard, "?limit=1").body();
+    assert_eq!(me["tokens"][0]["id"], json!(id));
+    assert_eq!(me["tokens"][0]["capabilities"][0]["limits"][0]["used"], json!(0));
+    assert_eq!(inspect(&harness, &dashboard, &id).status(), 200);
+}
+
+#[test]
+fn the_parent_filter_lists_direct_children_of_a_visible_token_only() {
+    let harness = Harness::new();
+    let (parent, parent_id) = harness.issue(ADMIN, token_caps());
+    let (child, child_id) = harness.issue(&parent, token_caps());
+    harness.issue(&child, token_caps());
+    let (_, other_id) = harness.issue(ADMIN, token_caps());
+    let children = list(&harness, ADMIN, &format!("?parent={parent_id}")).body();
+    let ids: Vec<&str> =
+        children["tokens"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [child_id.as_str()]);
+    assert_eq!(
+        list(&harness, &child, &format!("?parent={parent_id}")).status(),
+        404,
+        "its parent is not its to see"
+    );
+    assert_eq!(list(&harness, &parent, &format!("?parent={other_id}")).status(), 404);
+}
+
+#[test]
+fn deleted_expired_and_revoked_tokens_are_not_listed() {
+    let harness = Harness::new();
+    let (parent, parent_id) = harness.issue(ADMIN, token_caps());
+    harness.issue(&parent, token_caps());
+    let mut short = token_caps();
+    short["lifetime"] = json!(5);
+    harness.issue(ADMIN, short);
+    let (_, kept) = harness.issue(ADMIN, token_caps());
+    assert_eq!(harness.delete(ADMIN, &parent_id).status(), 204);
+    let page = harness.send_at(&request("GET", "/api/v3/tokens", Some(ADMIN)), b"", NOW + 5).body();
+    let ids: Vec<&str> =
+        page["tokens"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [kept.as_str()], "the revoked child is listed nowhere, before any clean-up");
+}
+
+#[test]
+fn a_page_reads_the_budgets_of_a_bounded_number_of_trees() {
+    let harness = Harness::new();
+    let trees = MAX_TREES_PER_PAGE + 5;
+    let expected: Vec<String> = (0..trees)
+        .map(|_| harness.issue(ADMIN, json!({"capabilities": [limited("nodeGetInfo", 1)]})).1)
+        .collect();
+    let first = list(&harness, ADMIN, "?limit=100").body();
+    assert_eq!(first["tokens"].as_array().unwrap().len(), MAX_TREES_PER_PAGE);
+    assert!(first["cursor"].is_string(), "the rest is on the next page");
+    let (listed, _) = list_all(&harness, ADMIN, 100);
+    assert_eq!((listed.len(), ids_of(&listed)), (trees, ids_of(&expected)));
+}
+
+#[test]
+fn list_refuses_bad_queries_and_missing_credentials() {
+    let harness = Harness::new();
+    for query in ["?limit=0", "?limit=1001", "?cursor=nonsense!", "?parent=x"] {
+        let got = list(&harness, ADMIN, query);
+        assert_eq!((got.status(), got.body()["status"].clone()), (400, json!("INVALID_INPUT")), "{query}");
+    }
+    assert_eq!(harness.call("GET", "/api/v3/tokens", None, None).status(), 401);
+}
+
+// GET /tokens/{id}
+
+#[test]
+fn inspect_shows_a_visible_token_with_its_descendants_and_use() {
+    let harness = Harness::new();
+    let (parent, parent_id) =
+        harness.issue(ADMIN, json!({"capabilities": [limited("tokensCreate", 5), {"endpoint": "tokensGetToken"}], "description": "ops"}));
+    let (child, child_id) = harness.issue(&parent, caps(&["tokensGetToken"]));
+    harness.issue(&parent, caps(&["tokensGetToken"]));
+    let info = inspect(&harness, ADMIN, &parent_id).body();
+    assert_eq!(info["description"], json!("ops"));
+    assert_eq!(info["descendants"], json!(2));
+    assert_eq!(info["capabilities"][0]["limits"][0]["used"], json!(2));
+    assert!(info.get("parent").is_none(), "made by the admin");
+    assert_eq!(inspect(&harness, &parent, &child_id).body()["parent"], json!(parent_id));
+    assert_eq!(inspect(&harness, &child, &child_id).status(), 200, "itself");
+}
+
+#[test]
+fn inspect_answers_not_found_for_what_the_caller_may_not_see() {
+    let harness = Harness::new();
+    let (parent, parent_id) = harness.issue(ADMIN, token_caps());
+    let (child, _) = harness.issue(&parent, token_caps());
+    let (_, other_id) = harness.issue(ADMIN, token_caps());
+    for (token, id) in [(&child, &parent_id), (&parent, &other_id)] {
+        assert_eq!(inspect(&harness, token, id).body(), error("NOT_FOUND", "token not found"));
+    }
+    assert_eq!(inspect(&harness, ADMIN, "not-an-id").status(), 404);
+    assert_eq!(harness.call("GET", &format!("/api/v3/tokens/{other_id}"), None, None).status(), 401);
+}
+
+// POST /tokens/{id}/rotate
+
+#[test]
+fn rotate_gives_a_new_secret_to_the_same_token_and_refuses_the_old_one() {
+    let harness = Harness::new();
+    let body = json!({"capabilities": [limited("tokensGetToken", 5), {"endpoint": "tokensRotate"}], "lifetime": 600});
+    let (old, id) = harness.issue(ADMIN, body);
+    assert_eq!(harness.get(&old).status(), 200);
+    let rotated = rotate(&harness, ADMIN, &id, None);
+    assert_eq!(rotated.status(), 201);
+    let rotated = rotated.body();
+    assert_eq!((rotated["id"].clone(), rotated["valid_until"].clone()), (json!(id), json!(NOW + 600)));
+    let new = rotated["token"].as_str().unwrap();
+    assert_eq!(harness.get(&old).status(), 401, "the old secret is refused at once");
+    let same = harness.get(new).body();
+    assert_eq!(same["id"], json!(id));
+    assert_eq!(same["capabilities"][0]["limits"][0]["used"], json!(2), "the same counters");
+}
+
+#[test]
+fn a_grace_period_keeps_the_old_secret_until_it_ends() {
+    let harness = Harness::new();
+    let (old, id) = harness.issue(ADMIN, token_caps());
+    let new = rotate(&harness, ADMIN, &id, Some(json!({"grace": 30}))).body()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(harness.get_at(&old, NOW + 29).status(), 200, "the old secret still works");
+    assert_eq!(harness.get_at(&old, NOW + 30).status(), 401);
+    assert_eq!(harness.get_at(&new, NOW + 30).status(), 200);
+}
+
+#[test]
+fn a_token_rotates_itself_and_its_descendants_within_its_capability() {
+    let harness = Harness::new();
+    let (parent, parent_id) = harness
+        .issue(ADMIN, json!({"capabilities": [limited("tokensRotate", 2), {"endpoint": "tokensCreate"}]}));
+    let (_, child_id) = harness.issue(&parent, json!({"capabilities": [limited("tokensRotate", 2)]}));
+    let (_, other_id) = harness.issue(ADMIN, token_caps());
+    assert_eq!(rotate(&harness, &parent, &other_id, None).status(), 404, "not its own");
+    assert_eq!(rotate(&harness, &parent, &child_id, None).status(), 201);
+    let renewed = rotate(&harness, &parent, &parent_id, None);
+    assert_eq!(renewed.status(), 201);
+    let renewed = renewed.body()["token"].as_str().unwrap().to_string();
+    assert_refused(&rotate(&harness, &renewed, &parent_id, None), "limit_exhausted");
+}
+
+#[test]
+fn rotate_refuses_a_missing_capability_a_bad_body_and_missing_credentials() {
+    let harness = Harness::new();
+    let (holder, id) = harness.issue(ADMIN, caps(&["tokensGetToken"]));
+    assert_refused(&rotate(&harness, &holder, &id, None), "missing_capability");
+    for body in [json!({"grace": 3601}), json!({"grace": -1}), json!([])] {
+        assert_eq!(rotate(&harness, ADMIN, &id, Some(body.clone())).status(), 400, "{body}");
+    }
+    assert_eq!(harness.call("POST", &format!("/api/v3/tokens/{id}/rotate"), None, None).status(), 401);
+}
+
+#[test]
+fn a_delete_during_a_grace_period_refuses_both_secrets_and_leaves_nothing() {
+    let harness = Harness::new();
+    let (old, id) = harness.issue(ADMIN, token_caps());
+    let new = rotate(&harness, ADMIN, &id, Some(json!({"grace": 600}))).body()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(harness.delete(ADMIN, &id).status(), 204);
+    assert_eq!((harness.get(&old).status(), harness.get(&new).status()), (401, 401));
+    assert!(harness.kv().keys().is_empty(), "{:?}", harness.kv().keys());
+}
