@@ -11,7 +11,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::catalogue::CapabilityName;
+use crate::contract::catalogue::{Area, CapabilityName, CATALOGUE, PRESETS};
 
 /// What a caller needs to use a node route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,8 +120,9 @@ pub const ROOT_ROUTES: &[NodeRoute] = &[
     public("/eligiblez"),
 ];
 
-/// The answer of `GET /api/v3/gateway`: whether the gateway is on, and
-/// every route it forwards with the capability it needs (`null`: public).
+/// The answer of `GET /api/v3/gateway`: whether the gateway is on, every
+/// route it forwards with the capability it needs (`null`: public), and the
+/// capability catalogue with its presets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(extend("additionalProperties" = false))]
 pub struct GatewayInfo {
@@ -129,6 +130,34 @@ pub struct GatewayInfo {
     pub enabled: bool,
     /// The route table.
     pub routes: Vec<RouteInfo>,
+    /// Every capability a token may be granted.
+    pub capabilities: Vec<CapabilityInfo>,
+    /// Named sets of capabilities for common uses.
+    pub presets: Vec<PresetInfo>,
+}
+
+/// One capability of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct CapabilityInfo {
+    /// Its name.
+    pub name: CapabilityName,
+    /// What part of the node (or of edge-tokens) it concerns.
+    pub area: Area,
+    /// What it allows, in one line.
+    pub summary: String,
+}
+
+/// A named set of capabilities.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct PresetInfo {
+    /// Its name.
+    pub name: String,
+    /// What a token with it may do, in one line.
+    pub summary: String,
+    /// Its capabilities.
+    pub capabilities: Vec<CapabilityName>,
 }
 
 /// One route, as `GET /api/v3/gateway` shows it.
@@ -147,7 +176,7 @@ pub struct RouteInfo {
 }
 
 impl GatewayInfo {
-    /// The table, and whether the gateway is `enabled`.
+    /// The table and the catalogue, and whether the gateway is `enabled`.
     pub fn new(enabled: bool) -> GatewayInfo {
         let routes = all_routes()
             .map(|route| RouteInfo {
@@ -160,7 +189,27 @@ impl GatewayInfo {
                 websocket: route.websocket,
             })
             .collect();
-        GatewayInfo { enabled, routes }
+        let capabilities = CATALOGUE
+            .iter()
+            .map(|entry| CapabilityInfo {
+                name: CapabilityName(entry.name.to_string()),
+                area: entry.area,
+                summary: entry.summary.to_string(),
+            })
+            .collect();
+        let presets = PRESETS
+            .iter()
+            .map(|preset| PresetInfo {
+                name: preset.name.to_string(),
+                summary: preset.summary.to_string(),
+                capabilities: preset
+                    .capabilities
+                    .iter()
+                    .map(|name| CapabilityName(name.to_string()))
+                    .collect(),
+            })
+            .collect();
+        GatewayInfo { enabled, routes, capabilities, presets }
     }
 }
 

@@ -16,7 +16,7 @@ use super::{
 };
 
 fn endpoint() -> impl Strategy<Value = String> {
-    prop::sample::select(CAPABILITIES).prop_map(str::to_string)
+    prop::sample::select(CAPABILITIES.as_slice()).prop_map(str::to_string)
 }
 
 fn grants() -> impl Strategy<Value = Vec<Grant>> {
