@@ -61,6 +61,12 @@ fn the_gateway_table_is_served_without_credentials() {
     assert!(routes.contains(&json!({"method": "GET", "path": "/api/v4/node/info", "capability": "nodeGetInfo", "websocket": false})));
     assert!(routes
         .contains(&json!({"method": "GET", "path": "/healthyz", "capability": null, "websocket": false})));
+    let capabilities = info["capabilities"].as_array().unwrap();
+    assert_eq!(capabilities.len(), crate::contract::catalogue::CAPABILITIES.len());
+    assert!(capabilities.iter().any(|c| c["name"] == "accountWithdraw" && c["area"] == "account"));
+    let presets: Vec<&str> =
+        info["presets"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(presets, ["read-only", "sessions", "funds"]);
 }
 
 #[test]
