@@ -5,18 +5,22 @@
 //! messages reach the user unchanged; answers are handed to JavaScript with
 //! camelCase names (`wire.js`), typed by declarations generated from the
 //! OpenAPI document ([`crate::contract`]). Every failure rejects with an
-//! `Error` subclass from `errors.js`.
+//! `Error` subclass from `errors.js`. `listTokens` returns a `TokenList`
+//! (`list.js`): a thenable of one page that is also an async iterable of
+//! every page.
 
 mod errors;
 mod fetch;
+mod list;
 mod typescript;
 mod wire;
 
-use wasm_bindgen::prelude::*;
+use js_sys::Promise;
+use wasm_bindgen::{prelude::*, JsCast};
 
 use crate::service::secret;
 
-use self::fetch::{Method, Reply};
+use self::fetch::Method;
 
 /// The default time to wait for an answer.
 const DEFAULT_TIMEOUT_MS: u32 = 10_000;
@@ -34,6 +38,7 @@ enum Scheme {
 
 /// A client of one deployment of the tokens API, holding one token.
 #[wasm_bindgen]
+#[derive(Clone)]
 pub struct TokensClient {
     base: String,
     api: String,
@@ -43,14 +48,16 @@ pub struct TokensClient {
 
 #[wasm_bindgen]
 impl TokensClient {
-    /// A client of the service at `baseUrl` (the origin under which
-    /// `/api/v3` lives), authenticating with `options.token`.
+    /// A client of the service at `baseUrl`, the origin under which
+    /// `/api/v3` lives (a URL ending in `/api/v3` is taken as that origin's),
+    /// authenticating with `options.token`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(js_name = baseUrl)] base_url: &str,
         #[wasm_bindgen(unchecked_param_type = "TokensClientOptions")] options: JsValue,
     ) -> Result<TokensClient, JsValue> {
         let base = base_url.trim().trim_end_matches('/');
+        let base = base.strip_suffix(crate::contract::routes::API_PREFIX).unwrap_or(base);
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             return Err(type_error("baseUrl must be an http:// or https:// URL"));
         }
@@ -77,39 +84,114 @@ impl TokensClient {
     }
 
     /// Creates a token; resolves to its secret, shown only this once.
-    #[wasm_bindgen(js_name = createToken, unchecked_return_type = "CreatedToken")]
-    pub async fn create_token(
+    #[wasm_bindgen(js_name = createToken, unchecked_return_type = "Promise<CreatedToken>")]
+    pub fn create_token(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CreateTokenRequest")] request: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let body = wire::to_wire(&request).ok_or_else(|| type_error("createToken expects a plain object"))?;
-        self.send(Method::Post, "/tokens", Some(body)).await?.json(201)
+    ) -> Promise {
+        let body = wire::to_wire(&request).ok_or_else(|| type_error("createToken expects a plain object"));
+        self.exchange(body.map(|body| (Method::Post, self.api("/tokens"), Some(body))), Expect::Json(201))
     }
 
     /// Reads the client's own token.
-    #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Token")]
-    pub async fn get_token(&self) -> Result<JsValue, JsValue> {
-        self.send(Method::Get, "/token", None).await?.json(200)
+    #[wasm_bindgen(js_name = getToken, unchecked_return_type = "Promise<Token>")]
+    pub fn get_token(&self) -> Promise {
+        self.exchange(Ok((Method::Get, self.api("/token"), None)), Expect::Json(200))
     }
 
     /// Deletes the token `id` and every token it created.
-    #[wasm_bindgen(js_name = deleteToken)]
-    pub async fn delete_token(&self, id: &str) -> Result<(), JsValue> {
-        let path = format!("/tokens/{}", js_sys::encode_uri_component(id));
-        self.send(Method::Delete, &path, None).await?.empty(204)
+    #[wasm_bindgen(js_name = deleteToken, unchecked_return_type = "Promise<void>")]
+    pub fn delete_token(&self, id: &str) -> Promise {
+        self.exchange(Ok((Method::Delete, self.token_url(id, ""), None)), Expect::Empty(204))
+    }
+
+    /// The tokens the client may see (all for the admin; its own and its
+    /// descendants for an issued token), `options.limit` at a time from
+    /// `options.cursor`, or only `options.parent`'s children. Awaited, the
+    /// first page; iterated with `for await`, every page. Bad options throw
+    /// a `TypeError` at once.
+    #[wasm_bindgen(js_name = listTokens, unchecked_return_type = "TokenList")]
+    pub fn list_tokens(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListTokensOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        list_query(&options)?;
+        Ok(list::TokenList::new(self.clone(), &options).into())
+    }
+
+    /// One page of `GET /tokens`: what `listTokens` awaits and iterates.
+    #[wasm_bindgen(js_name = listTokensPage, skip_typescript)]
+    pub fn list_tokens_page(&self, options: JsValue) -> Promise {
+        let url = list_query(&options).map(|query| self.api(&format!("/tokens{query}")));
+        self.exchange(url.map(|url| (Method::Get, url, None)), Expect::Json(200))
+    }
+
+    /// Reads the token `id`: the client's own or one of its descendants
+    /// (any, for the admin), with how many descendants it has.
+    #[wasm_bindgen(js_name = inspectToken, unchecked_return_type = "Promise<TokenInfo>")]
+    pub fn inspect_token(&self, id: &str) -> Promise {
+        self.exchange(Ok((Method::Get, self.token_url(id, ""), None)), Expect::Json(200))
+    }
+
+    /// Gives the token `id` a new secret, shown only this once; the old one
+    /// keeps working `options.grace` seconds (0 by default).
+    #[wasm_bindgen(js_name = rotateToken, unchecked_return_type = "Promise<CreatedToken>")]
+    pub fn rotate_token(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "RotateRequest")] options: JsValue,
+    ) -> Promise {
+        let body = match options.is_undefined() || options.is_null() {
+            true => Ok(None),
+            false => wire::to_wire(&options)
+                .map(Some)
+                .ok_or_else(|| type_error("rotateToken expects a plain object")),
+        };
+        self.exchange(body.map(|body| (Method::Post, self.token_url(id, "/rotate"), body)), Expect::Json(201))
     }
 
     /// Calls the HOPR node behind an edge-tokens gateway with this client's
     /// token: `path` is the node's (such as `/api/v4/node/info`), `body` is
     /// sent as JSON. Resolves to the node's JSON answer (its text when it is
     /// not JSON, `null` when empty); rejects like the other methods.
-    #[wasm_bindgen(unchecked_return_type = "unknown")]
-    pub async fn request(
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "\"GET\" | \"POST\" | \"DELETE\"")] method: &str,
         path: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "unknown")] body: JsValue,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Promise {
+        self.exchange(self.node_call(method, path, &body), Expect::Any)
+    }
+}
+
+/// One request: method, URL and JSON body.
+type Call = (Method, String, Option<String>);
+
+/// What a method makes of a successful exchange.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// The JSON body of this status, with camelCase names.
+    Json(u16),
+    /// An empty body of this status: resolves to `undefined`.
+    Empty(u16),
+    /// Any 2xx answer: its JSON, text or `null` ([`fetch::Reply::value`]).
+    Any,
+}
+
+impl TokensClient {
+    /// `{api}{path}`: a URL of the tokens API.
+    fn api(&self, path: &str) -> String {
+        format!("{}{path}", self.api)
+    }
+
+    /// `/tokens/{id}{rest}`, the id encoded as one path segment.
+    fn token_url(&self, id: &str, rest: &str) -> String {
+        self.api(&format!("/tokens/{}{rest}", js_sys::encode_uri_component(id)))
+    }
+
+    /// The exchange of `request`: the node's `path` under the base URL.
+    fn node_call(&self, method: &str, path: &str, body: &JsValue) -> Result<Call, JsValue> {
         let method = Method::parse(method).ok_or_else(|| type_error("method must be GET, POST or DELETE"))?;
         if !path.starts_with('/') {
             return Err(type_error("path must start with /"));
@@ -117,25 +199,30 @@ impl TokensClient {
         let body = match body.is_undefined() {
             true => None,
             false => Some(
-                js_sys::JSON::stringify(&body)
+                js_sys::JSON::stringify(body)
                     .ok()
                     .and_then(|json| json.as_string())
                     .ok_or_else(|| type_error("body must be JSON-serializable"))?,
             ),
         };
-        let url = format!("{}{path}", self.base);
-        self.send_to(method, &url, body).await?.value()
-    }
-}
-
-impl TokensClient {
-    async fn send(&self, method: Method, path: &str, body: Option<String>) -> Result<Reply, JsValue> {
-        self.send_to(method, &format!("{}{path}", self.api), body).await
+        Ok((method, format!("{}{path}", self.base), body))
     }
 
-    async fn send_to(&self, method: Method, url: &str, body: Option<String>) -> Result<Reply, JsValue> {
-        let (name, value) = (self.auth_header.0, self.auth_header.1.as_str());
-        fetch::send(method, url, (name, value), body, self.timeout_ms).await
+    /// Sends `request` (method, URL, JSON body) and reads the answer as
+    /// `expect` says; rejects with `request`'s error when it has one. Every
+    /// method goes through this one future, not one of its own: each would
+    /// add its own copy of the exchange to the wasm.
+    fn exchange(&self, request: Result<Call, JsValue>, expect: Expect) -> Promise {
+        let (auth, timeout_ms) = (self.auth_header.clone(), self.timeout_ms);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (method, url, body) = request?;
+            let reply = fetch::send(method, &url, (auth.0, &auth.1), body, timeout_ms).await?;
+            match expect {
+                Expect::Json(status) => reply.json(status),
+                Expect::Empty(status) => reply.empty(status).map(|()| JsValue::UNDEFINED),
+                Expect::Any => reply.value(),
+            }
+        })
     }
 }
 
@@ -175,6 +262,39 @@ fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValu
         return Ok(None);
     }
     value.as_string().map(Some).ok_or_else(|| type_error(&format!("options.{name} must be a string")))
+}
+
+/// The query of `GET /tokens` for `listTokens`' options (`""` without any):
+/// a number `limit`, string `cursor` and `parent`, each left out when
+/// undefined or null. The service judges their values.
+fn list_query(options: &JsValue) -> Result<String, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(String::new());
+    }
+    if !options.is_object() {
+        return Err(type_error("listTokens expects an object of options"));
+    }
+    let mut query = String::new();
+    for name in ["limit", "cursor", "parent"] {
+        let value = js_sys::Reflect::get(options, &name.into())?;
+        if value.is_undefined() || value.is_null() {
+            continue;
+        }
+        let text = match name {
+            "limit" => value
+                .dyn_ref::<js_sys::Number>()
+                .ok_or_else(|| type_error("options.limit must be a number"))?
+                .to_string_with_radix(10)?,
+            _ => js_sys::encode_uri_component(
+                &value.as_string().ok_or_else(|| type_error(&format!("options.{name} must be a string")))?,
+            ),
+        };
+        query.push(if query.is_empty() { '?' } else { '&' });
+        query.push_str(name);
+        query.push('=');
+        query.push_str(&String::from(text));
+    }
+    Ok(query)
 }
 
 fn type_error(message: &str) -> JsValue {

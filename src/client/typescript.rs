@@ -1,5 +1,5 @@
 //! The TypeScript declarations that no derive can give: the client's
-//! options and its error classes. The wire types (`Token`,
+//! options, the list `listTokens` returns, and its error classes. The wire types (`Token`,
 //! `CreateTokenRequest`, `CapabilityName`, `ErrorCode`, `Reason`, ...) are
 //! generated from the OpenAPI document when the package is built
 //! (`.ci/build-client.mjs`), and the package's type test checks that these
@@ -19,6 +19,30 @@ export interface TokensClientOptions {
   scheme?: CredentialScheme;
   /** How long to wait for each answer; 10000 by default. */
   timeoutMs?: number;
+}
+
+/** The options of `listTokens`. */
+export interface ListTokensOptions {
+  /** At most this many tokens a page (1 to 1000; 100 by default). A page may hold fewer, even none, and still not be the last. */
+  limit?: number;
+  /** Where to start: the `cursor` of a previous page. Left out (or undefined), the list starts from the beginning. */
+  cursor?: string;
+  /** Only this token's direct children. */
+  parent?: string;
+}
+
+/**
+ * What `listTokens` returns. Awaited, the first page:
+ * `const { tokens, cursor } = await client.listTokens({ limit: 10 })`.
+ * Iterated, every page, following the cursors to the last page:
+ * `for await (const page of client.listTokens())`. Nothing is fetched until
+ * it is awaited or iterated; each iteration starts again.
+ */
+export interface TokenList extends PromiseLike<TokenPage>, AsyncIterable<TokenPage> {
+  catch<R = never>(rejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<TokenPage | R>;
+  finally(settled?: (() => void) | null): Promise<TokenPage>;
+  /** Every token of every page: `for await (const token of client.listTokens().tokens())`. */
+  tokens(): AsyncGenerator<TokenInfo, void, undefined>;
 }
 
 /** The service answered with an error status. */

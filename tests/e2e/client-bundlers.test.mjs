@@ -18,18 +18,23 @@ let plain;
 let vite;
 
 // The flow every page runs: create a token, read it with its own secret,
-// delete it, and see the deleted token refused with a typed error.
+// list it (a page, and every token through the async iterator), delete it,
+// and see the deleted token refused with a typed error.
 const FLOW = `
 export async function flow(url, admin) {
   const client = new TokensClient(url, { token: admin });
   const created = await client.createToken({ capabilities: [{ endpoint: "tokensGetToken" }], description: "page" });
-  const token = await new TokensClient(url, { token: created.token, scheme: "bearer" }).getToken();
+  const mine = new TokensClient(url, { token: created.token, scheme: "bearer" });
+  const token = await mine.getToken();
+  const page = await mine.listTokens({ limit: 1 });
+  const listed = [];
+  for await (const info of mine.listTokens({ limit: 1 }).tokens()) listed.push(info.id);
   await client.deleteToken(created.id);
   try {
     await new TokensClient(url, { token: created.token }).getToken();
     return { token, refused: null };
   } catch (error) {
-    return { token, id: created.id, wellFormed: isWellFormedSecret(created.token),
+    return { token, id: created.id, wellFormed: isWellFormedSecret(created.token), page, listed,
       refused: { api: error instanceof TokensApiError, httpStatus: error.httpStatus, status: error.status } };
   }
 }`;
@@ -93,6 +98,9 @@ function assertFlow({ result, errors }) {
   assert.equal(result.token.id, result.id);
   assert.equal(result.token.description, "page");
   assert.equal(result.wellFormed, true);
+  assert.deepEqual(result.page.tokens.map((info) => info.id), [result.id]);
+  assert.equal(typeof result.page.tokens[0].createdAt, "number");
+  assert.deepEqual(result.listed, [result.id]);
   assert.deepEqual(result.refused, { api: true, httpStatus: 401, status: "UNAUTHORIZED" });
   // Chromium logs the deleted token's 401 as a failed resource (Firefox does not); nothing else may be logged.
   assert.deepEqual(errors.filter((text) => !text.includes("401")), []);

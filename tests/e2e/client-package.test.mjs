@@ -154,6 +154,111 @@ test("request() calls the node through the gateway with the client's token", asy
   assert.ok(node.received.every((seen) => seen.headers["x-auth-token"] === NODE_TOKEN));
 });
 
+test("list, inspect and rotate with the installed package", async () => {
+  const result = await runInProject(`
+    import { TokensClient, TokensApiError } from "edge-tokens";
+    const url = process.env.EDGE_TOKENS_URL;
+    const describe = (e) => ({ api: e instanceof TokensApiError, httpStatus: e.httpStatus, status: e.status, error: e.error, reason: e.reason });
+    const admin = new TokensClient(url, { token: process.env.EDGE_TOKENS_ADMIN });
+    const root = await admin.createToken({
+      capabilities: [{ endpoint: "tokensCreate" }, { endpoint: "tokensGetToken" }, { endpoint: "tokensRotate" }], description: "root", lifetime: 600,
+    });
+    // The origin with the API's prefix, as a user may copy it.
+    const mine = new TokensClient(url + "/api/v3/", { token: root.token });
+    const children = [];
+    for (let n = 0; n < 7; n++) children.push((await mine.createToken({ capabilities: [{ endpoint: "tokensGetToken" }], description: "child " + n })).id);
+    const out = { root: root.id, children };
+    out.first = await mine.listTokens({ limit: 3 });
+    out.pages = [];
+    for await (const page of mine.listTokens({ limit: 3 })) out.pages.push(page);
+    out.tokens = [];
+    for await (const token of mine.listTokens({ limit: 3 }).tokens()) out.tokens.push(token.id);
+    out.viaThen = await mine.listTokens({ limit: 3 }).then((page) => page.tokens.length);
+    out.direct = [];
+    for await (const page of admin.listTokens({ parent: root.id, limit: 3 })) out.direct.push(...page.tokens);
+    out.own = await mine.inspectToken(root.id);
+    out.child = await mine.inspectToken(children[0]);
+    const stranger = await admin.createToken({ capabilities: [{ endpoint: "tokensGetToken" }] });
+    try { await mine.inspectToken(stranger.id); } catch (e) { out.anothers = describe(e); }
+    try { await new TokensClient(url, { token: stranger.token }).rotateToken(stranger.id); } catch (e) { out.noRotate = describe(e); }
+    try { await mine.listTokens({ limit: 0 }); } catch (e) { out.badLimit = describe(e); }
+    try { for await (const page of mine.listTokens({ cursor: "garbage" })) out.unreachable = page; } catch (e) { out.badCursor = describe(e); }
+    try { mine.listTokens({ limit: "3" }); } catch (e) { out.badOption = e.constructor.name; }
+
+    const rotated = await mine.rotateToken(root.id);
+    out.rotated = { id: rotated.id, validUntil: rotated.validUntil, fresh: rotated.token !== root.token };
+    try { await mine.getToken(); } catch (e) { out.oldRefused = describe(e); }
+    const renewed = new TokensClient(url, { token: rotated.token });
+    out.newAccepted = (await renewed.getToken()).id;
+    const graced = await renewed.rotateToken(root.id, { grace: 1 });
+    out.duringGrace = (await renewed.getToken()).id;
+    out.newest = (await new TokensClient(url, { token: graced.token }).getToken()).id;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    try { await renewed.getToken(); } catch (e) { out.afterGrace = describe(e); }
+    try { await admin.rotateToken(root.id, { grace: 3601 }); } catch (e) { out.badGrace = describe(e); }
+    console.log(JSON.stringify(out));
+  `);
+  const expected = new Set([result.root, ...result.children]);
+  assert.equal(result.first.tokens.length, 3);
+  assert.equal(result.first.tokens[0].id, result.root, "an issued token lists itself first");
+  assert.equal(typeof result.first.cursor, "string");
+  const [self] = result.first.tokens;
+  assert.deepEqual(Object.keys(self).sort(), ["capabilities", "createdAt", "description", "id", "validUntil"]);
+  assert.equal(typeof self.createdAt, "number");
+  assert.ok(result.pages.length >= 3, `${result.pages.length} pages`);
+  assert.ok(result.pages.slice(0, -1).every((page) => typeof page.cursor === "string"));
+  assert.equal(result.pages.at(-1).cursor, undefined, "the walk stops after the page without a cursor");
+  const listed = result.pages.flatMap((page) => page.tokens);
+  assert.equal(listed.length, 8, "each token once");
+  assert.deepEqual(new Set(listed.map((t) => t.id)), expected);
+  assert.ok(listed.filter((t) => t.id !== result.root).every((t) => t.parent === result.root));
+  assert.deepEqual(result.tokens.length, 8);
+  assert.deepEqual(new Set(result.tokens), expected);
+  assert.equal(result.viaThen, 3);
+  assert.deepEqual(new Set(result.direct.map((t) => t.id)), new Set(result.children), "parent: its direct children");
+  assert.equal(result.direct.length, 7);
+  assert.ok(result.direct.every((t) => t.parent === result.root));
+  assert.equal(result.own.id, result.root);
+  assert.equal(result.own.descendants, 7);
+  assert.deepEqual(result.own.capabilities.map((c) => c.endpoint), ["tokensCreate", "tokensGetToken", "tokensRotate"]);
+  assert.equal(result.child.parent, result.root);
+  assert.equal(result.child.description, "child 0");
+  assert.deepEqual(result.anothers, { api: true, httpStatus: 404, status: "NOT_FOUND", error: "token not found" });
+  assert.deepEqual(result.noRotate, {
+    api: true, httpStatus: 403, status: "UNAUTHORIZED", reason: "missing_capability",
+    error: "authorization failed: the token does not hold the tokensRotate capability",
+  });
+  assert.equal(result.badLimit.status, "INVALID_INPUT");
+  assert.match(result.badLimit.error, /limit/);
+  assert.equal(result.badCursor.status, "INVALID_INPUT");
+  assert.match(result.badCursor.error, /cursor/);
+  assert.equal(result.unreachable, undefined);
+  assert.equal(result.badOption, "TypeError");
+  assert.deepEqual(result.rotated, { id: result.root, validUntil: self.validUntil, fresh: true });
+  assert.deepEqual({ httpStatus: result.oldRefused.httpStatus, status: result.oldRefused.status }, { httpStatus: 401, status: "UNAUTHORIZED" });
+  assert.equal(result.newAccepted, result.root);
+  assert.equal(result.duringGrace, result.root, "the old secret works during the grace");
+  assert.equal(result.newest, result.root);
+  assert.equal(result.afterGrace?.httpStatus, 401, "and not after it");
+  assert.equal(result.badGrace.httpStatus, 400);
+  assert.equal(result.badGrace.status, "INVALID_INPUT");
+});
+
+test("index.js and node.js imported by path work in Node.js", async () => {
+  const result = await runInProject(`
+    import * as web from "./node_modules/edge-tokens/index.js";
+    import * as node from "./node_modules/edge-tokens/node.js";
+    const out = {};
+    for (const [name, module] of Object.entries({ web, node })) {
+      const admin = new module.TokensClient(process.env.EDGE_TOKENS_URL, { token: process.env.EDGE_TOKENS_ADMIN });
+      const { tokens } = await admin.listTokens({ limit: 1 });
+      try { await admin.getToken(); } catch (e) { out[name] = { listed: tokens.length, api: e instanceof module.TokensApiError, status: e.status }; }
+    }
+    console.log(JSON.stringify(out));
+  `);
+  assert.deepEqual(result, { web: { listed: 1, api: true, status: "NOT_FOUND" }, node: { listed: 1, api: true, status: "NOT_FOUND" } });
+});
+
 /** Type-checks `source` as a TypeScript module of the user's project; resolves to tsc's diagnostics ("" when clean). */
 async function typeCheck(source) {
   const name = `check-${Math.random().toString(36).slice(2)}`;
@@ -178,7 +283,8 @@ async function typeCheck(source) {
 
 test("the package's TypeScript declarations type the wire in camelCase, and reason, on lib es2022", async () => {
   const clean = await typeCheck(`
-    import { TokensClient, TokensApiError, type CreatedToken, type Token, type Reason, type ErrorCode, type CapabilityName } from "edge-tokens";
+    import { TokensClient, TokensApiError, type CreatedToken, type Token, type Reason, type ErrorCode, type CapabilityName,
+      type TokenInfo, type TokenPage, type TokenList, type ListTokensOptions } from "edge-tokens";
     export async function use(url: string): Promise<number | undefined> {
       const client = new TokensClient(url, { token: "t", scheme: "bearer", timeoutMs: 5000 });
       const endpoint: CapabilityName = "nodeGetInfo";
@@ -198,6 +304,22 @@ test("the package's TypeScript declarations type the wire in camelCase, and reas
       }
       return created.validUntil ?? token.validUntil;
     }
+
+    export async function manage(client: TokensClient, options: ListTokensOptions): Promise<string[]> {
+      const page: TokenPage = await client.listTokens(options);
+      const next: TokenPage | undefined = page.cursor === undefined ? undefined : await client.listTokens({ ...options, cursor: page.cursor });
+      const list: TokenList = client.listTokens({ limit: 3, parent: page.tokens[0]?.id });
+      const ids: string[] = [];
+      for await (const each of list) ids.push(...each.tokens.map((info: TokenInfo) => info.id));
+      for await (const info of client.listTokens().tokens()) ids.push(info.parent ?? info.id, String(info.createdAt));
+      const count: number = await client.listTokens().then((p) => p.tokens.length, () => 0);
+      await client.listTokens().catch(() => undefined);
+      const inspected: TokenInfo = await client.inspectToken(ids[0]);
+      const rotated: CreatedToken = await client.rotateToken(inspected.id, { grace: 60 });
+      await client.rotateToken(inspected.id);
+      const node: unknown = await client.request("GET", "/api/v4/node/info");
+      return [...ids, rotated.token, String(inspected.descendants ?? count), String(next?.tokens.length), String(node)];
+    }
   `);
   assert.equal(clean, "", "a typical use type-checks, declarations included");
 
@@ -205,10 +327,19 @@ test("the package's TypeScript declarations type the wire in camelCase, and reas
     import { TokensClient } from "edge-tokens";
     export async function use(client: TokensClient) {
       await client.createToken({ capabilities: [{ endpoint: "tokensSteal" }] });
+      client.listTokens({ limit: "3" });
+      await client.rotateToken("id", { grace: "60" });
+      for await (const page of client.listTokens()) page.next_cursor;
+      (await client.inspectToken("id")).created_at;
       return (await client.getToken()).valid_until;
     }
   `);
   assert.match(wrong, /"tokensSteal"/, `an unknown capability name is a type error:\n${wrong}`);
   assert.match(wrong, /valid_until/, `the wire's snake_case name is not the client's:\n${wrong}`);
-  assert.equal(wrong.match(/error TS/g)?.length, 2, wrong);
+  assert.match(wrong, /next_cursor/, wrong);
+  assert.match(wrong, /created_at/, wrong);
+  // A limit and a grace must be numbers.
+  assert.match(wrong, /\(5,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, wrong);
+  assert.match(wrong, /\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, wrong);
+  assert.equal(wrong.match(/error TS/g)?.length, 6, wrong);
 });
