@@ -63,3 +63,45 @@ test("the failure is logged with its cause on the request's one line, and the se
   assert.match(lines[0].cause ?? "", /injected get failure/);
   assert.ok(!worker.logs.join("\n").includes(created.body.token.slice(4)), "the secret is not logged");
 });
+
+test("a rotation whose index write fails answers 503, hands out no secret, and leaves the token as it was", async () => {
+  const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
+  const before = await worker.storedText();
+  const failed = await call("POST", `/api/v3/tokens/${created.body.id}/rotate`, { token: ADMIN_TOKEN, headers: fail("put:i:"), body: { grace: 60 } });
+  assert.deepEqual([failed.status, failed.body], [503, UNAVAILABLE]);
+  assert.equal(await worker.storedText(), before, "the new secret's record written before the index entry was removed");
+  assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 200, "the old secret still works");
+  const retried = await call("POST", `/api/v3/tokens/${created.body.id}/rotate`, { token: ADMIN_TOKEN });
+  assert.equal(retried.status, 201, retried.text);
+  assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 401, "the retry refuses the old secret");
+  assert.equal((await call("GET", "/api/v3/token", { token: retried.body.token })).status, 200);
+});
+
+test("a failed listing or inspection answers 503, and the next one is served", async () => {
+  const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
+  const listed = await call("GET", "/api/v3/tokens", { token: ADMIN_TOKEN, headers: fail("list") });
+  assert.deepEqual([listed.status, listed.body], [503, UNAVAILABLE]);
+  const inspected = await call("GET", `/api/v3/tokens/${created.body.id}`, { token: ADMIN_TOKEN, headers: fail("get") });
+  assert.deepEqual([inspected.status, inspected.body], [503, UNAVAILABLE]);
+  const page = await call("GET", "/api/v3/tokens?limit=1000", { token: ADMIN_TOKEN });
+  assert.equal(page.status, 200, page.text);
+  assert.ok(page.body.tokens.some((token) => token.id === created.body.id));
+  assert.equal((await call("GET", `/api/v3/tokens/${created.body.id}`, { token: ADMIN_TOKEN })).status, 200);
+});
+
+test(
+  "a rotation that fails after its index write can be retried to the end: the old secret is refused, and a delete refuses every secret",
+  { todo: "after a 503 from a failed delete of the old record, the retry answers 201 but the first secret keeps working, even after DELETE 204 (authentication trusts any stored record, not the index entry's secret)" },
+  async () => {
+    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
+    const failed = await call("POST", `/api/v3/tokens/${created.body.id}/rotate`, { token: ADMIN_TOKEN, headers: fail("delete:t:") });
+    assert.deepEqual([failed.status, failed.body], [503, UNAVAILABLE]);
+    const retried = await call("POST", `/api/v3/tokens/${created.body.id}/rotate`, { token: ADMIN_TOKEN });
+    assert.equal(retried.status, 201, retried.text);
+    assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 401, "the retry refuses the old secret");
+    assert.equal((await call("DELETE", `/api/v3/tokens/${created.body.id}`, { token: ADMIN_TOKEN })).status, 204);
+    for (const secret of [created.body.token, retried.body.token]) {
+      assert.equal((await call("GET", "/api/v3/token", { token: secret })).status, 401, "refused after the delete");
+    }
+  },
+);

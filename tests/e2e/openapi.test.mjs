@@ -4,8 +4,8 @@
 // (status documented, documented headers sent, body valid against the
 // documented schema, `reason` on every 403 and only there, and an error body
 // of a documented kind), and every documented error example is answered
-// verbatim. The bounds the document publishes (body size, delegation depth)
-// are tried at their edges.
+// verbatim. The bounds the document publishes (body size, delegation depth,
+// page size, grace period) are tried at their edges.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import Ajv2020 from "ajv/dist/2020.js";
@@ -51,9 +51,10 @@ const CONTRACT_CAPABILITIES = [
 
 /** Every path the service answers (relative to the server url /api/v3), with its methods. */
 const SERVICE_PATHS = {
-  "/tokens": ["post"],
+  "/tokens": ["get", "post"],
   "/tokens/": ["post"],
-  "/tokens/{id}": ["delete"],
+  "/tokens/{id}": ["delete", "get"],
+  "/tokens/{id}/rotate": ["post"],
   "/token": ["get"],
   "/gateway": ["get"],
   "/openapi.json": ["get"],
@@ -64,6 +65,9 @@ const CONTRACT_ERROR_STATUSES = [
   "UNAUTHORIZED", "FORBIDDEN", "INVALID_INPUT", "INVALID_TOKEN_CAPABILITIES", "INVALID_TOKEN_DESCRIPTION",
   "PAYLOAD_TOO_LARGE", "NOT_FOUND", "MISCONFIGURED", "UNAVAILABLE", "TOO_MANY_REQUESTS",
 ];
+
+/** The presets the contract names (offered by the console, served with the gateway's table). */
+const CONTRACT_PRESETS = ["read-only", "sessions", "funds"];
 
 /** Every refusal `reason` the contract names. */
 const CONTRACT_REASONS = [
@@ -82,6 +86,7 @@ const limitExhausted = (endpoint, max) => ({
   error: `authorization failed: calls limit of ${endpoint} used up (${max} of ${max})`,
   reason: "limit_exhausted",
 });
+const TOKEN_NOT_FOUND = { status: "NOT_FOUND", error: "token not found" };
 const CAPABILITIES_NOT_ALLOWED = { status: "FORBIDDEN", error: "requested token capabilities not allowed", reason: "capabilities_not_allowed" };
 const LIFETIME_NOT_ALLOWED = { status: "FORBIDDEN", error: "requested token lifetime not allowed", reason: "lifetime_not_allowed" };
 
@@ -241,7 +246,7 @@ test("the document lists every path the service answers, under server url /api/v
   }
 });
 
-test("every documented path is answered by the service; another method is 405 with an Allow naming the documented one", async () => {
+test("every documented path is answered by the service; another method is 405 with an Allow naming the documented ones", async () => {
   for (const [path, methods] of Object.entries(SERVICE_PATHS)) {
     const other = methods.includes("get") ? "PUT" : "GET";
     const res = await call(other, url(path, ANY_ID), admin);
@@ -255,12 +260,26 @@ test("every documented path is answered by the service; another method is 405 wi
   assert.deepEqual([unknown.status, unknown.body], [404, { status: "NOT_FOUND", error: "no such route" }]);
 });
 
-test("operationIds are unique; tokensCreate, tokensGetToken and tokensDelete name the token operations", () => {
+test("operationIds are unique; tokensCreate, tokensGetToken, tokensDelete, tokensList, tokensInspect and tokensRotate name the token operations", () => {
   const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((operation) => operation.operationId));
   assert.equal(new Set(ids).size, ids.length, `operationIds ${ids}`);
   assert.equal(doc.paths["/tokens"].post.operationId, "tokensCreate");
   assert.equal(doc.paths["/token"].get.operationId, "tokensGetToken");
   assert.equal(doc.paths["/tokens/{id}"].delete.operationId, "tokensDelete");
+  assert.equal(doc.paths["/tokens"].get.operationId, "tokensList");
+  assert.equal(doc.paths["/tokens/{id}"].get.operationId, "tokensInspect");
+  assert.equal(doc.paths["/tokens/{id}/rotate"].post.operationId, "tokensRotate");
+});
+
+test("GET /tokens documents its query: limit 1..1000 (default 100), an opaque cursor, a parent id; none required", () => {
+  const parameters = Object.fromEntries(doc.paths["/tokens"].get.parameters.map((parameter) => [parameter.name, parameter]));
+  assert.deepEqual(Object.keys(parameters).sort(), ["cursor", "limit", "parent"]);
+  for (const parameter of Object.values(parameters)) assert.deepEqual([parameter.in, parameter.required], ["query", false], parameter.name);
+  const { limit } = parameters;
+  assert.deepEqual([limit.schema.type, limit.schema.minimum, limit.schema.maximum, limit.schema.default], ["integer", 1, 1000, 100]);
+  assert.equal(parameters.cursor.schema.type, "string");
+  assert.equal(parameters.parent.schema.$ref, "#/components/schemas/TokenId");
+  assert.equal(doc.paths["/tokens/{id}/rotate"].post.requestBody.required, false, "the rotate body may be left out");
 });
 
 test("every $ref in the document resolves, and every component schema compiles as JSON Schema 2020-12", () => {
@@ -275,23 +294,50 @@ test("every $ref in the document resolves, and every component schema compiles a
   for (const ref of refs) assert.notEqual(atPointer(ref), undefined, `$ref ${ref} resolves`);
   assert.deepEqual(
     Object.keys(doc.components.schemas).sort(),
-    ["Capability", "CapabilityName", "CallsConditions", "CreateTokenRequest", "CreatedToken", "ErrorBody", "ErrorCode",
-      "GatewayInfo", "Limit", "Reason", "RequestedCapability", "RequestedLimit", "RouteInfo", "Token", "TokenId"].sort(),
+    ["Area", "Capability", "CapabilityInfo", "CapabilityName", "CallsConditions", "CreateTokenRequest", "CreatedToken",
+      "ErrorBody", "ErrorCode", "GatewayInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability", "RequestedLimit",
+      "RotateRequest", "RouteInfo", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
   );
   for (const name of Object.keys(doc.components.schemas)) {
     assert.doesNotThrow(() => validatorAt(`/components/schemas/${escapePointer(name)}`), `schema ${name} compiles`);
   }
 });
 
-test("the CapabilityName enum holds the 40 names of the contract first, then exactly the gateway's", async () => {
+test("the CapabilityName enum holds the 40 names of the contract first, then exactly the gateway's, then tokensRotate", async () => {
   const names = doc.components.schemas.CapabilityName.enum;
   assert.equal(new Set(names).size, names.length, "no duplicates");
   assert.deepEqual(names.slice(0, 40), CONTRACT_CAPABILITIES);
+  assert.equal(names.at(-1), "tokensRotate", "the service's own capability beyond the original API comes last");
   const gateway = await call("GET", `${API}/gateway`);
   conforms("/gateway", "get", gateway);
   const needed = new Set(gateway.body.routes.map((route) => route.capability).filter(Boolean));
-  for (const name of names.slice(40)) assert.ok(needed.has(name), `${name} authorises a node route`);
+  for (const name of names.slice(40, -1)) assert.ok(needed.has(name), `${name} authorises a node route`);
   for (const name of needed) assert.ok(names.includes(name), `${name} is in the catalogue`);
+});
+
+test("GET /gateway: the catalogue (name, area, summary) in the CapabilityName order, and the contract's presets", async () => {
+  const res = await call("GET", `${API}/gateway`);
+  conforms("/gateway", "get", res);
+  const names = doc.components.schemas.CapabilityName.enum;
+  assert.deepEqual(res.body.capabilities.map((capability) => capability.name), names, "every grantable name once, in order");
+  const areas = allowedValues(doc.components.schemas.Area);
+  for (const { name, area, summary } of res.body.capabilities) {
+    assert.ok(areas.includes(area), `${name}: area ${area} is one of ${areas}`);
+    assert.ok(summary.trim().length > 0, `${name} has a summary`);
+  }
+  assert.deepEqual(
+    res.body.capabilities.filter((capability) => capability.name.startsWith("tokens")).map(({ name, area }) => [name, area]),
+    [["tokensCreate", "tokens"], ["tokensGetToken", "tokens"], ["tokensDelete", "tokens"], ["tokensRotate", "tokens"]],
+  );
+  assert.deepEqual(res.body.presets.map((preset) => preset.name), CONTRACT_PRESETS);
+  for (const preset of res.body.presets) {
+    assert.ok(preset.capabilities.length > 0, `${preset.name} grants something`);
+    assert.equal(new Set(preset.capabilities).size, preset.capabilities.length, `${preset.name}: no duplicates`);
+    for (const name of preset.capabilities) assert.ok(names.includes(name), `${preset.name}: ${name} is in the catalogue`);
+    const created = await call("POST", `${API}/tokens`, { ...admin, body: { capabilities: caps(...preset.capabilities) } });
+    conforms("/tokens", "post", created);
+    assert.equal(created.status, 201, `preset ${preset.name} is a valid create: ${created.text}`);
+  }
 });
 
 test("GET /gateway: 200 GatewayInfo without credentials; off without ORIGIN_URL, with its route table", async () => {
@@ -634,6 +680,256 @@ test("DELETE /tokens/{id}: 404 NOT_FOUND for unknown, malformed, already deleted
 });
 
 // ---------------------------------------------------------------------------
+// GET /tokens (tokensList).
+
+/** A listing's ids. */
+const idsOf = (page) => page.body.tokens.map((token) => token.id);
+
+/** An issued parent holding the token capabilities, with one child and one grandchild. */
+async function family() {
+  const all = caps("tokensCreate", "tokensGetToken", "tokensDelete", "tokensRotate");
+  const parent = await adminCreate({ capabilities: all, description: "parent" });
+  const child = await call("POST", url("/tokens"), { token: parent.token, body: { capabilities: all, description: "child" } });
+  assert.equal(child.status, 201, child.text);
+  const grandchild = await call("POST", url("/tokens"), { token: child.body.token, body: { capabilities: caps("tokensGetToken") } });
+  assert.equal(grandchild.status, 201, grandchild.text);
+  return { parent, child: child.body, grandchild: grandchild.body };
+}
+
+test("GET /tokens: 200 TokenPage for the admin, for an issued token (itself first), a page at a time, and for a parent's children", async () => {
+  const { parent, child, grandchild } = await family();
+  const everything = await call("GET", `${API}/tokens?limit=1000`, admin);
+  conforms("/tokens", "get", everything);
+  assert.equal(everything.status, 200);
+  for (const id of [parent.id, child.id, grandchild.id]) assert.ok(idsOf(everything).includes(id), `the admin sees ${id}`);
+
+  const own = await call("GET", `${API}/tokens`, { token: parent.token });
+  conforms("/tokens", "get", own);
+  assert.deepEqual([own.status, idsOf(own)[0], new Set(idsOf(own)), own.body.cursor], [200, parent.id, new Set([parent.id, child.id, grandchild.id]), undefined]);
+  const info = own.body.tokens.find((token) => token.id === child.id);
+  assert.equal(info.parent, parent.id);
+  assert.equal(info.description, "child");
+  assert.equal(own.body.tokens[0].parent, undefined, "made by the admin: no parent");
+  assert.ok(Math.abs(info.created_at - Date.now() / 1000) < 60, `created_at in seconds: ${info.created_at}`);
+
+  const seen = [];
+  let query = "?limit=1";
+  for (let pages = 0; pages < 10; pages++) {
+    const page = await call("GET", `${API}/tokens${query}`, { token: parent.token });
+    conforms("/tokens", "get", page);
+    assert.equal(page.status, 200, page.text);
+    assert.ok(page.body.tokens.length <= 1, `limit=1: ${page.text}`);
+    seen.push(...idsOf(page));
+    if (page.body.cursor === undefined) break;
+    query = `?limit=1&cursor=${encodeURIComponent(page.body.cursor)}`;
+  }
+  assert.deepEqual(seen, idsOf(own), "pages of one list the same tokens, in the same order");
+
+  const children = await call("GET", `${API}/tokens?parent=${parent.id}`, { token: parent.token });
+  conforms("/tokens", "get", children);
+  assert.deepEqual([children.status, idsOf(children)], [200, [child.id]]);
+  const none = await call("GET", `${API}/tokens?parent=${grandchild.id}`, admin);
+  conforms("/tokens", "get", none);
+  assert.deepEqual([none.status, none.body], [200, { tokens: [] }]);
+});
+
+test("GET /tokens: 400 INVALID_INPUT for a limit outside 1..1000, a cursor the service did not give, and a parent that is no id", async () => {
+  const limitError = { status: "INVALID_INPUT", error: "limit must be an integer from 1 to 1000" };
+  const validate = (name) =>
+    validatorAt(`/paths/~1tokens/get/parameters/${doc.paths["/tokens"].get.parameters.findIndex((parameter) => parameter.name === name)}/schema`);
+  for (const limit of ["1", "1000"]) {
+    const res = await call("GET", `${API}/tokens?limit=${limit}`, admin);
+    conforms("/tokens", "get", res);
+    assert.equal(res.status, 200, `limit=${limit}`);
+    assert.ok(validate("limit")(Number(limit)));
+  }
+  for (const limit of ["0", "1001", "-1", "1.5", "x", ""]) {
+    const res = await call("GET", `${API}/tokens?limit=${limit}`, admin);
+    conforms("/tokens", "get", res);
+    assert.deepEqual([res.status, res.body], [400, limitError], `limit=${limit}`);
+    assert.ok(limit === "" || !validate("limit")(Number(limit)), `limit=${limit} is documented as invalid`);
+  }
+  for (const query of ["cursor=!!", "cursor=e30x", "cursor=bm90IGpzb24", "parent=x", "parent=..%2Fx", `parent=${ANY_ID}A`]) {
+    const res = await call("GET", `${API}/tokens?${query}`, admin);
+    conforms("/tokens", "get", res);
+    assert.deepEqual([res.status, res.body.status], [400, "INVALID_INPUT"], `${query}: ${res.text}`);
+  }
+  assert.ok(!validate("parent")("x") && !validate("parent")(`${ANY_ID}A`), "a parent that is no id is documented as invalid");
+});
+
+test("GET /tokens: 401 for no, malformed, forged and deleted credentials", async () => {
+  const gone = await adminCreate({ capabilities: caps("tokensGetToken") });
+  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
+  const forged = gone.token.slice(0, -1) + (gone.token.endsWith("A") ? "B" : "A");
+  for (const token of [undefined, "garbage", forged, gone.token]) {
+    const res = await call("GET", `${API}/tokens`, { token });
+    conforms("/tokens", "get", res);
+    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED], `token ${JSON.stringify(token)}`);
+  }
+});
+
+test("GET /tokens: 404 NOT_FOUND for a parent the caller may not see (its own parent, a stranger, unknown, deleted)", async () => {
+  const { parent, child } = await family();
+  const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
+  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
+  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
+  for (const [credential, id] of [[{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id], [admin, ANY_ID], [admin, deleted.id]]) {
+    const res = await call("GET", `${API}/tokens?parent=${id}`, credential);
+    conforms("/tokens", "get", res);
+    assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// GET /tokens/{id} (tokensInspect).
+
+test("GET /tokens/{id}: 200 TokenInfo with descendants, for the admin, for itself and for its descendants", async () => {
+  const { parent, child, grandchild } = await family();
+  const byAdmin = await call("GET", url("/tokens/{id}", parent.id), admin);
+  conforms("/tokens/{id}", "get", byAdmin);
+  assert.deepEqual([byAdmin.status, byAdmin.body.id, byAdmin.body.descendants, byAdmin.body.parent], [200, parent.id, 2, undefined]);
+  const itself = await call("GET", url("/tokens/{id}", child.id), { token: child.token });
+  conforms("/tokens/{id}", "get", itself);
+  assert.deepEqual([itself.status, itself.body.parent, itself.body.descendants], [200, parent.id, 1]);
+  const below = await call("GET", url("/tokens/{id}", grandchild.id), { token: parent.token });
+  conforms("/tokens/{id}", "get", below);
+  assert.deepEqual([below.status, below.body.parent, below.body.descendants], [200, child.id, 0]);
+});
+
+test("GET /tokens/{id}: 401 for no, malformed and deleted credentials", async () => {
+  const target = await adminCreate({ capabilities: caps("tokensGetToken") });
+  const gone = await adminCreate({ capabilities: caps("tokensGetToken") });
+  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
+  for (const token of [undefined, "garbage", gone.token]) {
+    const res = await call("GET", url("/tokens/{id}", target.id), { token });
+    conforms("/tokens/{id}", "get", res);
+    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
+  }
+});
+
+test("GET /tokens/{id}: 404 NOT_FOUND for unknown, malformed, deleted and not-yours ids", async () => {
+  const { parent, child } = await family();
+  const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
+  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
+  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
+  const cases = [[admin, ANY_ID], [admin, "not-an-id"], [admin, deleted.id], [{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id]];
+  for (const [credential, id] of cases) {
+    const res = await call("GET", url("/tokens/{id}", id), credential);
+    conforms("/tokens/{id}", "get", res);
+    assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
+  }
+});
+
+// ---------------------------------------------------------------------------
+// POST /tokens/{id}/rotate (tokensRotate).
+
+const rotate = (id, options) => call("POST", url("/tokens/{id}/rotate", id), options);
+
+test("POST /tokens/{id}/rotate: 201 CreatedToken for the same id and expiry, with and without a body, by the admin, itself and its ancestor", async () => {
+  const target = await adminCreate({ capabilities: caps("tokensGetToken", "tokensRotate"), lifetime: 600 });
+  const bodies = [{}, { body: {} }, { body: { grace: 0 } }, { body: { grace: null } }, { body: { grace: 3600 } }];
+  for (const options of bodies) {
+    const res = await rotate(target.id, { ...admin, ...options });
+    conforms("/tokens/{id}/rotate", "post", res);
+    assert.deepEqual([res.status, res.body.id, res.body.valid_until], [201, target.id, target.valid_until], JSON.stringify(options));
+    assert.notEqual(res.body.token, target.token, "a new secret");
+  }
+  const { parent, child } = await family();
+  const itself = await rotate(child.id, { token: child.token });
+  conforms("/tokens/{id}/rotate", "post", itself);
+  assert.deepEqual([itself.status, itself.body.id], [201, child.id]);
+  const byAncestor = await rotate(child.id, { token: parent.token });
+  conforms("/tokens/{id}/rotate", "post", byAncestor);
+  assert.deepEqual([byAncestor.status, byAncestor.body.id], [201, child.id]);
+  assert.equal((await call("GET", url("/token"), { token: byAncestor.body.token })).body.id, child.id, "the new secret is the child's");
+});
+
+test("POST /tokens/{id}/rotate: 400 INVALID_INPUT for a body that is not an object with a grace of 0..3600; accepted bodies validate against RotateRequest, refused ones do not", async () => {
+  const target = await adminCreate({ capabilities: caps("tokensGetToken") });
+  const graceError = { status: "INVALID_INPUT", error: "grace must be an integer from 0 to 3600 (seconds)" };
+  const validate = validatorAt("/paths/~1tokens~1{id}~1rotate/post/requestBody/content/application~1json/schema");
+  const json = { "content-type": "application/json" };
+  for (const options of [{ raw: "{not json", headers: json }, { raw: "[]", headers: json }, { raw: "5", headers: json }]) {
+    const res = await rotate(target.id, { ...admin, ...options });
+    conforms("/tokens/{id}/rotate", "post", res);
+    assert.deepEqual([res.status, res.body.status], [400, "INVALID_INPUT"], `${options.raw}: ${res.text}`);
+  }
+  assert.ok(!validate([]) && !validate(5), "a body that is no object is documented as invalid");
+  for (const grace of [3601, -1, "5", 1.5, true]) {
+    const res = await rotate(target.id, { ...admin, body: { grace } });
+    conforms("/tokens/{id}/rotate", "post", res);
+    assert.deepEqual([res.status, res.body], [400, graceError], `grace ${JSON.stringify(grace)}`);
+    assert.ok(!validate({ grace }), `grace ${JSON.stringify(grace)} is documented as invalid`);
+  }
+  for (const body of [{}, { grace: 0 }, { grace: 3600 }, { grace: null }, { grace: 1, unknown: true }]) {
+    assert.ok(validate(body), `${JSON.stringify(body)} is documented as valid: ${ajv.errorsText(validate.errors)}`);
+    const res = await rotate(target.id, { ...admin, body });
+    conforms("/tokens/{id}/rotate", "post", res);
+    assert.equal(res.status, 201, `${JSON.stringify(body)}: ${res.text}`);
+  }
+});
+
+test("POST /tokens/{id}/rotate: 401 for no, malformed and deleted credentials, and for a secret it replaced", async () => {
+  const target = await adminCreate({ capabilities: caps("tokensRotate") });
+  const gone = await adminCreate({ capabilities: caps("tokensRotate") });
+  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
+  const replaced = await rotate(target.id, { token: target.token });
+  assert.equal(replaced.status, 201, replaced.text);
+  for (const token of [undefined, "garbage", gone.token, target.token]) {
+    const res = await rotate(target.id, { token });
+    conforms("/tokens/{id}/rotate", "post", res);
+    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
+  }
+});
+
+test("POST /tokens/{id}/rotate: 403 UNAUTHORIZED without tokensRotate, and once its calls limit of 10 is used up", async () => {
+  const reader = await adminCreate({ capabilities: caps("tokensGetToken", "tokensDelete") });
+  const denied = await rotate(reader.id, { token: reader.token });
+  conforms("/tokens/{id}/rotate", "post", denied);
+  assert.deepEqual([denied.status, denied.body], [403, missingCapability("tokensRotate")]);
+
+  const ten = await adminCreate({ capabilities: [...caps("tokensCreate"), limited("tokensRotate", 10)] });
+  const child = await call("POST", url("/tokens"), { token: ten.token, body: { capabilities: caps("tokensCreate") } });
+  assert.equal(child.status, 201, child.text);
+  for (let i = 1; i <= 11; i++) {
+    const res = await rotate(child.body.id, { token: ten.token });
+    conforms("/tokens/{id}/rotate", "post", res);
+    if (i <= 10) assert.equal(res.status, 201, `rotate ${i}: ${res.text}`);
+    else assert.deepEqual([res.status, res.body], [403, limitExhausted("tokensRotate", 10)]);
+  }
+});
+
+test("POST /tokens/{id}/rotate: 404 NOT_FOUND for unknown, malformed, deleted and not-yours ids", async () => {
+  const { parent, child } = await family();
+  const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
+  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
+  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
+  const cases = [[admin, ANY_ID], [admin, "not-an-id"], [admin, deleted.id], [{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id]];
+  for (const [credential, id] of cases) {
+    const res = await rotate(id, credential);
+    conforms("/tokens/{id}/rotate", "post", res);
+    assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
+  }
+  assert.equal((await call("GET", url("/token"), { token: stranger.token })).status, 200, "the not-yours attempt left its secret alone");
+});
+
+test("POST /tokens/{id}/rotate: 413 PAYLOAD_TOO_LARGE one byte over info.x-max-body-bytes, 201 at it", async () => {
+  const target = await adminCreate({ capabilities: caps("tokensGetToken") });
+  const max = doc.info["x-max-body-bytes"];
+  const padded = (size) => {
+    const shell = JSON.stringify({ grace: 0, padding: "" });
+    return JSON.stringify({ grace: 0, padding: "p".repeat(size - shell.length) });
+  };
+  const headers = { "content-type": "application/json" };
+  const atMax = await rotate(target.id, { ...admin, raw: padded(max), headers });
+  conforms("/tokens/{id}/rotate", "post", atMax);
+  assert.equal(atMax.status, 201, atMax.text);
+  const over = await rotate(target.id, { ...admin, raw: padded(max + 1), headers });
+  conforms("/tokens/{id}/rotate", "post", over);
+  assert.deepEqual([over.status, over.body], [413, { status: "PAYLOAD_TOO_LARGE", error: `request body is larger than ${max} bytes` }]);
+});
+
+// ---------------------------------------------------------------------------
 // Every token operation: 503 and 429.
 
 /** Each token operation, called with `token` (and what it needs to get that far). */
@@ -643,6 +939,9 @@ function everyOperation(token, { id = ANY_ID } = {}) {
     ["/tokens/", "post", (c) => c("POST", url("/tokens/"), { token, body: { capabilities: caps("tokensGetToken") } })],
     ["/token", "get", (c) => c("GET", url("/token"), { token })],
     ["/tokens/{id}", "delete", (c) => c("DELETE", url("/tokens/{id}", id), { token })],
+    ["/tokens", "get", (c) => c("GET", url("/tokens"), { token })],
+    ["/tokens/{id}", "get", (c) => c("GET", url("/tokens/{id}", id), { token })],
+    ["/tokens/{id}/rotate", "post", (c) => c("POST", url("/tokens/{id}/rotate", id), { token, body: { grace: 1 } })],
   ];
 }
 
@@ -682,6 +981,16 @@ test("503 UNAVAILABLE on every token operation when storage fails", async () => 
   const res = await counterless("GET", url("/token"), { token: created.body.token });
   conforms("/token", "get", res);
   assert.deepEqual([res.status, res.body], [503, unavailable], "a limited token without its counters");
+  // Listing and inspecting show each limit's use, which only the counters know.
+  const views = [
+    ["/tokens", "get", url("/tokens")],
+    ["/tokens/{id}", "get", url("/tokens/{id}", created.body.id)],
+  ];
+  for (const [path, method, target] of views) {
+    const view = await counterless("GET", target, admin);
+    conforms(path, method, view);
+    assert.deepEqual([view.status, view.body], [503, unavailable], `${method} ${path} of a limited token without its counters`);
+  }
 });
 
 test("429 TOO_MANY_REQUESTS with Retry-After on every token operation once a client address fails to sign in too often", async () => {

@@ -10,7 +10,8 @@
 # so that its 200 answers are fuzzed too. The seed and the number of examples
 # are fixed, so a run is repeatable. tests/fuzz/schemathesis.toml holds the
 # settings beyond the command line (the credentials, from FUZZ_ADMIN_TOKEN and
-# FUZZ_READER_TOKEN, which this script sets).
+# FUZZ_READER_TOKEN, which this script sets, and the one real cursor GET
+# /tokens is fuzzed with: cursors are opaque).
 #
 # Needs the Worker built in build/ and Schemathesis 4.32.5 on PATH
 # (pip install schemathesis==4.32.5). Exits non-zero on any finding; the last
