@@ -277,7 +277,10 @@ fn list_operation(schemas: &mut Schemas) -> Value {
               "description": format!("The most tokens on this page; {DEFAULT_PAGE_TOKENS} by default."),
               "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE_TOKENS, "default": DEFAULT_PAGE_TOKENS } },
             { "name": "cursor", "in": "query", "required": false,
-              "description": "Where to go on: the `cursor` of the previous page, as it was given.",
+              "description": "Where to go on: the `cursor` of the previous page, as it was given. A cursor \
+                works only for the listing it came from (the same caller's view, the same `parent`) and is \
+                signed by the service: any other is 400 INVALID_INPUT, as is every cursor once the admin \
+                token changes.",
               "schema": { "type": "string", "minLength": 1 } },
             { "name": "parent", "in": "query", "required": false,
               "description": "Only the direct children of this token (which the caller must be able to see).",

@@ -44,18 +44,6 @@ impl Operation {
             Operation::Gateway => "gatewayRoutes",
         }
     }
-
-    /// The capability a token must hold to call it; `None` for routes that
-    /// need none (public ones, and the free views of the caller's own tree).
-    pub fn capability(self) -> Option<&'static str> {
-        match self {
-            Operation::CreateToken => Some(TOKENS_CREATE),
-            Operation::GetToken => Some(TOKENS_GET_TOKEN),
-            Operation::DeleteToken => Some(TOKENS_DELETE),
-            Operation::RotateToken => Some(TOKENS_ROTATE),
-            Operation::ListTokens | Operation::InspectToken | Operation::OpenApi | Operation::Gateway => None,
-        }
-    }
 }
 
 /// One route of the API.

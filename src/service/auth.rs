@@ -11,7 +11,8 @@
 //! The admin token must be strong ([`secret::AdminToken::is_strong`]);
 //! otherwise no authenticated request is served. An issued token is live while it has not
 //! expired and every ancestor is still indexed, so deleting a token revokes
-//! its whole subtree at once.
+//! its whole subtree at once; a rotated token's secret works only while its
+//! own index entry names it.
 
 use crate::contract::{
     bounds::THROTTLE_SECS,
@@ -118,16 +119,13 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             not_locked_out(tokens.lockout(address).await.ok().flatten(), now)?;
             return Ok(Principal::Admin);
         }
-        let (record, lockout) = tokens
-            .record_and_lockout(&secret::storage_key(&presented), address)
-            .await
-            .map_err(unavailable)?;
+        let storage_key = secret::storage_key(&presented);
+        let (record, lockout) =
+            tokens.record_and_lockout(&storage_key, address).await.map_err(unavailable)?;
         not_locked_out(lockout, now)?;
         let record =
             record.filter(|record| !record.refuses_secret(now)).ok_or(ApiError::AuthenticationFailed)?;
-        if !record.ancestors.is_empty()
-            && !tokens.all_indexed(&record.ancestors).await.map_err(unavailable)?
-        {
+        if !tokens.still_authenticates(&record, &storage_key, now).await.map_err(unavailable)? {
             return Err(ApiError::AuthenticationFailed);
         }
         Ok(Principal::Issued(record))
@@ -172,6 +170,14 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             tree_valid_until: record.tree_valid_until(),
         };
         self.ask_budgets(record, request).await
+    }
+
+    /// True when the token of `record`, or an ancestor, was deleted: its
+    /// tree's budgets learn of a delete before the index entry goes.
+    pub(super) async fn revoked(&self, record: &TokenRecord) -> Result<bool, ApiError> {
+        let request = ChargeRequest { path: record.path(), charges: Vec::new(), tree_valid_until: None };
+        let reply = self.budgets.charge(record.tree(), &request).await.map_err(unavailable)?;
+        Ok(reply.refused == Some(Refusal::Revoked))
     }
 
     async fn ask_budgets(&self, record: &TokenRecord, request: ChargeRequest) -> Result<Used, ApiError> {

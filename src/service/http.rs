@@ -38,16 +38,16 @@ impl ApiRequest {
         self.upgrade.as_deref().is_some_and(|upgrade| upgrade.eq_ignore_ascii_case("websocket"))
     }
 
-    /// The path for the log line: anything after `/tokens/` is meant to be a
-    /// public id, but a confused client might put a secret there, so a
-    /// longer segment is cut short.
+    /// The path for the log line: the segment after `/tokens/` is meant to
+    /// be a public id, but a confused client might put a secret there, so a
+    /// longer segment is cut short (what follows it, like `/rotate`, stays).
     pub fn logged_path(&self) -> std::borrow::Cow<'_, str> {
-        match self.path.split_once("/tokens/") {
-            Some((head, id)) if id.len() > ID_LEN => {
-                format!("{head}/tokens/{}…", id.chars().take(4).collect::<String>()).into()
-            }
-            _ => self.path.as_str().into(),
+        let Some((head, rest)) = self.path.split_once("/tokens/") else { return self.path.as_str().into() };
+        let (id, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if id.len() <= ID_LEN {
+            return self.path.as_str().into();
         }
+        format!("{head}/tokens/{}…{tail}", id.chars().take(4).collect::<String>()).into()
     }
 }
 
@@ -179,6 +179,9 @@ mod tests {
         assert_eq!(secret_in_path.logged_path(), "/api/v3/tokens/etk_…");
         let id_in_path = ApiRequest::new("DELETE", "http://h/api/v3/tokens/0123456789abcdefghijkl");
         assert_eq!(id_in_path.logged_path(), "/api/v3/tokens/0123456789abcdefghijkl");
+        let secret_rotated =
+            ApiRequest::new("POST", "http://h/api/v3/tokens/etk_0123456789abcdefghijklmnopqrstuv/rotate");
+        assert_eq!(secret_rotated.logged_path(), "/api/v3/tokens/etk_…/rotate");
     }
 
     #[test]

@@ -19,8 +19,8 @@ use futures_util::future::try_join_all;
 
 use crate::contract::{
     bounds::MAX_BODY_BYTES,
-    error::ApiError,
-    model::{to_json, CreatedToken, TokenId, TokenPage},
+    error::{AdminTokenProblem, ApiError},
+    model::{to_json, CreatedToken, TokenId, TokenInfo, TokenPage},
     routes::Operation,
 };
 
@@ -51,6 +51,17 @@ enum Listing<'a> {
     Children(String),
 }
 
+impl Listing<'_> {
+    /// What a cursor of this listing is bound to.
+    fn binding(&self) -> String {
+        match self {
+            Listing::All => "all".to_string(),
+            Listing::Subtree(own) => format!("subtree:{}", own.record.id),
+            Listing::Children(parent) => format!("children:{parent}"),
+        }
+    }
+}
+
 impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// `GET /tokens`.
     pub(super) async fn list(
@@ -73,7 +84,11 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             (None, Some(own)) => Listing::Subtree(own),
             (None, None) => Listing::All,
         };
-        let page = self.page(&listing, query.cursor, query.limit, now).await?;
+        let admin = self.config.admin_token.as_ref().ok_or(ApiError::Misconfigured(AdminTokenProblem::Missing))?;
+        let binding = listing.binding();
+        let cursor = PageCursor::open(query.cursor.as_deref(), admin, &binding)?;
+        let (tokens, next) = self.page(&listing, cursor, query.limit, now).await?;
+        let page = TokenPage { tokens, cursor: next.map(|next| next.seal(admin, &binding)) };
         Ok(ApiResponse::json(200, to_json(&page)))
     }
 
@@ -111,11 +126,15 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         self.charge(principal, Operation::RotateToken.id()).await?;
         let new_secret =
             secret::new_secret().map_err(|_| ApiError::Unavailable("the random source failed".into()))?;
-        let rotated = self
-            .tokens()
-            .rotate(&entry, &secret::storage_key(&new_secret), grace, now)
-            .await
-            .map_err(unavailable)?;
+        let tokens = self.tokens();
+        let rotated =
+            tokens.rotate(&entry, &secret::storage_key(&new_secret), grace, now).await.map_err(unavailable)?;
+        if self.revoked(&entry.record).await? {
+            // A delete of the token or an ancestor raced this rotation and
+            // may have removed the index entry before it was written again.
+            tokens.discard_rotation(&rotated).await.map_err(unavailable)?;
+            return Err(ApiError::TokenNotFound);
+        }
         let created = CreatedToken {
             token: new_secret,
             id: TokenId(id.to_string()),
@@ -167,7 +186,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         cursor: PageCursor,
         limit: usize,
         now: u64,
-    ) -> Result<TokenPage, ApiError> {
+    ) -> Result<(Vec<TokenInfo>, Option<PageCursor>), ApiError> {
         let mut entries = Vec::new();
         if let Listing::Subtree(own) = listing {
             if !cursor.own_listed {
@@ -191,7 +210,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             .iter()
             .map(|entry| entry.record.to_info(used.get(&entry.record.id).unwrap_or(&Used::new())))
             .collect();
-        Ok(TokenPage { tokens, cursor: next.map(|cursor| cursor.encode()) })
+        Ok((tokens, next))
     }
 
     async fn list_ids(

@@ -54,6 +54,13 @@ pub struct TokenRecord {
     /// secret stops working (the grace period's end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_valid_until: Option<u64>,
+    /// True once the token has been rotated: its secret then works only
+    /// while the token's index entry names it ([`IndexEntry::accepts`]), so
+    /// that a secret replaced by a rotation, or written by a rotation that
+    /// lost a race, is refused even where its record remains. A token never
+    /// rotated skips that read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rotated: bool,
 }
 
 impl TokenRecord {
@@ -162,15 +169,31 @@ impl TokenRecord {
 pub struct IndexEntry {
     /// The storage key of the token's record (a hash of its secret).
     pub key: String,
-    /// The storage key of the secret a rotation replaced, while its grace
-    /// period lasts.
+    /// The secret a rotation replaced, while its grace period lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retired_key: Option<String>,
+    pub retired: Option<RetiredSecret>,
     /// The record.
     pub record: TokenRecord,
 }
 
+/// A secret replaced by a rotation with a grace period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredSecret {
+    /// The storage key of its record.
+    pub key: String,
+    /// When it stops working, in seconds since the epoch.
+    pub until: u64,
+}
+
 impl IndexEntry {
+    /// True when the secret stored under `storage_key` works for this
+    /// token at `now`: the current one, or the retired one in its grace
+    /// period.
+    pub fn accepts(&self, storage_key: &str, now: u64) -> bool {
+        self.key == storage_key
+            || self.retired.as_ref().is_some_and(|retired| retired.key == storage_key && now < retired.until)
+    }
+
     /// The id of the token's delegation tree.
     pub fn tree(&self) -> &str {
         self.record.tree()

@@ -11,6 +11,7 @@
 //! domain-separated SHA-256 of it. A fast hash is right here because secrets
 //! carry 190 random bits; there is nothing to brute-force.
 
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -18,6 +19,9 @@ use crate::contract::bounds::{
     ID_LEN, MIN_ADMIN_TOKEN_CHARS, SECRET_BODY_LEN as BODY_LEN, SECRET_CHECKSUM_LEN as CHECKSUM_LEN,
     SECRET_LEN, SECRET_PREFIX as PREFIX,
 };
+
+/// The bytes of an [`AdminToken::tag`]: 128 bits, beyond guessing.
+pub const TAG_LEN: usize = 16;
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -67,7 +71,9 @@ pub fn storage_key(secret: &str) -> String {
 
 /// The admin token, kept as its SHA-256 digest: set up once (the Worker does
 /// it once per isolate), so that checking a credential hashes only what was
-/// presented. Its `Debug` shows neither the token nor the digest.
+/// presented. The digest also keys the tags of what the service hands out
+/// and must get back unchanged ([`AdminToken::tag`]). Its `Debug` shows
+/// neither the token nor the digest.
 #[derive(Clone)]
 pub struct AdminToken {
     digest: [u8; 32],
@@ -92,6 +98,28 @@ impl AdminToken {
     /// depend on where they differ, nor on either one's length.
     pub fn matches(&self, presented: &str) -> bool {
         Sha256::digest(presented.as_bytes()).as_slice().ct_eq(&self.digest).into()
+    }
+
+    /// A tag of `message` that only a holder of the admin token can make:
+    /// HMAC-SHA256 keyed by its digest, cut to [`TAG_LEN`] bytes. Changing
+    /// the admin token voids every tag made before.
+    pub fn tag(&self, message: &[u8]) -> [u8; TAG_LEN] {
+        let full = self.mac(message).finalize().into_bytes();
+        let mut tag = [0; TAG_LEN];
+        tag.copy_from_slice(&full[..TAG_LEN]);
+        tag
+    }
+
+    /// True when `tag` is [`AdminToken::tag`] of `message`, compared in
+    /// constant time.
+    pub fn has_tagged(&self, message: &[u8], tag: &[u8]) -> bool {
+        tag.len() == TAG_LEN && self.mac(message).verify_truncated_left(tag).is_ok()
+    }
+
+    fn mac(&self, message: &[u8]) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.digest).expect("HMAC takes any key length");
+        mac.update(message);
+        mac
     }
 }
 
@@ -186,6 +214,27 @@ mod tests {
         assert!(!key.contains(&secret[PREFIX.len()..]));
         assert_eq!(key, storage_key(&secret));
         assert_ne!(key, storage_key(&new_secret().unwrap()));
+    }
+
+    #[test]
+    fn a_tag_verifies_only_its_message_under_its_admin_token() {
+        let admin = AdminToken::new("an admin token of at least 32 chars");
+        let tag = admin.tag(b"all\0{}");
+        assert!(admin.has_tagged(b"all\0{}", &tag));
+        assert!(!admin.has_tagged(b"all\0{} ", &tag), "another message");
+        assert!(!admin.has_tagged(b"all\0{}", &tag[..8]), "a shortened tag");
+        assert!(!AdminToken::new("another admin token of 32 chars!!").has_tagged(b"all\0{}", &tag));
+    }
+
+    #[test]
+    fn the_tag_is_hmac_sha256_keyed_by_the_admin_digest() {
+        // HMAC by its definition (RFC 2104), for a 32-byte key.
+        let admin = AdminToken::new("an admin token of at least 32 chars");
+        let key: [u8; 32] = Sha256::digest(b"an admin token of at least 32 chars").into();
+        let pad = |byte: u8| key.iter().map(|k| k ^ byte).chain([byte; 32]).collect::<Vec<u8>>();
+        let inner = Sha256::new().chain_update(pad(0x36)).chain_update(b"message").finalize();
+        let outer = Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize();
+        assert_eq!(admin.tag(b"message"), outer[..TAG_LEN]);
     }
 
     #[test]

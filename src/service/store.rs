@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 
 use super::{
     budgets::{Charge, ChargeReply, ChargeRequest, Used},
-    records::{IndexEntry, TokenRecord},
+    records::{IndexEntry, RetiredSecret, TokenRecord},
 };
 
 /// KV refuses expirations closer than this many seconds.
@@ -147,11 +147,34 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         Ok(self.indexes(ids).await?.iter().all(Option::is_some))
     }
 
+    /// True while `record`, found under `storage_key`, authenticates at
+    /// `now`: every ancestor is still indexed and, once the token was
+    /// rotated, its own index entry names that secret. One read; none for a
+    /// token the admin made that was never rotated.
+    pub async fn still_authenticates(
+        &self,
+        record: &TokenRecord,
+        storage_key: &str,
+        now: u64,
+    ) -> Result<bool, StoreError> {
+        let own = record.rotated.then(|| record.id.clone());
+        let ids: Vec<String> = record.ancestors.iter().cloned().chain(own).collect();
+        if ids.is_empty() {
+            return Ok(true);
+        }
+        let mut entries = self.indexes(&ids).await?;
+        let own_accepts = match record.rotated {
+            true => entries.pop().flatten().is_some_and(|own| own.accepts(storage_key, now)),
+            false => true,
+        };
+        Ok(own_accepts && entries.iter().all(Option::is_some))
+    }
+
     /// Stores a new token: index entry, markers under its creator and every
     /// ancestor, then record. On failure it removes what it wrote, so the
     /// token does not exist. `3 + depth` operations.
     pub async fn insert(&self, storage_key: &str, record: &TokenRecord, now: u64) -> Result<(), StoreError> {
-        let entry = IndexEntry { key: storage_key.to_string(), retired_key: None, record: record.clone() };
+        let entry = IndexEntry { key: storage_key.to_string(), retired: None, record: record.clone() };
         let written = self.write_token(&entry, now).await;
         if written.is_err() {
             // Best effort: the record is written last, so whatever remains
@@ -174,9 +197,18 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         self.kv.put(&record_key(&entry.key), &to_json(record), expires_at).await
     }
 
-    /// Gives token `entry` the secret stored under `new_key`: the new
-    /// record, then the index entry, then the old secret goes (or, with a
-    /// grace period, stays until `now + grace`). Returns the new entry.
+    /// Gives token `entry` the secret stored under `new_key`, the old one
+    /// working on until `now + grace` (with `grace` 0, not at all). Returns
+    /// the new index entry.
+    ///
+    /// The index entry is the switch: from the first rotation on, a token's
+    /// secrets work only while its entry names them. So the old record is
+    /// marked rotated first, then the new record is written, then the entry;
+    /// a failure before the switch takes back what it wrote. After it, the
+    /// records the entry no longer names are removed (the retired one is
+    /// kept, with its end, through the grace period); a failure there leaves
+    /// records that no longer authenticate, and a rotation that lost a race
+    /// with another leaves its record so too.
     pub async fn rotate(
         &self,
         entry: &IndexEntry,
@@ -184,36 +216,63 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         grace: u64,
         now: u64,
     ) -> Result<IndexEntry, StoreError> {
-        let record = &entry.record;
+        let record = TokenRecord { rotated: true, secret_valid_until: None, ..entry.record.clone() };
         let expires_at = storage_expiry(record.valid_until, now);
-        if let Some(older) = &entry.retired_key {
-            self.kv.delete(&record_key(older)).await?;
-        }
-        self.kv.put(&record_key(new_key), &to_json(record), expires_at).await?;
-        let retired_key = (grace > 0).then(|| entry.key.clone());
-        let rotated = IndexEntry { key: new_key.to_string(), retired_key, record: record.clone() };
-        if let Err(error) = self.kv.put(&index_key(&record.id), &to_json(&rotated), expires_at).await {
-            // The new secret was never given out: take it back.
+        let retired = (grace > 0).then(|| RetiredSecret { key: entry.key.clone(), until: now.saturating_add(grace) });
+        let rotated = IndexEntry { key: new_key.to_string(), retired, record };
+        let marked = !entry.record.rotated;
+        let switched = self.switch(entry, &rotated, marked, expires_at).await;
+        if let Err(error) = switched {
+            // Best effort: whatever remains cannot authenticate.
             let _ = self.kv.delete(&record_key(new_key)).await;
+            if marked {
+                let _ = self.kv.put(&record_key(&entry.key), &to_json(&entry.record), expires_at).await;
+            }
             return Err(error);
         }
-        if grace == 0 {
-            self.kv.delete(&record_key(&entry.key)).await?;
-        } else {
-            let until = now.saturating_add(grace);
-            let retired = TokenRecord { secret_valid_until: Some(until), ..record.clone() };
-            let expires_at = storage_expiry(Some(until), now);
-            self.kv.put(&record_key(&entry.key), &to_json(&retired), expires_at).await?;
+        if let Some(older) = &entry.retired {
+            self.kv.delete(&record_key(&older.key)).await?;
+        }
+        match &rotated.retired {
+            None => self.kv.delete(&record_key(&entry.key)).await?,
+            Some(retired) => {
+                let record = TokenRecord { secret_valid_until: Some(retired.until), ..rotated.record.clone() };
+                let expires_at = storage_expiry(Some(retired.until), now);
+                self.kv.put(&record_key(&retired.key), &to_json(&record), expires_at).await?;
+            }
         }
         Ok(rotated)
+    }
+
+    async fn switch(
+        &self,
+        entry: &IndexEntry,
+        rotated: &IndexEntry,
+        mark_old: bool,
+        expires_at: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let record = to_json(&rotated.record);
+        if mark_old {
+            self.kv.put(&record_key(&entry.key), &record, expires_at).await?;
+        }
+        self.kv.put(&record_key(&rotated.key), &record, expires_at).await?;
+        self.kv.put(&index_key(&rotated.record.id), &to_json(rotated), expires_at).await
+    }
+
+    /// Takes back a rotation of a token that turned out to be revoked
+    /// meanwhile, so that it is not brought back: its records and its
+    /// index entry go.
+    pub async fn discard_rotation(&self, rotated: &IndexEntry) -> Result<(), StoreError> {
+        self.remove_record(rotated).await?;
+        self.kv.delete(&index_key(&rotated.record.id)).await
     }
 
     /// Removes a token's record, and a retired secret's: the token stops
     /// authenticating. [`ops_to_remove_record`] operations.
     pub async fn remove_record(&self, entry: &IndexEntry) -> Result<(), StoreError> {
         self.kv.delete(&record_key(&entry.key)).await?;
-        match &entry.retired_key {
-            Some(retired) => self.kv.delete(&record_key(retired)).await,
+        match &entry.retired {
+            Some(retired) => self.kv.delete(&record_key(&retired.key)).await,
             None => Ok(()),
         }
     }
@@ -274,7 +333,7 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
 
 /// The operations [`TokenStore::remove_record`] makes for `entry`.
 pub fn ops_to_remove_record(entry: &IndexEntry) -> usize {
-    1 + usize::from(entry.retired_key.is_some())
+    1 + usize::from(entry.retired.is_some())
 }
 
 /// The operations [`TokenStore::remove_index`] makes for a token with

@@ -52,7 +52,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             }
         };
         let mut response = outcome.unwrap_or_else(|error| ApiResponse::error(&error));
-        response.log.operation = operation.capability();
+        response.log.operation = Some(operation.id());
         response.log.token_id = caller.as_ref().and_then(Principal::id);
         response
     }
@@ -88,6 +88,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             root_valid_until: terms.root_valid_until,
             created_at: now,
             secret_valid_until: None,
+            rotated: false,
         };
         self.tokens().insert(&secret::storage_key(&secret), &record, now).await.map_err(unavailable)?;
         let created = CreatedToken { token: secret, id: TokenId(id), valid_until: record.valid_until };

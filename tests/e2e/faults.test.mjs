@@ -91,7 +91,6 @@ test("a failed listing or inspection answers 503, and the next one is served", a
 
 test(
   "a rotation that fails after its index write can be retried to the end: the old secret is refused, and a delete refuses every secret",
-  { todo: "after a 503 from a failed delete of the old record, the retry answers 201 but the first secret keeps working, even after DELETE 204 (authentication trusts any stored record, not the index entry's secret)" },
   async () => {
     const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } });
     const failed = await call("POST", `/api/v3/tokens/${created.body.id}/rotate`, { token: ADMIN_TOKEN, headers: fail("delete:t:") });

@@ -5,7 +5,12 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::service::management::MAX_TREES_PER_PAGE;
+use crate::service::{
+    management::MAX_TREES_PER_PAGE,
+    records::IndexEntry,
+    secret,
+    store::{StoreError, TokenStore},
+};
 
 fn list(harness: &Harness, token: &str, query: &str) -> Got {
     harness.call("GET", &format!("/api/v3/tokens{query}"), Some(token), None)
@@ -271,4 +276,78 @@ fn a_delete_during_a_grace_period_refuses_both_secrets_and_leaves_nothing() {
     assert_eq!(harness.delete(ADMIN, &id).status(), 204);
     assert_eq!((harness.get(&old).status(), harness.get(&new).status()), (401, 401));
     assert!(harness.kv().keys().is_empty(), "{:?}", harness.kv().keys());
+}
+
+/// Rotates token `id` from `entry`, read before: what a rotation that raced
+/// others or failed part-way did to storage. Returns the new secret.
+fn rotate_from(harness: &Harness, entry: &IndexEntry, grace: u64) -> Result<String, StoreError> {
+    let secret = secret::new_secret().unwrap();
+    let store = TokenStore::new(harness.kv());
+    pollster::block_on(store.rotate(entry, &secret::storage_key(&secret), grace, NOW))?;
+    Ok(secret)
+}
+
+fn index_entry(harness: &Harness, id: &str) -> IndexEntry {
+    pollster::block_on(TokenStore::new(harness.kv()).index(id)).unwrap().unwrap()
+}
+
+#[test]
+fn of_rotations_that_raced_only_the_last_to_switch_works_and_a_delete_refuses_all() {
+    let harness = Harness::new();
+    let (old, id) = harness.issue(ADMIN, token_caps());
+    let before = index_entry(&harness, &id);
+    let lost = rotate_from(&harness, &before, 0).unwrap();
+    let won = rotate_from(&harness, &before, 600).unwrap();
+    assert_eq!(harness.get(&lost).status(), 401, "a rotation whose index entry was overwritten");
+    assert_eq!((harness.get(&won).status(), harness.get(&old).status()), (200, 200), "the winner and its grace");
+    assert_eq!(harness.delete(ADMIN, &id).status(), 204);
+    for secret in [&old, &lost, &won] {
+        assert_eq!(harness.get(secret).status(), 401);
+    }
+}
+
+#[test]
+fn a_rotation_that_failed_after_its_switch_refuses_the_old_secret_and_can_be_retried() {
+    let harness = Harness::new();
+    let (old, id) = harness.issue(ADMIN, token_caps());
+    let entry = index_entry(&harness, &id);
+    harness.kv().fail_after(3); // marks the old record, writes the new one and the index entry
+    let failed = rotate_from(&harness, &entry, 0);
+    harness.kv().heal();
+    assert!(failed.is_err());
+    assert_eq!(harness.get(&old).status(), 401, "the old record remains, and is refused");
+    let retried = rotate(&harness, ADMIN, &id, None);
+    assert_eq!(retried.status(), 201);
+    assert_eq!(harness.get(retried.body()["token"].as_str().unwrap()).status(), 200);
+    assert_eq!(harness.get(&old).status(), 401);
+}
+
+#[test]
+fn a_rotation_that_failed_before_its_switch_leaves_storage_as_it_was() {
+    for failing in ["t:", "i:"] {
+        let harness = Harness::new();
+        let (old, id) = harness.issue(ADMIN, token_caps());
+        let entry = index_entry(&harness, &id);
+        let stored = (harness.kv().keys(), harness.kv().values());
+        harness.kv().fail_on(failing);
+        let failed = rotate_from(&harness, &entry, 0);
+        harness.kv().heal();
+        assert!(failed.is_err());
+        assert_eq!((harness.kv().keys(), harness.kv().values()), stored, "failing on {failing}");
+        assert_eq!(harness.get(&old).status(), 200);
+    }
+}
+
+#[test]
+fn a_rotated_token_costs_one_more_read_to_authenticate() {
+    let harness = Harness::new();
+    let (old, id) = harness.issue(ADMIN, token_caps());
+    let reads = |secret: &str| {
+        let before = harness.kv().operations();
+        assert_eq!(harness.get(secret).status(), 200);
+        harness.kv().operations() - before
+    };
+    assert_eq!(reads(&old), 1, "record and lock-out in one read");
+    let new = rotate(&harness, ADMIN, &id, None).body()["token"].as_str().unwrap().to_string();
+    assert_eq!(reads(&new), 2, "and the index entry");
 }
