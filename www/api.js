@@ -12,7 +12,6 @@ import {
   isWellFormedSecret,
 } from "./vendor/edge-tokens/index.js";
 import { readFacts } from "./facts.js";
-import { refusal } from "./format.js";
 
 /** The prefix of every issued secret; the admin token has another form. */
 export const SECRET_PREFIX = "etk_";
@@ -25,9 +24,31 @@ export const SECRET_PREFIX = "etk_";
 export const NODE_TIMEOUT_MS = 35_000;
 
 /**
+ * A token as the management routes show it, in the console's (and the
+ * client package's) camelCase: the token model with each limit's use, its
+ * place in the delegation tree and when it was made.
+ * @typedef {object} TokenInfo
+ * @property {string} id
+ * @property {string} description
+ * @property {{ endpoint: string, limits: { type: string, conditions: { max: number }, used: number }[] }[]} capabilities
+ * @property {number} [validUntil] seconds since the Unix epoch; absent: it does not expire
+ * @property {string} [parent] the id of the token that made it; absent: the admin made it
+ * @property {number} [createdAt] seconds since the Unix epoch
+ * @property {number} [descendants] how many tokens are below it (only an inspection says)
+ */
+
+/**
  * A connection to the service as the holder of `secret`.
  * @typedef {object} Session
+ * @property {boolean} issuedForm whether the secret has the form of an issued secret (`etk_` and its checksum)
  * @property {() => Promise<import("./vendor/edge-tokens/index.js").Token>} getToken
+ *   reads the token's own record: one tokensGetToken call for an issued token
+ * @property {(page?: { limit?: number, cursor?: string, parent?: string }) => Promise<{ tokens: TokenInfo[], cursor?: string }>} listTokens
+ *   one page of the tokens the holder may see (no capability, no call counted)
+ * @property {(id: string) => Promise<TokenInfo>} inspectToken
+ *   one token the holder may see, with its count of descendants (no capability, no call counted)
+ * @property {(id: string, grace: number) => Promise<import("./vendor/edge-tokens/index.js").CreatedToken>} rotateToken
+ *   a new secret for token `id`; the old one keeps working `grace` seconds
  * @property {(request: import("./vendor/edge-tokens/index.js").CreateTokenRequest) => Promise<import("./vendor/edge-tokens/index.js").CreatedToken>} createToken
  * @property {(id: string) => Promise<void>} deleteToken
  * @property {(method: "GET" | "POST" | "DELETE", path: string) => Promise<unknown>} request
@@ -37,6 +58,11 @@ export const NODE_TIMEOUT_MS = 35_000;
 /**
  * Opens a session for `secret` on this page's origin, where the Worker
  * serves the API next to the console.
+ *
+ * The management routes (list, inspect, rotate) go through the client's
+ * `request()`, which answers the API's JSON as it is (snake_case); they are
+ * turned into the client's camelCase here, so that switching to the
+ * package's own methods changes only these functions.
  * @param {string} secret
  * @returns {Session}
  */
@@ -44,7 +70,11 @@ export function connect(secret) {
   const client = new TokensClient(location.origin, { token: secret });
   let node;
   return {
+    issuedForm: isWellFormedSecret(secret),
     getToken: () => client.getToken(),
+    listTokens: (page = {}) => listTokens(client, page),
+    inspectToken: (id) => inspectToken(client, id),
+    rotateToken: (id, grace) => rotateToken(client, id, grace),
     createToken: (request) => client.createToken(request),
     deleteToken: (id) => client.deleteToken(id),
     request: (method, path) => {
@@ -52,6 +82,57 @@ export function connect(secret) {
       return node.request(method, path);
     },
   };
+}
+
+const TOKENS_PATH = "/api/v3/tokens";
+
+async function listTokens(client, { limit, cursor, parent }) {
+  const query = new URLSearchParams();
+  if (limit !== undefined) query.set("limit", String(limit));
+  if (cursor !== undefined) query.set("cursor", cursor);
+  if (parent !== undefined) query.set("parent", parent);
+  const search = query.toString();
+  const body = await client.request("GET", search ? `${TOKENS_PATH}?${search}` : TOKENS_PATH);
+  if (!Array.isArray(body?.tokens)) throw unexpected("the list of tokens");
+  const page = { tokens: body.tokens.map(tokenInfo) };
+  if (typeof body.cursor === "string") page.cursor = body.cursor;
+  return page;
+}
+
+async function inspectToken(client, id) {
+  const body = await client.request("GET", `${TOKENS_PATH}/${encodeURIComponent(id)}`);
+  if (typeof body?.id !== "string") throw unexpected("the token");
+  return tokenInfo(body);
+}
+
+async function rotateToken(client, id, grace) {
+  const body = await client.request("POST", `${TOKENS_PATH}/${encodeURIComponent(id)}/rotate`, { grace });
+  if (typeof body?.token !== "string" || typeof body?.id !== "string") throw unexpected("the new secret");
+  const rotated = { token: body.token, id: body.id };
+  if (Number.isSafeInteger(body.valid_until)) rotated.validUntil = body.valid_until;
+  return rotated;
+}
+
+/**
+ * A TokenInfo of the API (snake_case) as the console holds it (camelCase).
+ * @param {any} wire
+ * @returns {TokenInfo}
+ */
+export function tokenInfo(wire) {
+  const info = {
+    id: String(wire?.id ?? ""),
+    description: typeof wire?.description === "string" ? wire.description : "",
+    capabilities: Array.isArray(wire?.capabilities) ? wire.capabilities : [],
+  };
+  if (Number.isSafeInteger(wire?.valid_until)) info.validUntil = wire.valid_until;
+  if (typeof wire?.parent === "string") info.parent = wire.parent;
+  if (Number.isSafeInteger(wire?.created_at)) info.createdAt = wire.created_at;
+  if (Number.isSafeInteger(wire?.descendants)) info.descendants = wire.descendants;
+  return info;
+}
+
+function unexpected(what) {
+  return new TokensApiError(200, "UNEXPECTED_RESPONSE", `${what} could not be read`);
 }
 
 /**
@@ -65,21 +146,35 @@ export function isMistypedSecret(input) {
 }
 
 /**
- * Finds out what `session`'s secret is. An issued token reads its record;
- * the admin token has none (404 NOT_FOUND); an issued token that may not
- * read itself (a 403 for want of tokensGetToken or of calls left on it) is
- * still valid, just unknown in detail. Anything else rejects.
+ * Finds out what `session`'s secret is, without spending a call. An issued
+ * secret has the `etk_` form: the token reads itself as the first entry of
+ * its own listing (free, whatever it holds). Any other secret can only be
+ * the admin token, which has no record (`GET /token`: 404 NOT_FOUND, and
+ * the admin token counts against no limit). Anything else rejects: a 401
+ * for a secret the service does not accept.
  * @param {Session} session
- * @returns {Promise<{ kind: "issued", token: import("./vendor/edge-tokens/index.js").Token } | { kind: "admin" } | { kind: "unreadable" }>}
+ * @returns {Promise<{ kind: "issued", token: TokenInfo } | { kind: "admin" }>}
  */
 export async function identify(session) {
+  if (session.issuedForm) return { kind: "issued", token: await ownToken(session) };
   try {
+    // Not an issued secret, yet read as one: take it as the service says.
     return { kind: "issued", token: await session.getToken() };
   } catch (error) {
-    if (!(error instanceof TokensApiError)) throw error;
-    if (error.httpStatus === 404 && error.status === "NOT_FOUND") return { kind: "admin" };
-    if (refusal(error) === "call") return { kind: "unreadable" };
+    if (error instanceof TokensApiError && error.httpStatus === 404 && error.status === "NOT_FOUND") return { kind: "admin" };
     throw error;
+  }
+}
+
+// An issued token's listing starts with itself. A page may come empty and
+// still have a next one: follow it until the first token.
+async function ownToken(session) {
+  let cursor;
+  for (;;) {
+    const page = await session.listTokens({ limit: 1, cursor });
+    if (page.tokens.length > 0) return page.tokens[0];
+    if (page.cursor === undefined) throw unexpected("the token's own listing");
+    cursor = page.cursor;
   }
 }
 
@@ -127,24 +222,52 @@ async function fetchFacts() {
  */
 
 /**
- * The gateway's route table, and whether a node is behind it (the Worker
- * has ORIGIN_URL). Needs no token. Fetched once; a failure is retried on
- * the next call.
- * @returns {Promise<{ enabled: boolean, routes: NodeRoute[] }>}
+ * One capability of the service's catalogue, as `GET /api/v3/gateway` describes it.
+ * @typedef {{ name: string, area: string, summary: string }} CapabilityInfo
+ */
+
+/**
+ * A named set of capabilities for a common use.
+ * @typedef {{ name: string, summary: string, capabilities: string[] }} Preset
+ */
+
+/**
+ * The gateway's table: whether a node is behind it (the Worker has
+ * ORIGIN_URL), its routes, and the catalogue described (each capability's
+ * area and summary) with its presets.
+ * @typedef {{ enabled: boolean, routes: NodeRoute[], capabilities: CapabilityInfo[], presets: Preset[] }} GatewayTable
+ */
+
+/**
+ * The gateway's table. Needs no token. Fetched once; a failure is retried
+ * on the next call.
+ * @returns {Promise<GatewayTable>}
  */
 export const loadGateway = keptUntilFailure(readGateway);
 
 /**
  * The gateway's route table as it is now, read again: whether it still
  * forwards a route tells its own 404 from the node's.
- * @returns {Promise<{ enabled: boolean, routes: NodeRoute[] }>}
+ * @returns {Promise<GatewayTable>}
  */
 export async function readGateway() {
   const { response, body } = await fetchJson("/api/v3/gateway", "the gateway's route table");
   if (typeof body?.enabled !== "boolean" || !Array.isArray(body.routes)) {
     throw new TokensApiError(response.status, "UNEXPECTED_RESPONSE", "the gateway's route table could not be read");
   }
-  return { enabled: body.enabled, routes: body.routes };
+  // The catalogue's descriptions only help to choose: a table without them still lists the routes.
+  const capabilities = Array.isArray(body.capabilities) ? body.capabilities.filter(isCapabilityInfo) : [];
+  const presets = Array.isArray(body.presets) ? body.presets.filter(isPreset) : [];
+  return { enabled: body.enabled, routes: body.routes, capabilities, presets };
+}
+
+function isCapabilityInfo(info) {
+  return typeof info?.name === "string" && typeof info.area === "string" && typeof info.summary === "string";
+}
+
+function isPreset(preset) {
+  return typeof preset?.name === "string" && typeof preset.summary === "string"
+    && Array.isArray(preset.capabilities) && preset.capabilities.every((name) => typeof name === "string");
 }
 
 // A public JSON document of the service: its body, or null when it is not

@@ -1,36 +1,65 @@
-// Wires the console: user intents from view.js, requests through api.js,
-// words from format.js, delegation bounds from rules.js, node operations
-// from operations.js. It holds the session's state; the secret lives in
-// sessionStorage (this tab only) and in the client, never in a URL,
-// localStorage or a log.
+// Wires the console: user intents from view.js and tokens-view.js, requests
+// through api.js, words from format.js, delegation bounds from rules.js,
+// node operations from operations.js, the list of tokens from tokens.js and
+// the capability choices from catalogue.js. It holds the session's state;
+// the secret lives in sessionStorage (this tab only) and in the client,
+// never in a URL, localStorage or a log.
 
 import { connect, identify, isMistypedSecret, loadFacts, loadGateway, readGateway } from "./api.js";
+import { choiceGroups, exampleRequest, presetChoices } from "./catalogue.js";
 import { isTokenId } from "./facts.js";
 import { countdown, dateTime, errorSentence, nodeAnswer, nodeQuestion, refusal, tokenIdForm, units } from "./format.js";
 import { byGeneration, callable, gatewayNote, isTriable, routeKey, summary, usage, wasCounted } from "./operations.js";
-import { createRequest, lifetimeBound, offers } from "./rules.js";
+import { createRequest, graceSeconds, lifetimeBound, offers } from "./rules.js";
+import { deletedSentence, deletesWith, listSummary, mayUse, pageOf, rowsFor } from "./tokens.js";
+import * as tokensView from "./tokens-view.js";
 import * as view from "./view.js";
 
 const STORAGE_KEY = "edge-tokens.secret";
+/** How many tokens a page of the list shows. */
+const ROWS_PER_PAGE = 20;
+
+/**
+ * The list of tokens as read so far.
+ * @typedef {{ tokens: Map<string, import("./api.js").TokenInfo>, complete: boolean, page: number, query: string }} TokenList
+ */
 
 /**
  * The signed-in session, or null when signed out.
- * @type {null | { session: import("./api.js").Session, kind: "admin" | "issued" | "unreadable",
- *   token?: import("./vendor/edge-tokens/index.js").Token, allowed: { endpoint: string, max?: number }[],
+ * @type {null | { session: import("./api.js").Session, kind: "admin" | "issued",
+ *   token?: import("./api.js").TokenInfo, allowed: { endpoint: string, max?: number }[],
  *   facts: import("./facts.js").ServiceFacts, unit: string, expiredNoted: boolean,
- *   gateway?: { enabled: boolean, routes: import("./api.js").NodeRoute[] } }}
+ *   gateway?: import("./api.js").GatewayTable, list: TokenList,
+ *   children?: { id: string, tokens: import("./api.js").TokenInfo[], cursor?: string } }}
  */
 let state = null;
 let ticker;
+// Each reading of the list has its own number: an older one still under way stops.
+let listReading = 0;
 
 view.bindSignIn((secret) => signIn(secret));
 view.bindSignOut(() => signOut("You are signed out. The token was removed from this tab."));
 view.bindRefresh(refresh);
-view.bindCreate(create);
+view.bindCreate(create, presetChosen);
 view.bindUnit((unit) => renderLifetime(unit));
-view.bindCreated(copySecret, view.hideCreated);
-view.bindDelete(remove);
+view.bindSecrets(copySecret, (which) => (which === "created" ? view.hideCreated() : view.hideRotated()));
+view.bindDelete((id) => remove(id, "delete"));
 view.bindTry(tryOperation);
+tokensView.bindTokenList({
+  open: (id) => openToken(id),
+  rotate: (id) => rotate(id, "tokens"),
+  remove: (id) => remove(id, "tokens"),
+  search,
+  turn,
+  reload: () => readList({ announce: true }),
+});
+tokensView.bindDetail({
+  back: () => tokensView.showList(state?.children?.id),
+  open: (id) => openToken(id),
+  rotate: (id) => rotate(id, "detail"),
+  remove: (id) => remove(id, "detail"),
+  more: () => readChildren(),
+});
 view.ready();
 resume();
 
@@ -66,8 +95,9 @@ async function signIn(secret, prefix = "") {
       loadGateway().then((table) => ({ table }), (error) => ({ error })),
     ]);
     saveSecret(secret);
-    enter(session, identity, facts);
+    enter(session, identity, facts, gateway);
     renderOperations(gateway);
+    readList();
   } catch (error) {
     forgetSecret();
     // A saved token was tried at load: leave the form empty for a new one.
@@ -83,21 +113,28 @@ function refuse(sentence) {
   view.focusField("secret");
 }
 
-function enter(session, { kind, token }, facts) {
-  state = { session, kind, token, allowed: offers({ token }, facts.catalogue), facts, unit: "hours", expiredNoted: false };
+function enter(session, { kind, token }, facts, gateway) {
+  state = {
+    session, kind, token, allowed: offers({ token }, facts.catalogue), facts, unit: "hours", expiredNoted: false,
+    gateway: "table" in gateway ? gateway.table : undefined,
+    list: { tokens: new Map(), complete: false, page: 1, query: "" },
+  };
   view.clearMessages();
-  view.showSignedIn(kind, kind === "issued" ? `Signed in: token ${token.id}` : `Signed in: ${kind === "admin" ? "admin token" : "issued token"}`);
+  const who = kind === "issued" ? `Signed in: token ${token.id}` : "Signed in: admin token";
+  view.showSignedIn(kind, who, { create: mayUse(state, "tokensCreate"), delete: mayUse(state, "tokensDelete") });
   if (token) view.renderToken(token);
   view.applyLimits(facts);
-  view.renderChoices(state.allowed, choicesHint(kind), facts);
+  view.renderChoices(choiceGroups(state.allowed, state.gateway, facts.areas), choicesHint(kind), facts);
+  view.renderPresets(presetChoices(state.gateway?.presets ?? [], state.allowed));
   renderLifetime("hours");
+  showList();
   startTicker();
 }
 
 /**
  * Lists the node operations the signed-in token may call, or says why the
  * list cannot be shown.
- * @param {{ table: { enabled: boolean, routes: import("./api.js").NodeRoute[] } } | { error: unknown }} gateway
+ * @param {{ table: import("./api.js").GatewayTable } | { error: unknown }} gateway
  */
 function renderOperations(gateway) {
   if ("error" in gateway) {
@@ -105,7 +142,6 @@ function renderOperations(gateway) {
     view.say("node", `The node operations cannot be shown: ${errorSentence(gateway.error)}`, "error");
     return;
   }
-  state.gateway = gateway.table;
   const { enabled, routes } = gateway.table;
   const list = callable(routes, state);
   view.renderOperations({
@@ -154,9 +190,8 @@ async function tryOperation(key) {
  * Finds out what a node call's error answer alone cannot tell (see
  * `nodeQuestion`), by asking the service: whether its gateway still
  * forwards the route (the public route table, which costs nothing), or
- * whether it still accepts the token (reading the token: free for the
- * admin token and for a token that may not read itself, one tokensGetToken
- * call otherwise, and then its record is shown afresh).
+ * whether it still accepts the token (reading the token, which costs
+ * nothing either; an issued token's record is then shown afresh).
  * @returns {Promise<{ routeServed?: boolean, tokenAccepted?: boolean, reread?: boolean }>}
  *   nothing where the service could not be asked
  */
@@ -186,8 +221,18 @@ async function askAbout(error, route, current) {
 
 function choicesHint(kind) {
   if (kind === "admin") return "The admin token may grant any capability. Leave a calls limit empty for unlimited calls.";
-  if (kind === "unreadable") return "The console cannot see what your token holds: pick from the whole catalogue; the service refuses what your token may not hand down.";
   return "Your token may hand down only what it holds. Where yours has a calls limit, the new token needs one no larger; leave the other limits empty for unlimited calls.";
+}
+
+function presetChosen(name, missing) {
+  const preset = state.gateway?.presets.find((candidate) => candidate.name === name);
+  if (!preset) return;
+  if (missing) {
+    const lacking = presetChoices([preset], state.allowed)[0].missing;
+    view.say("create", `The “${name}” preset needs ${lacking.join(", ")}, which your token cannot grant: nothing was ticked.`, "error");
+    return;
+  }
+  view.say("create", `The “${name}” preset ticked its ${preset.capabilities.length} capabilities; add or remove any before creating.`, "ok");
 }
 
 /**
@@ -197,23 +242,26 @@ function choicesHint(kind) {
 function signOut(message) {
   forgetSecret();
   state = null;
+  listReading += 1;
   clearTimeout(ticker);
   view.showSignedOut();
   view.clearMessages();
   view.say("status", message);
 }
 
-// Ticks on each second's boundary, so the countdown never skips a second.
+// Ticks on each second's boundary, so the countdowns never skip a second.
 function startTicker() {
   clearTimeout(ticker);
-  if (state?.token?.validUntil === undefined) return;
   const tick = () => {
-    const now = countdown(state.token.validUntil, Date.now());
-    view.renderCountdown(now);
-    renderLifetime(state.unit);
-    if (now.expired && !state.expiredNoted) {
-      state.expiredNoted = true;
-      view.say("status", "Your token has expired: the service refuses it from now on. Sign out, and sign in with another token.", "error");
+    if (!state) return;
+    const now = Date.now();
+    view.tickCountdowns(now);
+    if (state.token?.validUntil !== undefined) {
+      renderLifetime(state.unit);
+      if (countdown(state.token.validUntil, now).expired && !state.expiredNoted) {
+        state.expiredNoted = true;
+        view.say("status", "Your token has expired: the service refuses it from now on. Sign out, and sign in with another token.", "error");
+      }
     }
     ticker = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
   };
@@ -229,7 +277,6 @@ function renderLifetime(unit) {
 
 function lifetimeHint(validUntil, { most, by }, unit) {
   const longest = `at most ${units(most, unit)}`;
-  if (state.kind === "unreadable") return `Leave empty: the new token then expires with yours, or never if yours does not. The service allows ${longest}.`;
   if (validUntil === undefined) return `Leave empty for a token that does not expire. The service allows ${longest}.`;
   if (by === "service") return `Yours expires ${dateTime(validUntil)}; the service allows ${longest}. Leave empty to expire with yours.`;
   const limit = most < 1
@@ -238,10 +285,14 @@ function lifetimeHint(validUntil, { most, by }, unit) {
   return `Yours expires ${dateTime(validUntil)}, ${limit}. Leave empty to expire with yours.`;
 }
 
+// Reads the signed-in token again: free, from the management routes.
 async function refresh() {
   view.setBusy("refresh", true);
+  const current = state;
   try {
-    state.token = await state.session.getToken();
+    const token = await current.session.inspectToken(current.token.id);
+    if (state !== current) return;
+    current.token = token;
     showToken();
     view.say("status", "Token details updated.", "ok");
   } catch (error) {
@@ -253,7 +304,8 @@ async function refresh() {
 
 /**
  * Creates a token from the form's draft, within what the signed-in token
- * may hand down, and shows its secret once.
+ * may hand down; shows its secret once, with what it was granted and how to
+ * use it, and empties the form.
  * @param {Parameters<Parameters<typeof view.bindCreate>[0]>[0]} draft
  */
 async function create(draft) {
@@ -263,9 +315,18 @@ async function create(draft) {
   view.setBusy("create", true);
   try {
     const created = await state.session.createToken(built.request);
-    view.showCreated(created);
-    view.say("create", `Token ${created.id} was created.`, "ok");
+    const granted = built.request.capabilities.map(({ endpoint, limits }) => ({ endpoint, max: limits?.[0]?.conditions.max }));
+    view.showCreated({
+      ...created,
+      description: built.request.description ?? "",
+      granted,
+      base: location.origin,
+      example: exampleRequest(location.origin, granted, state.gateway?.routes ?? []),
+    });
+    view.resetCreate();
+    view.say("create", `Token ${created.id} was created. The form is empty again.`, "ok");
     countCall("tokensCreate");
+    readList({ keepPage: true });
   } catch (error) {
     failed(error, "create", { operation: "create", request: built.request });
   } finally {
@@ -273,41 +334,220 @@ async function create(draft) {
   }
 }
 
-async function copySecret(secret) {
+async function copySecret(secret, which) {
+  const where = which === "created" ? "copy" : "rotatedCopy";
   try {
     // Absent outside secure contexts, and refused without permission or focus.
     await navigator.clipboard.writeText(secret);
-    view.say("copy", "Copied to the clipboard.", "ok");
+    view.say(where, "Copied to the clipboard.", "ok");
   } catch {
-    view.selectSecret();
-    view.say("copy", "Copying is not available here. The secret is selected: copy it with Ctrl+C (⌘C on a Mac) or your device's copy command.", "error");
+    view.selectSecret(which);
+    view.say(where, "Copying is not available here. The secret is selected: copy it with Ctrl+C (⌘C on a Mac) or your device's copy command.", "error");
   }
 }
 
 /**
- * Deletes token `id` after an explicit confirmation; deleting the
- * signed-in token signs out.
+ * Deletes token `id` after an explicit confirmation that names it and how
+ * many tokens go with it (read first, for free); deleting the signed-in
+ * token signs out.
  * @param {string} id
+ * @param {"delete" | "tokens" | "detail"} where the form, the list or the token's page
  */
-async function remove(id) {
-  view.say("delete", "");
+async function remove(id, where) {
+  view.say(where, "");
   if (!isTokenId(id, state.facts.tokenId)) {
-    view.say("delete", `Check the form: a token id is ${tokenIdForm(state.facts.tokenId)}.`, "error");
+    view.say(where, `Check the form: a token id is ${tokenIdForm(state.facts.tokenId)}.`, "error");
     return view.focusField("delete-id");
   }
-  const isSelf = state.token?.id === id;
-  if (!(await view.confirmDelete(id, isSelf))) return view.say("delete", "Nothing was deleted.");
-  view.setBusy("delete", true);
+  const current = state;
+  let token;
   try {
-    await state.session.deleteToken(id);
-    if (isSelf) return signOut("You deleted the token you were signed in with, and every token it created, so you are signed out.");
-    view.clearDelete();
-    view.say("delete", `Token ${id} and every token it created were deleted.`, "ok");
-    countCall("tokensDelete");
+    token = await current.session.inspectToken(id);
   } catch (error) {
-    failed(error, "delete", { operation: "delete" });
+    return failed(error, where, { operation: "delete" });
+  }
+  if (state !== current) return;
+  const isSelf = current.token?.id === id;
+  if (!(await view.confirmDelete({ id, description: token.description, below: deletesWith(token.descendants), isSelf }))) {
+    return view.say(where, "Nothing was deleted.");
+  }
+  if (where === "delete") view.setBusy("delete", true);
+  try {
+    await current.session.deleteToken(id);
+    if (isSelf) return signOut("You deleted the token you were signed in with, and every token it created, so you are signed out.");
+    if (state !== current) return;
+    countCall("tokensDelete");
+    if (where === "delete") view.clearDelete();
+    // Its page, or the page of a token below it, is gone with it.
+    const shown = where === "detail" ? "tokens" : where;
+    if (where === "detail") tokensView.showList();
+    view.say(shown, deletedSentence(token), "ok");
+    readList({ keepPage: true });
+  } catch (error) {
+    failed(error, where, { operation: "delete" });
   } finally {
-    view.setBusy("delete", false);
+    if (where === "delete") view.setBusy("delete", false);
+  }
+}
+
+/**
+ * Gives token `id` a new secret, after asking how long the old one keeps
+ * working; shows the new one once. For the signed-in token the console
+ * goes on with the new secret.
+ * @param {string} id
+ * @param {"tokens" | "detail"} where
+ */
+async function rotate(id, where) {
+  view.say(where, "");
+  const current = state;
+  const token = current.list.tokens.get(id) ?? (current.token?.id === id ? current.token : undefined);
+  const description = token?.description ?? "";
+  const isSelf = current.token?.id === id;
+  const { maxGrace } = current.facts;
+  const grace = await view.askRotate(
+    { id, description, isSelf, maxGrace, graceHint: `0 (or empty): the old secret is refused at once. At most ${maxGrace} seconds.` },
+    (typed) => graceSeconds(typed, maxGrace),
+  );
+  if (state !== current) return;
+  if (grace === undefined) return view.say(where, "Nothing was changed.");
+  try {
+    const rotated = await current.session.rotateToken(id, grace);
+    if (state !== current) return;
+    countCall("tokensRotate");
+    if (isSelf) {
+      current.session = connect(rotated.token);
+      saveSecret(rotated.token);
+    }
+    view.showRotated({
+      token: rotated.token, id, description, grace, base: location.origin,
+      graceEnds: dateTime(Math.floor(Date.now() / 1000) + grace),
+    });
+    view.say(where, `${description ? `Token “${description}”` : `Token ${id}`} has a new secret${grace > 0 ? "" : "; the old one is refused"}.`, "ok");
+  } catch (error) {
+    failed(error, where, { operation: "rotate" });
+  }
+}
+
+/**
+ * Reads the list of tokens the signed-in token may see, every page of it
+ * (reading costs no call), showing it as it comes.
+ * @param {{ keepPage?: boolean, announce?: boolean }} [how] `keepPage`: stay on the page shown
+ *   (after a change); `announce`: say when it is read (after a request to read it again)
+ */
+async function readList({ keepPage = false, announce = false } = {}) {
+  const current = state;
+  const reading = ++listReading;
+  const previous = current.list;
+  const list = { tokens: new Map(), complete: false, page: keepPage ? previous.page : 1, query: previous.query };
+  current.list = list;
+  let cursor;
+  let pages = 0;
+  try {
+    do {
+      const page = await current.session.listTokens({ limit: current.facts.pageLimit, cursor });
+      if (state !== current || reading !== listReading) return;
+      for (const token of page.tokens) list.tokens.set(token.id, token);
+      cursor = page.cursor;
+      pages += 1;
+      // The first page at once; then only the whole list, so that it does not jump while read.
+      if (pages === 1 && !keepPage) showList();
+    } while (cursor !== undefined);
+    list.complete = true;
+    showList();
+    if (announce) view.say("tokens", "The list was read again.", "ok");
+  } catch (error) {
+    if (state !== current || reading !== listReading) return;
+    failed(error, "tokens", { operation: "inspect" });
+  }
+}
+
+// Shows the page of the list the state says, found by its query.
+function showList() {
+  const { list } = state;
+  const tokens = [...list.tokens.values()];
+  const rows = rowsFor(tokens, list.query);
+  const shown = pageOf(rows, list.page, ROWS_PER_PAGE);
+  list.page = shown.page;
+  tokensView.renderTokenList({
+    about: state.kind === "admin"
+      ? "Every token of this service, each under the token that made it; newest first."
+      : "Your token and every token below it, each under the token that made it; newest first.",
+    summary: listSummary({ shown, total: tokens.length, found: rows.length, query: list.query, complete: list.complete }),
+    rows: shown.rows,
+    page: shown.page,
+    pages: shown.pages,
+    may: { rotate: mayUse(state, "tokensRotate"), delete: mayUse(state, "tokensDelete") },
+    selfId: state.token?.id,
+  });
+}
+
+function search(query) {
+  if (!state) return;
+  state.list.query = query;
+  state.list.page = 1;
+  showList();
+}
+
+function turn(by) {
+  if (!state) return;
+  state.list.page += by;
+  showList();
+}
+
+/**
+ * Opens token `id`'s page: read afresh (free), with how many tokens are
+ * below it and the tokens it made.
+ * @param {string} id
+ */
+async function openToken(id) {
+  const current = state;
+  const where = tokensView.openToken() === undefined ? "tokens" : "detail";
+  try {
+    const token = await current.session.inspectToken(id);
+    if (state !== current) return;
+    const parent = token.parent === undefined ? undefined : current.list.tokens.get(token.parent);
+    current.children = { id, tokens: [], cursor: undefined };
+    tokensView.showDetail({
+      token,
+      madeBy: token.parent === undefined ? undefined : { id: token.parent, description: parent?.description },
+      isSelf: current.token?.id === id,
+      may: { rotate: mayUse(current, "tokensRotate"), delete: mayUse(current, "tokensDelete") },
+      below: token.descendants === undefined ? "" : token.descendants === 0 ? "No tokens" : `${token.descendants} token${token.descendants === 1 ? "" : "s"}, made by it or by the tokens it made`,
+    });
+    tokensView.renderChildren({ children: [], more: false, summary: "Reading the tokens it made…" });
+    await readChildren();
+  } catch (error) {
+    if (state !== current) return;
+    failed(error, where, { operation: "inspect" });
+  }
+}
+
+// Reads the next tokens the open token made (pages may come empty: on to
+// the next until one holds a token, or there is none).
+async function readChildren() {
+  const current = state;
+  const children = current?.children;
+  if (!children) return;
+  try {
+    let { cursor } = children;
+    let found = 0;
+    do {
+      const page = await current.session.listTokens({ parent: children.id, limit: current.facts.pageLimit, cursor });
+      if (state !== current || current.children !== children) return;
+      children.tokens.push(...page.tokens);
+      found += page.tokens.length;
+      cursor = page.cursor;
+    } while (found === 0 && cursor !== undefined);
+    children.cursor = cursor;
+    const count = children.tokens.length;
+    tokensView.renderChildren({
+      children: [...children.tokens].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0)),
+      more: cursor !== undefined,
+      summary: count === 0 ? "It made no tokens." : `${count} token${count === 1 ? "" : "s"}${cursor === undefined ? "" : " so far"}, newest first.`,
+    });
+  } catch (error) {
+    if (state !== current) return;
+    failed(error, "detail", { operation: "inspect" });
   }
 }
 

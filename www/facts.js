@@ -15,6 +15,10 @@
  * @property {number} maxDepth the most tokens above an issued token (delegation depth)
  * @property {number} maxBodyBytes the largest request body, in bytes
  * @property {{ minLength: number, maxLength: number, pattern: RegExp }} tokenId the form of a token id
+ * @property {number} pageLimit the most tokens one page of `GET /tokens` may hold
+ * @property {number} maxGrace the longest grace period of a rotation, in seconds
+ * @property {{ name: string, about: string }[]} areas what part of a node each
+ *   capability concerns, in the service's order, each with its description
  */
 
 /**
@@ -28,6 +32,8 @@ export function readFacts(document) {
   const create = schemas.CreateTokenRequest?.properties ?? {};
   const max = schemas.CallsConditions?.properties?.max ?? {};
   const id = schemas.TokenId ?? {};
+  const listLimit = document?.paths?.["/tokens"]?.get?.parameters?.find?.((parameter) => parameter?.name === "limit")?.schema ?? {};
+  const grace = schemas.RotateRequest?.properties?.grace ?? {};
   const missing = [];
   const count = (value, where) => {
     if (Number.isSafeInteger(value) && value >= 0) return value;
@@ -52,9 +58,21 @@ export function readFacts(document) {
       maxLength: count(id.maxLength, "the length of a token id"),
       pattern: pattern(id.pattern, missing),
     },
+    pageLimit: count(listLimit.maximum, "the largest page of tokens"),
+    maxGrace: count(grace.maximum, "the longest grace period"),
+    areas: areas(schemas.Area, missing),
   };
   if (missing.length > 0) throw new Error(`the OpenAPI document does not give ${[...new Set(missing)].join(", ")}`);
   return facts;
+}
+
+function areas(schema, missing) {
+  const listed = Array.isArray(schema?.oneOf) ? schema.oneOf : [];
+  const found = listed
+    .filter((area) => typeof area?.const === "string")
+    .map((area) => ({ name: area.const, about: typeof area.description === "string" ? area.description : "" }));
+  if (found.length === 0) missing.push("the areas of the catalogue");
+  return found;
 }
 
 function pattern(source, missing) {

@@ -103,8 +103,15 @@ export function nodeAnswer(answer) {
 }
 
 /** The capability each operation of the token service needs, named in 403 sentences. */
-const NEEDS = { read: "tokensGetToken", create: "tokensCreate", delete: "tokensDelete" };
-const ACTION = { read: "read its own details", create: "create tokens", delete: "delete tokens" };
+const NEEDS = { read: "tokensGetToken", create: "tokensCreate", delete: "tokensDelete", rotate: "tokensRotate" };
+const ACTION = { read: "read its own details", create: "create tokens", delete: "delete tokens", rotate: "give tokens a new secret" };
+
+/** Why a token id was not found, by operation: the rule of who may manage which token. */
+const NOT_YOURS = {
+  delete: "to delete: a token may delete",
+  rotate: "to give a new secret: a token may rotate",
+  inspect: "to see: a token may see",
+};
 
 /** The `reason`s of a 403 that refuse the call itself (the token, its capability, its limits). */
 const CALL_REASONS = ["missing_capability", "limit_exhausted", "condition_failed"];
@@ -211,7 +218,7 @@ export function nodeFailure(error, { route, tokenAccepted, routeServed }) {
 /**
  * The sentence a person reads for a failure of an operation.
  * @param {unknown} error what the client rejected with (or anything else)
- * @param {{ operation?: "read" | "create" | "delete" | "node", request?: { capabilities?: { endpoint: string }[] },
+ * @param {{ operation?: "read" | "inspect" | "create" | "delete" | "rotate" | "node", request?: { capabilities?: { endpoint: string }[] },
  *   route?: { method: string, path: string, capability: string | null },
  *   token?: { capabilities: { endpoint: string, limits: HeldLimit[] }[] },
  *   limits?: Partial<import("./facts.js").ServiceFacts>,
@@ -257,9 +264,10 @@ function apiSentence(error, { operation, request, token, limits = {} }) {
       return status === "FORBIDDEN" ? `A token cannot hand down more than it holds: ${said}.` : `Your token may not ${action}: ${said}.`;
     }
     case 404:
-      return operation === "delete"
-        ? "No such token, or it is not yours to delete: a token may delete only itself and the tokens it created. It may also have expired or been deleted already."
-        : "No such token.";
+      if (operation in NOT_YOURS) {
+        return `No such token, or it is not yours ${NOT_YOURS[operation]} only itself and the tokens it created. It may also have expired or been deleted already.`;
+      }
+      return "No such token.";
     case 413: {
       const most = limits.maxBodyBytes === undefined ? "" : ` (over ${size(limits.maxBodyBytes)})`;
       return `The request is too large for the service${most}: shorten the description or choose fewer capabilities.`;

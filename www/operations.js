@@ -39,28 +39,23 @@ export function isTriable(route) {
 }
 
 /**
- * Who is signed in: the admin token, an issued token with its record, or an
- * issued token that may not read its record.
- * @typedef {{ kind: "admin" | "issued" | "unreadable", token?: { capabilities: { endpoint: string, limits: { used: number, conditions: { max: number } }[] }[] } }} Holder
+ * Who is signed in: the admin token, or an issued token with its record.
+ * @typedef {{ kind: "admin" | "issued", token?: { capabilities: { endpoint: string, limits: { used: number, conditions: { max: number } }[] }[] } }} Holder
  */
 
 /**
- * The routes `holder` may call. An unreadable token's are unknown: only the
- * public routes are certain.
+ * The routes `holder` may call.
  * @param {NodeRoute[]} routes the gateway's table
  * @param {Holder} holder
- * @returns {{ known: boolean, allowed: NodeRoute[], total: number, open: number, denied?: number }}
- *   `open`: how many of `allowed` need no token; `denied`: how many it may not call, when known
+ * @returns {{ allowed: NodeRoute[], total: number, open: number, denied: number }}
+ *   `open`: how many of `allowed` need no token; `denied`: how many it may not call
  */
 export function callable(routes, holder) {
-  const known = holder.kind !== "unreadable";
   const held = new Set(holder.token?.capabilities.map((capability) => capability.endpoint) ?? []);
   const may = (route) => route.capability === null || holder.kind === "admin" || held.has(route.capability);
-  const allowed = routes.filter(known ? may : (route) => route.capability === null);
+  const allowed = routes.filter(may);
   const open = allowed.filter((route) => route.capability === null).length;
-  const result = { known, allowed, total: routes.length, open };
-  if (known) result.denied = routes.length - allowed.length;
-  return result;
+  return { allowed, total: routes.length, open, denied: routes.length - allowed.length };
 }
 
 /**
@@ -101,13 +96,9 @@ export function usage(token, capability) {
  * @param {Holder["kind"]} kind
  * @returns {string}
  */
-export function summary({ known, allowed, total, open, denied }, kind) {
+export function summary({ allowed, total, open, denied }, kind) {
   if (kind === "admin") return `The admin token may call all ${total} node operations.`;
   const need = `need${open === 1 ? "s" : ""} no token`;
-  if (!known) {
-    return "Which node operations your token may call is unknown: it may not read its own details, so the console cannot see "
-      + `what it holds (the gateway still decides each call). Anyone may call the ${plural(open, "operation")} below: ${open === 1 ? "it needs" : "they need"} no token.`;
-  }
   if (allowed.length === open) {
     return `Your token holds no node capability: it may call only the ${plural(open, "node operation")} that ${need}, not the other ${denied}.`;
   }

@@ -109,3 +109,20 @@ function wholeNumber(text) {
   const trimmed = text.trim();
   return /^\d+$/.test(trimmed) && Number.isSafeInteger(Number(trimmed)) ? Number(trimmed) : undefined;
 }
+
+/**
+ * The grace period of a rotation, from what the dialog holds: how long the
+ * old secret keeps working, in whole seconds, from 0 (refused at once; also
+ * when left empty) to the service's longest.
+ * @param {string} typed the field's value as typed ("?" for text that is not a number)
+ * @param {number} maxGrace the service's longest grace period, in seconds
+ * @returns {{ value: number } | { problem: string }}
+ */
+export function graceSeconds(typed, maxGrace) {
+  if (typed.trim() === "") return { value: 0 };
+  const seconds = wholeNumber(typed);
+  if (seconds === undefined || seconds > maxGrace) {
+    return { problem: `The old secret may keep working for a whole number of seconds from 0 to ${maxGrace}.` };
+  }
+  return { value: seconds };
+}

@@ -1,10 +1,12 @@
-// The only module that touches the DOM. It shows what app.js tells it to and
-// hands user intents back through the bind* functions. Token data is written
-// with textContent only, never parsed as HTML.
+// With tokens-view.js (the list of tokens and one token's page), the only
+// module that touches the DOM. It shows what app.js tells it to and hands
+// user intents back through the bind* functions. Token data is written with
+// textContent only, never parsed as HTML.
 
-import { callsUsed, dateTime, tokenIdForm } from "./format.js";
+import { choiceMatches, choiceUse } from "./catalogue.js";
+import { callsUsed, countdown, dateTime, tokenIdForm } from "./format.js";
 
-const $ = (id) => document.getElementById(id);
+export const $ = (id) => document.getElementById(id);
 
 /** Where a message may appear: the page status line, or under a form. */
 const REGIONS = {
@@ -14,6 +16,10 @@ const REGIONS = {
   copy: "copy-message",
   delete: "delete-message",
   node: "node-message",
+  tokens: "tokens-message",
+  detail: "detail-message",
+  rotate: "rotate-message",
+  rotatedCopy: "rotated-copy-message",
 };
 
 /**
@@ -78,10 +84,13 @@ export function bindRefresh(handler) {
  * Shows the signed-out screen, forgetting everything of the last session.
  */
 export function showSignedOut() {
-  for (const id of ["mine", "node", "create", "delete", "who", "sign-out"]) $(id).hidden = true;
+  for (const id of SIGNED_IN_PARTS) $(id).hidden = true;
   hideCreated();
-  for (const id of ["create-form", "delete-form", "sign-in-form"]) $(id).reset();
-  $("choices").replaceChildren();
+  hideRotated();
+  for (const id of ["create-form", "delete-form", "sign-in-form", "tokens-search-form"]) $(id).reset();
+  for (const id of ["choices", "preset-list", "tokens-list", "detail-children", "mine-capabilities", "detail-capabilities"]) $(id).replaceChildren();
+  for (const id of ["tokens-summary", "tokens-about", "tokens-page", "picked-count"]) $(id).textContent = "";
+  $("tokens-pager").hidden = true;
   clearOperations();
   resetSecretField();
   $("sign-in").hidden = false;
@@ -95,43 +104,88 @@ function resetSecretField() {
   $("show-secret").textContent = "Show";
 }
 
+/** The parts of the page shown only while signed in. */
+const SIGNED_IN_PARTS = ["who", "sign-out", "mine", "node", "create", "delete", "tokens", "detail"];
+
 /**
- * Shows the signed-in screens for a token of `kind`.
- * @param {"admin" | "issued" | "unreadable"} kind
+ * Shows the signed-in screens for a token of `kind`: creating and deleting
+ * only where the token may.
+ * @param {"admin" | "issued"} kind
  * @param {string} who how the header names the signed-in token
+ * @param {{ create: boolean, delete: boolean }} may
  */
-export function showSignedIn(kind, who) {
+export function showSignedIn(kind, who, may) {
   $("sign-in").hidden = true;
   resetSecretField();
   $("who").textContent = who;
-  for (const id of ["who", "sign-out", "mine", "node", "create", "delete"]) $(id).hidden = false;
+  for (const id of ["who", "sign-out", "mine", "node", "tokens"]) $(id).hidden = false;
+  $("create").hidden = !may.create;
+  $("delete").hidden = !may.delete;
+  $("detail").hidden = true;
   $("mine-admin").hidden = kind !== "admin";
-  $("mine-unreadable").hidden = kind !== "unreadable";
   $("mine-issued").hidden = kind !== "issued";
   $("mine-title").focus();
 }
 
 /**
- * Shows an issued token's record: id, description, expiry and each
- * capability's calls used out of its limit.
- * @param {import("./vendor/edge-tokens/index.js").Token} token
+ * Shows an issued token's record: id, description, when it was made, expiry
+ * and each capability's calls used out of its limit.
+ * @param {import("./api.js").TokenInfo} token
  */
 export function renderToken(token) {
   $("mine-id").textContent = token.id;
   $("mine-description").textContent = token.description || "(no description)";
   $("mine-description").classList.toggle("muted", !token.description);
-  const expiry = $("mine-expiry");
-  if (token.validUntil === undefined) {
-    expiry.textContent = "Never";
-    expiry.removeAttribute("datetime");
-  } else {
-    expiry.textContent = dateTime(token.validUntil);
-    expiry.dateTime = new Date(token.validUntil * 1000).toISOString();
-  }
+  $("mine-made").textContent = token.createdAt === undefined ? "" : dateTime(token.createdAt);
+  showExpiry($("mine-expiry"), $("mine-countdown"), token.validUntil);
   $("mine-capabilities").replaceChildren(...token.capabilities.map(heldCapability));
 }
 
-function heldCapability({ endpoint, limits }) {
+/**
+ * Writes an expiry: its date and time, and a countdown that
+ * {@link tickCountdowns} keeps live.
+ * @param {HTMLElement} time a `<time>`
+ * @param {HTMLElement} counter
+ * @param {number | undefined} validUntil
+ */
+export function showExpiry(time, counter, validUntil) {
+  if (validUntil === undefined) {
+    time.textContent = "Never";
+    time.removeAttribute("datetime");
+    delete counter.dataset.validUntil;
+    counter.textContent = "";
+    return;
+  }
+  time.textContent = dateTime(validUntil);
+  time.dateTime = new Date(validUntil * 1000).toISOString();
+  counter.dataset.validUntil = String(validUntil);
+  counter.classList.add("countdown");
+  showCountdown(counter, countdown(validUntil, Date.now()));
+}
+
+/**
+ * Moves every countdown on the page (the signed-in token's, the list's and
+ * the open token's) to `nowMs`.
+ * @param {number} nowMs
+ */
+export function tickCountdowns(nowMs) {
+  for (const counter of document.querySelectorAll("[data-valid-until]")) {
+    showCountdown(counter, countdown(Number(counter.dataset.validUntil), nowMs));
+  }
+}
+
+function showCountdown(counter, { text, expired }) {
+  counter.textContent = `(${text})`;
+  counter.classList.toggle("expired", expired);
+}
+
+/**
+ * One held capability: its name, and for each calls limit a bar and its
+ * calls used in words.
+ * @param {{ endpoint: string, limits: { used: number, conditions: { max: number } }[] }} capability
+ * @returns {HTMLElement} an `<li>`
+ */
+export function heldCapability({ endpoint, limits }) {
   const item = element("li", "held-item");
   const name = element("code", "held-name", endpoint);
   item.append(name);
@@ -147,16 +201,6 @@ function heldCapability({ endpoint, limits }) {
     item.append(meter, element("span", "held-usage", callsUsed(used, conditions.max)));
   }
   return item;
-}
-
-/**
- * Updates the live countdown to the signed-in token's expiry.
- * @param {{ text: string, expired: boolean }} countdown
- */
-export function renderCountdown({ text, expired }) {
-  const node = $("mine-countdown");
-  node.textContent = `(${text})`;
-  node.classList.toggle("expired", expired);
 }
 
 /**
@@ -315,64 +359,184 @@ function capitalized(text) {
 }
 
 /**
- * Fills the capability choices of the create form. A capability with a
- * `max` must get a calls limit no larger: the field is pre-filled, bounded
- * and required; the others are bounded by the service's calls limits.
- * @param {{ endpoint: string, max?: number }[]} offers
+ * Fills the capability choices of the create form, one group per area,
+ * each capability with what it allows and the node routes it opens. A
+ * capability with a `max` must get a calls limit no larger: the field is
+ * pre-filled, bounded and required; the others are bounded by the
+ * service's calls limits.
+ * @param {import("./catalogue.js").ChoiceGroup[]} groups
  * @param {string} hint what the user may choose, in words
  * @param {{ minCalls: number, maxCalls: number }} calls the service's smallest and largest calls limit
  */
-export function renderChoices(offers, hint, { minCalls, maxCalls }) {
+export function renderChoices(groups, hint, { minCalls, maxCalls }) {
   $("choices-hint").textContent = hint;
-  $("choices").replaceChildren(...offers.map((offer) => choice(offer, minCalls, maxCalls)));
+  $("choices").replaceChildren(...groups.map((group) => choiceGroup(group, minCalls, maxCalls)));
+  filterChoices();
 }
 
-function choice({ endpoint, max }, minCalls, maxCalls) {
-  const item = element("li", "choice");
+function choiceGroup({ key, title, about, choices }, minCalls, maxCalls) {
+  const group = element("fieldset", "choice-group");
+  group.dataset.group = key;
+  const legend = element("legend", "", title);
+  const note = element("p", "hint choice-group-about", about);
+  const list = element("ul", "choices");
+  list.append(...choices.map((offer) => choice(offer, title, minCalls, maxCalls)));
+  group.append(legend, note, list);
+  return group;
+}
+
+/** What the capability search looks in, for each choice shown. */
+const searchable = new WeakMap();
+
+function choice(offer, area, minCalls, maxCalls) {
+  const { endpoint, max, summary, routes } = offer;
+  const item = element("li", `choice use-${offer.use}`);
   item.dataset.endpoint = endpoint;
+  searchable.set(item, { offer, area });
   const box = Object.assign(element("input"), { type: "checkbox", id: `pick-${endpoint}`, value: endpoint });
   const name = Object.assign(element("label", "choice-name"), { htmlFor: box.id });
   name.append(element("code", "", endpoint));
+  const about = Object.assign(element("div", "choice-about"), { id: `about-${endpoint}` });
+  if (summary) about.append(element("p", "choice-summary", summary));
+  const use = choiceUse(offer);
+  if (use) about.append(element("p", "choice-use", use));
+  if (routes.length > 0) {
+    const opened = element("ul", "choice-routes");
+    opened.append(...routes.map((route) => {
+      const line = element("li");
+      line.append(element("code", "", route));
+      return line;
+    }));
+    about.append(opened);
+  }
+  box.setAttribute("aria-describedby", about.id);
   const limit = Object.assign(element("input", "choice-limit"), {
     type: "number", id: `limit-${endpoint}`, min: String(minCalls), max: String(max ?? maxCalls), step: "1",
     inputMode: "numeric", disabled: true, placeholder: max === undefined ? "no limit" : "",
   });
-  if (max !== undefined) Object.assign(limit, { value: String(max), required: true });
+  // The default value, so that resetting the form pre-fills it again.
+  if (max !== undefined) Object.assign(limit, { defaultValue: String(max), required: true });
   const limitLabel = Object.assign(element("label", "choice-limit-label"), { htmlFor: limit.id });
   limitLabel.append("Calls limit", element("span", "visually-hidden", ` for ${endpoint}`));
   limitLabel.append(max === undefined ? " (empty: unlimited)" : `, at most ${max}`);
   limitLabel.hidden = limit.hidden = true;
   // Only a picked capability's limit means anything, so only it is shown
-  // and takes focus; this keeps a catalogue of forty short.
+  // and takes focus; this keeps a catalogue of fifty short.
   box.addEventListener("change", () => {
-    limit.disabled = limitLabel.hidden = limit.hidden = !box.checked;
+    showLimit(item);
+    countPicked();
   });
-  item.append(box, name, limitLabel, limit);
+  item.append(box, name, about, limitLabel, limit);
   return item;
 }
 
+function showLimit(item) {
+  const box = item.querySelector("input[type=checkbox]");
+  const limit = item.querySelector(".choice-limit");
+  limit.disabled = limit.hidden = item.querySelector(".choice-limit-label").hidden = !box.checked;
+}
+
+function countPicked() {
+  const picked = $("choices").querySelectorAll("input[type=checkbox]:checked").length;
+  $("picked-count").textContent = picked === 0 ? "" : `${picked} chosen`;
+}
+
 /**
- * Calls `handler(draft)` with the create form's values as typed.
- * @param {(draft: { picked: { endpoint: string, limit: string }[], lifetime: string, unit: string, description: string }) => void} handler
+ * Shows the service's presets: a button each that ticks its capabilities;
+ * one with capabilities the holder may not grant says which, and ticks none.
+ * @param {{ name: string, summary: string, capabilities: string[], missing: string[] }[]} presets
  */
-export function bindCreate(handler) {
+export function renderPresets(presets) {
+  $("presets").hidden = presets.length === 0;
+  $("preset-list").replaceChildren(...presets.map(({ name, summary, capabilities, missing }) => {
+    const item = element("li", "preset");
+    const button = element("button", "quiet preset-button", name);
+    button.type = "button";
+    button.dataset.preset = name;
+    button.dataset.capabilities = capabilities.join(" ");
+    const about = Object.assign(element("span", "preset-about hint"), { id: `preset-about-${name}` });
+    about.append(summary, ` (${capabilities.length} capabilities)`);
+    if (missing.length > 0) {
+      button.setAttribute("aria-disabled", "true");
+      about.append(` Your token cannot grant ${missing.join(", ")}.`);
+    }
+    button.setAttribute("aria-describedby", about.id);
+    item.append(button, about);
+    return item;
+  }));
+}
+
+/**
+ * Calls `handler(draft)` with the create form's values as typed; wires the
+ * capability search, the presets and the select buttons.
+ * @param {(draft: { picked: { endpoint: string, limit: string }[], lifetime: string, unit: string, description: string }) => void} handler
+ * @param {(preset: string, missing: boolean) => void} onPreset after a preset was chosen (ticked, or not for want of capabilities)
+ */
+export function bindCreate(handler, onPreset) {
   $("create-form").addEventListener("submit", (event) => {
     event.preventDefault();
     handler(readDraft());
   });
   $("pick-all").addEventListener("click", () => pickAll(true));
   $("pick-none").addEventListener("click", () => pickAll(false));
+  $("choice-search").addEventListener("input", filterChoices);
+  // Enter in the search box searches; it must not send the form.
+  $("choice-search").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault();
+  });
+  $("preset-list").addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest(".preset-button") : null;
+    if (!button) return;
+    const missing = button.getAttribute("aria-disabled") === "true";
+    if (!missing) {
+      for (const endpoint of button.dataset.capabilities.split(" ")) {
+        const box = $(`pick-${endpoint}`);
+        if (box && !box.checked) {
+          box.checked = true;
+          box.dispatchEvent(new Event("change"));
+        }
+      }
+    }
+    onPreset(button.dataset.preset, missing);
+  });
 }
 
-function pickAll(checked) {
-  for (const box of $("choices").querySelectorAll("input[type=checkbox]")) {
-    box.checked = checked;
-    box.dispatchEvent(new Event("change"));
+// Shows the capabilities the search finds, and the groups that hold any.
+function filterChoices() {
+  const query = $("choice-search").value;
+  for (const group of $("choices").querySelectorAll(".choice-group")) {
+    let shown = 0;
+    for (const item of group.querySelectorAll(".choice")) {
+      const { offer, area } = searchable.get(item);
+      const found = choiceMatches(offer, area, query);
+      item.hidden = !found;
+      if (found) shown += 1;
+    }
+    group.hidden = shown === 0;
   }
 }
 
+/** Empties the create form: no capability chosen, no lifetime, no description, no search. */
+export function resetCreate() {
+  $("create-form").reset();
+  for (const item of $("choices").querySelectorAll(".choice")) showLimit(item);
+  countPicked();
+  filterChoices();
+}
+
+function pickAll(checked) {
+  // "Select all" picks what the search shows; "Clear" clears everything.
+  for (const item of $("choices").querySelectorAll(".choice")) {
+    if (checked && (item.hidden || item.closest(".choice-group").hidden)) continue;
+    const box = item.querySelector("input[type=checkbox]");
+    box.checked = checked;
+    showLimit(item);
+  }
+  countPicked();
+}
+
 function readDraft() {
-  const picked = [...$("choices").querySelectorAll("li")]
+  const picked = [...$("choices").querySelectorAll(".choice")]
     .filter((item) => item.querySelector("input[type=checkbox]").checked)
     .map((item) => ({ endpoint: item.dataset.endpoint, limit: typedNumber(item.querySelector(".choice-limit")) }));
   return {
@@ -419,40 +583,99 @@ export function setBusy(name, busy) {
 }
 
 /**
- * Shows a new token's secret (this once), id and expiry.
- * @param {{ token: string, id: string, validUntil?: number }} created
+ * Shows a new token's secret (this once), and repeats what it was granted
+ * and how to use it.
+ * @param {{ token: string, id: string, validUntil?: number, description: string,
+ *   granted: { endpoint: string, max?: number }[], base: string, example: string }} created
+ *   `granted`: each capability and its calls limit; `base`: where to send
+ *   requests; `example`: a request to try, without the secret
  */
-export function showCreated({ token, id, validUntil }) {
+export function showCreated({ token, id, validUntil, description, granted, base, example }) {
   $("created-secret").textContent = token;
   $("created-id").textContent = id;
+  $("created-description").textContent = description || "(no description)";
+  $("created-description").classList.toggle("muted", !description);
   $("created-expiry").textContent = validUntil === undefined ? "Never" : dateTime(validUntil);
+  $("created-granted").replaceChildren(...granted.map(({ endpoint, max }) => {
+    const item = element("li");
+    item.append(element("code", "", endpoint), " ", element("span", "muted", max === undefined ? "no calls limit" : `at most ${max} call${max === 1 ? "" : "s"}`));
+    return item;
+  }));
+  $("created-base").textContent = base;
+  $("created-example").textContent = example;
   say("copy", "");
   $("created").hidden = false;
+  guardSecrets();
   $("created").focus();
 }
 
 /** Removes the shown secret from the page. */
 export function hideCreated() {
-  $("created-secret").textContent = "";
-  $("created-id").textContent = "";
+  for (const id of ["created-secret", "created-id", "created-description", "created-example"]) $(id).textContent = "";
+  $("created-granted").replaceChildren();
   $("created").hidden = true;
+  guardSecrets();
 }
 
 /**
- * Calls `handler(secret)` when the user asks to copy the shown secret, and
- * `onDone()` when they are done with it.
- * @param {(secret: string) => void} handler
- * @param {() => void} onDone
+ * Shows a rotated token's new secret (this once).
+ * @param {{ token: string, id: string, description: string, grace: number, graceEnds?: string, base: string }} rotated
+ *   `graceEnds`: until when the old secret works, in words (when `grace` > 0)
  */
-export function bindCreated(handler, onDone) {
-  $("copy-secret").addEventListener("click", () => handler($("created-secret").textContent));
-  $("created-done").addEventListener("click", () => onDone());
+export function showRotated({ token, id, description, grace, graceEnds, base }) {
+  $("rotated-secret").textContent = token;
+  const name = description || "(no description)";
+  $("rotated-about").textContent = grace > 0
+    ? `The new secret of “${name}” (id ${id}). The old one keeps working until ${graceEnds}, then it is refused.`
+    : `The new secret of “${name}” (id ${id}). The old one is refused from now on.`;
+  $("rotated-base").textContent = base;
+  say("rotatedCopy", "");
+  $("rotated").hidden = false;
+  guardSecrets();
+  $("rotated").focus();
 }
 
-/** Selects the shown secret, so that it can be copied by hand. */
-export function selectSecret() {
+/** Removes the rotated secret from the page. */
+export function hideRotated() {
+  $("rotated-secret").textContent = "";
+  $("rotated-about").textContent = "";
+  $("rotated").hidden = true;
+  guardSecrets();
+}
+
+// While a secret is shown once, leaving or reloading the page would lose
+// it: the browser asks first.
+function warnBeforeLeaving(event) {
+  event.preventDefault();
+  // Older engines ask only when this is set.
+  event.returnValue = "";
+}
+
+function guardSecrets() {
+  if (!$("created").hidden || !$("rotated").hidden) addEventListener("beforeunload", warnBeforeLeaving);
+  else removeEventListener("beforeunload", warnBeforeLeaving);
+}
+
+/**
+ * Calls `handler(secret, where)` when the user asks to copy a shown secret,
+ * and `onDone(which)` when they are done with it.
+ * @param {(secret: string, which: "created" | "rotated") => void} handler
+ * @param {(which: "created" | "rotated") => void} onDone
+ */
+export function bindSecrets(handler, onDone) {
+  $("copy-secret").addEventListener("click", () => handler($("created-secret").textContent, "created"));
+  $("created-done").addEventListener("click", () => onDone("created"));
+  $("rotated-copy").addEventListener("click", () => handler($("rotated-secret").textContent, "rotated"));
+  $("rotated-done").addEventListener("click", () => onDone("rotated"));
+}
+
+/**
+ * Selects a shown secret, so that it can be copied by hand.
+ * @param {"created" | "rotated"} which
+ */
+export function selectSecret(which) {
   const range = document.createRange();
-  range.selectNodeContents($("created-secret"));
+  range.selectNodeContents($(`${which}-secret`));
   const selection = getSelection();
   selection.removeAllRanges();
   selection.addRange(range);
@@ -475,15 +698,18 @@ export function clearDelete() {
 }
 
 /**
- * Asks, in a modal dialog, whether to delete token `id`.
- * @param {string} id
- * @param {boolean} isSelf whether it is the signed-in token
+ * Asks, in a modal dialog, whether to delete a token, naming it and what
+ * goes with it.
+ * @param {{ id: string, description: string, below: string, isSelf: boolean }} token
+ *   `below`: what the delete takes with it, in words
  * @returns {Promise<boolean>} true only for an explicit "Delete token"
  */
-export function confirmDelete(id, isSelf) {
-  const dialog = $("confirm-delete");
+export function confirmDelete({ id, description, below, isSelf }) {
+  $("confirm-name").textContent = description ? `“${description}”` : "This token (no description)";
   $("confirm-id").textContent = id;
+  $("confirm-below").textContent = below;
   $("confirm-self").hidden = !isSelf;
+  const dialog = $("confirm-delete");
   return new Promise((resolve) => {
     const finish = (answer) => {
       $("confirm-ok").removeEventListener("click", yes);
@@ -504,14 +730,65 @@ export function confirmDelete(id, isSelf) {
 }
 
 /**
+ * Asks, in a modal dialog, whether to give a token a new secret, and how
+ * long its old one keeps working.
+ * @param {{ id: string, description: string, isSelf: boolean, graceHint: string, maxGrace: number }} token
+ * @param {(grace: string) => { value: number } | { problem: string }} check
+ *   the grace as typed, checked; a problem keeps the dialog open
+ * @returns {Promise<number | undefined>} the grace in seconds; undefined: cancelled
+ */
+export function askRotate({ id, description, isSelf, graceHint, maxGrace }, check) {
+  $("rotate-name").textContent = description ? `“${description}”` : "This token (no description)";
+  $("rotate-id").textContent = id;
+  $("rotate-self").hidden = !isSelf;
+  $("rotate-grace-hint").textContent = graceHint;
+  $("rotate-grace").max = String(maxGrace);
+  $("rotate-form").reset();
+  say("rotate", "");
+  const dialog = $("confirm-rotate");
+  return new Promise((resolve) => {
+    const finish = (answer) => {
+      $("rotate-form").removeEventListener("submit", submit);
+      $("rotate-cancel").removeEventListener("click", cancel);
+      dialog.removeEventListener("close", cancel);
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    const submit = (event) => {
+      event.preventDefault();
+      const checked = check(typedNumber($("rotate-grace")));
+      if ("problem" in checked) {
+        say("rotate", checked.problem, "error");
+        $("rotate-grace").focus();
+        return;
+      }
+      finish(checked.value);
+    };
+    const cancel = () => finish(undefined);
+    $("rotate-form").addEventListener("submit", submit);
+    $("rotate-cancel").addEventListener("click", cancel);
+    dialog.addEventListener("close", cancel);
+    dialog.showModal();
+    $("rotate-grace").focus();
+  });
+}
+
+/**
  * Puts keyboard focus on the field a message is about.
- * @param {"secret" | "delete-id" | "lifetime" | "description"} id
+ * @param {"secret" | "delete-id" | "lifetime" | "description" | "tokens-search"} id
  */
 export function focusField(id) {
   $(id).focus();
 }
 
-function element(tag, className = "", text) {
+/**
+ * A new element, with a class and text.
+ * @param {string} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ * @returns {HTMLElement}
+ */
+export function element(tag, className = "", text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;

@@ -1,0 +1,164 @@
+// The list of tokens the signed-in token may see, as the console shows it:
+// in tree order (each token under the one that made it), found by
+// description or id, a page at a time. Pure, so that it runs (and is tested)
+// in Node.js as well; app.js reads the pages from the service.
+
+/** @typedef {import("./api.js").TokenInfo} TokenInfo */
+
+/**
+ * One row of the list.
+ * @typedef {object} TokenRow
+ * @property {TokenInfo} token
+ * @property {number} depth how far below a top-level row it is shown (0: top level)
+ * @property {{ id: string, description?: string } | undefined} madeBy the token that made
+ *   it, with its description when the list holds it; undefined: the admin made it
+ */
+
+/**
+ * The tokens in tree order: each token right after the one that made it, or
+ * at the top when that one is not in the list (the admin made it, or it is
+ * above the signed-in token); siblings newest first.
+ * @param {TokenInfo[]} tokens
+ * @returns {TokenRow[]}
+ */
+export function treeOrder(tokens) {
+  const byId = new Map(tokens.map((token) => [token.id, token]));
+  const children = new Map();
+  const tops = [];
+  for (const token of tokens) {
+    if (token.parent !== undefined && byId.has(token.parent) && token.parent !== token.id) {
+      if (!children.has(token.parent)) children.set(token.parent, []);
+      children.get(token.parent).push(token);
+    } else {
+      tops.push(token);
+    }
+  }
+  const rows = [];
+  const seen = new Set();
+  const walk = (top) => {
+    // Depth first, without recursion: a deep tree must not exhaust the stack.
+    const stack = [{ token: top, depth: 0 }];
+    while (stack.length > 0) {
+      const { token, depth } = stack.pop();
+      if (seen.has(token.id)) continue;
+      seen.add(token.id);
+      rows.push({ token, depth, madeBy: madeBy(token, byId) });
+      const below = newestFirst(children.get(token.id) ?? []);
+      for (let index = below.length - 1; index >= 0; index -= 1) stack.push({ token: below[index], depth: depth + 1 });
+    }
+  };
+  for (const top of newestFirst(tops)) walk(top);
+  // Tokens that are each other's makers (which the service never records) are still listed.
+  for (const token of newestFirst(tokens)) if (!seen.has(token.id)) walk(token);
+  return rows;
+}
+
+function newestFirst(tokens) {
+  return [...tokens].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function madeBy(token, byId) {
+  if (token.parent === undefined) return undefined;
+  const parent = byId.get(token.parent);
+  return parent ? { id: parent.id, description: parent.description } : { id: token.parent };
+}
+
+/**
+ * Whether `token` is found by `query`: its description or id contains it,
+ * letter case aside. An empty query finds every token.
+ * @param {TokenInfo} token
+ * @param {string} query
+ * @returns {boolean}
+ */
+export function matches(token, query) {
+  const needle = query.trim().toLocaleLowerCase();
+  if (needle === "") return true;
+  return token.description.toLocaleLowerCase().includes(needle) || token.id.toLocaleLowerCase().includes(needle);
+}
+
+/**
+ * The rows to show: in tree order; with a query, only the tokens it finds,
+ * each at the top level (its maker is named on the row).
+ * @param {TokenInfo[]} tokens
+ * @param {string} query
+ * @returns {TokenRow[]}
+ */
+export function rowsFor(tokens, query) {
+  const rows = treeOrder(tokens);
+  if (query.trim() === "") return rows;
+  return rows.filter((row) => matches(row.token, query)).map((row) => ({ ...row, depth: 0 }));
+}
+
+/**
+ * One page of `rows`.
+ * @template T
+ * @param {T[]} rows
+ * @param {number} page 1 for the first; out of range: the nearest page
+ * @param {number} size rows per page
+ * @returns {{ rows: T[], page: number, pages: number, first: number, last: number }}
+ *   `first` and `last`: the 1-based positions of the rows shown (0 and 0 when none)
+ */
+export function pageOf(rows, page, size) {
+  const pages = Math.max(1, Math.ceil(rows.length / size));
+  const current = Math.min(Math.max(1, Math.floor(page) || 1), pages);
+  const start = (current - 1) * size;
+  const shown = rows.slice(start, start + size);
+  return { rows: shown, page: current, pages, first: shown.length ? start + 1 : 0, last: start + shown.length };
+}
+
+/**
+ * What the line above the list says: which tokens are shown, of how many.
+ * @param {{ shown: { first: number, last: number, page: number, pages: number }, total: number, found: number,
+ *   query: string, complete: boolean }} list
+ *   `total`: tokens read; `found`: rows the query finds; `complete`: every page has been read
+ * @returns {string}
+ */
+export function listSummary({ shown, total, found, query, complete }) {
+  const more = complete ? "" : " so far (still reading)";
+  if (query.trim() !== "") {
+    if (found === 0) return `No token matches “${query.trim()}” among ${plural(total, "token")}${more}.`;
+    const range = found > shown.last - shown.first + 1 ? `, showing ${shown.first} to ${shown.last}` : "";
+    return `${plural(found, "token")} ${found === 1 ? "matches" : "match"} “${query.trim()}”${range}${more}.`;
+  }
+  if (total === 0) return complete ? "No tokens." : "Reading the tokens…";
+  if (shown.pages === 1) return `${plural(total, "token")}${more}.`;
+  return `Tokens ${shown.first} to ${shown.last} of ${total}${more} (page ${shown.page} of ${shown.pages}).`;
+}
+
+/**
+ * What deleting a token takes with it, in words.
+ * @param {number | undefined} descendants from the token's inspection
+ * @returns {string}
+ */
+export function deletesWith(descendants) {
+  if (descendants === undefined) return "Every token it made, directly or through others, goes with it.";
+  if (descendants === 0) return "No token was made from it: only this one goes.";
+  return `The ${plural(descendants, "token")} below it ${descendants === 1 ? "goes" : "go"} with it: ${descendants === 1 ? "it stops" : "they stop"} working too.`;
+}
+
+/**
+ * Whether the signed-in token may use a management operation from the
+ * list: the admin token may do everything, an issued token what it holds.
+ * @param {{ kind: "admin" | "issued", token?: { capabilities: { endpoint: string }[] } }} holder
+ * @param {string} capability e.g. "tokensDelete"
+ * @returns {boolean}
+ */
+export function mayUse(holder, capability) {
+  return holder.kind === "admin" || (holder.token?.capabilities.some((held) => held.endpoint === capability) ?? false);
+}
+
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * What was deleted, in words.
+ * @param {{ id: string, description: string, descendants?: number }} token as inspected before the delete
+ * @returns {string}
+ */
+export function deletedSentence({ id, description, descendants }) {
+  const name = description ? `Token “${description}” (${id})` : `Token ${id}`;
+  if (descendants === undefined) return `${name} and every token below it were deleted.`;
+  if (descendants === 0) return `${name} was deleted.`;
+  return `${name} and the ${plural(descendants, "token")} below it were deleted.`;
+}
