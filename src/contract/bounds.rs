@@ -40,3 +40,11 @@ pub const DEFAULT_PAGE_TOKENS: usize = 100;
 /// The longest grace period of a rotation, in seconds: how long the old
 /// secret may keep working.
 pub const MAX_GRACE_SECS: u64 = 3600;
+
+/// The most limits one capability may carry: calls, spend in each of the two
+/// currencies, targets and listen.
+pub const MAX_LIMITS: usize = 5;
+/// The most entries of a `targets` or `listen` list.
+pub const MAX_ALLOWED: usize = 64;
+/// The longest amount a `spend` limit takes, in characters.
+pub const MAX_AMOUNT_CHARS: usize = 64;

@@ -87,6 +87,9 @@ pub enum ApiError {
     MissingCapability(String),
     /// A `calls` limit on the operation is used up.
     LimitExhausted(UsedUp),
+    /// A gateway condition on the call's arguments does not hold; the text
+    /// names the field and why.
+    ConditionFailed(String),
     /// A delegated token asked for a capability or limit beyond its creator's.
     CapabilitiesNotAllowed,
     /// A delegated token asked to outlive its creator.
@@ -151,6 +154,7 @@ impl ApiError {
             ApiError::AuthenticationFailed => 401,
             ApiError::MissingCapability(_)
             | ApiError::LimitExhausted(_)
+            | ApiError::ConditionFailed(_)
             | ApiError::CapabilitiesNotAllowed
             | ApiError::LifetimeNotAllowed
             | ApiError::DelegationTooDeep => 403,
@@ -170,9 +174,10 @@ impl ApiError {
     /// The machine-readable `status` of the body.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::AuthenticationFailed | ApiError::MissingCapability(_) | ApiError::LimitExhausted(_) => {
-                ErrorCode::Unauthorized
-            }
+            ApiError::AuthenticationFailed
+            | ApiError::MissingCapability(_)
+            | ApiError::LimitExhausted(_)
+            | ApiError::ConditionFailed(_) => ErrorCode::Unauthorized,
             ApiError::CapabilitiesNotAllowed | ApiError::LifetimeNotAllowed | ApiError::DelegationTooDeep => {
                 ErrorCode::Forbidden
             }
@@ -197,6 +202,7 @@ impl ApiError {
         match self {
             ApiError::MissingCapability(_) => Some(Reason::MissingCapability),
             ApiError::LimitExhausted(_) => Some(Reason::LimitExhausted),
+            ApiError::ConditionFailed(_) => Some(Reason::ConditionFailed),
             ApiError::CapabilitiesNotAllowed => Some(Reason::CapabilitiesNotAllowed),
             ApiError::LifetimeNotAllowed => Some(Reason::LifetimeNotAllowed),
             ApiError::DelegationTooDeep => Some(Reason::DepthLimit),
@@ -233,6 +239,7 @@ impl fmt::Display for ApiError {
                 "authorization failed: calls limit of {endpoint} used up ({used} of {max}, \
                  shared with an ancestor's subtree)"
             ),
+            ApiError::ConditionFailed(why) => write!(f, "authorization failed: {why}"),
             ApiError::CapabilitiesNotAllowed => f.write_str("requested token capabilities not allowed"),
             ApiError::LifetimeNotAllowed => f.write_str("requested token lifetime not allowed"),
             ApiError::DelegationTooDeep => {
@@ -293,6 +300,7 @@ mod tests {
         let refusals = [
             ApiError::MissingCapability("nodeGetInfo".into()),
             ApiError::LimitExhausted(used_up),
+            ApiError::ConditionFailed("amount: more than is left of the spend budget".into()),
             ApiError::CapabilitiesNotAllowed,
             ApiError::LifetimeNotAllowed,
             ApiError::DelegationTooDeep,

@@ -9,7 +9,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{
-    bounds::{ID_LEN, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS, MAX_LIFETIME_SECS},
+    bounds::{
+        ID_LEN, MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS,
+        MAX_LIFETIME_SECS, MAX_LIMITS,
+    },
     catalogue::CapabilityName,
 };
 
@@ -23,15 +26,56 @@ pub struct CallsConditions {
     pub max: u64,
 }
 
+/// The conditions of a `spend` limit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct SpendConditions {
+    /// The most of one currency that the token and its descendants together
+    /// may move through the node, written as the node writes amounts:
+    /// `"5 wxHOPR"`, `"0.5 xDai"`, `"1000 wei wxHOPR"`.
+    #[schemars(length(max = MAX_AMOUNT_CHARS), regex(pattern = crate::contract::openapi::AMOUNT_PATTERN))]
+    pub max: String,
+}
+
+/// The conditions of a `targets` or `listen` limit: what is allowed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct AllowConditions {
+    /// For `targets`, on-chain addresses (`0x` and 40 hex digits); for
+    /// `listen`, listen addresses with a port or a port range
+    /// (`127.0.0.1:10000-10100`, `[::1]:8080`).
+    #[schemars(length(min = 1, max = MAX_ALLOWED))]
+    pub allow: Vec<String>,
+}
+
 /// A limit as a create request gives it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
+#[schemars(transform = crate::contract::openapi::allow_list_patterns)]
 pub enum RequestedLimit {
     /// At most `conditions.max` authorized calls, ever. A client-supplied
     /// `used` is ignored: never stored or echoed.
     Calls {
         /// The bound.
         conditions: CallsConditions,
+    },
+    /// At most `conditions.max` of one currency moved, ever (routes that move
+    /// funds: withdraw, open channel, fund channel).
+    Spend {
+        /// The bound.
+        conditions: SpendConditions,
+    },
+    /// Only these target addresses (withdraw recipient, channel counterparty,
+    /// peer, session destination).
+    Targets {
+        /// The addresses.
+        conditions: AllowConditions,
+    },
+    /// Sessions may listen only on these addresses and ports of the node's
+    /// host (without it: loopback only).
+    Listen {
+        /// The addresses and port ranges.
+        conditions: AllowConditions,
     },
 }
 
@@ -40,9 +84,9 @@ pub enum RequestedLimit {
 pub struct RequestedCapability {
     /// The operation the new token may call.
     pub endpoint: CapabilityName,
-    /// At most one limit of each type.
+    /// At most one limit of each type (one `spend` per currency).
     #[serde(default)]
-    #[schemars(length(max = 1))]
+    #[schemars(length(max = MAX_LIMITS))]
     pub limits: Vec<RequestedLimit>,
 }
 
@@ -98,6 +142,23 @@ pub enum Limit {
         /// Authorized calls so far, by the token and its descendants; it
         /// already counts the call that shows it.
         used: u64,
+    },
+    /// At most `conditions.max` of one currency moved, ever.
+    Spend {
+        /// The bound.
+        conditions: SpendConditions,
+        /// Moved so far by the token and its descendants, in the same currency.
+        used: String,
+    },
+    /// Only these target addresses.
+    Targets {
+        /// The addresses, as given.
+        conditions: AllowConditions,
+    },
+    /// Sessions listen only on these addresses and ports.
+    Listen {
+        /// The addresses and port ranges, as given.
+        conditions: AllowConditions,
     },
 }
 

@@ -1,12 +1,14 @@
 //! The node gateway's route table: every route of a HOPR node's REST API
-//! that edge-tokens forwards, and the capability that authorises it.
+//! that edge-tokens forwards, the capability that authorises it, and what
+//! its request carries that a condition is about.
 //!
 //! Two API generations are served, chosen by the path the caller uses: the
-//! current node API under `/api/v4` (`hoprd-api` 4.11) and the last `/api/v3`
-//! routes (`hoprd-api` 4.0.0), plus the node's root routes (`/metrics` and the
-//! health checks, which need no capability). A route that is not in the
-//! table is never forwarded. Paths with tricks (dot segments, encoded
-//! slashes or dots, empty segments, backslashes) match nothing.
+//! current node API under `/api/v4` (the `hoprd-api` crate 4.14 of node
+//! 5.0.0-rc.1, `hoprnet/hoprd`), and the `/api/v3` routes of `hoprd-api`
+//! 4.0.0 (a node pre-release; the last released node that served `/api/v3`,
+//! 2.2.3 with `hoprd-api` 3.12, differs: see README), plus the node's root
+//! routes (`/metrics` and the health checks, which need no capability). A
+//! route that is not in the table is never forwarded.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,10 +18,57 @@ use crate::contract::catalogue::{Area, CapabilityName, CATALOGUE, PRESETS};
 /// What a caller needs to use a node route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone: the node's health and readiness checks.
+    /// Anyone: the node's health and readiness checks. Forwarded without
+    /// the node's token.
     Public,
     /// A token holding this capability.
     Capability(&'static str),
+}
+
+/// What a route's request carries that a gateway condition is about
+/// (`spend`, `targets`, `listen`), and where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arguments {
+    /// Nothing a condition is about.
+    None,
+    /// A withdrawal: body `amount` (xDai or wxHOPR) and `address`.
+    Withdraw,
+    /// A channel opened: body `destination` and `amount` (wxHOPR).
+    OpenChannel,
+    /// Stake added: the counterparty in the path `{address}`, body `amount` (wxHOPR).
+    FundChannel,
+    /// Stake added to a channel named by its id (`/api/v3`): body `amount`;
+    /// its counterparty cannot be read from the request.
+    FundChannelById,
+    /// A channel named by its counterparty in the path `{address}`.
+    Channel,
+    /// A peer named in the path (`{address}`; in `/api/v3` also a peer id).
+    Peer,
+    /// Tickets redeemed: body `address` (one channel's counterparty), or
+    /// every channel without it.
+    RedeemTickets,
+    /// A session: body `destination` and `listenHost`, where it listens.
+    Session,
+    /// A target the request names in a way the gateway cannot check (a
+    /// `/api/v3` channel id).
+    UnreadableTarget,
+}
+
+impl Arguments {
+    /// True when the route moves funds, so a `spend` budget applies.
+    pub fn moves_funds(self) -> bool {
+        matches!(self, Arguments::Withdraw | Arguments::OpenChannel | Arguments::FundChannel | Arguments::FundChannelById)
+    }
+
+    /// True when the route aims at a target, so a `targets` condition applies.
+    pub fn has_target(self) -> bool {
+        !matches!(self, Arguments::None)
+    }
+
+    /// True when the route opens a listener, so a `listen` condition applies.
+    pub fn listens(self) -> bool {
+        matches!(self, Arguments::Session)
+    }
 }
 
 /// One route of the node's API.
@@ -33,32 +82,42 @@ pub struct NodeRoute {
     pub access: Access,
     /// True for a WebSocket upgrade route.
     pub websocket: bool,
+    /// What its request carries that a condition is about.
+    pub arguments: Arguments,
 }
 
 const fn route(method: &'static str, pattern: &'static str, capability: &'static str) -> NodeRoute {
-    NodeRoute { method, pattern, access: Access::Capability(capability), websocket: false }
+    NodeRoute { method, pattern, access: Access::Capability(capability), websocket: false, arguments: Arguments::None }
+}
+
+const fn with(arguments: Arguments, route: NodeRoute) -> NodeRoute {
+    NodeRoute { arguments, ..route }
 }
 
 const fn public(pattern: &'static str) -> NodeRoute {
-    NodeRoute { method: "GET", pattern, access: Access::Public, websocket: false }
+    NodeRoute { method: "GET", pattern, access: Access::Public, websocket: false, arguments: Arguments::None }
 }
 
 const fn websocket(pattern: &'static str, capability: &'static str) -> NodeRoute {
-    NodeRoute { method: "GET", pattern, access: Access::Capability(capability), websocket: true }
+    NodeRoute { websocket: true, ..route("GET", pattern, capability) }
 }
 
-/// The current node API (hoprd 4.11, `/api/v4`).
+use Arguments::{
+    Channel, FundChannel, FundChannelById, OpenChannel, Peer, RedeemTickets, Session, UnreadableTarget, Withdraw,
+};
+
+/// The current node API (`hoprd-api` 4.14, `/api/v4`).
 pub const V4_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v4/account/addresses", "accountGetAddresses"),
     route("GET", "/api/v4/account/balances", "accountGetBalances"),
-    route("POST", "/api/v4/account/withdraw", "accountWithdraw"),
+    with(Withdraw, route("POST", "/api/v4/account/withdraw", "accountWithdraw")),
     route("GET", "/api/v4/channels", "channelsGetChannels"),
-    route("POST", "/api/v4/channels", "channelsOpenChannel"),
-    route("GET", "/api/v4/channels/{address}", "channelsGetChannel"),
-    route("DELETE", "/api/v4/channels/{address}", "channelsCloseChannel"),
-    route("POST", "/api/v4/channels/{address}/fund", "channelsFundChannels"),
+    with(OpenChannel, route("POST", "/api/v4/channels", "channelsOpenChannel")),
+    with(Channel, route("GET", "/api/v4/channels/{address}", "channelsGetChannel")),
+    with(Channel, route("DELETE", "/api/v4/channels/{address}", "channelsCloseChannel")),
+    with(FundChannel, route("POST", "/api/v4/channels/{address}/fund", "channelsFundChannels")),
     route("GET", "/api/v4/tickets/statistics", "ticketsGetStatistics"),
-    route("POST", "/api/v4/tickets/redeem", "ticketsRedeemTickets"),
+    with(RedeemTickets, route("POST", "/api/v4/tickets/redeem", "ticketsRedeemTickets")),
     route("GET", "/api/v4/network/price", "networkGetPrice"),
     route("GET", "/api/v4/network/probability", "networkGetProbability"),
     route("GET", "/api/v4/network/connected", "nodeGetPeers"),
@@ -68,33 +127,37 @@ pub const V4_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v4/node/configuration", "settingsGetSettings"),
     route("GET", "/api/v4/node/info", "nodeGetInfo"),
     route("GET", "/api/v4/node/status", "nodeGetStatus"),
-    route("GET", "/api/v4/peers/{address}", "peerInfoGetPeerInfo"),
-    route("POST", "/api/v4/peers/{address}/ping", "peersPingPeer"),
+    with(Peer, route("GET", "/api/v4/peers/{address}", "peerInfoGetPeerInfo")),
+    with(Peer, route("POST", "/api/v4/peers/{address}/ping", "peersPingPeer")),
     route("GET", "/api/v4/session/config/{id}", "sessionsGetConfig"),
     route("POST", "/api/v4/session/config/{id}", "sessionsAdjustConfig"),
-    route("POST", "/api/v4/session/{protocol}", "sessionsCreateClient"),
+    with(Session, route("POST", "/api/v4/session/{protocol}", "sessionsCreateClient")),
+    with(Session, route("POST", "/api/v4/session/{protocol}/explicit-path", "sessionsCreateClientExplicitPath")),
     route("GET", "/api/v4/session/{protocol}", "sessionsListClients"),
     route("DELETE", "/api/v4/session/{protocol}/{ip}/{port}", "sessionsCloseClient"),
 ];
 
-/// The last `/api/v3` routes (`hoprd-api` 4.0.0). The token endpoints of `/api/v3`
-/// are edge-tokens' own and are never forwarded.
+/// The `/api/v3` routes of `hoprd-api` 4.0.0. The token endpoints of
+/// `/api/v3` are edge-tokens' own and are never forwarded.
 pub const V3_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v3/account/addresses", "accountGetAddresses"),
     route("GET", "/api/v3/account/balances", "accountGetBalances"),
-    route("POST", "/api/v3/account/withdraw", "accountWithdraw"),
+    with(Withdraw, route("POST", "/api/v3/account/withdraw", "accountWithdraw")),
     route("GET", "/api/v3/channels", "channelsGetChannels"),
-    route("POST", "/api/v3/channels", "channelsOpenChannel"),
-    route("GET", "/api/v3/channels/{channelId}", "channelsGetChannel"),
-    route("DELETE", "/api/v3/channels/{channelId}", "channelsCloseChannel"),
-    route("POST", "/api/v3/channels/{channelId}/fund", "channelsFundChannels"),
-    route("GET", "/api/v3/channels/{channelId}/tickets", "channelsGetTickets"),
-    route("POST", "/api/v3/channels/{channelId}/tickets/redeem", "channelsRedeemTickets"),
-    route("POST", "/api/v3/channels/{channelId}/tickets/aggregate", "channelsAggregateTickets"),
+    with(OpenChannel, route("POST", "/api/v3/channels", "channelsOpenChannel")),
+    with(UnreadableTarget, route("GET", "/api/v3/channels/{channelId}", "channelsGetChannel")),
+    with(UnreadableTarget, route("DELETE", "/api/v3/channels/{channelId}", "channelsCloseChannel")),
+    with(FundChannelById, route("POST", "/api/v3/channels/{channelId}/fund", "channelsFundChannels")),
+    with(UnreadableTarget, route("GET", "/api/v3/channels/{channelId}/tickets", "channelsGetTickets")),
+    with(UnreadableTarget, route("POST", "/api/v3/channels/{channelId}/tickets/redeem", "channelsRedeemTickets")),
+    with(
+        UnreadableTarget,
+        route("POST", "/api/v3/channels/{channelId}/tickets/aggregate", "channelsAggregateTickets"),
+    ),
     route("GET", "/api/v3/tickets", "ticketsGetTickets"),
     route("GET", "/api/v3/tickets/statistics", "ticketsGetStatistics"),
     route("DELETE", "/api/v3/tickets/statistics", "ticketsResetStatistics"),
-    route("POST", "/api/v3/tickets/redeem", "ticketsRedeemTickets"),
+    with(RedeemTickets, route("POST", "/api/v3/tickets/redeem", "ticketsRedeemTickets")),
     route("GET", "/api/v3/network/price", "networkGetPrice"),
     route("GET", "/api/v3/network/probability", "networkGetProbability"),
     route("GET", "/api/v3/node/graph", "networkGetGraph"),
@@ -103,10 +166,10 @@ pub const V3_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v3/node/info", "nodeGetInfo"),
     route("GET", "/api/v3/node/peers", "nodeGetPeers"),
     route("GET", "/api/v3/node/entry-nodes", "nodeGetEntryNodes"),
-    route("GET", "/api/v3/peers/{destination}", "peerInfoGetPeerInfo"),
-    route("POST", "/api/v3/peers/{destination}/ping", "peersPingPeer"),
+    with(Peer, route("GET", "/api/v3/peers/{destination}", "peerInfoGetPeerInfo")),
+    with(Peer, route("POST", "/api/v3/peers/{destination}/ping", "peersPingPeer")),
     websocket("/api/v3/session/websocket", "sessionsWebsocket"),
-    route("POST", "/api/v3/session/{protocol}", "sessionsCreateClient"),
+    with(Session, route("POST", "/api/v3/session/{protocol}", "sessionsCreateClient")),
     route("GET", "/api/v3/session/{protocol}", "sessionsListClients"),
     route("DELETE", "/api/v3/session/{protocol}/{ip}/{port}", "sessionsCloseClient"),
 ];
@@ -242,6 +305,14 @@ mod tests {
                 assert!(!(a.method == b.method && a.pattern == b.pattern), "{} {}", a.method, a.pattern);
             }
         }
+    }
+
+    #[test]
+    fn the_routes_that_carry_conditions_are_the_ones_expected() {
+        let moving: Vec<&str> = all_routes().filter(|r| r.arguments.moves_funds()).map(|r| r.pattern).collect();
+        assert_eq!(moving.len(), 6, "{moving:?}");
+        let listening = all_routes().filter(|r| r.arguments.listens()).count();
+        assert_eq!(listening, 3);
     }
 
     #[test]

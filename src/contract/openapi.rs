@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::{
     bounds::{
-        DEFAULT_PAGE_TOKENS, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS, SECRET_BODY_LEN,
+        DEFAULT_PAGE_TOKENS, MAX_ALLOWED, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS, SECRET_BODY_LEN,
         SECRET_CHECKSUM_LEN, SECRET_PREFIX, THROTTLE_SECS,
     },
     catalogue::{CapabilityName, CAPABILITIES},
@@ -21,6 +21,44 @@ use crate::contract::{
     node_routes::GatewayInfo,
     routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
 };
+
+/// The amounts the node takes (hoprd's own grammar, in ECMA-262 regex):
+/// digits with spaces and at most one dot, ending in a digit, whitespace,
+/// an optional `wei` marker, and `xDai` or `wxHOPR` in any letter case.
+pub const AMOUNT_PATTERN: &str = concat!(
+    "^ *(?:[0-9] *)*(?:\\. *(?:[0-9] *)*)?[0-9]",
+    "[\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+",
+    "(?:wei[_\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]?)?",
+    "(?:[xX][dD][aA][iI]|[wW][xX][hH][oO][pP][rR])$"
+);
+/// An on-chain address: 40 hex digits, `0x` optional, any letter case.
+pub const ADDRESS_PATTERN: &str = "^(?:0[xX])?[0-9a-fA-F]{40}$";
+/// A listen address with a port or a port range, as the schema can say it
+/// (IPv4; IPv6 in brackets is accepted too).
+const LISTEN_PATTERN: &str = concat!(
+    "^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
+    ":(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)",
+    "(?:-(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0))?$"
+);
+
+/// Gives the `allow` lists of `targets` and `listen` limits their item
+/// patterns (one conditions type serves both; the derive cannot tell them
+/// apart).
+pub fn allow_list_patterns(schema: &mut Schema) {
+    let Some(Value::Array(variants)) = schema.get_mut("oneOf") else { return };
+    for variant in variants {
+        let pattern = match variant["properties"]["type"]["const"].as_str() {
+            Some("targets") => ADDRESS_PATTERN,
+            Some("listen") => LISTEN_PATTERN,
+            _ => continue,
+        };
+        variant["properties"]["conditions"] = json!({
+            "type": "object", "required": ["allow"], "additionalProperties": false,
+            "properties": { "allow": { "type": "array", "minItems": 1, "maxItems": MAX_ALLOWED,
+                "items": { "type": "string", "pattern": pattern } } }
+        });
+    }
+}
 
 /// Where the document's schemas live, for `$ref`s.
 const SCHEMAS: &str = "#/components/schemas/";

@@ -20,7 +20,8 @@ use crate::contract::{
 };
 
 use super::{
-    budgets::{ChargeRequest, Refusal, Used},
+    budgets::{Charge, ChargeRequest, Refusal, Used},
+    conditions::Amount,
     credential,
     http::ApiRequest,
     records::TokenRecord,
@@ -147,18 +148,18 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// Counts one call of `endpoint` against the caller's limit and every
     /// limited ancestor's, all or none. Returns the caller's counters when
     /// they were consulted (the endpoint is limited).
-    pub(super) async fn charge(
-        &self,
-        principal: &Principal,
-        endpoint: &str,
-    ) -> Result<Option<Used>, ApiError> {
+    pub(super) async fn charge(&self, principal: &Principal, endpoint: &str) -> Result<Option<Used>, ApiError> {
         let Principal::Issued(record) = principal else { return Ok(None) };
-        let charges = record.charges(endpoint);
+        self.charge_call(record, record.charges(endpoint, None)).await
+    }
+
+    /// Counts `charges` (a call, and the amount it moves) in the caller's
+    /// tree, all or none; `None` when there is nothing to count.
+    pub(super) async fn charge_call(&self, record: &TokenRecord, charges: Vec<Charge>) -> Result<Option<Used>, ApiError> {
         if charges.is_empty() {
             return Ok(None);
         }
-        let request =
-            ChargeRequest { path: record.path(), charges, tree_valid_until: record.tree_valid_until() };
+        let request = ChargeRequest { path: record.path(), charges, tree_valid_until: record.tree_valid_until() };
         self.ask_budgets(record, request).await.map(Some)
     }
 
@@ -185,12 +186,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         match reply.refused {
             None => Ok(reply.used),
             Some(Refusal::Revoked) => Err(ApiError::AuthenticationFailed),
-            Some(Refusal::UsedUp { charge, used }) => Err(ApiError::LimitExhausted(UsedUp {
-                shared: charge.token != record.id,
-                endpoint: charge.endpoint,
-                max: charge.max,
-                used,
-            })),
+            Some(Refusal::UsedUp { charge, used }) => Err(used_up(record, charge, used)),
         }
     }
 
@@ -205,6 +201,29 @@ fn require(principal: &Principal, endpoint: &str) -> Result<(), ApiError> {
         Principal::Admin => Ok(()),
         Principal::Issued(record) if record.grant(endpoint).is_some() => Ok(()),
         Principal::Issued(_) => Err(ApiError::MissingCapability(endpoint.to_string())),
+    }
+}
+
+/// The refusal of a charge that did not fit: a used-up `calls` limit, or an
+/// amount more than is left of a `spend` budget.
+fn used_up(record: &TokenRecord, charge: Charge, used: u128) -> ApiError {
+    let shared = charge.token != record.id;
+    match charge.counter.split_once(':') {
+        Some((_, currency)) => {
+            let whose = if shared { "an ancestor's spend budget" } else { "the spend budget" };
+            let left = charge.max.saturating_sub(used);
+            ApiError::ConditionFailed(format!(
+                "amount: moves more than is left of {whose} ({} {currency} of {} {currency} left)",
+                Amount::wei_text(left),
+                Amount::wei_text(charge.max)
+            ))
+        }
+        None => ApiError::LimitExhausted(UsedUp {
+            shared,
+            endpoint: charge.counter,
+            max: u64::try_from(charge.max).unwrap_or(u64::MAX),
+            used: u64::try_from(used).unwrap_or(u64::MAX),
+        }),
     }
 }
 

@@ -2,8 +2,9 @@
 //! the service exchanges with them.
 //!
 //! A call of endpoint E by token D counts against D's own `calls` limit on E
-//! and against every limited ancestor's, in one step that either counts
-//! everywhere or nowhere ([`TreeCounters::apply`]). So the calls of E made by
+//! and against every limited ancestor's, and so does the amount it moves
+//! against their `spend` budgets, in one step that either counts everywhere
+//! or nowhere ([`TreeCounters::apply`]). So the calls of E made by
 //! a whole subtree never exceed the `max` of its top-most limited token. A
 //! token's counter is its subtree's use: its own calls and its descendants'.
 //!
@@ -16,18 +17,21 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// What a token has used so far, by endpoint.
-pub type Used = BTreeMap<String, u64>;
+/// What a token has used so far, by counter: calls by endpoint name, amounts
+/// moved by endpoint and currency.
+pub type Used = BTreeMap<String, u128>;
 
 /// One count against one token's limit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charge {
     /// The token whose limit it is: the caller or one of its ancestors.
     pub token: String,
-    /// The endpoint limited.
-    pub endpoint: String,
+    /// The counter: an endpoint's calls, or an amount it moved.
+    pub counter: String,
     /// The limit's `max`.
-    pub max: u64,
+    pub max: u128,
+    /// How much the call adds: one call, or the amount it moves.
+    pub amount: u128,
 }
 
 /// The service's question to a tree's counters.
@@ -58,12 +62,12 @@ impl ChargeRequest {
 pub enum Refusal {
     /// A token of the path was revoked.
     Revoked,
-    /// This limit is used up: the charge, and its use so far.
+    /// This limit has no room for the charge: the charge, and its use so far.
     UsedUp {
         /// The limit that has no room left.
         charge: Charge,
         /// Its use so far.
-        used: u64,
+        used: u128,
     },
 }
 
@@ -96,12 +100,8 @@ impl TreeCounters {
         let refused = self.refusal(request);
         if refused.is_none() {
             for charge in &request.charges {
-                *self
-                    .used
-                    .entry(charge.token.clone())
-                    .or_default()
-                    .entry(charge.endpoint.clone())
-                    .or_insert(0) += 1;
+                let used = self.used.entry(charge.token.clone()).or_default().entry(charge.counter.clone()).or_insert(0);
+                *used = used.saturating_add(charge.amount);
             }
         }
         let used = request.caller().and_then(|caller| self.used.get(caller)).cloned().unwrap_or_default();
@@ -112,10 +112,8 @@ impl TreeCounters {
     /// out (the node could not be reached).
     pub fn refund(&mut self, charges: &[Charge]) {
         for charge in charges {
-            if let Some(used) =
-                self.used.get_mut(&charge.token).and_then(|used| used.get_mut(&charge.endpoint))
-            {
-                *used = used.saturating_sub(1);
+            if let Some(used) = self.used.get_mut(&charge.token).and_then(|used| used.get_mut(&charge.counter)) {
+                *used = used.saturating_sub(charge.amount);
             }
         }
     }
@@ -144,13 +142,13 @@ impl TreeCounters {
             return Some(Refusal::Revoked);
         }
         request.charges.iter().find_map(|charge| {
-            let used = self.used_of(&charge.token, &charge.endpoint);
-            (used >= charge.max).then(|| Refusal::UsedUp { charge: charge.clone(), used })
+            let used = self.used_of(&charge.token, &charge.counter);
+            (used.saturating_add(charge.amount) > charge.max).then(|| Refusal::UsedUp { charge: charge.clone(), used })
         })
     }
 
-    fn used_of(&self, token: &str, endpoint: &str) -> u64 {
-        self.used.get(token).and_then(|used| used.get(endpoint)).copied().unwrap_or(0)
+    fn used_of(&self, token: &str, counter: &str) -> u128 {
+        self.used.get(token).and_then(|used| used.get(counter)).copied().unwrap_or(0)
     }
 }
 
@@ -158,8 +156,8 @@ impl TreeCounters {
 mod tests {
     use super::*;
 
-    fn charge(token: &str, max: u64) -> Charge {
-        Charge { token: token.into(), endpoint: "accountWithdraw".into(), max }
+    fn charge(token: &str, max: u128) -> Charge {
+        Charge { token: token.into(), counter: "accountWithdraw".into(), max, amount: 1 }
     }
 
     fn call(path: &[&str], charges: Vec<Charge>) -> ChargeRequest {
@@ -216,6 +214,17 @@ mod tests {
         assert_eq!(tree.apply(&call(&["r", "q"], vec![])).refused, None);
         tree.forget_revocations(101);
         assert_eq!(tree.apply(&call(&["r", "p", "c"], vec![])).refused, None);
+    }
+
+    #[test]
+    fn an_amount_fits_or_counts_nowhere() {
+        let mut tree = TreeCounters::default();
+        let spend = |amount| Charge { token: "p".into(), counter: "fund:wxHOPR".into(), max: 10, amount };
+        let moved = |tree: &mut TreeCounters, amount| tree.apply(&call(&["p"], vec![spend(amount)])).refused.is_none();
+        assert!(moved(&mut tree, 3) && moved(&mut tree, 3) && moved(&mut tree, 3));
+        assert!(!moved(&mut tree, 3), "9 of 10 used: 3 more do not fit");
+        assert!(moved(&mut tree, 1), "1 more does");
+        assert_eq!(tree.used_of("p", "fund:wxHOPR"), 10);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod budgets;
 pub mod cleanup;
+pub mod conditions;
 pub mod cors;
 pub mod credential;
 pub mod delegate;

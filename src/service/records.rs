@@ -5,14 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::budgets::{Charge, Used};
+use super::{
+    budgets::{Charge, Used},
+    conditions::{Amount, Currency, ListenRange},
+};
 use crate::contract::{
     catalogue::CapabilityName,
-    model::{CallsConditions, Capability, Limit, Token, TokenId, TokenInfo},
+    model::{AllowConditions, CallsConditions, Capability, Limit, SpendConditions, Token, TokenId, TokenInfo},
 };
 
-/// A capability as stored: the endpoint, its optional `calls` bound, and
-/// the bounds above it that its calls also count against.
+/// A capability as stored: the endpoint, its optional `calls` bound, its
+/// conditions on the node call's arguments, and the bounds above it that
+/// its calls also count against.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
     /// A name from the catalogue.
@@ -20,12 +24,53 @@ pub struct Grant {
     /// The `calls` limit's `max`, if the capability has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_calls: Option<u64>,
-    /// The `max` of each ancestor that limits this endpoint, top-most first.
-    /// They are the last ancestors of the token: a token with a limit hands
-    /// one down to every descendant, so limited ancestors form an unbroken
-    /// line down to the token.
+    /// The `max` of each ancestor that limits this endpoint's calls,
+    /// top-most first. They are the last ancestors of the token: a token with
+    /// a limit hands one down to every descendant, so limited ancestors form
+    /// an unbroken line down to the token.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_with: Vec<u64>,
+    /// `spend` budgets, one per currency: a call may move only these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spend: Vec<SpendBudget>,
+    /// The `targets` condition: the only addresses a call may aim at
+    /// (lower case, `0x`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<String>>,
+    /// The `listen` condition: where a session may listen; without it,
+    /// loopback only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<Vec<ListenRange>>,
+}
+
+impl Grant {
+    /// True when the capability carries a condition on the call's arguments.
+    pub fn has_conditions(&self) -> bool {
+        !self.spend.is_empty() || self.targets.is_some() || self.listen.is_some()
+    }
+
+    /// The `spend` budget in `currency`, if the capability has one.
+    pub fn spend_in(&self, currency: Currency) -> Option<&SpendBudget> {
+        self.spend.iter().find(|budget| budget.currency == currency)
+    }
+}
+
+/// A `spend` budget: at most `max` wei of `currency`, shared down the tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendBudget {
+    /// The currency.
+    pub currency: Currency,
+    /// The most wei.
+    pub max: u128,
+    /// The `max` of each ancestor that limits this currency on this
+    /// endpoint, top-most first, as for `calls`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<u128>,
+}
+
+/// The counter of a `spend` budget in `currency` on `endpoint`.
+pub fn spend_counter(endpoint: &str, currency: Currency) -> String {
+    format!("{endpoint}:{}", currency.name())
 }
 
 /// An issued token as stored under the hash of its secret.
@@ -83,19 +128,32 @@ impl TokenRecord {
         self.ancestors.iter().cloned().chain([self.id.clone()]).collect()
     }
 
-    /// What one call of `endpoint` counts against: the token's own limit
-    /// and each limited ancestor's. Empty when the endpoint is unlimited.
-    pub fn charges(&self, endpoint: &str) -> Vec<Charge> {
+    /// What one call of `endpoint` moving `spent` counts against: the
+    /// token's own limits and each limited ancestor's, for the calls and for
+    /// the amount. Empty when nothing limits it.
+    pub fn charges(&self, endpoint: &str, spent: Option<Amount>) -> Vec<Charge> {
         let Some(grant) = self.grant(endpoint) else { return Vec::new() };
-        let Some(max) = grant.max_calls else { return Vec::new() };
-        let limited_ancestors =
-            &self.ancestors[self.ancestors.len().saturating_sub(grant.shared_with.len())..];
-        limited_ancestors
+        let mut charges = Vec::new();
+        if let Some(max) = grant.max_calls {
+            let maxes = grant.shared_with.iter().chain([&max]).map(|max| u128::from(*max));
+            charges.extend(self.chain(endpoint, maxes.collect(), 1));
+        }
+        let budget = spent.and_then(|amount| Some((amount, grant.spend_in(amount.currency)?)));
+        if let Some((amount, budget)) = budget {
+            let maxes = budget.shared_with.iter().chain([&budget.max]).copied().collect();
+            charges.extend(self.chain(&spend_counter(endpoint, amount.currency), maxes, amount.wei));
+        }
+        charges
+    }
+
+    /// Charges of `amount` on `counter` against the last `maxes.len()`
+    /// tokens of the path (the limited ancestors and the token).
+    fn chain(&self, counter: &str, maxes: Vec<u128>, amount: u128) -> Vec<Charge> {
+        let path = self.path();
+        path[path.len().saturating_sub(maxes.len())..]
             .iter()
-            .zip(&grant.shared_with)
-            .map(|(token, max)| (token, *max))
-            .chain([(&self.id, max)])
-            .map(|(token, max)| Charge { token: token.clone(), endpoint: endpoint.to_string(), max })
+            .zip(maxes)
+            .map(|(token, max)| Charge { token: token.clone(), counter: counter.to_string(), max, amount })
             .collect()
     }
     /// The grant for `endpoint`, if the token holds it.
@@ -103,10 +161,10 @@ impl TokenRecord {
         self.grants.iter().find(|grant| grant.endpoint == endpoint)
     }
 
-    /// True when any capability has a `calls` limit, so its counters live in
-    /// its tree's Durable Object.
+    /// True when any capability has a `calls` limit or a `spend` budget, so
+    /// its counters live in its tree's Durable Object.
     pub fn is_limited(&self) -> bool {
-        self.grants.iter().any(|grant| grant.max_calls.is_some())
+        self.grants.iter().any(|grant| grant.max_calls.is_some() || !grant.spend.is_empty())
     }
 
     /// True once `now` (seconds since the epoch) has reached `valid_until`.
@@ -147,19 +205,31 @@ impl TokenRecord {
     fn capabilities(&self, used: &Used) -> Vec<Capability> {
         self.grants
             .iter()
-            .map(|grant| Capability {
-                endpoint: CapabilityName(grant.endpoint.clone()),
-                limits: grant
-                    .max_calls
-                    .map(|max| Limit::Calls {
-                        conditions: CallsConditions { max },
-                        used: used.get(&grant.endpoint).copied().unwrap_or(0),
-                    })
-                    .into_iter()
-                    .collect(),
-            })
+            .map(|grant| Capability { endpoint: CapabilityName(grant.endpoint.clone()), limits: limits(grant, used) })
             .collect()
     }
+}
+
+/// A grant's limits as the API shows them, with their use in `used`.
+fn limits(grant: &Grant, used: &Used) -> Vec<Limit> {
+    let used_of = |counter: &str| used.get(counter).copied().unwrap_or(0);
+    let calls = grant.max_calls.map(|max| Limit::Calls {
+        conditions: CallsConditions { max },
+        used: u64::try_from(used_of(&grant.endpoint)).unwrap_or(u64::MAX),
+    });
+    let spend = grant.spend.iter().map(|budget| {
+        let amount = |wei| Amount { currency: budget.currency, wei }.to_string();
+        Limit::Spend {
+            conditions: SpendConditions { max: amount(budget.max) },
+            used: amount(used_of(&spend_counter(&grant.endpoint, budget.currency))),
+        }
+    });
+    let allow = |entries: Vec<String>| AllowConditions { allow: entries };
+    let targets = grant.targets.clone().map(|targets| Limit::Targets { conditions: allow(targets) });
+    let listen = grant.listen.as_ref().map(|ranges| Limit::Listen {
+        conditions: allow(ranges.iter().map(ToString::to_string).collect()),
+    });
+    calls.into_iter().chain(spend).chain(targets).chain(listen).collect()
 }
 
 /// What is stored under a token's public id: where its record is, and the
