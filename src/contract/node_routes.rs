@@ -69,6 +69,23 @@ impl Arguments {
     pub fn listens(self) -> bool {
         matches!(self, Arguments::Session)
     }
+
+    /// The currencies the route moves: a withdrawal either, a channel only
+    /// the HOPR token.
+    pub fn currencies(self) -> &'static [&'static str] {
+        match self {
+            Arguments::Withdraw => &["xDai", "wxHOPR"],
+            Arguments::OpenChannel | Arguments::FundChannel | Arguments::FundChannelById => &["wxHOPR"],
+            _ => &[],
+        }
+    }
+}
+
+/// What the routes of `capability` carry, over both API generations.
+pub fn arguments_of(capability: &str) -> impl Iterator<Item = Arguments> + '_ {
+    all_routes()
+        .filter(move |route| matches!(route.access, Access::Capability(name) if name == capability))
+        .map(|route| route.arguments)
 }
 
 /// One route of the node's API.

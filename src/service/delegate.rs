@@ -1,8 +1,10 @@
 //! Delegation: what a token may hand down when it creates another.
 //!
 //! The admin token may grant anything. An issued token may grant only what it
-//! holds: each capability it has, with a `calls` limit no larger than its own
-//! where it has one, and an expiry no later than its own (inherited when the
+//! holds: each capability it has, with each limit it has there kept and no
+//! wider (a `calls` or `spend` max no larger, in no other currency; targets
+//! among its own; listen ranges within its own, or loopback only where it
+//! has none), and an expiry no later than its own (inherited when the
 //! request gives no lifetime). The child records its ancestors, so that the
 //! whole subtree can be revoked with any of them, and the limits above each
 //! of its capabilities, whose budgets its calls share.
@@ -10,7 +12,8 @@
 use crate::contract::{bounds::MAX_DEPTH, error::ApiError};
 
 use super::{
-    records::{Grant, TokenRecord},
+    conditions::ListenRange,
+    records::{Grant, SpendBudget, TokenRecord},
     validate::NewToken,
 };
 
@@ -66,28 +69,55 @@ pub fn terms(creator: Creator<'_>, request: &NewToken, now: u64) -> Result<Terms
 }
 
 /// `grant` with the limits above it: its parent's, and those its parent
-/// shares. A parent without a limit on the endpoint has no limited ancestor
-/// on it either.
+/// shares, for the calls and for each currency's spend. A parent without a
+/// limit has no limited ancestor on it either.
 fn sharing_with(parent: &TokenRecord, grant: &Grant) -> Grant {
-    let held = parent.grant(&grant.endpoint);
-    let shared_with = match held {
-        Some(Grant { max_calls: Some(max), shared_with, .. }) => {
-            shared_with.iter().copied().chain([*max]).collect()
-        }
-        _ => Vec::new(),
+    let Some(held) = parent.grant(&grant.endpoint) else { return grant.clone() };
+    let shared_with = match held.max_calls {
+        Some(max) => held.shared_with.iter().copied().chain([max]).collect(),
+        None => Vec::new(),
     };
-    Grant { shared_with, ..grant.clone() }
+    let spend = grant
+        .spend
+        .iter()
+        .map(|budget| {
+            let above = held.spend_in(budget.currency);
+            let shared_with = above
+                .map(|above| above.shared_with.iter().copied().chain([above.max]).collect())
+                .unwrap_or_default();
+            SpendBudget { shared_with, ..budget.clone() }
+        })
+        .collect();
+    Grant { shared_with, spend, ..grant.clone() }
 }
 
+/// True when `grant` is no wider than what `parent` holds of its endpoint:
+/// each of the parent's limits is kept, at most as wide.
 fn within_parent(parent: &TokenRecord, grant: &Grant) -> bool {
-    match parent.grant(&grant.endpoint) {
-        None => false,
-        Some(held) => match (held.max_calls, grant.max_calls) {
-            (None, _) => true,
-            (Some(_), None) => false,
-            (Some(held_max), Some(max)) => max <= held_max,
-        },
-    }
+    let Some(held) = parent.grant(&grant.endpoint) else { return false };
+    let calls = match (held.max_calls, grant.max_calls) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(held_max), Some(max)) => max <= held_max,
+    };
+    let spend = held.spend.is_empty()
+        || (!grant.spend.is_empty()
+            && grant.spend.iter().all(|budget| {
+                held.spend_in(budget.currency).is_some_and(|above| budget.max <= above.max)
+            }));
+    let targets = match (&held.targets, &grant.targets) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(allowed), Some(targets)) => targets.iter().all(|target| allowed.contains(target)),
+    };
+    let listen = match (&held.listen, &grant.listen) {
+        (_, None) => held.listen.is_none(),
+        (None, Some(ranges)) => ranges.iter().all(ListenRange::is_loopback),
+        (Some(allowed), Some(ranges)) => {
+            ranges.iter().all(|range| allowed.iter().any(|above| range.within(above)))
+        }
+    };
+    calls && spend && targets && listen
 }
 
 /// True when a token with `ancestors` and id `target` is `caller_id` itself
@@ -99,6 +129,7 @@ pub fn may_delete(caller_id: &str, target: &str, ancestors: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::conditions::Currency;
 
     fn grant(endpoint: &str, max_calls: Option<u64>) -> Grant {
         Grant { endpoint: endpoint.to_string(), max_calls, ..Grant::default() }
@@ -196,5 +227,68 @@ mod tests {
         assert!(may_delete("R", "C", &ancestors));
         assert!(may_delete("C", "C", &ancestors));
         assert!(!may_delete("X", "C", &ancestors));
+    }
+
+    fn spend(currency: Currency, max: u128) -> SpendBudget {
+        SpendBudget { currency, max, shared_with: Vec::new() }
+    }
+
+    fn conditioned(spend_budgets: Vec<SpendBudget>, targets: Option<&[&str]>, listen: Option<&[&str]>) -> Grant {
+        Grant {
+            spend: spend_budgets,
+            targets: targets.map(|targets| targets.iter().map(|t| t.to_string()).collect()),
+            listen: listen.map(|ranges| ranges.iter().map(|r| r.parse().unwrap()).collect()),
+            ..grant("accountWithdraw", None)
+        }
+    }
+
+    fn holding(grant: Grant) -> TokenRecord {
+        TokenRecord { id: "P".into(), grants: vec![grant], ancestors: vec!["R".into()], ..TokenRecord::default() }
+    }
+
+    fn allowed(parent: &TokenRecord, child: Grant) -> bool {
+        terms(Creator::Issued(parent), &request(vec![child], None), 0).is_ok()
+    }
+
+    #[test]
+    fn a_child_keeps_each_spend_budget_no_larger_and_in_no_other_currency() {
+        let mut above = spend(Currency::WxHopr, 10);
+        above.shared_with = vec![50];
+        let p = holding(conditioned(vec![above], None, None));
+        assert!(allowed(&p, conditioned(vec![spend(Currency::WxHopr, 10)], None, None)));
+        assert!(!allowed(&p, conditioned(vec![spend(Currency::WxHopr, 11)], None, None)), "wider");
+        assert!(!allowed(&p, conditioned(vec![], None, None)), "dropped");
+        assert!(!allowed(&p, conditioned(vec![spend(Currency::WxHopr, 1), spend(Currency::XDai, 1)], None, None)));
+        let child = conditioned(vec![spend(Currency::WxHopr, 4)], None, None);
+        let terms = terms(Creator::Issued(&p), &request(vec![child], None), 0).unwrap();
+        assert_eq!(terms.grants[0].spend[0].shared_with, vec![50, 10], "the root's and the parent's budgets");
+    }
+
+    #[test]
+    fn a_child_may_add_a_spend_budget_below_an_unbounded_parent() {
+        let p = holding(conditioned(vec![], None, None));
+        let child = conditioned(vec![spend(Currency::XDai, 1)], None, None);
+        let terms = terms(Creator::Issued(&p), &request(vec![child], None), 0).unwrap();
+        assert!(terms.grants[0].spend[0].shared_with.is_empty());
+    }
+
+    #[test]
+    fn a_childs_targets_are_among_its_parents() {
+        let p = holding(conditioned(vec![], Some(&["0xa", "0xb"]), None));
+        assert!(allowed(&p, conditioned(vec![], Some(&["0xb"]), None)));
+        assert!(!allowed(&p, conditioned(vec![], Some(&["0xb", "0xc"]), None)));
+        assert!(!allowed(&p, conditioned(vec![], None, None)), "dropped");
+        assert!(allowed(&holding(conditioned(vec![], None, None)), conditioned(vec![], Some(&["0xc"]), None)));
+    }
+
+    #[test]
+    fn a_childs_listen_ranges_are_within_its_parents_or_loopback_when_it_has_none() {
+        let p = holding(conditioned(vec![], None, Some(&["10.0.0.1:10000-10100"])));
+        assert!(allowed(&p, conditioned(vec![], None, Some(&["10.0.0.1:10050-10060"]))));
+        assert!(!allowed(&p, conditioned(vec![], None, Some(&["10.0.0.1:9000-10050"]))));
+        assert!(!allowed(&p, conditioned(vec![], None, None)), "loopback is not within 10.0.0.1");
+        let unconditioned = holding(conditioned(vec![], None, None));
+        assert!(allowed(&unconditioned, conditioned(vec![], None, Some(&["127.0.0.1:1-65535", "[::1]:80"]))));
+        assert!(!allowed(&unconditioned, conditioned(vec![], None, Some(&["0.0.0.0:80"]))));
     }
 }

@@ -12,16 +12,23 @@ use serde_json::{Map, Value};
 
 use crate::contract::{
     bounds::{
-        MAX_BODY_BYTES, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS, MAX_LIFETIME_SECS,
+        MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_BODY_BYTES, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS,
+        MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS,
     },
     catalogue,
     error::ApiError,
+    node_routes::{self, Arguments},
 };
 
-use super::records::Grant;
+use super::{
+    conditions::{self, Amount, ListenRange},
+    records::{Grant, SpendBudget},
+};
 
-/// The one limit type a create request may give.
-const CALLS: &str = "calls";
+/// The limit types a create request may give: `calls` on any capability,
+/// the gateway's conditions on the capabilities whose routes carry what they
+/// are about.
+const LIMIT_TYPES: &str = "'calls', 'spend', 'targets' or 'listen'";
 
 /// A validated create request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,8 +49,7 @@ struct DraftCapability {
 
 struct DraftLimit {
     kind: String,
-    condition_names: Vec<String>,
-    max: i128,
+    conditions: Map<String, Value>,
 }
 
 /// Parses and validates a create body.
@@ -145,13 +151,22 @@ fn schema_limit(at: &str, limit: &Value) -> Result<DraftLimit, ApiError> {
         Some(Value::Object(conditions)) => conditions,
         Some(_) => return Err(invalid_input(format!("{at}.conditions must be an object"))),
     };
-    let max = match conditions.get("max") {
-        None => return Err(invalid_input(format!("{at}.conditions.max is required"))),
-        Some(max) => {
-            integer(max).ok_or_else(|| invalid_input(format!("{at}.conditions.max must be an integer")))?
-        }
+    let (name, expected) = match kind.as_str() {
+        "calls" => ("max", "an integer"),
+        "spend" => ("max", "a string"),
+        "targets" | "listen" => ("allow", "an array of strings"),
+        _ => return Ok(DraftLimit { kind, conditions: conditions.clone() }),
     };
-    Ok(DraftLimit { kind, condition_names: conditions.keys().cloned().collect(), max })
+    let fits = match (conditions.get(name), expected) {
+        (None, _) => return Err(invalid_input(format!("{at}.conditions.{name} is required"))),
+        (Some(max), "an integer") => integer(max).is_some(),
+        (Some(max), "a string") => max.is_string(),
+        (Some(allow), _) => allow.as_array().is_some_and(|allow| allow.iter().all(Value::is_string)),
+    };
+    if !fits {
+        return Err(invalid_input(format!("{at}.conditions.{name} must be {expected}")));
+    }
+    Ok(DraftLimit { kind, conditions: conditions.clone() })
 }
 
 fn schema_lifetime(object: &Map<String, Value>) -> Result<Option<u64>, ApiError> {
@@ -201,40 +216,135 @@ fn check_capabilities(drafts: Vec<DraftCapability>) -> Result<Vec<Grant>, ApiErr
                 draft.endpoint
             )));
         }
-        let max_calls = check_limits(&at, &draft.limits)?;
-        grants.push(Grant { endpoint: draft.endpoint, max_calls, ..Grant::default() });
+        grants.push(check_limits(&at, draft.endpoint, &draft.limits)?);
     }
     Ok(grants)
 }
 
-fn check_limits(at: &str, limits: &[DraftLimit]) -> Result<Option<u64>, ApiError> {
-    let mut max_calls = None;
+/// The grant of `endpoint` with `limits`: at most one of each type (one
+/// `spend` per currency), each a type the endpoint's routes can be held to.
+fn check_limits(at: &str, endpoint: String, limits: &[DraftLimit]) -> Result<Grant, ApiError> {
+    if limits.len() > MAX_LIMITS {
+        return Err(invalid_capabilities(format!("{at}.limits must have at most {MAX_LIMITS} entries")));
+    }
+    let mut grant = Grant { endpoint, ..Grant::default() };
     for (j, limit) in limits.iter().enumerate() {
         let at = format!("{at}.limits[{j}]");
-        if limit.kind != CALLS {
+        let only = match limit.kind.as_str() {
+            "calls" | "spend" => "max",
+            "targets" | "listen" => "allow",
+            kind => {
+                return Err(invalid_capabilities(format!(
+                    "{at}.type: unknown limit type '{kind}'; the types are {LIMIT_TYPES}"
+                )))
+            }
+        };
+        if let Some(name) = limit.conditions.keys().find(|name| *name != only) {
             return Err(invalid_capabilities(format!(
-                "{at}.type: unknown limit type '{}'; the only type is 'calls'",
+                "{at}.conditions: unknown condition '{name}'; a '{}' limit has only '{only}'",
                 limit.kind
             )));
         }
-        if let Some(name) = limit.condition_names.iter().find(|name| *name != "max") {
-            return Err(invalid_capabilities(format!(
-                "{at}.conditions: unknown condition '{name}'; the only condition is 'max'"
-            )));
+        let arguments: Vec<Arguments> = node_routes::arguments_of(&grant.endpoint).collect();
+        let value = &limit.conditions[only];
+        match limit.kind.as_str() {
+            "calls" => grant.max_calls = Some(check_calls(&at, value, grant.max_calls)?),
+            "spend" => check_spend(&at, value, &arguments, &mut grant)?,
+            "targets" => grant.targets = Some(check_targets(&at, value, &arguments, &grant)?),
+            _ => grant.listen = Some(check_listen(&at, value, &arguments, &grant)?),
         }
-        if max_calls.is_some() {
-            return Err(invalid_capabilities(format!("{at}: duplicate 'calls' limit")));
-        }
-        let max = limit.max;
-        if max < 1 {
-            return Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1")));
-        }
-        if max > i128::from(MAX_CALLS) {
-            return Err(invalid_capabilities(format!("{at}.conditions.max must be at most {MAX_CALLS}")));
-        }
-        max_calls = u64::try_from(max).ok();
     }
-    Ok(max_calls)
+    Ok(grant)
+}
+
+fn check_calls(at: &str, max: &Value, held: Option<u64>) -> Result<u64, ApiError> {
+    if held.is_some() {
+        return Err(invalid_capabilities(format!("{at}: duplicate 'calls' limit")));
+    }
+    let max = integer(max).unwrap_or_default();
+    if max < 1 {
+        return Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1")));
+    }
+    if max > i128::from(MAX_CALLS) {
+        return Err(invalid_capabilities(format!("{at}.conditions.max must be at most {MAX_CALLS}")));
+    }
+    u64::try_from(max).map_err(|_| invalid_capabilities(format!("{at}.conditions.max is out of range")))
+}
+
+fn check_spend(at: &str, max: &Value, arguments: &[Arguments], grant: &mut Grant) -> Result<(), ApiError> {
+    let mut currencies: Vec<&str> = arguments.iter().flat_map(|arguments| arguments.currencies()).copied().collect();
+    currencies.sort_unstable_by_key(|name| std::cmp::Reverse(*name));
+    currencies.dedup();
+    if currencies.is_empty() {
+        return Err(not_carried(at, "spend", &grant.endpoint, "moves no funds"));
+    }
+    let text = max.as_str().unwrap_or_default();
+    if text.chars().count() > MAX_AMOUNT_CHARS {
+        return Err(invalid_capabilities(format!("{at}.conditions.max must be at most {MAX_AMOUNT_CHARS} characters")));
+    }
+    let amount: Amount = text
+        .parse()
+        .map_err(|why| invalid_capabilities(format!("{at}.conditions.max: '{text}' is not an amount the node reads: {why}")))?;
+    if amount.wei == 0 {
+        return Err(invalid_capabilities(format!("{at}.conditions.max must be more than 0")));
+    }
+    if !currencies.contains(&amount.currency.name()) {
+        return Err(invalid_capabilities(format!(
+            "{at}.conditions.max: {} moves only {}, not {}",
+            grant.endpoint,
+            currencies.join(" and "),
+            amount.currency.name()
+        )));
+    }
+    if grant.spend_in(amount.currency).is_some() {
+        return Err(invalid_capabilities(format!("{at}: duplicate 'spend' limit in {}", amount.currency.name())));
+    }
+    grant.spend.push(SpendBudget { currency: amount.currency, max: amount.wei, shared_with: Vec::new() });
+    Ok(())
+}
+
+fn check_targets(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant) -> Result<Vec<String>, ApiError> {
+    if !arguments.iter().any(|arguments| arguments.has_target()) {
+        return Err(not_carried(at, "targets", &grant.endpoint, "names no target address"));
+    }
+    if grant.targets.is_some() {
+        return Err(invalid_capabilities(format!("{at}: duplicate 'targets' limit")));
+    }
+    let mut addresses: Vec<String> = allow_list(at, allow)?
+        .map(|(k, text)| {
+            conditions::address(text).ok_or_else(|| {
+                invalid_capabilities(format!("{at}.conditions.allow[{k}]: '{text}' is not an address (0x and 40 hex digits)"))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    addresses.sort();
+    addresses.dedup();
+    Ok(addresses)
+}
+
+fn check_listen(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant) -> Result<Vec<ListenRange>, ApiError> {
+    if !arguments.iter().any(|arguments| arguments.listens()) {
+        return Err(not_carried(at, "listen", &grant.endpoint, "opens no listener"));
+    }
+    if grant.listen.is_some() {
+        return Err(invalid_capabilities(format!("{at}: duplicate 'listen' limit")));
+    }
+    allow_list(at, allow)?
+        .map(|(k, text)| text.parse().map_err(|why| invalid_capabilities(format!("{at}.conditions.allow[{k}]: {why}"))))
+        .collect()
+}
+
+/// The entries of an `allow` list, numbered, once its length is checked.
+fn allow_list<'v>(at: &str, allow: &'v Value) -> Result<impl Iterator<Item = (usize, &'v str)>, ApiError> {
+    let entries = allow.as_array().map(Vec::as_slice).unwrap_or_default();
+    if entries.is_empty() || entries.len() > MAX_ALLOWED {
+        return Err(invalid_capabilities(format!("{at}.conditions.allow must have 1 to {MAX_ALLOWED} entries")));
+    }
+    Ok(entries.iter().enumerate().map(|(k, entry)| (k, entry.as_str().unwrap_or_default())))
+}
+
+fn not_carried(at: &str, kind: &str, endpoint: &str, why: &str) -> ApiError {
+    invalid_capabilities(format!("{at}.type: a '{kind}' limit does not apply to {endpoint}, which {why}"))
 }
 
 /// A JSON number that is an integer, as JSON Schema counts them (`3.0` is
@@ -254,7 +364,7 @@ fn integer(value: &Value) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::error::ErrorCode;
+    use crate::{contract::error::ErrorCode, service::conditions::Currency};
 
     fn parse(json: &str) -> Result<NewToken, ApiError> {
         parse_create(json.as_bytes())
@@ -554,5 +664,106 @@ mod tests {
         &format!(r#"{{"capabilities":[{{"endpoint":"nodePing"}}],"description":"{}"}}"#, "a".repeat(257)),
         InvalidTokenDescription,
         "at most 256 characters"
+    );
+
+    // The gateway's conditions.
+
+    fn with_limits(endpoint: &str, limits: &str) -> String {
+        format!(r#"{{"capabilities":[{{"endpoint":"{endpoint}","limits":[{limits}]}}]}}"#)
+    }
+
+    const PEER: &str = "0xB4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
+
+    #[test]
+    fn conditions_are_kept_in_canonical_form() {
+        let limits = format!(
+            r#"{{"type":"spend","conditions":{{"max":"5 wxHOPR"}}}},{{"type":"spend","conditions":{{"max":"0.5 XDAI"}}}},
+               {{"type":"targets","conditions":{{"allow":["{PEER}","b4ce7e6e36ac8b01a974725d5ba730af2b156fbe"]}}}},
+               {{"type":"calls","conditions":{{"max":3}}}}"#
+        );
+        let grant = parse(&with_limits("accountWithdraw", &limits)).unwrap().grants.remove(0);
+        let budgets: Vec<(Currency, u128)> = grant.spend.iter().map(|budget| (budget.currency, budget.max)).collect();
+        assert_eq!(budgets, vec![(Currency::WxHopr, 5 * 10u128.pow(18)), (Currency::XDai, 5 * 10u128.pow(17))]);
+        assert_eq!(grant.targets, Some(vec![PEER.to_ascii_lowercase()]), "one address, in lower case");
+        assert_eq!(grant.max_calls, Some(3));
+        let listen = r#"{"type":"listen","conditions":{"allow":["127.0.0.1:10000-10100","[::1]:8080"]}}"#;
+        let grant = parse(&with_limits("sessionsCreateClient", listen)).unwrap().grants.remove(0);
+        let shown: Vec<String> = grant.listen.unwrap().iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["127.0.0.1:10000-10100", "[::1]:8080"]);
+    }
+
+    #[test]
+    fn a_condition_needs_a_capability_whose_routes_carry_it() {
+        for (endpoint, limit) in [
+            ("nodeGetInfo", r#"{"type":"spend","conditions":{"max":"1 wxHOPR"}}"#),
+            ("accountGetBalances", r#"{"type":"targets","conditions":{"allow":["0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe"]}}"#),
+            ("accountWithdraw", r#"{"type":"listen","conditions":{"allow":["127.0.0.1:1"]}}"#),
+        ] {
+            rejects(&with_limits(endpoint, limit), ErrorCode::InvalidTokenCapabilities, "does not apply to");
+        }
+    }
+
+    rejected!(
+        spend_in_a_currency_the_route_does_not_move,
+        &with_limits("channelsFundChannels", r#"{"type":"spend","conditions":{"max":"1 xDai"}}"#),
+        InvalidTokenCapabilities,
+        "moves only wxHOPR, not xDai"
+    );
+    rejected!(
+        spend_twice_in_one_currency,
+        &with_limits(
+            "accountWithdraw",
+            r#"{"type":"spend","conditions":{"max":"1 xDai"}},{"type":"spend","conditions":{"max":"2 xdai"}}"#
+        ),
+        InvalidTokenCapabilities,
+        "duplicate 'spend' limit in xDai"
+    );
+    rejected!(
+        spend_of_nothing,
+        &with_limits("accountWithdraw", r#"{"type":"spend","conditions":{"max":"0.0000000000000000001 xDai"}}"#),
+        InvalidTokenCapabilities,
+        "must be more than 0"
+    );
+    rejected!(
+        spend_that_the_node_would_not_read,
+        &with_limits("accountWithdraw", r#"{"type":"spend","conditions":{"max":"5"}}"#),
+        InvalidTokenCapabilities,
+        "not an amount the node reads"
+    );
+    rejected!(
+        spend_as_a_number,
+        &with_limits("accountWithdraw", r#"{"type":"spend","conditions":{"max":5}}"#),
+        InvalidInput,
+        "conditions.max must be a string"
+    );
+    rejected!(
+        targets_that_are_not_addresses,
+        &with_limits("accountWithdraw", r#"{"type":"targets","conditions":{"allow":["12D3KooWabc"]}}"#),
+        InvalidTokenCapabilities,
+        "allow[0]: '12D3KooWabc' is not an address"
+    );
+    rejected!(
+        targets_without_any,
+        &with_limits("accountWithdraw", r#"{"type":"targets","conditions":{"allow":[]}}"#),
+        InvalidTokenCapabilities,
+        "1 to 64 entries"
+    );
+    rejected!(
+        targets_not_strings,
+        &with_limits("accountWithdraw", r#"{"type":"targets","conditions":{"allow":[1]}}"#),
+        InvalidInput,
+        "allow must be an array of strings"
+    );
+    rejected!(
+        listen_without_a_port,
+        &with_limits("sessionsCreateClient", r#"{"type":"listen","conditions":{"allow":["0.0.0.0"]}}"#),
+        InvalidTokenCapabilities,
+        "allow[0]: '0.0.0.0' is not an address with a port"
+    );
+    rejected!(
+        too_many_limits,
+        &with_limits("accountWithdraw", &[r#"{"type":"calls","conditions":{"max":1}}"#; 6].join(",")),
+        InvalidTokenCapabilities,
+        "at most 5 entries"
     );
 }
