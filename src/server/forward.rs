@@ -11,7 +11,10 @@ use worker::{
     Response,
 };
 
-use crate::service::gateway::{forwards_request_header, Node, NodeCall, NodeFailure};
+use crate::service::{
+    gateway::{Node, NodeCall, NodeFailure},
+    headers::forwards_request_header,
+};
 
 /// How long the node may take to start answering, unless `ORIGIN_TIMEOUT_MS` says otherwise.
 const DEFAULT_TIMEOUT_MS: u32 = 30_000;

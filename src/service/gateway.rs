@@ -2,10 +2,9 @@
 //! exactly is forwarded, and what is done when the node cannot answer.
 //!
 //! The service authorizes and counts the call, then hands a [`NodeCall`] to
-//! the adapter's [`Node`], which only carries it out. Which request headers
-//! travel to the node is decided here ([`forwards_request_header`]); the
-//! caller's credentials never do, and the node's own token is added by the
-//! adapter, which holds it.
+//! the adapter's [`Node`], which only carries it out. Which headers travel
+//! in each direction is decided in [`super::headers`]; the node's own token
+//! is added by the adapter, which holds it.
 
 use crate::contract::{
     error::ApiError,
@@ -52,26 +51,9 @@ pub struct NodeCall {
     pub query: Option<String>,
     /// The CORS headers of the answer.
     pub cors: Vec<(&'static str, String)>,
-}
-
-/// Request headers the node never sees: the caller's credentials, and what
-/// belongs to the hop between the caller and this Worker.
-const DROPPED_HEADERS: &[&str] = &[
-    "authorization",
-    "x-auth-token",
-    "cookie",
-    "host",
-    "keep-alive",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-];
-
-/// True when a request header `name` (lower case) may be forwarded to the node.
-pub fn forwards_request_header(name: &str) -> bool {
-    !DROPPED_HEADERS.contains(&name) && !name.starts_with("cf-")
+    /// The request body as the service read it to check the call's
+    /// conditions; `None`: the adapter forwards the body as it comes.
+    pub body: Option<Vec<u8>>,
 }
 
 impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
@@ -101,6 +83,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             path: request.path.clone(),
             query: forwarded_query(request.query.as_deref()),
             cors: self.cors_headers(request),
+            body: None,
         };
         match node.forward(&call).await {
             Ok(answer) => Ok((answer, log)),
@@ -154,17 +137,5 @@ mod tests {
         assert_eq!(forwarded_query(Some("apiToken=etk_x")), None);
         assert_eq!(forwarded_query(Some("a=1&b=2")).as_deref(), Some("a=1&b=2"));
         assert_eq!(forwarded_query(None), None);
-    }
-
-    #[test]
-    fn credentials_and_hop_headers_stay_behind() {
-        for name in
-            ["authorization", "x-auth-token", "cookie", "host", "cf-connecting-ip", "transfer-encoding"]
-        {
-            assert!(!forwards_request_header(name), "{name}");
-        }
-        for name in ["content-type", "accept", "sec-websocket-key"] {
-            assert!(forwards_request_header(name), "{name}");
-        }
     }
 }

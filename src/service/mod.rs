@@ -18,6 +18,7 @@ pub mod cors;
 pub mod credential;
 pub mod delegate;
 pub mod gateway;
+pub mod headers;
 pub mod http;
 pub mod log;
 pub mod management;
