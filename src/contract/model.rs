@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{
     bounds::{
-        ID_LEN, MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS,
-        MAX_LIFETIME_SECS, MAX_LIMITS,
+        ID_LEN, MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS,
+        MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS,
     },
     catalogue::CapabilityName,
 };

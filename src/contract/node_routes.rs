@@ -57,7 +57,13 @@ pub enum Arguments {
 impl Arguments {
     /// True when the route moves funds, so a `spend` budget applies.
     pub fn moves_funds(self) -> bool {
-        matches!(self, Arguments::Withdraw | Arguments::OpenChannel | Arguments::FundChannel | Arguments::FundChannelById)
+        matches!(
+            self,
+            Arguments::Withdraw
+                | Arguments::OpenChannel
+                | Arguments::FundChannel
+                | Arguments::FundChannelById
+        )
     }
 
     /// True when the route aims at a target, so a `targets` condition applies.
@@ -104,7 +110,13 @@ pub struct NodeRoute {
 }
 
 const fn route(method: &'static str, pattern: &'static str, capability: &'static str) -> NodeRoute {
-    NodeRoute { method, pattern, access: Access::Capability(capability), websocket: false, arguments: Arguments::None }
+    NodeRoute {
+        method,
+        pattern,
+        access: Access::Capability(capability),
+        websocket: false,
+        arguments: Arguments::None,
+    }
 }
 
 const fn with(arguments: Arguments, route: NodeRoute) -> NodeRoute {
@@ -120,7 +132,8 @@ const fn websocket(pattern: &'static str, capability: &'static str) -> NodeRoute
 }
 
 use Arguments::{
-    Channel, FundChannel, FundChannelById, OpenChannel, Peer, RedeemTickets, Session, UnreadableTarget, Withdraw,
+    Channel, FundChannel, FundChannelById, OpenChannel, Peer, RedeemTickets, Session, UnreadableTarget,
+    Withdraw,
 };
 
 /// The current node API (`hoprd-api` 4.14, `/api/v4`).
@@ -149,7 +162,10 @@ pub const V4_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v4/session/config/{id}", "sessionsGetConfig"),
     route("POST", "/api/v4/session/config/{id}", "sessionsAdjustConfig"),
     with(Session, route("POST", "/api/v4/session/{protocol}", "sessionsCreateClient")),
-    with(Session, route("POST", "/api/v4/session/{protocol}/explicit-path", "sessionsCreateClientExplicitPath")),
+    with(
+        Session,
+        route("POST", "/api/v4/session/{protocol}/explicit-path", "sessionsCreateClientExplicitPath"),
+    ),
     route("GET", "/api/v4/session/{protocol}", "sessionsListClients"),
     route("DELETE", "/api/v4/session/{protocol}/{ip}/{port}", "sessionsCloseClient"),
 ];
@@ -166,7 +182,10 @@ pub const V3_ROUTES: &[NodeRoute] = &[
     with(UnreadableTarget, route("DELETE", "/api/v3/channels/{channelId}", "channelsCloseChannel")),
     with(FundChannelById, route("POST", "/api/v3/channels/{channelId}/fund", "channelsFundChannels")),
     with(UnreadableTarget, route("GET", "/api/v3/channels/{channelId}/tickets", "channelsGetTickets")),
-    with(UnreadableTarget, route("POST", "/api/v3/channels/{channelId}/tickets/redeem", "channelsRedeemTickets")),
+    with(
+        UnreadableTarget,
+        route("POST", "/api/v3/channels/{channelId}/tickets/redeem", "channelsRedeemTickets"),
+    ),
     with(
         UnreadableTarget,
         route("POST", "/api/v3/channels/{channelId}/tickets/aggregate", "channelsAggregateTickets"),
@@ -326,7 +345,8 @@ mod tests {
 
     #[test]
     fn the_routes_that_carry_conditions_are_the_ones_expected() {
-        let moving: Vec<&str> = all_routes().filter(|r| r.arguments.moves_funds()).map(|r| r.pattern).collect();
+        let moving: Vec<&str> =
+            all_routes().filter(|r| r.arguments.moves_funds()).map(|r| r.pattern).collect();
         assert_eq!(moving.len(), 6, "{moving:?}");
         let listening = all_routes().filter(|r| r.arguments.listens()).count();
         assert_eq!(listening, 3);

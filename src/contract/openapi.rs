@@ -12,8 +12,8 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::{
     bounds::{
-        DEFAULT_PAGE_TOKENS, MAX_ALLOWED, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS, SECRET_BODY_LEN,
-        SECRET_CHECKSUM_LEN, SECRET_PREFIX, THROTTLE_SECS,
+        DEFAULT_PAGE_TOKENS, MAX_ALLOWED, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS,
+        SECRET_BODY_LEN, SECRET_CHECKSUM_LEN, SECRET_PREFIX, THROTTLE_SECS,
     },
     catalogue::{CapabilityName, CAPABILITIES},
     error::{AdminTokenProblem, ApiError, ErrorBody, UsedUp},

@@ -7,8 +7,9 @@
 //! Bindings: `TOKENS` (KV), `TOKEN_TREES` (Durable Object namespace of
 //! `TokenTree`), the `API_TOKEN` secret, the `ALLOWED_ORIGINS` variable,
 //! the `SIGNIN_LIMITER` rate limiter, and for the node gateway `ORIGIN_URL`,
-//! `ORIGIN_TOKEN` and `ORIGIN_TIMEOUT_MS`. A missing binding does not stop
-//! the Worker: each request that needs it gets `503 UNAVAILABLE`.
+//! `ORIGIN_TOKEN`, `ORIGIN_TIMEOUT_MS` and `ORIGIN_SESSION_LISTEN_HOST`. A
+//! missing binding does not stop the Worker: each request that needs it
+//! gets `503 UNAVAILABLE`.
 
 mod body;
 mod forward;
@@ -16,7 +17,10 @@ mod js;
 mod kv;
 mod tree;
 
-use std::cell::OnceCell;
+use std::{
+    cell::OnceCell,
+    net::{IpAddr, SocketAddr},
+};
 
 use worker::{event, js_sys, wasm_bindgen::JsValue, web_sys, Context, Env, Result};
 
@@ -57,7 +61,25 @@ fn config(env: &Env, gateway_enabled: bool) -> Config {
             env.var("ALLOWED_ORIGINS").ok().map(|v| v.to_string()).as_deref(),
         ),
         gateway_enabled,
+        session_listen_default: session_listen_default(
+            env.var("ORIGIN_SESSION_LISTEN_HOST").ok().map(|v| v.to_string()),
+        ),
     }
+}
+
+/// The node's default session listen host, read as the node reads
+/// `HOPRD_DEFAULT_SESSION_LISTEN_HOST` (an address, with or without a port);
+/// unset, the node's own default, `127.0.0.1:0`. A value that is no address
+/// is taken as every interface, so that no session listens beyond loopback
+/// on a guess.
+fn session_listen_default(configured: Option<String>) -> SocketAddr {
+    let node_default = SocketAddr::from(([127, 0, 0, 1], 0));
+    let Some(configured) = configured.filter(|value| !value.trim().is_empty()) else { return node_default };
+    let configured = configured.trim();
+    configured
+        .parse::<SocketAddr>()
+        .or_else(|_| configured.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 0)))
+        .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))
 }
 
 /// Works on the runtime's own request and response objects; `worker`'s

@@ -148,18 +148,27 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// Counts one call of `endpoint` against the caller's limit and every
     /// limited ancestor's, all or none. Returns the caller's counters when
     /// they were consulted (the endpoint is limited).
-    pub(super) async fn charge(&self, principal: &Principal, endpoint: &str) -> Result<Option<Used>, ApiError> {
+    pub(super) async fn charge(
+        &self,
+        principal: &Principal,
+        endpoint: &str,
+    ) -> Result<Option<Used>, ApiError> {
         let Principal::Issued(record) = principal else { return Ok(None) };
         self.charge_call(record, record.charges(endpoint, None)).await
     }
 
     /// Counts `charges` (a call, and the amount it moves) in the caller's
     /// tree, all or none; `None` when there is nothing to count.
-    pub(super) async fn charge_call(&self, record: &TokenRecord, charges: Vec<Charge>) -> Result<Option<Used>, ApiError> {
+    pub(super) async fn charge_call(
+        &self,
+        record: &TokenRecord,
+        charges: Vec<Charge>,
+    ) -> Result<Option<Used>, ApiError> {
         if charges.is_empty() {
             return Ok(None);
         }
-        let request = ChargeRequest { path: record.path(), charges, tree_valid_until: record.tree_valid_until() };
+        let request =
+            ChargeRequest { path: record.path(), charges, tree_valid_until: record.tree_valid_until() };
         self.ask_budgets(record, request).await.map(Some)
     }
 

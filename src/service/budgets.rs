@@ -100,7 +100,12 @@ impl TreeCounters {
         let refused = self.refusal(request);
         if refused.is_none() {
             for charge in &request.charges {
-                let used = self.used.entry(charge.token.clone()).or_default().entry(charge.counter.clone()).or_insert(0);
+                let used = self
+                    .used
+                    .entry(charge.token.clone())
+                    .or_default()
+                    .entry(charge.counter.clone())
+                    .or_insert(0);
                 *used = used.saturating_add(charge.amount);
             }
         }
@@ -112,7 +117,9 @@ impl TreeCounters {
     /// out (the node could not be reached).
     pub fn refund(&mut self, charges: &[Charge]) {
         for charge in charges {
-            if let Some(used) = self.used.get_mut(&charge.token).and_then(|used| used.get_mut(&charge.counter)) {
+            if let Some(used) =
+                self.used.get_mut(&charge.token).and_then(|used| used.get_mut(&charge.counter))
+            {
                 *used = used.saturating_sub(charge.amount);
             }
         }
@@ -143,7 +150,8 @@ impl TreeCounters {
         }
         request.charges.iter().find_map(|charge| {
             let used = self.used_of(&charge.token, &charge.counter);
-            (used.saturating_add(charge.amount) > charge.max).then(|| Refusal::UsedUp { charge: charge.clone(), used })
+            (used.saturating_add(charge.amount) > charge.max)
+                .then(|| Refusal::UsedUp { charge: charge.clone(), used })
         })
     }
 
@@ -220,7 +228,9 @@ mod tests {
     fn an_amount_fits_or_counts_nowhere() {
         let mut tree = TreeCounters::default();
         let spend = |amount| Charge { token: "p".into(), counter: "fund:wxHOPR".into(), max: 10, amount };
-        let moved = |tree: &mut TreeCounters, amount| tree.apply(&call(&["p"], vec![spend(amount)])).refused.is_none();
+        let moved = |tree: &mut TreeCounters, amount| {
+            tree.apply(&call(&["p"], vec![spend(amount)])).refused.is_none()
+        };
         assert!(moved(&mut tree, 3) && moved(&mut tree, 3) && moved(&mut tree, 3));
         assert!(!moved(&mut tree, 3), "9 of 10 used: 3 more do not fit");
         assert!(moved(&mut tree, 1), "1 more does");

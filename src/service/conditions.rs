@@ -39,7 +39,9 @@ impl Currency {
     }
 
     fn from_name(name: &str) -> Option<Currency> {
-        [Currency::XDai, Currency::WxHopr].into_iter().find(|currency| currency.name().eq_ignore_ascii_case(name))
+        [Currency::XDai, Currency::WxHopr]
+            .into_iter()
+            .find(|currency| currency.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -131,7 +133,10 @@ fn decimal_to_wei(text: &str, decimals: u32) -> Result<u128, AmountError> {
         return Err(AmountError::Number);
     }
     let fraction = &fraction[..fraction.len().min(decimals as usize)];
-    let digits = whole.bytes().chain(fraction.bytes()).chain(std::iter::repeat_n(b'0', decimals as usize - fraction.len()));
+    let digits = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .chain(std::iter::repeat_n(b'0', decimals as usize - fraction.len()));
     Ok(digits.fold(0u128, |wei, digit| wei.saturating_mul(10).saturating_add(u128::from(digit - b'0'))))
 }
 
@@ -161,7 +166,8 @@ impl fmt::Display for Amount {
 /// `0x`, so that two spellings of one address compare equal.
 pub fn address(text: &str) -> Option<String> {
     let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
-    (hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| format!("0x{}", hex.to_ascii_lowercase()))
+    (hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| format!("0x{}", hex.to_ascii_lowercase()))
 }
 
 /// Where a session will listen: what the node makes of `requested` given
@@ -174,7 +180,8 @@ pub fn listen_host(requested: Option<&str>, default: SocketAddr) -> SocketAddr {
         return address;
     }
     let ip = requested.parse::<IpAddr>().unwrap_or(default.ip());
-    let port = requested.strip_prefix(':').and_then(|port| port.parse::<u16>().ok()).unwrap_or(default.port());
+    let port =
+        requested.strip_prefix(':').and_then(|port| port.parse::<u16>().ok()).unwrap_or(default.port());
     SocketAddr::new(ip, port)
 }
 
@@ -202,7 +209,9 @@ impl ListenRange {
 
     /// True when every address of `self` is in `other`.
     pub fn within(&self, other: &ListenRange) -> bool {
-        self.ip.to_canonical() == other.ip.to_canonical() && other.ports.0 <= self.ports.0 && self.ports.1 <= other.ports.1
+        self.ip.to_canonical() == other.ip.to_canonical()
+            && other.ports.0 <= self.ports.0
+            && self.ports.1 <= other.ports.1
     }
 
     /// True when the address is a loopback one.
@@ -215,7 +224,9 @@ impl FromStr for ListenRange {
     type Err = String;
 
     fn from_str(text: &str) -> Result<ListenRange, String> {
-        let invalid = || format!("'{text}' is not an address with a port or a port range, such as 127.0.0.1:10000-10100");
+        let invalid = || {
+            format!("'{text}' is not an address with a port or a port range, such as 127.0.0.1:10000-10100")
+        };
         let (host, ports) = text.rsplit_once(':').ok_or_else(invalid)?;
         let ip: IpAddr = match host.strip_prefix('[').and_then(|host| host.strip_suffix(']')) {
             Some(v6) => v6.parse::<std::net::Ipv6Addr>().map(IpAddr::V6),
@@ -223,7 +234,8 @@ impl FromStr for ListenRange {
         }
         .map_err(|_| invalid())?;
         let (low, high) = ports.split_once('-').unwrap_or((ports, ports));
-        let (low, high): (u16, u16) = (low.parse().map_err(|_| invalid())?, high.parse().map_err(|_| invalid())?);
+        let (low, high): (u16, u16) =
+            (low.parse().map_err(|_| invalid())?, high.parse().map_err(|_| invalid())?);
         Ok(ListenRange { ip, ports: (low.min(high), low.max(high)) })
     }
 }
@@ -272,7 +284,8 @@ mod tests {
         for text in ["5 wxHOPR", "5 wxhopr"] {
             assert_eq!(wei(text), Ok((H, 5 * UNIT)), "{text}");
         }
-        for text in [".5 wxHOPR", " .5 wxHOPR", "0.5 wxHOPR", "0. 5 wxHOPR", "0. 50 wxHOPR", "0. 5 0 wxHOPR"] {
+        for text in [".5 wxHOPR", " .5 wxHOPR", "0.5 wxHOPR", "0. 5 wxHOPR", "0. 50 wxHOPR", "0. 5 0 wxHOPR"]
+        {
             assert_eq!(wei(text), Ok((H, UNIT / 2)), "{text}");
         }
         // balance_should_parse_from_wei_string
@@ -308,9 +321,29 @@ mod tests {
     #[test]
     fn what_the_node_refuses_is_refused() {
         for text in [
-            "5wxHOPR", "5 wxHOPR ", "5 wxHOPR\n", "5. wxHOPR", "5.5.5 wxHOPR", "..5 wxHOPR", "1e3 wxHOPR", "-1 wxHOPR",
-            "+1 wxHOPR", "0x10 wxHOPR", "1_000 wxHOPR", "1,5 wxHOPR", "５ wxHOPR", "\t5 wxHOPR", "5\t000 wxHOPR",
-            "5 WEI wxHOPR", "5 wei  wxHOPR", "5 wei__wxHOPR", "5 wei-wxHOPR", "5 wxHOPR wxHOPR", "5 wxHOPR2", "", "5 HOPR",
+            "5wxHOPR",
+            "5 wxHOPR ",
+            "5 wxHOPR\n",
+            "5. wxHOPR",
+            "5.5.5 wxHOPR",
+            "..5 wxHOPR",
+            "1e3 wxHOPR",
+            "-1 wxHOPR",
+            "+1 wxHOPR",
+            "0x10 wxHOPR",
+            "1_000 wxHOPR",
+            "1,5 wxHOPR",
+            "５ wxHOPR",
+            "\t5 wxHOPR",
+            "5\t000 wxHOPR",
+            "5 WEI wxHOPR",
+            "5 wei  wxHOPR",
+            "5 wei__wxHOPR",
+            "5 wei-wxHOPR",
+            "5 wxHOPR wxHOPR",
+            "5 wxHOPR2",
+            "",
+            "5 HOPR",
             "5 xHOPR",
         ] {
             assert!(wei(text).is_err(), "{text:?} parsed");
@@ -329,7 +362,8 @@ mod tests {
         assert_eq!(wei("0.0000000000000000001 wxHOPR"), Ok((H, 0)));
         assert_eq!(wei("0.000000000000000001 wxHOPR"), Ok((H, 1)));
         assert_eq!(wei("000 wxHOPR"), Ok((H, 0)));
-        let huge = "115792089237316195423570985008687907853269984665640564039457584007913129639935 wei wxHOPR";
+        let huge =
+            "115792089237316195423570985008687907853269984665640564039457584007913129639935 wei wxHOPR";
         assert_eq!(wei(huge), Ok((H, u128::MAX)));
     }
 
@@ -345,10 +379,23 @@ mod tests {
     #[test]
     fn addresses_read_as_the_node_reads_them() {
         let lower = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
-        for text in [lower, &lower[2..], "0XB4CE7E6E36AC8B01A974725D5BA730AF2B156FBE", "0xB4ce7e6e36ac8b01a974725d5ba730af2b156fbe"] {
+        for text in [
+            lower,
+            &lower[2..],
+            "0XB4CE7E6E36AC8B01A974725D5BA730AF2B156FBE",
+            "0xB4ce7e6e36ac8b01a974725d5ba730af2b156fbe",
+        ] {
             assert_eq!(address(text).as_deref(), Some(lower), "{text}");
         }
-        for text in [&lower[..41], "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe00", "0x0xb4ce7e6e36ac8b01a974725d5ba730af2b156f", " 0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe", "12D3KooWJ", "", "0x"] {
+        for text in [
+            &lower[..41],
+            "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe00",
+            "0x0xb4ce7e6e36ac8b01a974725d5ba730af2b156f",
+            " 0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe",
+            "12D3KooWJ",
+            "",
+            "0x",
+        ] {
             assert_eq!(address(text), None, "{text}");
         }
     }

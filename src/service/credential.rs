@@ -48,7 +48,7 @@ pub fn is_token_parameter(pair: &str) -> bool {
 
 /// `%XX` escapes decoded as UTF-8, as JavaScript's `decodeURIComponent`
 /// does; `None` for a broken escape or invalid UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
+pub fn percent_decode(text: &str) -> Option<String> {
     let mut bytes = Vec::with_capacity(text.len());
     let mut rest = text.as_bytes();
     while let Some((&byte, tail)) = rest.split_first() {

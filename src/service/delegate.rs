@@ -102,9 +102,10 @@ fn within_parent(parent: &TokenRecord, grant: &Grant) -> bool {
     };
     let spend = held.spend.is_empty()
         || (!grant.spend.is_empty()
-            && grant.spend.iter().all(|budget| {
-                held.spend_in(budget.currency).is_some_and(|above| budget.max <= above.max)
-            }));
+            && grant
+                .spend
+                .iter()
+                .all(|budget| held.spend_in(budget.currency).is_some_and(|above| budget.max <= above.max)));
     let targets = match (&held.targets, &grant.targets) {
         (None, _) => true,
         (Some(_), None) => false,
@@ -233,7 +234,11 @@ mod tests {
         SpendBudget { currency, max, shared_with: Vec::new() }
     }
 
-    fn conditioned(spend_budgets: Vec<SpendBudget>, targets: Option<&[&str]>, listen: Option<&[&str]>) -> Grant {
+    fn conditioned(
+        spend_budgets: Vec<SpendBudget>,
+        targets: Option<&[&str]>,
+        listen: Option<&[&str]>,
+    ) -> Grant {
         Grant {
             spend: spend_budgets,
             targets: targets.map(|targets| targets.iter().map(|t| t.to_string()).collect()),
@@ -243,7 +248,12 @@ mod tests {
     }
 
     fn holding(grant: Grant) -> TokenRecord {
-        TokenRecord { id: "P".into(), grants: vec![grant], ancestors: vec!["R".into()], ..TokenRecord::default() }
+        TokenRecord {
+            id: "P".into(),
+            grants: vec![grant],
+            ancestors: vec!["R".into()],
+            ..TokenRecord::default()
+        }
     }
 
     fn allowed(parent: &TokenRecord, child: Grant) -> bool {
@@ -258,7 +268,10 @@ mod tests {
         assert!(allowed(&p, conditioned(vec![spend(Currency::WxHopr, 10)], None, None)));
         assert!(!allowed(&p, conditioned(vec![spend(Currency::WxHopr, 11)], None, None)), "wider");
         assert!(!allowed(&p, conditioned(vec![], None, None)), "dropped");
-        assert!(!allowed(&p, conditioned(vec![spend(Currency::WxHopr, 1), spend(Currency::XDai, 1)], None, None)));
+        assert!(!allowed(
+            &p,
+            conditioned(vec![spend(Currency::WxHopr, 1), spend(Currency::XDai, 1)], None, None)
+        ));
         let child = conditioned(vec![spend(Currency::WxHopr, 4)], None, None);
         let terms = terms(Creator::Issued(&p), &request(vec![child], None), 0).unwrap();
         assert_eq!(terms.grants[0].spend[0].shared_with, vec![50, 10], "the root's and the parent's budgets");
@@ -278,7 +291,10 @@ mod tests {
         assert!(allowed(&p, conditioned(vec![], Some(&["0xb"]), None)));
         assert!(!allowed(&p, conditioned(vec![], Some(&["0xb", "0xc"]), None)));
         assert!(!allowed(&p, conditioned(vec![], None, None)), "dropped");
-        assert!(allowed(&holding(conditioned(vec![], None, None)), conditioned(vec![], Some(&["0xc"]), None)));
+        assert!(allowed(
+            &holding(conditioned(vec![], None, None)),
+            conditioned(vec![], Some(&["0xc"]), None)
+        ));
     }
 
     #[test]

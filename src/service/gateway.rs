@@ -1,20 +1,27 @@
 //! The node gateway: whether a call for the node may go through, what
 //! exactly is forwarded, and what is done when the node cannot answer.
 //!
-//! The service authorizes and counts the call, then hands a [`NodeCall`] to
-//! the adapter's [`Node`], which only carries it out. Which headers travel
+//! The service authorizes the call, holds its arguments to the capability's
+//! conditions ([`super::arguments`]) and counts it, then hands a
+//! [`NodeCall`] to the adapter's [`Node`], which only carries it out. What
+//! was counted is given back when the node could not be reached at all; once
+//! the request was sent it stays counted, since the node may have acted. Which headers travel
 //! in each direction is decided in [`super::headers`]; the node's own token
 //! is added by the adapter, which holds it.
 
 use crate::contract::{
+    bounds::MAX_BODY_BYTES,
     error::ApiError,
     node_routes::{Access, NodeRoute},
 };
 
 use super::{
+    arguments::{self, NodeCallArguments},
     auth::Principal,
+    budgets::Charge,
     credential,
-    http::{ApiRequest, ApiResponse, BodySource, LogFields},
+    http::{ApiRequest, ApiResponse, Body, BodySource, LogFields},
+    routing,
     store::{Budgets, KeyValue},
     Service, SignInLimiter,
 };
@@ -56,26 +63,35 @@ pub struct NodeCall {
     pub body: Option<Vec<u8>>,
 }
 
+/// What an authorized call leaves for forwarding: the body read to check
+/// its conditions, and what it was charged, to give back if the node cannot
+/// be reached.
+#[derive(Default)]
+struct Granted {
+    body: Option<Vec<u8>>,
+    charged: Option<(String, Vec<Charge>)>,
+}
+
 impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
-    /// Authorizes, counts and forwards a call of `route`: the node's answer
-    /// and the log fields, or the service's own answer.
+    /// Authorizes, checks, counts and forwards a call of `route`: the node's
+    /// answer and the log fields, or the service's own answer.
     pub(super) async fn call_node<N: Node>(
         &self,
         route: &'static NodeRoute,
         request: &ApiRequest,
-        _body: impl BodySource,
+        body: impl BodySource,
         node: &N,
         now: u64,
     ) -> Result<(N::Answer, LogFields), ApiResponse> {
         let mut log = LogFields::default();
+        let mut granted = Granted::default();
         if let Access::Capability(capability) = route.access {
             log.operation = Some(capability);
             let mut caller = None;
-            let authorized = self.authorize_node_call(request, now, route, capability, &mut caller).await;
+            let authorized =
+                self.authorize_node_call(request, body, now, route, capability, &mut caller).await;
             log.token_id = caller.as_ref().and_then(Principal::id);
-            if let Err(error) = authorized {
-                return Err(with_log(ApiResponse::error(&error), log));
-            }
+            granted = authorized.map_err(|error| with_log(ApiResponse::error(&error), log.clone()))?;
         }
         let call = NodeCall {
             route,
@@ -83,24 +99,55 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             path: request.path.clone(),
             query: forwarded_query(request.query.as_deref()),
             cors: self.cors_headers(request),
-            body: None,
+            body: granted.body,
         };
         match node.forward(&call).await {
             Ok(answer) => Ok((answer, log)),
-            Err(failure) => Err(with_log(ApiResponse::error(&failure.into()), log)),
+            Err(failure) => {
+                if let (NodeFailure::Unreachable(_), Some((tree, charges))) = (&failure, &granted.charged) {
+                    // The request never left: the node did nothing. Best
+                    // effort: a refund that fails leaves the call counted.
+                    let _ = self.budgets.refund(tree, charges).await;
+                }
+                Err(with_log(ApiResponse::error(&failure.into()), log))
+            }
         }
     }
 
+    /// Authenticates the caller, checks its capability and the conditions
+    /// on the call's arguments, then counts the call and what it moves. A
+    /// refused call is never counted.
     async fn authorize_node_call(
         &self,
         request: &ApiRequest,
+        mut body: impl BodySource,
         now: u64,
         route: &NodeRoute,
         capability: &'static str,
         caller: &mut Option<Principal>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Granted, ApiError> {
         let principal = self.authorize(request, now, capability, route.websocket, caller).await?;
-        self.charge(principal, capability).await.map(drop)
+        // The admin token holds the node's whole power: no conditions.
+        let Principal::Issued(record) = principal else { return Ok(Granted::default()) };
+        let grant = record.grant(capability).ok_or_else(|| ApiError::MissingCapability(capability.into()))?;
+        let body = match arguments::needs_body(grant, route.arguments) {
+            false => None,
+            true => match body.read(MAX_BODY_BYTES).await {
+                Body::TooLarge => return Err(ApiError::PayloadTooLarge),
+                Body::Bytes(bytes) => Some(bytes),
+            },
+        };
+        let call = NodeCallArguments {
+            arguments: route.arguments,
+            path_target: routing::parameter_named(route.pattern, &request.path),
+            body: body.as_deref(),
+            default_listen: self.config.session_listen_default,
+        };
+        let moved = arguments::check(grant, &call)?;
+        let charges = record.charges(capability, moved);
+        self.charge_call(record, charges.clone()).await?;
+        let charged = (!charges.is_empty()).then(|| (record.tree().to_string(), charges));
+        Ok(Granted { body, charged })
     }
 }
 

@@ -84,7 +84,8 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             (None, Some(own)) => Listing::Subtree(own),
             (None, None) => Listing::All,
         };
-        let admin = self.config.admin_token.as_ref().ok_or(ApiError::Misconfigured(AdminTokenProblem::Missing))?;
+        let admin =
+            self.config.admin_token.as_ref().ok_or(ApiError::Misconfigured(AdminTokenProblem::Missing))?;
         let binding = listing.binding();
         let cursor = PageCursor::open(query.cursor.as_deref(), admin, &binding)?;
         let (tokens, next) = self.page(&listing, cursor, query.limit, now).await?;
@@ -127,8 +128,10 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let new_secret =
             secret::new_secret().map_err(|_| ApiError::Unavailable("the random source failed".into()))?;
         let tokens = self.tokens();
-        let rotated =
-            tokens.rotate(&entry, &secret::storage_key(&new_secret), grace, now).await.map_err(unavailable)?;
+        let rotated = tokens
+            .rotate(&entry, &secret::storage_key(&new_secret), grace, now)
+            .await
+            .map_err(unavailable)?;
         if self.revoked(&entry.record).await? {
             // A delete of the token or an ancestor raced this rotation and
             // may have removed the index entry before it was written again.

@@ -10,6 +10,7 @@
 //! [`http::BodySource`]) and carry the answer out; native tests do the same
 //! over in-memory storage.
 
+pub mod arguments;
 pub mod auth;
 pub mod budgets;
 pub mod cleanup;
@@ -55,6 +56,9 @@ pub struct Config {
     pub allowed_origins: AllowedOrigins,
     /// True when the node gateway is on (`ORIGIN_URL` is set).
     pub gateway_enabled: bool,
+    /// Where the node lets a session listen when the request does not say
+    /// (the node's `defaultSessionListenHost`; `ORIGIN_SESSION_LISTEN_HOST`).
+    pub session_listen_default: std::net::SocketAddr,
 }
 
 /// What the adapter sends back.

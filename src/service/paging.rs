@@ -146,7 +146,8 @@ mod tests {
 
     #[test]
     fn a_forged_or_borrowed_cursor_is_invalid_input() {
-        let sealed = PageCursor { listing: Some("kv".into()), ..PageCursor::default() }.seal(&admin(), "subtree:a");
+        let sealed =
+            PageCursor { listing: Some("kv".into()), ..PageCursor::default() }.seal(&admin(), "subtree:a");
         let (json, tag) = sealed.split_once('.').unwrap();
         let forged_json = URL_SAFE_NO_PAD.encode(r#"{"c":"nonsense"}"#);
         let other_admin = AdminToken::new("another admin token of 32 chars!!");

@@ -11,7 +11,9 @@ use super::{
 };
 use crate::contract::{
     catalogue::CapabilityName,
-    model::{AllowConditions, CallsConditions, Capability, Limit, SpendConditions, Token, TokenId, TokenInfo},
+    model::{
+        AllowConditions, CallsConditions, Capability, Limit, SpendConditions, Token, TokenId, TokenInfo,
+    },
 };
 
 /// A capability as stored: the endpoint, its optional `calls` bound, its
@@ -205,7 +207,10 @@ impl TokenRecord {
     fn capabilities(&self, used: &Used) -> Vec<Capability> {
         self.grants
             .iter()
-            .map(|grant| Capability { endpoint: CapabilityName(grant.endpoint.clone()), limits: limits(grant, used) })
+            .map(|grant| Capability {
+                endpoint: CapabilityName(grant.endpoint.clone()),
+                limits: limits(grant, used),
+            })
             .collect()
     }
 }
@@ -226,9 +231,10 @@ fn limits(grant: &Grant, used: &Used) -> Vec<Limit> {
     });
     let allow = |entries: Vec<String>| AllowConditions { allow: entries };
     let targets = grant.targets.clone().map(|targets| Limit::Targets { conditions: allow(targets) });
-    let listen = grant.listen.as_ref().map(|ranges| Limit::Listen {
-        conditions: allow(ranges.iter().map(ToString::to_string).collect()),
-    });
+    let listen = grant
+        .listen
+        .as_ref()
+        .map(|ranges| Limit::Listen { conditions: allow(ranges.iter().map(ToString::to_string).collect()) });
     calls.into_iter().chain(spend).chain(targets).chain(listen).collect()
 }
 

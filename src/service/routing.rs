@@ -45,7 +45,7 @@ fn resolve_api(method: &str, path: &str) -> Result<Target, ApiError> {
     let route = matching.iter().find(|route| route.method == method).ok_or_else(|| {
         ApiError::MethodNotAllowed(allow(matching.iter().map(|route| route.method).chain(["OPTIONS"])))
     })?;
-    Ok(Target::Api(route.operation, parameter(route.path, rest)))
+    Ok(Target::Api(route.operation, parameter_named(route.path, rest).map(|(_, id)| id.to_string())))
 }
 
 fn resolve_node(method: &str, path: &str) -> Result<Target, ApiError> {
@@ -94,9 +94,12 @@ fn matches(pattern: &str, path: &str) -> bool {
     }
 }
 
-/// The segment of `path` that the one `{name}` of `pattern` matched.
-fn parameter(pattern: &str, path: &str) -> Option<String> {
-    pattern.split('/').zip(path.split('/')).find(|(p, _)| p.starts_with('{')).map(|(_, s)| s.to_string())
+/// The first `{name}` of `pattern` and the segment of `path` it matched.
+pub fn parameter_named<'p>(pattern: &'static str, path: &'p str) -> Option<(&'static str, &'p str)> {
+    pattern
+        .split('/')
+        .zip(path.split('/'))
+        .find_map(|(p, s)| Some((p.strip_prefix('{')?.strip_suffix('}')?, s)))
 }
 
 /// Refuses paths that could mean something else to the node than to the

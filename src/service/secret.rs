@@ -117,7 +117,8 @@ impl AdminToken {
     }
 
     fn mac(&self, message: &[u8]) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.digest).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.digest).expect("HMAC takes any key length");
         mac.update(message);
         mac
     }

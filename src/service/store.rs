@@ -218,7 +218,8 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
     ) -> Result<IndexEntry, StoreError> {
         let record = TokenRecord { rotated: true, secret_valid_until: None, ..entry.record.clone() };
         let expires_at = storage_expiry(record.valid_until, now);
-        let retired = (grace > 0).then(|| RetiredSecret { key: entry.key.clone(), until: now.saturating_add(grace) });
+        let retired =
+            (grace > 0).then(|| RetiredSecret { key: entry.key.clone(), until: now.saturating_add(grace) });
         let rotated = IndexEntry { key: new_key.to_string(), retired, record };
         let marked = !entry.record.rotated;
         let switched = self.switch(entry, &rotated, marked, expires_at).await;
@@ -236,7 +237,8 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         match &rotated.retired {
             None => self.kv.delete(&record_key(&entry.key)).await?,
             Some(retired) => {
-                let record = TokenRecord { secret_valid_until: Some(retired.until), ..rotated.record.clone() };
+                let record =
+                    TokenRecord { secret_valid_until: Some(retired.until), ..rotated.record.clone() };
                 let expires_at = storage_expiry(Some(retired.until), now);
                 self.kv.put(&record_key(&retired.key), &to_json(&record), expires_at).await?;
             }

@@ -272,7 +272,8 @@ fn check_calls(at: &str, max: &Value, held: Option<u64>) -> Result<u64, ApiError
 }
 
 fn check_spend(at: &str, max: &Value, arguments: &[Arguments], grant: &mut Grant) -> Result<(), ApiError> {
-    let mut currencies: Vec<&str> = arguments.iter().flat_map(|arguments| arguments.currencies()).copied().collect();
+    let mut currencies: Vec<&str> =
+        arguments.iter().flat_map(|arguments| arguments.currencies()).copied().collect();
     currencies.sort_unstable_by_key(|name| std::cmp::Reverse(*name));
     currencies.dedup();
     if currencies.is_empty() {
@@ -280,11 +281,13 @@ fn check_spend(at: &str, max: &Value, arguments: &[Arguments], grant: &mut Grant
     }
     let text = max.as_str().unwrap_or_default();
     if text.chars().count() > MAX_AMOUNT_CHARS {
-        return Err(invalid_capabilities(format!("{at}.conditions.max must be at most {MAX_AMOUNT_CHARS} characters")));
+        return Err(invalid_capabilities(format!(
+            "{at}.conditions.max must be at most {MAX_AMOUNT_CHARS} characters"
+        )));
     }
-    let amount: Amount = text
-        .parse()
-        .map_err(|why| invalid_capabilities(format!("{at}.conditions.max: '{text}' is not an amount the node reads: {why}")))?;
+    let amount: Amount = text.parse().map_err(|why| {
+        invalid_capabilities(format!("{at}.conditions.max: '{text}' is not an amount the node reads: {why}"))
+    })?;
     if amount.wei == 0 {
         return Err(invalid_capabilities(format!("{at}.conditions.max must be more than 0")));
     }
@@ -297,13 +300,21 @@ fn check_spend(at: &str, max: &Value, arguments: &[Arguments], grant: &mut Grant
         )));
     }
     if grant.spend_in(amount.currency).is_some() {
-        return Err(invalid_capabilities(format!("{at}: duplicate 'spend' limit in {}", amount.currency.name())));
+        return Err(invalid_capabilities(format!(
+            "{at}: duplicate 'spend' limit in {}",
+            amount.currency.name()
+        )));
     }
     grant.spend.push(SpendBudget { currency: amount.currency, max: amount.wei, shared_with: Vec::new() });
     Ok(())
 }
 
-fn check_targets(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant) -> Result<Vec<String>, ApiError> {
+fn check_targets(
+    at: &str,
+    allow: &Value,
+    arguments: &[Arguments],
+    grant: &Grant,
+) -> Result<Vec<String>, ApiError> {
     if !arguments.iter().any(|arguments| arguments.has_target()) {
         return Err(not_carried(at, "targets", &grant.endpoint, "names no target address"));
     }
@@ -313,7 +324,9 @@ fn check_targets(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant
     let mut addresses: Vec<String> = allow_list(at, allow)?
         .map(|(k, text)| {
             conditions::address(text).ok_or_else(|| {
-                invalid_capabilities(format!("{at}.conditions.allow[{k}]: '{text}' is not an address (0x and 40 hex digits)"))
+                invalid_capabilities(format!(
+                    "{at}.conditions.allow[{k}]: '{text}' is not an address (0x and 40 hex digits)"
+                ))
             })
         })
         .collect::<Result<_, _>>()?;
@@ -322,7 +335,12 @@ fn check_targets(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant
     Ok(addresses)
 }
 
-fn check_listen(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant) -> Result<Vec<ListenRange>, ApiError> {
+fn check_listen(
+    at: &str,
+    allow: &Value,
+    arguments: &[Arguments],
+    grant: &Grant,
+) -> Result<Vec<ListenRange>, ApiError> {
     if !arguments.iter().any(|arguments| arguments.listens()) {
         return Err(not_carried(at, "listen", &grant.endpoint, "opens no listener"));
     }
@@ -330,7 +348,9 @@ fn check_listen(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant)
         return Err(invalid_capabilities(format!("{at}: duplicate 'listen' limit")));
     }
     allow_list(at, allow)?
-        .map(|(k, text)| text.parse().map_err(|why| invalid_capabilities(format!("{at}.conditions.allow[{k}]: {why}"))))
+        .map(|(k, text)| {
+            text.parse().map_err(|why| invalid_capabilities(format!("{at}.conditions.allow[{k}]: {why}")))
+        })
         .collect()
 }
 
@@ -338,7 +358,9 @@ fn check_listen(at: &str, allow: &Value, arguments: &[Arguments], grant: &Grant)
 fn allow_list<'v>(at: &str, allow: &'v Value) -> Result<impl Iterator<Item = (usize, &'v str)>, ApiError> {
     let entries = allow.as_array().map(Vec::as_slice).unwrap_or_default();
     if entries.is_empty() || entries.len() > MAX_ALLOWED {
-        return Err(invalid_capabilities(format!("{at}.conditions.allow must have 1 to {MAX_ALLOWED} entries")));
+        return Err(invalid_capabilities(format!(
+            "{at}.conditions.allow must have 1 to {MAX_ALLOWED} entries"
+        )));
     }
     Ok(entries.iter().enumerate().map(|(k, entry)| (k, entry.as_str().unwrap_or_default())))
 }
@@ -682,8 +704,12 @@ mod tests {
                {{"type":"calls","conditions":{{"max":3}}}}"#
         );
         let grant = parse(&with_limits("accountWithdraw", &limits)).unwrap().grants.remove(0);
-        let budgets: Vec<(Currency, u128)> = grant.spend.iter().map(|budget| (budget.currency, budget.max)).collect();
-        assert_eq!(budgets, vec![(Currency::WxHopr, 5 * 10u128.pow(18)), (Currency::XDai, 5 * 10u128.pow(17))]);
+        let budgets: Vec<(Currency, u128)> =
+            grant.spend.iter().map(|budget| (budget.currency, budget.max)).collect();
+        assert_eq!(
+            budgets,
+            vec![(Currency::WxHopr, 5 * 10u128.pow(18)), (Currency::XDai, 5 * 10u128.pow(17))]
+        );
         assert_eq!(grant.targets, Some(vec![PEER.to_ascii_lowercase()]), "one address, in lower case");
         assert_eq!(grant.max_calls, Some(3));
         let listen = r#"{"type":"listen","conditions":{"allow":["127.0.0.1:10000-10100","[::1]:8080"]}}"#;
@@ -696,7 +722,10 @@ mod tests {
     fn a_condition_needs_a_capability_whose_routes_carry_it() {
         for (endpoint, limit) in [
             ("nodeGetInfo", r#"{"type":"spend","conditions":{"max":"1 wxHOPR"}}"#),
-            ("accountGetBalances", r#"{"type":"targets","conditions":{"allow":["0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe"]}}"#),
+            (
+                "accountGetBalances",
+                r#"{"type":"targets","conditions":{"allow":["0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe"]}}"#,
+            ),
             ("accountWithdraw", r#"{"type":"listen","conditions":{"allow":["127.0.0.1:1"]}}"#),
         ] {
             rejects(&with_limits(endpoint, limit), ErrorCode::InvalidTokenCapabilities, "does not apply to");
@@ -720,7 +749,10 @@ mod tests {
     );
     rejected!(
         spend_of_nothing,
-        &with_limits("accountWithdraw", r#"{"type":"spend","conditions":{"max":"0.0000000000000000001 xDai"}}"#),
+        &with_limits(
+            "accountWithdraw",
+            r#"{"type":"spend","conditions":{"max":"0.0000000000000000001 xDai"}}"#
+        ),
         InvalidTokenCapabilities,
         "must be more than 0"
     );

@@ -96,3 +96,112 @@ fn an_unreachable_or_silent_node_is_502_or_504() {
     let got = harness.call("GET", "/api/v4/node/info", Some(ADMIN), None);
     assert_eq!(got.body(), error("GATEWAY_TIMEOUT", "the node did not answer within 30000 ms"));
 }
+
+// Conditions on arguments: each attack, then that it fails without
+// reaching the node or counting anything.
+
+const PEER: &str = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
+const STRANGER: &str = "0xa8194d36e322592d4c707b70dbe96121f5c74c64";
+
+fn withdrawer(harness: &Harness, creator: &str, spend: &str) -> String {
+    let limits = json!([{"type": "spend", "conditions": {"max": spend}}, {"type": "targets", "conditions": {"allow": [PEER]}}]);
+    harness.issue(creator, json!({"capabilities": [{"endpoint": "accountWithdraw", "limits": limits}, {"endpoint": "tokensCreate"}, {"endpoint": "tokensGetToken"}]})).0
+}
+
+fn withdraw(harness: &Harness, token: &str, amount: &str, address: &str) -> Got {
+    harness.call(
+        "POST",
+        "/api/v4/account/withdraw",
+        Some(token),
+        Some(json!({"amount": amount, "address": address})),
+    )
+}
+
+fn spend_used(harness: &Harness, token: &str) -> Value {
+    harness.get(token).body()["capabilities"][0]["limits"][0].clone()
+}
+
+#[test]
+fn a_withdrawal_within_its_conditions_is_forwarded_once_with_the_body_it_was_checked_on() {
+    let harness = Harness::new();
+    let token = withdrawer(&harness, ADMIN, "1 xDai");
+    assert_eq!(withdraw(&harness, &token, "0.25 xDai", PEER).status(), 200);
+    let calls = harness.node_calls();
+    assert_eq!(calls.len(), 1);
+    let sent: Value = serde_json::from_slice(calls[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(sent, json!({"amount": "0.25 xDai", "address": PEER}));
+    assert_eq!(
+        spend_used(&harness, &token),
+        json!({"type": "spend", "conditions": {"max": "1 xDai"}, "used": "0.25 xDai"})
+    );
+}
+
+#[test]
+fn a_withdrawal_over_budget_elsewhere_or_unreadable_is_refused_naming_the_field() {
+    let harness = Harness::new();
+    let token = withdrawer(&harness, ADMIN, "1 xDai");
+    for (amount, address, field) in [
+        ("1.5 xDai", PEER, "amount: moves more than is left of the spend budget (1 xDai of 1 xDai left)"),
+        ("0.1 xDai", STRANGER, "address: "),
+        ("0.1 wxHOPR", PEER, "amount: the spend condition allows only xDai"),
+        ("0.1", PEER, "amount: '0.1' is not an amount"),
+    ] {
+        let got = withdraw(&harness, &token, amount, address);
+        assert_refused(&got, "condition_failed");
+        let error = got.body()["error"].as_str().unwrap().to_string();
+        assert!(error.starts_with("authorization failed: ") && error.contains(field), "{error}");
+    }
+    let array = harness.send(
+        &request("POST", "/api/v4/account/withdraw", Some(&token)),
+        format!(r#"["0.1 xDai","{PEER}"]"#).as_bytes(),
+    );
+    assert_refused(&array, "condition_failed");
+    assert!(harness.node_calls().is_empty(), "the node never saw a refused call");
+    assert_eq!(spend_used(&harness, &token)["used"], json!("0 xDai"), "nothing was counted");
+}
+
+#[test]
+fn a_budget_is_shared_by_a_parent_and_its_children_and_a_child_cannot_widen_it() {
+    let harness = Harness::new();
+    let parent = withdrawer(&harness, ADMIN, "1 xDai");
+    let children: Vec<String> = (0..3).map(|_| withdrawer(&harness, &parent, "1 xDai")).collect();
+    let wider = harness.create(&parent, json!({"capabilities": [{"endpoint": "accountWithdraw", "limits": [{"type": "spend", "conditions": {"max": "2 xDai"}}, {"type": "targets", "conditions": {"allow": [PEER]}}]}]}));
+    assert_refused(&wider, "capabilities_not_allowed");
+    let unbounded = harness.create(&parent, json!({"capabilities": [{"endpoint": "accountWithdraw"}]}));
+    assert_refused(&unbounded, "capabilities_not_allowed");
+    let spenders = [&parent].into_iter().chain(&children).cycle().take(5);
+    let moved = spenders.filter(|token| withdraw(&harness, token, "0.3 xDai", PEER).status() == 200).count();
+    assert_eq!(moved, 3, "3 × 0.3 fit in 1 xDai; a fourth does not, whoever asks");
+    assert_eq!(spend_used(&harness, &parent)["used"], json!("0.9 xDai"));
+}
+
+#[test]
+fn a_call_to_an_unreachable_node_is_given_back_and_a_timed_out_one_is_not() {
+    let harness = Harness::new();
+    let token = withdrawer(&harness, ADMIN, "1 xDai");
+    *harness.node.failure.borrow_mut() = Some(NodeFailure::Unreachable("connection refused".into()));
+    assert_eq!(withdraw(&harness, &token, "0.5 xDai", PEER).status(), 502);
+    assert_eq!(spend_used(&harness, &token)["used"], json!("0 xDai"));
+    *harness.node.failure.borrow_mut() = Some(NodeFailure::TimedOut(30_000));
+    assert_eq!(withdraw(&harness, &token, "0.5 xDai", PEER).status(), 504);
+    assert_eq!(spend_used(&harness, &token)["used"], json!("0.5 xDai"), "the node may have acted");
+}
+
+#[test]
+fn a_session_may_not_listen_beyond_loopback_without_a_listen_condition() {
+    let harness = Harness::new();
+    let (plain, _) = harness.issue(ADMIN, caps(&["sessionsCreateClient"]));
+    let session = |token: &str, listen: &str| {
+        let body = json!({"destination": PEER, "forwardPath": {"Hops": 1}, "returnPath": {"Hops": 1}, "target": {"Plain": "localhost:8080"}, "listenHost": listen});
+        harness.call("POST", "/api/v4/session/tcp", Some(token), Some(body))
+    };
+    assert_refused(&session(&plain, "0.0.0.0:10000"), "condition_failed");
+    assert_eq!(session(&plain, "127.0.0.1:10000").status(), 200);
+    let listen = json!([{"type": "listen", "conditions": {"allow": ["0.0.0.0:10000-10100"]}}]);
+    let (open, _) = harness
+        .issue(ADMIN, json!({"capabilities": [{"endpoint": "sessionsCreateClient", "limits": listen}]}));
+    assert_eq!(session(&open, "0.0.0.0:10000").status(), 200);
+    assert_refused(&session(&open, "127.0.0.1:10000"), "condition_failed");
+    assert_eq!(session(ADMIN, "0.0.0.0:1").status(), 200, "the admin token holds the node's whole power");
+    assert_eq!(harness.node_calls().len(), 3);
+}

@@ -299,7 +299,11 @@ fn of_rotations_that_raced_only_the_last_to_switch_works_and_a_delete_refuses_al
     let lost = rotate_from(&harness, &before, 0).unwrap();
     let won = rotate_from(&harness, &before, 600).unwrap();
     assert_eq!(harness.get(&lost).status(), 401, "a rotation whose index entry was overwritten");
-    assert_eq!((harness.get(&won).status(), harness.get(&old).status()), (200, 200), "the winner and its grace");
+    assert_eq!(
+        (harness.get(&won).status(), harness.get(&old).status()),
+        (200, 200),
+        "the winner and its grace"
+    );
     assert_eq!(harness.delete(ADMIN, &id).status(), 204);
     for secret in [&old, &lost, &won] {
         assert_eq!(harness.get(secret).status(), 401);

@@ -120,6 +120,7 @@ impl Harness {
             admin_token: admin.map(AdminToken::new),
             allowed_origins: AllowedOrigins::Any,
             gateway_enabled: true,
+            session_listen_default: "127.0.0.1:0".parse().unwrap(),
         };
         let service =
             Service::new(MemoryKv::default(), MemoryBudgets::default(), CountingLimiter::default(), config);

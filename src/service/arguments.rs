@@ -1,0 +1,322 @@
+//! A node call's arguments held to the conditions of the capability that
+//! allows it: the target it aims at (`targets`), where a session would
+//! listen (`listen`, loopback only without one), and the amount it moves,
+//! whose currency must have a `spend` budget (the budget itself is charged
+//! by the tree's counters).
+//!
+//! Arguments are read as the node reads them (see [`super::conditions`]):
+//! the exact camelCase field of a JSON object body, or the route's path
+//! segment, percent-decoded. A request whose arguments cannot be read
+//! where a condition needs them is refused, never forwarded: the node might
+//! read it another way.
+
+use std::net::SocketAddr;
+
+use serde_json::{Map, Value};
+
+use crate::contract::{error::ApiError, node_routes::Arguments};
+
+use super::{
+    conditions::{self, Amount},
+    credential::percent_decode,
+    records::Grant,
+};
+
+/// True when checking `grant` on a call with `arguments` needs the request
+/// body: the body's fields are under a condition of the grant, or the call
+/// opens a listener (loopback only, unless a condition allows more).
+pub fn needs_body(grant: &Grant, arguments: Arguments) -> bool {
+    let spends = !grant.spend.is_empty();
+    let targets = grant.targets.is_some();
+    match arguments {
+        Arguments::Withdraw | Arguments::OpenChannel => spends || targets,
+        Arguments::FundChannel | Arguments::FundChannelById => spends,
+        Arguments::RedeemTickets => targets,
+        Arguments::Session => true,
+        Arguments::None | Arguments::Channel | Arguments::Peer | Arguments::UnreadableTarget => false,
+    }
+}
+
+/// A node call as its conditions see it.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeCallArguments<'a> {
+    /// What the route carries.
+    pub arguments: Arguments,
+    /// The route's first path parameter: its name in the pattern and the
+    /// segment as sent.
+    pub path_target: Option<(&'a str, &'a str)>,
+    /// The request body, when [`needs_body`] asked for it.
+    pub body: Option<&'a [u8]>,
+    /// Where the node listens when a session does not say (its
+    /// `defaultSessionListenHost`).
+    pub default_listen: SocketAddr,
+}
+
+/// Checks `call` against the conditions of `grant`. Returns the amount the
+/// call moves when a `spend` budget applies to it.
+pub fn check(grant: &Grant, call: &NodeCallArguments<'_>) -> Result<Option<Amount>, ApiError> {
+    let fields = match call.body {
+        Some(body) => Some(object(body)?),
+        None => None,
+    };
+    let fields = fields.as_ref();
+    if let Some(allowed) = &grant.targets {
+        check_target(allowed, call, fields)?;
+    }
+    if call.arguments.listens() {
+        check_listen(grant, call, fields)?;
+    }
+    if grant.spend.is_empty() || !call.arguments.moves_funds() {
+        return Ok(None);
+    }
+    spent(grant, fields).map(Some)
+}
+
+fn check_target(
+    allowed: &[String],
+    call: &NodeCallArguments<'_>,
+    fields: Option<&Map<String, Value>>,
+) -> Result<(), ApiError> {
+    let (field, text) = match call.arguments {
+        Arguments::Withdraw | Arguments::RedeemTickets => ("address", text_field(fields, "address")?),
+        Arguments::OpenChannel | Arguments::Session => ("destination", text_field(fields, "destination")?),
+        Arguments::FundChannel | Arguments::Channel | Arguments::Peer => match call.path_target {
+            Some((name, segment)) => (name, Some(percent_decode(segment).ok_or_else(|| unreadable(name))?)),
+            None => return Err(unreadable("path")),
+        },
+        Arguments::FundChannelById | Arguments::UnreadableTarget => {
+            return Err(failed(
+                "channelId: a channel id does not name its counterparty, so the targets condition cannot be \
+                 checked; use the /api/v4 route, which names it",
+            ))
+        }
+        Arguments::None => return Ok(()),
+    };
+    let text =
+        text.ok_or_else(|| failed(&format!("{field}: missing, and the targets condition needs it")))?;
+    let address =
+        conditions::address(&text).ok_or_else(|| failed(&format!("{field}: '{text}' is not an address")))?;
+    match allowed.contains(&address) {
+        true => Ok(()),
+        false => Err(failed(&format!("{field}: {address} is not one of the allowed targets"))),
+    }
+}
+
+fn check_listen(
+    grant: &Grant,
+    call: &NodeCallArguments<'_>,
+    fields: Option<&Map<String, Value>>,
+) -> Result<(), ApiError> {
+    let requested = text_field(fields, "listenHost")?;
+    let host = conditions::listen_host(requested.as_deref(), call.default_listen);
+    let (allowed, rule) = match &grant.listen {
+        Some(ranges) => {
+            (ranges.iter().any(|range| range.contains(host)), "outside the allowed listen ranges")
+        }
+        None => (
+            conditions::is_loopback(host.ip()),
+            "not a loopback address, and the token has no listen condition",
+        ),
+    };
+    match allowed {
+        true => Ok(()),
+        false => Err(failed(&format!("listenHost: the session would listen on {host}, {rule}"))),
+    }
+}
+
+fn spent(grant: &Grant, fields: Option<&Map<String, Value>>) -> Result<Amount, ApiError> {
+    let text = text_field(fields, "amount")?
+        .ok_or_else(|| failed("amount: missing, and the spend condition needs it"))?;
+    let amount: Amount =
+        text.parse().map_err(|why| failed(&format!("amount: '{text}' is not an amount: {why}")))?;
+    if grant.spend_in(amount.currency).is_none() {
+        let budgets: Vec<&str> = grant.spend.iter().map(|budget| budget.currency.name()).collect();
+        return Err(failed(&format!(
+            "amount: the spend condition allows only {}, not {}",
+            budgets.join(" and "),
+            amount.currency.name()
+        )));
+    }
+    Ok(amount)
+}
+
+/// The body as a JSON object: the node also takes a struct's fields as an
+/// array, in order, which no field check could follow.
+fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(fields)) => Ok(fields),
+        _ => Err(failed("request body: not a JSON object, so the token's conditions cannot be checked")),
+    }
+}
+
+/// The string field `name`, `None` when absent or null.
+fn text_field(fields: Option<&Map<String, Value>>, name: &str) -> Result<Option<String>, ApiError> {
+    match fields.and_then(|fields| fields.get(name)) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(failed(&format!("{name}: not a string"))),
+    }
+}
+
+fn unreadable(field: &str) -> ApiError {
+    failed(&format!("{field}: cannot be read, so the targets condition cannot be checked"))
+}
+
+fn failed(why: &str) -> ApiError {
+    ApiError::ConditionFailed(why.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::{conditions::Currency, records::SpendBudget};
+
+    const PEER: &str = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
+    const OTHER: &str = "0xa8194d36e322592d4c707b70dbe96121f5c74c64";
+
+    fn default_listen() -> SocketAddr {
+        "127.0.0.1:0".parse().unwrap()
+    }
+
+    fn grant(spend: &[(Currency, u128)], targets: Option<&[&str]>, listen: Option<&[&str]>) -> Grant {
+        Grant {
+            endpoint: "any".into(),
+            spend: spend
+                .iter()
+                .map(|&(currency, max)| SpendBudget { currency, max, shared_with: Vec::new() })
+                .collect(),
+            targets: targets.map(|targets| targets.iter().map(|t| t.to_string()).collect()),
+            listen: listen.map(|ranges| ranges.iter().map(|r| r.parse().unwrap()).collect()),
+            ..Grant::default()
+        }
+    }
+
+    fn call<'a>(
+        arguments: Arguments,
+        path_target: Option<(&'a str, &'a str)>,
+        body: &'a str,
+    ) -> NodeCallArguments<'a> {
+        NodeCallArguments {
+            arguments,
+            path_target,
+            body: Some(body.as_bytes()),
+            default_listen: default_listen(),
+        }
+    }
+
+    fn refusal(result: Result<Option<Amount>, ApiError>) -> String {
+        match result {
+            Err(ApiError::ConditionFailed(why)) => why,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_withdrawal_within_its_targets_and_budget_moves_its_amount() {
+        let grant = grant(&[(Currency::XDai, 10u128.pow(18))], Some(&[PEER]), None);
+        let body = format!(
+            r#"{{"amount":"0.5 xdai","address":"{}"}}"#,
+            PEER.to_ascii_uppercase().replace("0X", "0x")
+        );
+        let moved = check(&grant, &call(Arguments::Withdraw, None, &body)).unwrap();
+        assert_eq!(moved, Some(Amount { currency: Currency::XDai, wei: 5 * 10u128.pow(17) }));
+    }
+
+    #[test]
+    fn each_broken_condition_names_its_field() {
+        let funds = grant(&[(Currency::WxHopr, 10)], Some(&[PEER]), None);
+        let cases = [
+            (
+                Arguments::Withdraw,
+                format!(r#"{{"amount":"1 wxHOPR","address":"{OTHER}"}}"#),
+                "address: 0xa819",
+            ),
+            (
+                Arguments::Withdraw,
+                format!(r#"{{"amount":"1 xDai","address":"{PEER}"}}"#),
+                "only wxHOPR, not xDai",
+            ),
+            (
+                Arguments::Withdraw,
+                format!(r#"{{"amount":"1","address":"{PEER}"}}"#),
+                "amount: '1' is not an amount",
+            ),
+            (Arguments::Withdraw, format!(r#"{{"address":"{PEER}"}}"#), "amount: missing"),
+            (
+                Arguments::OpenChannel,
+                r#"{"amount":"1 wxHOPR","destination":"12D3KooW"}"#.to_string(),
+                "destination: '12D3KooW' is not an address",
+            ),
+            (
+                Arguments::OpenChannel,
+                format!(r#"{{"amount":5,"destination":"{PEER}"}}"#),
+                "amount: not a string",
+            ),
+            (Arguments::Withdraw, format!(r#"["1 wxHOPR","{PEER}"]"#), "request body: not a JSON object"),
+            (Arguments::RedeemTickets, "{}".to_string(), "address: missing"),
+        ];
+        for (arguments, body, needle) in cases {
+            let why = refusal(check(&funds, &call(arguments, None, &body)));
+            assert!(why.contains(needle), "{body}: '{why}' lacks '{needle}'");
+        }
+    }
+
+    #[test]
+    fn a_path_target_is_read_percent_decoded_and_a_channel_id_is_refused() {
+        let targets = grant(&[], Some(&[PEER]), None);
+        let encoded = PEER.replace("b4", "%62%34");
+        let peer = NodeCallArguments { body: None, ..call(Arguments::Peer, Some(("address", &encoded)), "") };
+        assert_eq!(check(&targets, &peer).unwrap(), None);
+        let other =
+            NodeCallArguments { body: None, ..call(Arguments::Channel, Some(("address", OTHER)), "") };
+        assert!(refusal(check(&targets, &other)).starts_with("address: "));
+        let by_id = NodeCallArguments {
+            body: None,
+            ..call(Arguments::UnreadableTarget, Some(("channelId", "0x12")), "")
+        };
+        assert!(refusal(check(&targets, &by_id)).starts_with("channelId: "));
+    }
+
+    #[test]
+    fn a_session_listens_on_loopback_only_unless_a_condition_allows_more() {
+        let plain = grant(&[], None, None);
+        let session = |host: &str| format!(r#"{{"destination":"{PEER}","listenHost":{host}}}"#);
+        for allowed in
+            ["null", r#""127.0.0.1:10000""#, r#"":8080""#, r#""[::1]:80""#, r#""localhost:80""#, r#""""#]
+        {
+            assert!(check(&plain, &call(Arguments::Session, None, &session(allowed))).is_ok(), "{allowed}");
+        }
+        for refused in [r#""0.0.0.0:10000""#, r#""0.0.0.0""#, r#""[::]:0""#, r#""192.168.1.10:80""#] {
+            let why = refusal(check(&plain, &call(Arguments::Session, None, &session(refused))));
+            assert!(why.contains("not a loopback address"), "{refused}: {why}");
+        }
+        let ranged = grant(&[], None, Some(&["0.0.0.0:10000-10100"]));
+        assert!(check(&ranged, &call(Arguments::Session, None, &session(r#""0.0.0.0:10050""#))).is_ok());
+        let why = refusal(check(&ranged, &call(Arguments::Session, None, &session(r#""0.0.0.0:10101""#))));
+        assert!(why.contains("outside the allowed listen ranges"), "{why}");
+    }
+
+    #[test]
+    fn a_missing_listen_host_is_the_nodes_default() {
+        let plain = grant(&[], None, None);
+        let body = format!(r#"{{"destination":"{PEER}"}}"#);
+        let container = NodeCallArguments {
+            default_listen: "172.17.0.2:0".parse().unwrap(),
+            ..call(Arguments::Session, None, &body)
+        };
+        assert!(refusal(check(&plain, &container)).contains("172.17.0.2:0"));
+        assert!(check(&plain, &call(Arguments::Session, None, &body)).is_ok());
+    }
+
+    #[test]
+    fn only_the_fields_under_a_condition_need_the_body() {
+        let calls_only = Grant { max_calls: Some(3), ..grant(&[], None, None) };
+        assert!(!needs_body(&calls_only, Arguments::Withdraw));
+        assert!(needs_body(&calls_only, Arguments::Session), "the listen rule holds without a condition");
+        assert!(needs_body(&grant(&[], Some(&[PEER]), None), Arguments::RedeemTickets));
+        assert!(
+            !needs_body(&grant(&[], Some(&[PEER]), None), Arguments::FundChannel),
+            "its target is in the path"
+        );
+    }
+}
