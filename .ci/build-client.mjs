@@ -19,7 +19,7 @@ const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: "
 // build.rs wrote the OpenAPI document.
 const messages = execFileSync(
   "cargo",
-  ["build", "--profile", "client", "--target", "wasm32-unknown-unknown", "--features", "client", "--target-dir", targetDir,
+  ["build", "--release", "--target", "wasm32-unknown-unknown", "--features", "client", "--target-dir", targetDir,
     "--message-format", "json-render-diagnostics"],
   { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
 );
@@ -34,7 +34,7 @@ rmSync(pkg, { recursive: true, force: true });
 run("wasm-bindgen", [
   "--target", "web",
   "--out-dir", web,
-  join(targetDir, "wasm32-unknown-unknown", "client", "edge_tokens.wasm"),
+  join(targetDir, "wasm32-unknown-unknown", "release", "edge_tokens.wasm"),
 ]);
 // `[Symbol.dispose]` needs TypeScript's esnext.disposable library, which a
 // project on lib es2022 lacks (TS2550); `free()` is declared either way.

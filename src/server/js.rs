@@ -1,5 +1,5 @@
-//! The Worker's only JavaScript: four functions that do in one call across
-//! the wasm/JavaScript boundary what `worker`'s wrappers do in many.
+//! The Worker's only JavaScript: functions that do in one call across the
+//! wasm/JavaScript boundary what `worker`'s wrappers do in many.
 //!
 //! They exist for speed. `GET /api/v3/token` crossed the boundary 75 times
 //! through the wrappers and 17 times with these (see BENCHMARKS.md, "Where
@@ -14,6 +14,9 @@
 //! - [`kv_get`] and [`kv_get_many`]: the KV reads on every request's path:
 //!   the binding, then its `get` of one key or of several (one operation);
 //!   null instead of a Promise when the binding is missing.
+//! - [`kv_put`], [`kv_delete`] and [`kv_list`]: the other KV operations,
+//!   also for size: `worker`'s KV wrapper brings a float formatter and
+//!   JavaScript-object conversions into the wasm.
 
 use worker::{
     js_sys::{Array, Promise},
@@ -46,6 +49,21 @@ export function kv_get_many(env, binding, keys) {
   const kv = env[binding];
   return kv && typeof kv.get === "function" ? kv.get(keys).then((found) => keys.map((key) => found.get(key) ?? null)) : null;
 }
+export function kv_put(env, binding, key, value, expiration) {
+  const kv = env[binding];
+  return kv && typeof kv.put === "function" ? kv.put(key, value, expiration > 0 ? { expiration } : {}) : null;
+}
+export function kv_delete(env, binding, key) {
+  const kv = env[binding];
+  return kv && typeof kv.delete === "function" ? kv.delete(key) : null;
+}
+export function kv_list(env, binding, prefix, cursor, limit) {
+  const kv = env[binding];
+  if (!kv || typeof kv.list !== "function") return null;
+  const options = cursor === undefined ? { prefix, limit } : { prefix, limit, cursor };
+  return kv.list(options).then((page) =>
+    [page.list_complete ? "" : page.cursor ?? "", ...page.keys.map((key) => key.name)].join("\n"));
+}
 "#)]
 extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
@@ -60,4 +78,17 @@ extern "C" {
     /// in the keys' order; null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_get_many(env: &JsValue, binding: &str, keys: &Array) -> Result<Option<Promise>, JsValue>;
+    /// `env[binding].put(key, value)`, to expire at `expiration` (seconds
+    /// since the epoch) unless it is 0; null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn kv_put(env: &JsValue, binding: &str, key: &str, value: &str, expiration: u32)
+        -> Result<Option<Promise>, JsValue>;
+    /// `env[binding].delete(key)`; null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn kv_delete(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
+    /// One page of `env[binding].list()`, as lines: the next cursor (empty on
+    /// the last page), then each key; null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn kv_list(env: &JsValue, binding: &str, prefix: &str, cursor: Option<String>, limit: u32)
+        -> Result<Option<Promise>, JsValue>;
 }

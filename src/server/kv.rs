@@ -6,16 +6,16 @@
 //! operation that would exceed the limit, and reports its count for the
 //! log line, so that tests see what production would.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::Cell;
 
 use worker::{
-    kv::KvStore,
+    js_sys::{Array, Promise},
     wasm_bindgen::{JsCast, JsValue},
     wasm_bindgen_futures::JsFuture,
     Env,
 };
 
-use super::js::{kv_get, kv_get_many};
+use super::js::{kv_delete, kv_get, kv_get_many, kv_list, kv_put};
 use crate::service::store::{KeyValue, Page, StoreError};
 
 const BINDING: &str = "TOKENS";
@@ -23,19 +23,17 @@ const MISSING: &str = "the TOKENS KV binding is missing";
 /// Cloudflare's limit of KV operations per invocation.
 pub const MAX_OPERATIONS: u32 = 1000;
 
-/// The `TOKENS` namespace for one invocation, looked up when first used.
-/// Reads call the namespace's `get` directly; the rest goes through
-/// `worker`'s [`KvStore`].
+/// The `TOKENS` namespace for one invocation, called through the
+/// JavaScript functions of [`super::js`].
 pub struct WorkersKv {
     env: Env,
-    store: OnceCell<Result<KvStore, String>>,
     operations: Cell<u32>,
 }
 
 impl WorkersKv {
     /// Wraps the environment; nothing is looked up yet.
     pub fn new(env: &Env) -> Self {
-        WorkersKv { env: env.clone(), store: OnceCell::new(), operations: Cell::new(0) }
+        WorkersKv { env: env.clone(), operations: Cell::new(0) }
     }
 
     /// How many operations this invocation made.
@@ -51,13 +49,6 @@ impl WorkersKv {
         self.operations.set(self.operations.get() + 1);
         Ok(())
     }
-
-    fn store(&self) -> Result<&KvStore, StoreError> {
-        self.store
-            .get_or_init(|| self.env.kv(BINDING).map_err(|_| MISSING.to_string()))
-            .as_ref()
-            .map_err(|missing| StoreError(missing.clone()))
-    }
 }
 
 fn js_failed(error: JsValue) -> StoreError {
@@ -69,52 +60,47 @@ fn js_failed(error: JsValue) -> StoreError {
     StoreError(format!("KV: {text}"))
 }
 
-fn failed(error: impl std::fmt::Display) -> StoreError {
-    StoreError(format!("KV: {error}"))
-}
-
 impl KeyValue for WorkersKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.operate()?;
-        let promise = kv_get(self.env.as_ref(), BINDING, key)
-            .map_err(js_failed)?
-            .ok_or_else(|| StoreError(MISSING.to_string()))?;
-        Ok(JsFuture::from(promise).await.map_err(js_failed)?.as_string())
+        Ok(settle(kv_get(self.env.as_ref(), BINDING, key).map_err(js_failed)?).await?.as_string())
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         self.operate()?;
-        let names: worker::js_sys::Array = keys.iter().map(|key| JsValue::from_str(key)).collect();
-        let promise = kv_get_many(self.env.as_ref(), BINDING, &names)
-            .map_err(js_failed)?
-            .ok_or_else(|| StoreError(MISSING.to_string()))?;
-        let values: worker::js_sys::Array =
-            JsFuture::from(promise).await.map_err(js_failed)?.unchecked_into();
+        let names: Array = keys.iter().map(|key| JsValue::from_str(key)).collect();
+        let values: Array =
+            settle(kv_get_many(self.env.as_ref(), BINDING, &names).map_err(js_failed)?).await?.unchecked_into();
         Ok(values.iter().map(|value| value.as_string()).collect())
     }
 
     async fn put(&self, key: &str, value: &str, expires_at: Option<u64>) -> Result<(), StoreError> {
         self.operate()?;
-        let mut put = self.store()?.put(key, value).map_err(failed)?;
-        if let Some(expires_at) = expires_at {
-            put = put.expiration(expires_at);
-        }
-        put.execute().await.map_err(failed)
+        // KV takes expirations as seconds since the epoch up to 2^31 - 1.
+        let expiration = expires_at.map_or(0, |at| u32::try_from(at).unwrap_or(u32::MAX));
+        let promise = kv_put(self.env.as_ref(), BINDING, key, value, expiration).map_err(js_failed)?;
+        settle(promise).await.map(drop)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.operate()?;
-        self.store()?.delete(key).await.map_err(failed)
+        settle(kv_delete(self.env.as_ref(), BINDING, key).map_err(js_failed)?).await.map(drop)
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
         self.operate()?;
-        let mut list = self.store()?.list().prefix(prefix.to_string()).limit(limit as u64);
-        if let Some(cursor) = cursor {
-            list = list.cursor(cursor.to_string());
-        }
-        let page = list.execute().await.map_err(failed)?;
-        let cursor = page.cursor.filter(|_| !page.list_complete);
-        Ok(Page { keys: page.keys.into_iter().map(|key| key.name).collect(), cursor })
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let promise =
+            kv_list(self.env.as_ref(), BINDING, prefix, cursor.map(str::to_string), limit).map_err(js_failed)?;
+        let lines = settle(promise).await?.as_string().unwrap_or_default();
+        let mut lines = lines.split('\n');
+        let cursor = lines.next().filter(|cursor| !cursor.is_empty()).map(str::to_string);
+        Ok(Page { keys: lines.filter(|key| !key.is_empty()).map(str::to_string).collect(), cursor })
     }
+}
+
+/// Awaits a KV call's promise; a missing binding gave none.
+async fn settle(promise: Option<Promise>) -> Result<JsValue, StoreError> {
+    let promise = promise.ok_or_else(|| StoreError(MISSING.to_string()))?;
+    JsFuture::from(promise).await.map_err(js_failed)
 }

@@ -70,23 +70,23 @@ impl DurableObject for TokenTree {
     async fn fetch(&self, mut request: Request) -> Result<Response> {
         match request.path().as_str() {
             "/charge" => {
-                let charge: ChargeRequest = request.json().await?;
-                Response::from_json(&self.charge(&charge).await?)
+                let charge: ChargeRequest = read(&mut request).await?;
+                answer(&self.charge(&charge).await?)
             }
             "/refund" => {
-                let charges: Vec<Charge> = request.json().await?;
+                let charges: Vec<Charge> = read(&mut request).await?;
                 self.load(charges.iter().map(|charge| charge.token.as_str())).await?;
                 self.counters.borrow_mut().refund(&charges);
                 self.save(charges.iter().map(|charge| charge.token.as_str())).await?;
                 Response::empty()
             }
             "/usage" => {
-                let tokens: Vec<String> = request.json().await?;
+                let tokens: Vec<String> = read(&mut request).await?;
                 self.load(tokens.iter().map(String::as_str)).await?;
-                Response::from_json(&self.counters.borrow().usage(&tokens))
+                answer(&self.counters.borrow().usage(&tokens))
             }
             "/revoke" => {
-                let revoke: Revoke = request.json().await?;
+                let revoke: Revoke = read(&mut request).await?;
                 self.revoke(&revoke).await?;
                 Response::empty()
             }
@@ -204,8 +204,20 @@ fn drop_time_ms(until: u64) -> i64 {
     ((until + MIN_EXPIRY_SECS) as i64) * 1000
 }
 
-// Values are stored as JSON text: the JSON code is in the Worker anyway,
-// while typed storage calls would each bring a JavaScript (de)serializer.
+// Messages and values are JSON text, read and written by serde_json: the
+// JSON code is in the Worker anyway, while `worker`'s typed calls would each
+// bring a JavaScript (de)serializer, one that cannot carry a `u128` from a
+// JavaScript number.
+
+/// A message's body.
+async fn read<T: DeserializeOwned>(request: &mut Request) -> Result<T> {
+    serde_json::from_str(&request.text().await?).map_err(unreadable)
+}
+
+/// An answer with `value` as its body.
+fn answer<T: Serialize>(value: &T) -> Result<Response> {
+    Response::ok(serde_json::to_string(value).map_err(unreadable)?)
+}
 
 /// The value under `key`.
 async fn get<T: DeserializeOwned>(storage: &Storage, key: &str) -> Result<Option<T>> {
@@ -320,6 +332,11 @@ fn failed(error: worker::Error) -> StoreError {
     StoreError(format!("Durable Object: {error}"))
 }
 
+/// A Durable Object's answer.
+fn parse<T: DeserializeOwned>(text: &str) -> std::result::Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError(format!("Durable Object: {e}")))
+}
+
 impl Budgets for DurableBudgets {
     async fn charge(
         &self,
@@ -327,7 +344,7 @@ impl Budgets for DurableBudgets {
         request: &ChargeRequest,
     ) -> std::result::Result<ChargeReply, StoreError> {
         let body = serde_json::to_string(request).map_err(|e| StoreError(e.to_string()))?;
-        self.call(tree, "/charge", body).await?.json().await.map_err(failed)
+        parse(&self.call(tree, "/charge", body).await?.text().await.map_err(failed)?)
     }
 
     async fn refund(&self, tree: &str, charges: &[Charge]) -> std::result::Result<(), StoreError> {
@@ -341,7 +358,7 @@ impl Budgets for DurableBudgets {
         tokens: &[String],
     ) -> std::result::Result<BTreeMap<String, Used>, StoreError> {
         let body = serde_json::to_string(tokens).map_err(|e| StoreError(e.to_string()))?;
-        self.call(tree, "/usage", body).await?.json().await.map_err(failed)
+        parse(&self.call(tree, "/usage", body).await?.text().await.map_err(failed)?)
     }
 
     async fn revoke(&self, tree: &str, id: &str, depth: usize) -> std::result::Result<(), StoreError> {
