@@ -13,7 +13,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::catalogue::{Area, CapabilityName, CATALOGUE, PRESETS};
+use crate::contract::catalogue::{Area, CapabilityName, Entry, CATALOGUE, PRESETS};
 
 /// What a caller needs to use a node route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,11 +87,36 @@ impl Arguments {
     }
 }
 
-/// What the routes of `capability` carry, over both API generations.
-pub fn arguments_of(capability: &str) -> impl Iterator<Item = Arguments> + '_ {
-    all_routes()
-        .filter(move |route| matches!(route.access, Access::Capability(name) if name == capability))
-        .map(|route| route.arguments)
+/// The conditions a capability may carry, from what its routes' arguments
+/// are about, over both API generations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conditions {
+    /// A `spend` limit: some route moves funds.
+    pub spend: bool,
+    /// A `targets` limit: some route aims at a target address.
+    pub targets: bool,
+    /// A `listen` limit: some route opens a listener.
+    pub listen: bool,
+    /// The currencies its routes move, xDai first.
+    pub currencies: Vec<&'static str>,
+}
+
+/// The conditions `capability` may carry.
+pub fn conditions_of(capability: &str) -> Conditions {
+    let mut conditions = Conditions::default();
+    let routes =
+        all_routes().filter(|route| matches!(route.access, Access::Capability(name) if name == capability));
+    for arguments in routes.map(|route| route.arguments) {
+        conditions.spend |= arguments.moves_funds();
+        conditions.targets |= arguments.has_target();
+        conditions.listen |= arguments.listens();
+        for currency in arguments.currencies() {
+            if !conditions.currencies.contains(currency) {
+                conditions.currencies.push(currency);
+            }
+        }
+    }
+    conditions
 }
 
 /// One route of the node's API.
@@ -245,6 +270,31 @@ pub struct CapabilityInfo {
     pub area: Area,
     /// What it allows, in one line.
     pub summary: String,
+    /// The limit types it may carry besides `calls` (`spend`, `targets`,
+    /// `listen`): those its routes' arguments are about.
+    pub conditions: Vec<String>,
+    /// The currencies a `spend` limit on it may be in; empty when it moves
+    /// no funds.
+    pub currencies: Vec<String>,
+}
+
+impl CapabilityInfo {
+    fn new(entry: &Entry) -> CapabilityInfo {
+        let conditions = conditions_of(entry.name);
+        let carried =
+            [("spend", conditions.spend), ("targets", conditions.targets), ("listen", conditions.listen)];
+        CapabilityInfo {
+            name: CapabilityName(entry.name.to_string()),
+            area: entry.area,
+            summary: entry.summary.to_string(),
+            conditions: carried
+                .iter()
+                .filter(|(_, carried)| *carried)
+                .map(|(kind, _)| kind.to_string())
+                .collect(),
+            currencies: conditions.currencies.iter().map(|currency| currency.to_string()).collect(),
+        }
+    }
 }
 
 /// A named set of capabilities.
@@ -288,14 +338,7 @@ impl GatewayInfo {
                 websocket: route.websocket,
             })
             .collect();
-        let capabilities = CATALOGUE
-            .iter()
-            .map(|entry| CapabilityInfo {
-                name: CapabilityName(entry.name.to_string()),
-                area: entry.area,
-                summary: entry.summary.to_string(),
-            })
-            .collect();
+        let capabilities = CATALOGUE.iter().map(CapabilityInfo::new).collect();
         let presets = PRESETS
             .iter()
             .map(|preset| PresetInfo {
@@ -323,6 +366,17 @@ pub fn all_routes() -> impl Iterator<Item = &'static NodeRoute> {
 mod tests {
     use super::*;
     use crate::contract::{catalogue, routes::API_PREFIX};
+
+    #[test]
+    fn the_conditions_a_capability_may_carry_come_from_its_routes() {
+        let withdraw = conditions_of("accountWithdraw");
+        assert!(withdraw.spend && withdraw.targets && !withdraw.listen);
+        assert_eq!(withdraw.currencies, ["xDai", "wxHOPR"]);
+        assert_eq!(conditions_of("channelsFundChannels").currencies, ["wxHOPR"]);
+        let session = conditions_of("sessionsCreateClientExplicitPath");
+        assert!(!session.spend && session.targets && session.listen);
+        assert_eq!(conditions_of("nodeGetInfo"), Conditions::default());
+    }
 
     #[test]
     fn every_capability_in_the_table_is_in_the_catalogue() {

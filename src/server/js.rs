@@ -81,14 +81,24 @@ extern "C" {
     /// `env[binding].put(key, value)`, to expire at `expiration` (seconds
     /// since the epoch) unless it is 0; null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_put(env: &JsValue, binding: &str, key: &str, value: &str, expiration: u32)
-        -> Result<Option<Promise>, JsValue>;
+    pub fn kv_put(
+        env: &JsValue,
+        binding: &str,
+        key: &str,
+        value: &str,
+        expiration: u32,
+    ) -> Result<Option<Promise>, JsValue>;
     /// `env[binding].delete(key)`; null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_delete(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
     /// One page of `env[binding].list()`, as lines: the next cursor (empty on
     /// the last page), then each key; null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_list(env: &JsValue, binding: &str, prefix: &str, cursor: Option<String>, limit: u32)
-        -> Result<Option<Promise>, JsValue>;
+    pub fn kv_list(
+        env: &JsValue,
+        binding: &str,
+        prefix: &str,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<Option<Promise>, JsValue>;
 }

@@ -69,8 +69,9 @@ impl KeyValue for WorkersKv {
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         self.operate()?;
         let names: Array = keys.iter().map(|key| JsValue::from_str(key)).collect();
-        let values: Array =
-            settle(kv_get_many(self.env.as_ref(), BINDING, &names).map_err(js_failed)?).await?.unchecked_into();
+        let values: Array = settle(kv_get_many(self.env.as_ref(), BINDING, &names).map_err(js_failed)?)
+            .await?
+            .unchecked_into();
         Ok(values.iter().map(|value| value.as_string()).collect())
     }
 
@@ -90,8 +91,8 @@ impl KeyValue for WorkersKv {
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
         self.operate()?;
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        let promise =
-            kv_list(self.env.as_ref(), BINDING, prefix, cursor.map(str::to_string), limit).map_err(js_failed)?;
+        let promise = kv_list(self.env.as_ref(), BINDING, prefix, cursor.map(str::to_string), limit)
+            .map_err(js_failed)?;
         let lines = settle(promise).await?.as_string().unwrap_or_default();
         let mut lines = lines.split('\n');
         let cursor = lines.next().filter(|cursor| !cursor.is_empty()).map(str::to_string);

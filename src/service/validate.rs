@@ -17,7 +17,7 @@ use crate::contract::{
     },
     catalogue,
     error::ApiError,
-    node_routes::{self, Arguments},
+    node_routes::{self, Conditions},
 };
 
 use super::{
@@ -245,13 +245,13 @@ fn check_limits(at: &str, endpoint: String, limits: &[DraftLimit]) -> Result<Gra
                 limit.kind
             )));
         }
-        let arguments: Vec<Arguments> = node_routes::arguments_of(&grant.endpoint).collect();
+        let carried = node_routes::conditions_of(&grant.endpoint);
         let value = &limit.conditions[only];
         match limit.kind.as_str() {
             "calls" => grant.max_calls = Some(check_calls(&at, value, grant.max_calls)?),
-            "spend" => check_spend(&at, value, &arguments, &mut grant)?,
-            "targets" => grant.targets = Some(check_targets(&at, value, &arguments, &grant)?),
-            _ => grant.listen = Some(check_listen(&at, value, &arguments, &grant)?),
+            "spend" => check_spend(&at, value, &carried, &mut grant)?,
+            "targets" => grant.targets = Some(check_targets(&at, value, &carried, &grant)?),
+            _ => grant.listen = Some(check_listen(&at, value, &carried, &grant)?),
         }
     }
     Ok(grant)
@@ -271,12 +271,9 @@ fn check_calls(at: &str, max: &Value, held: Option<u64>) -> Result<u64, ApiError
     u64::try_from(max).map_err(|_| invalid_capabilities(format!("{at}.conditions.max is out of range")))
 }
 
-fn check_spend(at: &str, max: &Value, arguments: &[Arguments], grant: &mut Grant) -> Result<(), ApiError> {
-    let mut currencies: Vec<&str> =
-        arguments.iter().flat_map(|arguments| arguments.currencies()).copied().collect();
-    currencies.sort_unstable_by_key(|name| std::cmp::Reverse(*name));
-    currencies.dedup();
-    if currencies.is_empty() {
+fn check_spend(at: &str, max: &Value, carried: &Conditions, grant: &mut Grant) -> Result<(), ApiError> {
+    let currencies = &carried.currencies;
+    if !carried.spend {
         return Err(not_carried(at, "spend", &grant.endpoint, "moves no funds"));
     }
     let text = max.as_str().unwrap_or_default();
@@ -312,10 +309,10 @@ fn check_spend(at: &str, max: &Value, arguments: &[Arguments], grant: &mut Grant
 fn check_targets(
     at: &str,
     allow: &Value,
-    arguments: &[Arguments],
+    carried: &Conditions,
     grant: &Grant,
 ) -> Result<Vec<String>, ApiError> {
-    if !arguments.iter().any(|arguments| arguments.has_target()) {
+    if !carried.targets {
         return Err(not_carried(at, "targets", &grant.endpoint, "names no target address"));
     }
     if grant.targets.is_some() {
@@ -338,10 +335,10 @@ fn check_targets(
 fn check_listen(
     at: &str,
     allow: &Value,
-    arguments: &[Arguments],
+    carried: &Conditions,
     grant: &Grant,
 ) -> Result<Vec<ListenRange>, ApiError> {
-    if !arguments.iter().any(|arguments| arguments.listens()) {
+    if !carried.listen {
         return Err(not_carried(at, "listen", &grant.endpoint, "opens no listener"));
     }
     if grant.listen.is_some() {
