@@ -37,6 +37,9 @@ pub const ID_LEN: usize = 22;
 pub const MAX_PAGE_TOKENS: usize = 1000;
 /// How many tokens a page of `GET /tokens` holds when the query does not say.
 pub const DEFAULT_PAGE_TOKENS: usize = 100;
+/// The most descendants `GET /tokens/{id}` counts: a count of this many
+/// means at least this many.
+pub const MAX_COUNTED_DESCENDANTS: u64 = 10_000;
 /// The longest grace period of a rotation, in seconds: how long the old
 /// secret may keep working.
 pub const MAX_GRACE_SECS: u64 = 3600;

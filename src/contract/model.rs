@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{
     bounds::{
-        ID_LEN, MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS,
-        MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS,
+        ID_LEN, MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_CAPABILITIES, MAX_COUNTED_DESCENDANTS,
+        MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS,
     },
     catalogue::CapabilityName,
 };
@@ -210,9 +210,10 @@ pub struct TokenInfo {
     /// When it was made, in seconds since the Unix epoch.
     pub created_at: u64,
     /// How many tokens are below it in the delegation tree (a delete takes
-    /// them with it), counted up to 10,000; only `GET /tokens/{id}` says.
+    /// them with it), counted up to the maximum, which then means at least
+    /// as many; only `GET /tokens/{id}` says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "u64")]
+    #[schemars(with = "u64", range(max = MAX_COUNTED_DESCENDANTS))]
     pub descendants: Option<u64>,
 }
 

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::try_join_all;
 
 use crate::contract::{
-    bounds::MAX_BODY_BYTES,
+    bounds::{MAX_BODY_BYTES, MAX_COUNTED_DESCENDANTS},
     error::{AdminTokenProblem, ApiError},
     model::{to_json, CreatedToken, TokenId, TokenInfo, TokenPage},
     routes::Operation,
@@ -38,8 +38,6 @@ use super::{
 
 /// The most delegation trees whose budgets one page reads.
 pub const MAX_TREES_PER_PAGE: usize = 25;
-/// The most descendants `GET /tokens/{id}` counts.
-pub const MAX_COUNTED_DESCENDANTS: usize = 10 * MAX_LIST_KEYS;
 
 /// What a listing walks.
 enum Listing<'a> {
@@ -289,7 +287,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let tokens = self.tokens();
         let mut count = 0;
         let mut cursor = None;
-        while count < MAX_COUNTED_DESCENDANTS {
+        while (count as u64) < MAX_COUNTED_DESCENDANTS {
             let page = tokens.descendants(id, cursor.as_deref(), MAX_LIST_KEYS).await.map_err(unavailable)?;
             count += page.keys.len();
             match page.cursor {
