@@ -1,19 +1,23 @@
 //! Carries out the gateway's [`NodeCall`]s: the call goes to the node at
-//! `ORIGIN_URL` with the headers the service lets through and the node's own
-//! token (`ORIGIN_TOKEN`), and the node's answer streams back with the
-//! service's CORS headers. WebSocket upgrades are proxied the same way.
+//! `ORIGIN_URL` with the headers the service lets through and, on a route
+//! that needs a capability, the node's own token (`ORIGIN_TOKEN`); the
+//! node's answer streams back with the headers the service lets through and
+//! the service's CORS headers. WebSocket upgrades are proxied the same way.
 
 use std::{pin::pin, time::Duration};
 
 use futures_util::future::{select, Either};
 use worker::{
-    web_sys, AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-    Response,
+    js_sys::Uint8Array, web_sys, AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
+    RequestRedirect, Response,
 };
 
-use crate::service::{
-    gateway::{Node, NodeCall, NodeFailure},
-    headers::forwards_request_header,
+use crate::{
+    contract::node_routes::Access,
+    service::{
+        gateway::{Node, NodeCall, NodeFailure},
+        headers::{forwards_request_header, keeps_answer_header, Outgoing},
+    },
 };
 
 /// How long the node may take to start answering, unless `ORIGIN_TIMEOUT_MS` says otherwise.
@@ -78,7 +82,7 @@ impl Node for Gateway<'_> {
         let deadline = pin!(Delay::from(Duration::from_millis(u64::from(origin.timeout_ms))));
         match select(answer, deadline).await {
             Either::Left((Ok(response), _)) => {
-                with_cors(response, &call.cors).map(Into::into).map_err(unreachable)
+                passed_back(response, &call.cors).map(Into::into).map_err(unreachable)
             }
             Either::Left((Err(error), _)) => Err(unreachable(error)),
             Either::Right(_) => {
@@ -89,9 +93,9 @@ impl Node for Gateway<'_> {
     }
 }
 
-/// The request for the node: the call's method, path and query, the
-/// incoming request's body and the headers the service lets through, and
-/// the node's own token.
+/// The request for the node: the call's method, path and query, its body
+/// (the one the service read, or else the incoming one), the headers the
+/// service lets through, and the node's own token unless the route is public.
 fn outgoing(origin: &Origin, incoming: &web_sys::Request, call: &NodeCall) -> worker::Result<Request> {
     let mut target = format!("{}{}", origin.base, call.path);
     if let Some(query) = &call.query {
@@ -101,36 +105,56 @@ fn outgoing(origin: &Origin, incoming: &web_sys::Request, call: &NodeCall) -> wo
     // Another handle on the same request: `web_sys::Request::clone` would be
     // JavaScript's `Request.clone()`, which copies the body.
     let incoming = Request::from(<web_sys::Request as Clone>::clone(incoming));
+    let method = incoming.method();
+    let kind = outgoing_kind(&incoming, &method, call)?;
     let headers = Headers::new();
     for (name, value) in incoming.headers().entries() {
-        if forwards_request_header(&name) {
+        if forwards_request_header(&name, kind) {
             headers.append(&name, &value)?;
         }
     }
-    if let Some(token) = &origin.token {
+    if let (Access::Capability(_), Some(token)) = (call.route.access, &origin.token) {
         headers.set("x-auth-token", token)?;
     }
-    let method = incoming.method();
     let mut init = RequestInit::new();
-    init.with_method(method.clone()).with_headers(headers).with_redirect(RequestRedirect::Manual);
-    if !matches!(method, Method::Get | Method::Head) {
-        init.with_body(incoming.inner().body().map(Into::into));
-    }
+    init.with_method(method).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    init.with_body(match kind {
+        Outgoing::Read => call.body.as_deref().map(|bytes| Uint8Array::from(bytes).into()),
+        Outgoing::Streamed => incoming.inner().body().map(Into::into),
+        Outgoing::Bodiless | Outgoing::WebSocket => None,
+    });
     Request::new_with_init(&target, &init)
 }
 
-/// The node's answer with CORS headers set; a WebSocket answer is returned
-/// as it is.
-fn with_cors(response: Response, cors: &[(&'static str, String)]) -> worker::Result<Response> {
-    if response.status_code() == 101 {
-        return Ok(response);
-    }
+/// How the call goes: a WebSocket only on a WebSocket route, so that no
+/// other route is handed a handshake.
+fn outgoing_kind(incoming: &Request, method: &Method, call: &NodeCall) -> worker::Result<Outgoing> {
+    let upgrade = incoming.headers().get("upgrade")?;
+    Ok(if call.route.websocket && upgrade.is_some_and(|upgrade| upgrade.eq_ignore_ascii_case("websocket")) {
+        Outgoing::WebSocket
+    } else if matches!(method, Method::Get | Method::Head) {
+        Outgoing::Bodiless
+    } else if call.body.is_some() {
+        Outgoing::Read
+    } else {
+        Outgoing::Streamed
+    })
+}
+
+/// The node's answer with only the headers the service lets through, plus
+/// its CORS headers; a WebSocket (101) needs no CORS.
+fn passed_back(response: Response, cors: &[(&'static str, String)]) -> worker::Result<Response> {
+    let status = response.status_code();
     let headers = Headers::new();
     for (name, value) in response.headers().entries() {
-        headers.append(&name, &value)?;
+        if keeps_answer_header(&name, status) {
+            headers.append(&name, &value)?;
+        }
     }
-    for (name, value) in cors {
-        headers.set(name, value)?;
+    if status != 101 {
+        for (name, value) in cors {
+            headers.set(name, value)?;
+        }
     }
     Ok(response.with_headers(headers))
 }

@@ -1,38 +1,217 @@
-//! Which headers the gateway lets through, in each direction.
+//! Which headers the gateway lets through, in each direction: the request
+//! headers the node is sent (an allow-list) and the node's answer headers
+//! the caller gets (everything but cookies, the node's CORS and hop-by-hop
+//! headers).
+//!
+//! Header names are compared in any letter case.
 
-/// Request headers the node never sees: the caller's credentials, and what
-/// belongs to the hop between the caller and this Worker.
-const DROPPED_HEADERS: &[&str] = &[
-    "authorization",
-    "x-auth-token",
-    "cookie",
-    "host",
+/// How a call goes to the node: what it carries decides which headers it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outgoing {
+    /// No body (GET, HEAD): a declared length would have the node wait for bytes that never come.
+    Bodiless,
+    /// The caller's body streams through, so the caller's declared length still describes it.
+    Streamed,
+    /// The body the service read: the runtime declares its length, the caller's may not match.
+    Read,
+    /// A WebSocket handshake, only ever on a WebSocket route.
+    WebSocket,
+}
+
+/// They describe the call's content, not the caller or the way it came.
+const REQUEST_HEADERS: &[&str] = &["content-type", "accept"];
+
+/// `upgrade` makes the runtime open a WebSocket, the rest negotiate it with the node.
+// Not `connection`: the runtime writes its own, and the caller's could name
+// the node's token as a header for a proxy before the node to strip.
+const HANDSHAKE_REQUEST_HEADERS: &[&str] = &[
+    "upgrade",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-protocol",
+    "sec-websocket-extensions",
+];
+
+/// The gateway's own CORS decides which pages read the answer, never the node's.
+const CORS_PREFIX: &str = "access-control-";
+
+/// They describe the node's connection to the Worker, not the caller's.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
     "keep-alive",
-    "proxy-authorization",
+    "proxy-authenticate",
     "proxy-connection",
     "te",
     "trailer",
     "transfer-encoding",
+    "upgrade",
 ];
 
-/// True when a request header `name` (lower case) may be forwarded to the node.
-pub fn forwards_request_header(name: &str) -> bool {
-    !DROPPED_HEADERS.contains(&name) && !name.starts_with("cf-")
+/// A 101 needs them to complete the caller's handshake.
+const HANDSHAKE_ANSWER_HEADERS: &[&str] = &["connection", "upgrade"];
+
+/// True when a request header `name` may reach the node; the node's own token is added apart.
+pub fn forwards_request_header(name: &str, outgoing: Outgoing) -> bool {
+    if is_one_of(name, REQUEST_HEADERS) {
+        return true;
+    }
+    if name.eq_ignore_ascii_case("content-length") {
+        return outgoing == Outgoing::Streamed;
+    }
+    outgoing == Outgoing::WebSocket && is_one_of(name, HANDSHAKE_REQUEST_HEADERS)
+}
+
+/// True when the node's answer header `name` reaches the caller; a 101 keeps its handshake.
+pub fn keeps_answer_header(name: &str, status: u16) -> bool {
+    let cors = name.get(..CORS_PREFIX.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(CORS_PREFIX));
+    // A cookie of the node's would be set for the gateway's origin.
+    if cors || is_one_of(name, &["set-cookie", "set-cookie2"]) {
+        return false;
+    }
+    !is_one_of(name, HOP_BY_HOP) || (status == 101 && is_one_of(name, HANDSHAKE_ANSWER_HEADERS))
+}
+
+fn is_one_of(name: &str, list: &[&str]) -> bool {
+    list.iter().any(|listed| name.eq_ignore_ascii_case(listed))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const EVERY_WAY: [Outgoing; 4] =
+        [Outgoing::Bodiless, Outgoing::Streamed, Outgoing::Read, Outgoing::WebSocket];
+
     #[test]
-    fn credentials_and_hop_headers_stay_behind() {
-        for name in
-            ["authorization", "x-auth-token", "cookie", "host", "cf-connecting-ip", "transfer-encoding"]
-        {
-            assert!(!forwards_request_header(name), "{name}");
+    fn credentials_overrides_and_forwarding_headers_never_reach_the_node() {
+        for name in [
+            "authorization",
+            "x-auth-token",
+            "proxy-authorization",
+            "cookie",
+            "x-http-method-override",
+            "x-http-method",
+            "x-method-override",
+            "x-original-url",
+            "x-rewrite-url",
+            "x-forwarded-for",
+            "x-forwarded-host",
+            "x-forwarded-proto",
+            "forwarded",
+            "x-real-ip",
+            "true-client-ip",
+            "via",
+            "cf-connecting-ip",
+            "cf-ray",
+            "cf-ipcountry",
+            "host",
+            "origin",
+            "referer",
+            "keep-alive",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "expect",
+            "x-custom",
+        ] {
+            for outgoing in EVERY_WAY {
+                assert!(!forwards_request_header(name, outgoing), "{name} {outgoing:?}");
+            }
         }
-        for name in ["content-type", "accept", "sec-websocket-key"] {
-            assert!(forwards_request_header(name), "{name}");
+    }
+
+    #[test]
+    fn content_type_and_accept_always_go() {
+        for name in ["content-type", "accept", "Content-Type", "ACCEPT"] {
+            for outgoing in EVERY_WAY {
+                assert!(forwards_request_header(name, outgoing), "{name} {outgoing:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn content_length_goes_only_with_the_body_it_describes() {
+        assert!(forwards_request_header("content-length", Outgoing::Streamed));
+        assert!(forwards_request_header("Content-Length", Outgoing::Streamed));
+        for outgoing in [Outgoing::Bodiless, Outgoing::Read, Outgoing::WebSocket] {
+            assert!(!forwards_request_header("content-length", outgoing), "{outgoing:?}");
+        }
+    }
+
+    #[test]
+    fn the_handshake_goes_only_on_a_websocket_upgrade() {
+        for name in [
+            "upgrade",
+            "Upgrade",
+            "sec-websocket-key",
+            "Sec-WebSocket-Key",
+            "sec-websocket-version",
+            "sec-websocket-protocol",
+            "sec-websocket-extensions",
+        ] {
+            assert!(forwards_request_header(name, Outgoing::WebSocket), "{name}");
+            for outgoing in [Outgoing::Bodiless, Outgoing::Streamed, Outgoing::Read] {
+                assert!(!forwards_request_header(name, outgoing), "{name} {outgoing:?}");
+            }
+        }
+        for outgoing in EVERY_WAY {
+            assert!(!forwards_request_header("connection", outgoing), "{outgoing:?}");
+        }
+    }
+
+    #[test]
+    fn cookies_the_nodes_cors_and_hop_by_hop_headers_stay_with_the_node() {
+        for name in [
+            "set-cookie",
+            "Set-Cookie",
+            "set-cookie2",
+            "access-control-allow-origin",
+            "Access-Control-Allow-Credentials",
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+            "access-control-expose-headers",
+            "access-control-max-age",
+            "access-control-allow-private-network",
+            "connection",
+            "Keep-Alive",
+            "proxy-authenticate",
+            "proxy-connection",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+        ] {
+            assert!(!keeps_answer_header(name, 200), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_answer_itself_comes_back() {
+        for name in ["content-type", "content-length", "www-authenticate", "x-node", "cache-control", "Date"]
+        {
+            assert!(keeps_answer_header(name, 200), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_101_keeps_its_handshake_but_not_cookies_or_cors() {
+        for name in [
+            "connection",
+            "Upgrade",
+            "sec-websocket-accept",
+            "sec-websocket-protocol",
+            "sec-websocket-extensions",
+        ] {
+            assert!(keeps_answer_header(name, 101), "{name}");
+        }
+        for name in [
+            "set-cookie",
+            "access-control-allow-origin",
+            "keep-alive",
+            "transfer-encoding",
+            "proxy-authenticate",
+        ] {
+            assert!(!keeps_answer_header(name, 101), "{name}");
         }
     }
 }

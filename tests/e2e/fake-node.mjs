@@ -1,16 +1,27 @@
 // A stand-in for a HOPR node: an HTTP server that records every request it
 // gets and answers JSON, with an echoing WebSocket on the session route.
-// Tests tell it to hang a path (for timeouts) and read what it received.
+// Like a node, it wants its own token except on the health probes. Tests
+// tell it to hang a path (for timeouts), to add headers to its answers on a
+// path (also to a WebSocket's 101), and read what it received.
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
 
 export const NODE_TOKEN = "node-own-api-token-0123456789";
 
-/** Starts the fake node; resolves to `{ url, received, hang(path), close() }`. */
+/** The node's health probes, which a node answers without its token. */
+export const HEALTH_PATHS = ["/startedz", "/readyz", "/healthyz", "/eligiblez"];
+
+/** Starts the fake node; resolves to `{ url, received, hang(path), answerWith(path, headers), close() }`. */
 export async function startFakeNode() {
   const received = [];
   const hanging = new Set();
+  const extraHeaders = new Map();
   const sockets = new WebSocketServer({ noServer: true });
+  sockets.on("headers", (lines, request) => {
+    for (const [name, value] of Object.entries(extraHeaders.get(new URL(request.url, "http://node").pathname) ?? {})) {
+      lines.push(`${name}: ${value}`);
+    }
+  });
   const server = createServer((request, response) => {
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
@@ -18,7 +29,7 @@ export async function startFakeNode() {
       const url = new URL(request.url, "http://node");
       received.push({ method: request.method, path: url.pathname, query: url.search, headers: request.headers, body: Buffer.concat(chunks).toString() });
       if (hanging.has(url.pathname)) return;
-      if (request.headers["x-auth-token"] !== NODE_TOKEN) {
+      if (request.headers["x-auth-token"] !== NODE_TOKEN && !HEALTH_PATHS.includes(url.pathname)) {
         response.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ status: "UNAUTHORIZED", error: "node token required" }));
         return;
       }
@@ -26,7 +37,7 @@ export async function startFakeNode() {
         response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ status: "CHANNEL_NOT_FOUND", error: "no such channel" }));
         return;
       }
-      response.writeHead(200, { "content-type": "application/json", "x-node": "fake" });
+      response.writeHead(200, { "content-type": "application/json", "x-node": "fake", ...extraHeaders.get(url.pathname) });
       response.end(JSON.stringify({ method: request.method, path: url.pathname, query: url.search, body: Buffer.concat(chunks).toString() }));
     });
   });
@@ -44,6 +55,7 @@ export async function startFakeNode() {
     url: `http://127.0.0.1:${server.address().port}`,
     received,
     hang: (path) => hanging.add(path),
+    answerWith: (path, headers) => extraHeaders.set(path, headers),
     close: () => {
       for (const client of sockets.clients) client.terminate();
       server.closeAllConnections();

@@ -1,0 +1,216 @@
+// Header hygiene of the node gateway, tried as an attacker would against the
+// built Worker in workerd with the recording fake node: each test is an
+// attack, then the assertion that it fails. The node is sent only an
+// allow-list of request headers and its own token (none on the health
+// probes); the caller gets the node's answer without its cookies, its CORS
+// headers or its hop-by-hop headers, and with the gateway's own CORS.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import WebSocket from "ws";
+import { startWorker, client, ADMIN_TOKEN, caps } from "./harness.mjs";
+import { startFakeNode, NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
+
+const APP = "https://app.example";
+const EVIL = "https://evil.example";
+/** Added by the runtime to every request a Worker sends (on Cloudflare it names the Worker's zone). */
+const RUNTIME_HEADERS = ["cf-worker", "host"];
+
+let node;
+let worker;
+let call;
+const tokens = new Map();
+
+before(async () => {
+  node = await startFakeNode();
+  const bindings = { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: APP, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN };
+  worker = await startWorker({ bindings });
+  call = client(worker.url);
+});
+
+after(async () => {
+  await worker?.close();
+  await node?.close();
+});
+
+/** A token holding only `capability` (one per capability, reused). */
+async function tokenFor(capability) {
+  if (!tokens.has(capability)) {
+    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps(capability) } });
+    assert.equal(created.status, 201, created.text);
+    tokens.set(capability, created.body.token);
+  }
+  return tokens.get(capability);
+}
+
+/** Sends exactly these headers (fetch would refuse or rewrite some); resolves to `{ status, headers, text }`. */
+function raw(method, target, headers, body) {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(worker.url);
+    const req = httpRequest({ hostname, port, method, path: target, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode, headers: res.headers, text: "" });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** What the node received from the one request `send` makes. */
+async function nodeSeesOne(send) {
+  const before = node.received.length;
+  const answer = await send();
+  assert.equal(node.received.length, before + 1, `one request reached the node: ${answer.status} ${answer.text ?? ""}`);
+  return { answer, seen: node.received.at(-1) };
+}
+
+/** The caller's credentials, and headers that would make the node or a proxy before it act on something else. */
+function smuggled(secret) {
+  return {
+    "x-auth-token": secret,
+    authorization: `Bearer ${secret}`,
+    "proxy-authorization": `Basic ${Buffer.from(`${secret}:`).toString("base64")}`,
+    cookie: "session=caller-cookie",
+    "x-http-method-override": "DELETE",
+    "x-http-method": "DELETE",
+    "x-method-override": "DELETE",
+    "x-original-url": "/api/v4/account/withdraw",
+    "x-rewrite-url": "/api/v4/account/withdraw",
+    "x-forwarded-for": "10.6.6.6",
+    "x-forwarded-host": "evil.example",
+    "x-forwarded-proto": "http",
+    forwarded: "for=10.6.6.6;host=evil.example;proto=http",
+    "x-real-ip": "10.6.6.6",
+    "true-client-ip": "10.6.6.6",
+    "cf-connecting-ip": "10.6.6.6",
+    via: "1.1 evil.example",
+    origin: APP,
+    referer: `${EVIL}/page`,
+    expect: "100-continue-not",
+  };
+}
+
+test("a channelsGetChannel token sending method overrides, original URLs, forwarding headers and credentials: the node gets none", async () => {
+  const secret = await tokenFor("channelsGetChannel");
+  const headers = { ...smuggled(secret), accept: "application/json", "content-type": "application/json" };
+  const { answer, seen } = await nodeSeesOne(() => raw("GET", "/api/v4/channels/0xabc", headers));
+  assert.equal(answer.status, 200, answer.text);
+  assert.deepEqual([seen.method, seen.path], ["GET", "/api/v4/channels/0xabc"], "the call is the one authorized");
+  assert.deepEqual(Object.keys(seen.headers).sort(), ["accept", "content-type", ...RUNTIME_HEADERS, "x-auth-token"].sort());
+  assert.equal(seen.headers.accept, "application/json");
+  assert.equal(seen.headers["x-auth-token"], NODE_TOKEN, "the node's own token, not the caller's");
+  assert.equal(seen.headers.host, new URL(node.url).host);
+  assert.ok(!JSON.stringify(seen).includes(secret.slice(4)), "the caller's token never reaches the node");
+});
+
+test("a body sent with the same smuggled headers reaches the node with its own length and nothing else of the caller's", async () => {
+  const body = JSON.stringify({ destination: `0x${"1".repeat(40)}`, amount: "1" });
+  const headers = { ...smuggled(ADMIN_TOKEN), "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) };
+  const { answer, seen } = await nodeSeesOne(() => raw("POST", "/api/v4/channels", headers, body));
+  assert.equal(answer.status, 200, answer.text);
+  assert.deepEqual([seen.method, seen.body], ["POST", body]);
+  assert.deepEqual(Object.keys(seen.headers).sort(), ["content-length", "content-type", ...RUNTIME_HEADERS, "x-auth-token"].sort());
+  assert.equal(seen.headers["content-length"], String(Buffer.byteLength(body)));
+  assert.equal(seen.headers["x-auth-token"], NODE_TOKEN);
+});
+
+test("a WebSocket handshake on a route that is not a WebSocket goes to the node as a plain request", async () => {
+  const headers = {
+    "x-auth-token": await tokenFor("channelsGetChannel"),
+    upgrade: "websocket",
+    connection: "Upgrade",
+    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "sec-websocket-version": "13",
+    "sec-websocket-protocol": "smuggled",
+  };
+  const { answer, seen } = await nodeSeesOne(() => raw("GET", "/api/v4/channels/0xabc", headers));
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(seen.method, "GET", "no upgrade reached the node");
+  assert.deepEqual(Object.keys(seen.headers).sort(), [...RUNTIME_HEADERS, "x-auth-token"].sort());
+});
+
+test("the node answering with cookies, its own CORS and hop-by-hop headers: the caller gets none, and the gateway's CORS", async () => {
+  node.answerWith("/api/v4/channels/0xabc", {
+    "set-cookie": ["node-session=1; Path=/", "tracking=2"],
+    "access-control-allow-origin": EVIL,
+    "access-control-allow-credentials": "true",
+    "access-control-allow-methods": "PUT",
+    "access-control-expose-headers": "x-node-secret",
+    "keep-alive": "timeout=777",
+    "proxy-authenticate": 'Basic realm="node"',
+    "proxy-connection": "keep-alive",
+    upgrade: "h2c",
+    trailer: "x-node-checksum",
+    te: "trailers",
+  });
+  const secret = await tokenFor("channelsGetChannel");
+  const allowed = await raw("GET", "/api/v4/channels/0xabc", { "x-auth-token": secret, origin: APP });
+  assert.equal(allowed.status, 200, allowed.text);
+  assert.equal(allowed.headers["x-node"], "fake", "the node's own headers still come back");
+  assert.equal(allowed.headers["set-cookie"], undefined);
+  assert.equal(allowed.headers["access-control-allow-origin"], APP);
+  assert.equal(allowed.headers["access-control-allow-credentials"], undefined);
+  assert.equal(allowed.headers["access-control-allow-methods"], undefined);
+  assert.equal(allowed.headers["access-control-expose-headers"], "www-authenticate, allow");
+  assert.equal(allowed.headers.vary, "Origin");
+  for (const name of ["proxy-authenticate", "proxy-connection", "upgrade", "trailer", "te"]) {
+    assert.equal(allowed.headers[name], undefined, name);
+  }
+  assert.doesNotMatch(allowed.headers["keep-alive"] ?? "", /777/, "the node's keep-alive is its own connection's");
+
+  const foreign = await raw("GET", "/api/v4/channels/0xabc", { "x-auth-token": secret, origin: EVIL });
+  assert.equal(foreign.status, 200, foreign.text);
+  const cors = Object.keys(foreign.headers).filter((name) => name.startsWith("access-control-"));
+  assert.deepEqual(cors, [], "an origin the gateway does not allow gets no CORS header at all");
+  assert.equal(foreign.headers["set-cookie"], undefined);
+});
+
+test("the health probes reach the node without any token, with or without a caller's", async () => {
+  const secret = await tokenFor("channelsGetChannel");
+  for (const path of HEALTH_PATHS) {
+    for (const headers of [{}, { "x-auth-token": secret, authorization: `Bearer ${secret}` }]) {
+      const { answer, seen } = await nodeSeesOne(() => raw("GET", path, headers));
+      assert.equal(answer.status, 200, `${path}: ${answer.text}`);
+      assert.equal(JSON.parse(answer.text).path, path);
+      assert.equal(seen.headers["x-auth-token"], undefined, `${path}: the node's token stays with the gateway`);
+      assert.equal(seen.headers.authorization, undefined, path);
+    }
+  }
+});
+
+test("a WebSocket still opens and round-trips, with its handshake, but without the caller's extras or the node's cookies", async () => {
+  const secret = await tokenFor("sessionsWebsocket");
+  node.answerWith("/api/v3/session/websocket", { "set-cookie": "node-session=1", "access-control-allow-origin": EVIL });
+  const url = `${worker.url.replace("http", "ws")}/api/v3/session/websocket?tag=1`;
+  const headers = { "x-auth-token": secret, cookie: "session=caller-cookie", "x-forwarded-for": "10.6.6.6", "x-original-url": "/api/v4/account/withdraw" };
+  const socket = new WebSocket(url, ["hopr-session"], { headers });
+  const handshake = new Promise((resolve, reject) => {
+    socket.once("upgrade", (response) => resolve(response.headers));
+    socket.once("unexpected-response", (_, response) => reject(new Error(`refused with ${response.statusCode}`)));
+    socket.once("error", reject);
+  });
+  const answered = await handshake;
+  await new Promise((resolve) => (socket.readyState === WebSocket.OPEN ? resolve() : socket.once("open", resolve)));
+  assert.equal(socket.protocol, "hopr-session", "the subprotocol was negotiated with the node");
+  assert.equal(answered["set-cookie"], undefined);
+  assert.equal(answered["access-control-allow-origin"], undefined);
+  const reply = new Promise((resolve) => socket.once("message", (data) => resolve(String(data))));
+  socket.send("through the gateway");
+  assert.equal(await reply, "echo: through the gateway");
+  socket.close();
+
+  const seen = node.received.filter((entry) => entry.method === "UPGRADE").at(-1);
+  assert.equal(seen.headers.upgrade, "websocket");
+  assert.equal(seen.headers["sec-websocket-version"], "13");
+  assert.equal(seen.headers["sec-websocket-protocol"], "hopr-session");
+  assert.equal(seen.headers["x-auth-token"], NODE_TOKEN);
+  for (const name of ["cookie", "x-forwarded-for", "x-original-url", "authorization"]) {
+    assert.equal(seen.headers[name], undefined, name);
+  }
+  assert.ok(!JSON.stringify(seen).includes(secret.slice(4)), "the caller's token never reaches the node");
+});
