@@ -130,12 +130,12 @@ pub const CATALOGUE: &[Entry] = &[
     entry("sessionsGetConfig", Area::Sessions, "Read a session's configuration."),
     entry("sessionsAdjustConfig", Area::Sessions, "Change a session's configuration."),
     entry("sessionsWebsocket", Area::Sessions, "Use a session over a WebSocket (HOPR v3 nodes)."),
-    entry("tokensRotate", Area::Tokens, "Give this token or a token below it a new secret."),
     entry(
         "sessionsCreateClientExplicitPath",
         Area::Sessions,
         "Open a session along relays the caller names (deprecated by the node; off unless enabled).",
     ),
+    entry("tokensRotate", Area::Tokens, "Give this token or a token below it a new secret."),
 ];
 
 /// Every capability name, in the catalogue's order.

@@ -81,10 +81,12 @@ pub enum RequestedLimit {
 
 /// A capability as a create request gives it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = crate::contract::openapi::limits_by_endpoint)]
 pub struct RequestedCapability {
     /// The operation the new token may call.
     pub endpoint: CapabilityName,
-    /// At most one limit of each type (one `spend` per currency).
+    /// At most one limit of each type (one `spend` per currency), of the
+    /// types the capability's routes carry.
     #[serde(default)]
     #[schemars(length(max = MAX_LIMITS))]
     pub limits: Vec<RequestedLimit>,

@@ -285,9 +285,6 @@ fn check_spend(at: &str, max: &Value, carried: &Conditions, grant: &mut Grant) -
     let amount: Amount = text.parse().map_err(|why| {
         invalid_capabilities(format!("{at}.conditions.max: '{text}' is not an amount the node reads: {why}"))
     })?;
-    if amount.wei == 0 {
-        return Err(invalid_capabilities(format!("{at}.conditions.max must be more than 0")));
-    }
     if !currencies.contains(&amount.currency.name()) {
         return Err(invalid_capabilities(format!(
             "{at}.conditions.max: {} moves only {}, not {}",
@@ -743,15 +740,6 @@ mod tests {
         ),
         InvalidTokenCapabilities,
         "duplicate 'spend' limit in xDai"
-    );
-    rejected!(
-        spend_of_nothing,
-        &with_limits(
-            "accountWithdraw",
-            r#"{"type":"spend","conditions":{"max":"0.0000000000000000001 xDai"}}"#
-        ),
-        InvalidTokenCapabilities,
-        "must be more than 0"
     );
     rejected!(
         spend_that_the_node_would_not_read,

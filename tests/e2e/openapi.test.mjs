@@ -294,9 +294,9 @@ test("every $ref in the document resolves, and every component schema compiles a
   for (const ref of refs) assert.notEqual(atPointer(ref), undefined, `$ref ${ref} resolves`);
   assert.deepEqual(
     Object.keys(doc.components.schemas).sort(),
-    ["Area", "Capability", "CapabilityInfo", "CapabilityName", "CallsConditions", "CreateTokenRequest", "CreatedToken",
-      "ErrorBody", "ErrorCode", "GatewayInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability", "RequestedLimit",
-      "RotateRequest", "RouteInfo", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
+    ["AllowConditions", "Area", "Capability", "CapabilityInfo", "CapabilityName", "CallsConditions", "CreateTokenRequest",
+      "CreatedToken", "ErrorBody", "ErrorCode", "GatewayInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
+      "RequestedLimit", "RotateRequest", "RouteInfo", "SpendConditions", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
   );
   for (const name of Object.keys(doc.components.schemas)) {
     assert.doesNotThrow(() => validatorAt(`/components/schemas/${escapePointer(name)}`), `schema ${name} compiles`);

@@ -10,8 +10,8 @@
 # so that its 200 answers are fuzzed too. The seed and the number of examples
 # are fixed, so a run is repeatable. tests/fuzz/schemathesis.toml holds the
 # settings beyond the command line (the credentials, from FUZZ_ADMIN_TOKEN and
-# FUZZ_READER_TOKEN, which this script sets, and the one real cursor GET
-# /tokens is fuzzed with: cursors are opaque).
+# FUZZ_READER_TOKEN, and the one real cursor GET /tokens is fuzzed with,
+# FUZZ_CURSOR, which this script sets: cursors are opaque and signed).
 #
 # Needs the Worker built in build/ and Schemathesis 4.32.5 on PATH
 # (pip install schemathesis==4.32.5). Exits non-zero on any finding; the last
@@ -115,8 +115,19 @@ with urllib.request.urlopen(request, timeout=30) as response:
     print(json.load(response)["token"])
 EOF
 ) || { say "could not create the issued token for GET /token"; exit 2; }
-FUZZ_ADMIN_TOKEN=$admin FUZZ_READER_TOKEN=$reader
-export FUZZ_ADMIN_TOKEN FUZZ_READER_TOKEN
+# A cursor the service handed out: with a second token made, the admin's
+# listing of one token a page has a second page.
+cursor=$(python3 - "$url/api/v3/tokens" "$admin" <<'EOF'
+import json, sys, urllib.request
+headers = {"x-auth-token": sys.argv[2], "content-type": "application/json"}
+body = json.dumps({"capabilities": [{"endpoint": "tokensGetToken"}]}).encode()
+urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=body, method="POST", headers=headers), timeout=30)
+with urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "?limit=1", headers=headers), timeout=30) as response:
+    print(json.load(response)["cursor"])
+EOF
+) || { say "could not read a cursor of GET /tokens"; exit 2; }
+FUZZ_ADMIN_TOKEN=$admin FUZZ_READER_TOKEN=$reader FUZZ_CURSOR=$cursor
+export FUZZ_ADMIN_TOKEN FUZZ_READER_TOKEN FUZZ_CURSOR
 
 # The document as the Worker serves it. Schemathesis reads it from a file:
 # given the URL, it would leave out the operation that serves the document.
