@@ -24,13 +24,22 @@ export const SECRET_PREFIX = "etk_";
 export const NODE_TIMEOUT_MS = 35_000;
 
 /**
+ * A limit as the API shows it: `calls` (`conditions.max` calls, `used` so
+ * far), `spend` (`conditions.max` and `used` are amounts such as
+ * "0.9 wxHOPR"), `targets` and `listen` (`conditions.allow`, no use).
+ * @typedef {{ type: "calls", conditions: { max: number }, used: number }
+ *   | { type: "spend", conditions: { max: string }, used: string }
+ *   | { type: "targets" | "listen", conditions: { allow: string[] } }} Limit
+ */
+
+/**
  * A token as the management routes show it, in the console's (and the
  * client package's) camelCase: the token model with each limit's use, its
  * place in the delegation tree and when it was made.
  * @typedef {object} TokenInfo
  * @property {string} id
  * @property {string} description
- * @property {{ endpoint: string, limits: { type: string, conditions: { max: number }, used: number }[] }[]} capabilities
+ * @property {{ endpoint: string, limits: Limit[] }[]} capabilities
  * @property {number} [validUntil] seconds since the Unix epoch; absent: it does not expire
  * @property {string} [parent] the id of the token that made it; absent: the admin made it
  * @property {number} [createdAt] seconds since the Unix epoch
@@ -222,8 +231,10 @@ async function fetchFacts() {
  */
 
 /**
- * One capability of the service's catalogue, as `GET /api/v3/gateway` describes it.
- * @typedef {{ name: string, area: string, summary: string }} CapabilityInfo
+ * One capability of the service's catalogue, as `GET /api/v3/gateway` describes it:
+ * `conditions`, the limit types it may carry besides `calls` ("spend",
+ * "targets", "listen"); `currencies`, those a spend budget on it may be in.
+ * @typedef {{ name: string, area: string, summary: string, conditions: string[], currencies: string[] }} CapabilityInfo
  */
 
 /**
@@ -256,13 +267,22 @@ export async function readGateway() {
     throw new TokensApiError(response.status, "UNEXPECTED_RESPONSE", "the gateway's route table could not be read");
   }
   // The catalogue's descriptions only help to choose: a table without them still lists the routes.
-  const capabilities = Array.isArray(body.capabilities) ? body.capabilities.filter(isCapabilityInfo) : [];
+  const capabilities = Array.isArray(body.capabilities) ? body.capabilities.filter(isCapabilityInfo).map(capabilityInfo) : [];
   const presets = Array.isArray(body.presets) ? body.presets.filter(isPreset) : [];
   return { enabled: body.enabled, routes: body.routes, capabilities, presets };
 }
 
 function isCapabilityInfo(info) {
   return typeof info?.name === "string" && typeof info.area === "string" && typeof info.summary === "string";
+}
+
+// What a capability may carry helps to choose too: absent, it carries nothing beyond calls.
+function capabilityInfo({ name, area, summary, conditions, currencies }) {
+  return { name, area, summary, conditions: strings(conditions), currencies: strings(currencies) };
+}
+
+function strings(list) {
+  return Array.isArray(list) ? list.filter((item) => typeof item === "string") : [];
 }
 
 function isPreset(preset) {

@@ -1,5 +1,6 @@
 // Wires the console: user intents from view.js and tokens-view.js, requests
-// through api.js, words from format.js, delegation bounds from rules.js,
+// through api.js, words from format.js, delegation bounds from rules.js
+// (with conditions.js for spend budgets, targets and listen ranges),
 // node operations from operations.js, the list of tokens from tokens.js and
 // the capability choices from catalogue.js. It holds the session's state;
 // the secret lives in sessionStorage (this tab only) and in the client,
@@ -8,7 +9,7 @@
 import { connect, identify, isMistypedSecret, loadFacts, loadGateway, readGateway } from "./api.js";
 import { choiceGroups, exampleRequest, presetChoices } from "./catalogue.js";
 import { isTokenId } from "./facts.js";
-import { countdown, dateTime, errorSentence, nodeAnswer, nodeQuestion, refusal, tokenIdForm, units } from "./format.js";
+import { callsLimits, countdown, dateTime, errorSentence, nodeAnswer, nodeQuestion, refusal, tokenIdForm, units } from "./format.js";
 import { byGeneration, callable, gatewayNote, isTriable, routeKey, summary, usage, wasCounted } from "./operations.js";
 import { createRequest, graceSeconds, lifetimeBound, offers } from "./rules.js";
 import { deletedSentence, deletesWith, listSummary, mayUse, pageOf, rowsFor } from "./tokens.js";
@@ -27,7 +28,7 @@ const ROWS_PER_PAGE = 20;
 /**
  * The signed-in session, or null when signed out.
  * @type {null | { session: import("./api.js").Session, kind: "admin" | "issued",
- *   token?: import("./api.js").TokenInfo, allowed: { endpoint: string, max?: number }[],
+ *   token?: import("./api.js").TokenInfo, allowed: import("./rules.js").Offer[],
  *   facts: import("./facts.js").ServiceFacts, unit: string, expiredNoted: boolean,
  *   gateway?: import("./api.js").GatewayTable, list: TokenList,
  *   children?: { id: string, tokens: import("./api.js").TokenInfo[], cursor?: string } }}
@@ -124,7 +125,7 @@ function enter(session, { kind, token }, facts, gateway) {
   view.showSignedIn(kind, who, { create: mayUse(state, "tokensCreate"), delete: mayUse(state, "tokensDelete") });
   if (token) view.renderToken(token);
   view.applyLimits(facts);
-  view.renderChoices(choiceGroups(state.allowed, state.gateway, facts.areas), choicesHint(kind), facts);
+  view.renderChoices(choiceGroups(state.allowed, state.gateway, facts.areas), choicesHint(kind), facts, kind === "issued");
   view.renderPresets(presetChoices(state.gateway?.presets ?? [], state.allowed));
   renderLifetime("hours");
   showList();
@@ -220,8 +221,13 @@ async function askAbout(error, route, current) {
 }
 
 function choicesHint(kind) {
-  if (kind === "admin") return "The admin token may grant any capability. Leave a calls limit empty for unlimited calls.";
-  return "Your token may hand down only what it holds. Where yours has a calls limit, the new token needs one no larger; leave the other limits empty for unlimited calls.";
+  if (kind === "admin") {
+    return "The admin token may grant any capability. Leave a calls limit empty for unlimited calls, and a condition empty for none.";
+  }
+  return "Your token may hand down only what it holds. Where yours has a calls limit, the new token needs one no larger; "
+    + "leave the other limits empty for unlimited calls. Where yours has conditions, the new token keeps them, no wider: "
+    + "a spend budget no larger and in none of the other currencies, targets among yours, and listen ranges within "
+    + "yours (loopback addresses only where yours has none).";
 }
 
 function presetChosen(name, missing) {
@@ -310,12 +316,12 @@ async function refresh() {
  */
 async function create(draft) {
   view.say("create", "");
-  const built = createRequest(draft, { allowed: state.allowed, validUntil: state.token?.validUntil, limits: state.facts }, Date.now());
+  const built = createRequest(draft, { allowed: state.allowed, delegated: state.kind === "issued", validUntil: state.token?.validUntil, limits: state.facts }, Date.now());
   if ("problem" in built) return view.say("create", built.problem, "error");
   view.setBusy("create", true);
   try {
     const created = await state.session.createToken(built.request);
-    const granted = built.request.capabilities.map(({ endpoint, limits }) => ({ endpoint, max: limits?.[0]?.conditions.max }));
+    const granted = built.request.capabilities;
     view.showCreated({
       ...created,
       description: built.request.description ?? "",
@@ -553,9 +559,10 @@ async function readChildren() {
 
 // The service counted a call it carried out; show it without spending a
 // tokensGetToken call to read the counter back. (A node call whose route
-// needs no token has no capability: nothing to count.)
+// needs no token has no capability: nothing to count. The console calls
+// no route that moves funds: no spend budget to count.)
 function countCall(endpoint) {
-  const limits = state?.token?.capabilities.find((capability) => capability.endpoint === endpoint)?.limits ?? [];
+  const limits = callsLimits(state?.token, endpoint);
   if (limits.length === 0) return;
   for (const limit of limits) limit.used += 1;
   showToken();

@@ -15,6 +15,12 @@
  *   "none": no route of this gateway uses it (a token may still carry it for
  *   other services that read tokens); "unknown": the gateway's table could
  *   not be read
+ * @property {string[]} conditions the limit types its routes take besides
+ *   `calls` ("spend", "targets", "listen"); empty when unknown
+ * @property {string[]} currencies the currencies a spend budget on it may be in
+ * @property {import("./conditions.js").Budget[]} [spend] the holder's own spend budgets on it
+ * @property {string[]} [targets] the holder's own targets on it
+ * @property {string[]} [listen] the holder's own listen ranges on it
  */
 
 /**
@@ -32,8 +38,8 @@ export const UNUSED_GROUP = "unused";
  * The form's groups: the capabilities `offers` holds, by area in the
  * service's order (capabilities of an area the service does not describe
  * last), and after them those that no route of the gateway uses.
- * @param {{ endpoint: string, max?: number }[]} offers what the holder may grant (rules.js `offers`)
- * @param {{ capabilities: { name: string, area: string, summary: string }[],
+ * @param {import("./rules.js").Offer[]} offers what the holder may grant (rules.js `offers`)
+ * @param {{ capabilities: import("./api.js").CapabilityInfo[],
  *   routes: { method: string, path: string, capability: string | null }[] } | undefined} gateway
  *   the gateway's table; undefined when it could not be read: one group, nothing claimed
  * @param {{ name: string, about: string }[]} areas the service's areas, in order
@@ -41,7 +47,7 @@ export const UNUSED_GROUP = "unused";
  */
 export function choiceGroups(offers, gateway, areas) {
   if (!gateway) {
-    const choices = offers.map((offer) => ({ ...offer, summary: "", routes: [], use: "unknown" }));
+    const choices = offers.map((offer) => ({ ...offer, summary: "", routes: [], use: "unknown", conditions: [], currencies: [] }));
     return [{ key: "all", title: "Capabilities", about: "What each one opens is unknown: the gateway's table could not be read.", choices }];
   }
   const described = new Map(gateway.capabilities.map((info) => [info.name, info]));
@@ -65,7 +71,7 @@ export function choiceGroups(offers, gateway, areas) {
     const routes = opened.get(offer.endpoint) ?? [];
     const area = info?.area;
     const use = routes.length > 0 ? "routes" : area === SERVICE_AREA ? "service" : "none";
-    const choice = { ...offer, summary: info?.summary ?? "", routes, use };
+    const choice = { ...offer, summary: info?.summary ?? "", routes, use, conditions: info?.conditions ?? [], currencies: info?.currencies ?? [] };
     if (use === "none") unused.choices.push(choice);
     else if (area !== undefined && groups.has(area)) groups.get(area).choices.push(choice);
     else other.choices.push(choice);

@@ -3,6 +3,8 @@
 // The console holds no copy of any of them. Pure, so that it runs (and is
 // tested) in Node.js as well; api.js fetches the document.
 
+import { LISTEN, TARGETS } from "./conditions.js";
+
 /**
  * The service's catalogue and bounds.
  * @typedef {object} ServiceFacts
@@ -19,6 +21,12 @@
  * @property {number} maxGrace the longest grace period of a rotation, in seconds
  * @property {{ name: string, about: string }[]} areas what part of a node each
  *   capability concerns, in the service's order, each with its description
+ * @property {number} maxLimits the most limits one capability may carry
+ * @property {RegExp} amountPattern the form of a spend budget's amount with its currency
+ * @property {number} maxAmountChars the longest amount with its currency, in characters
+ * @property {RegExp} addressPattern the form of a target address
+ * @property {number} maxTargets the most addresses of a targets condition
+ * @property {number} maxListen the most ranges of a listen condition
  */
 
 /**
@@ -34,6 +42,9 @@ export function readFacts(document) {
   const id = schemas.TokenId ?? {};
   const listLimit = document?.paths?.["/tokens"]?.get?.parameters?.find?.((parameter) => parameter?.name === "limit")?.schema ?? {};
   const grace = schemas.RotateRequest?.properties?.grace ?? {};
+  const amount = schemas.SpendConditions?.properties?.max ?? {};
+  const allowed = (type) => (schemas.RequestedLimit?.oneOf ?? [])
+    .find((variant) => variant?.properties?.type?.const === type)?.properties?.conditions?.properties?.allow ?? {};
   const missing = [];
   const count = (value, where) => {
     if (Number.isSafeInteger(value) && value >= 0) return value;
@@ -56,11 +67,17 @@ export function readFacts(document) {
     tokenId: {
       minLength: count(id.minLength, "the length of a token id"),
       maxLength: count(id.maxLength, "the length of a token id"),
-      pattern: pattern(id.pattern, missing),
+      pattern: pattern(id.pattern, missing, "the form of a token id"),
     },
     pageLimit: count(listLimit.maximum, "the largest page of tokens"),
     maxGrace: count(grace.maximum, "the longest grace period"),
     areas: areas(schemas.Area, missing),
+    maxLimits: count(schemas.RequestedCapability?.properties?.limits?.maxItems, "the most limits of a capability"),
+    amountPattern: pattern(amount.pattern, missing, "the form of an amount"),
+    maxAmountChars: count(amount.maxLength, "the longest amount"),
+    addressPattern: pattern(allowed(TARGETS).items?.pattern, missing, "the form of a target address"),
+    maxTargets: count(allowed(TARGETS).maxItems, "the most target addresses"),
+    maxListen: count(allowed(LISTEN).maxItems, "the most listen ranges"),
   };
   if (missing.length > 0) throw new Error(`the OpenAPI document does not give ${[...new Set(missing)].join(", ")}`);
   return facts;
@@ -75,13 +92,13 @@ function areas(schema, missing) {
   return found;
 }
 
-function pattern(source, missing) {
+function pattern(source, missing, what) {
   try {
     if (typeof source === "string") return new RegExp(source, "u");
   } catch {
     // Not a pattern JavaScript reads: reported below.
   }
-  missing.push("the form of a token id");
+  missing.push(what);
   return undefined;
 }
 

@@ -2,6 +2,8 @@
 // sentence a person reads for each failure. No DOM, no client package, so
 // they run (and are tested) in Node.js as well.
 
+import { CALLS } from "./conditions.js";
+
 /** Seconds in each lifetime unit the create form offers. */
 export const UNIT_SECONDS = { minutes: 60, hours: 3600, days: 86400 };
 
@@ -69,6 +71,15 @@ export function size(bytes) {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor} ${unit}`;
   }
   return `${bytes} byte${bytes === 1 ? "" : "s"}`;
+}
+
+/**
+ * A sentence's start: `text` with its first letter in upper case.
+ * @param {string} text
+ * @returns {string}
+ */
+export function capitalized(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**
@@ -212,7 +223,7 @@ export function nodeFailure(error, { route, tokenAccepted, routeServed }) {
 
 /**
  * One calls limit of a token.
- * @typedef {{ used: number, conditions: { max: number } }} HeldLimit
+ * @typedef {{ type: "calls", used: number, conditions: { max: number } }} HeldLimit
  */
 
 /**
@@ -220,7 +231,7 @@ export function nodeFailure(error, { route, tokenAccepted, routeServed }) {
  * @param {unknown} error what the client rejected with (or anything else)
  * @param {{ operation?: "read" | "inspect" | "create" | "delete" | "rotate" | "node", request?: { capabilities?: { endpoint: string }[] },
  *   route?: { method: string, path: string, capability: string | null },
- *   token?: { capabilities: { endpoint: string, limits: HeldLimit[] }[] },
+ *   token?: { capabilities: { endpoint: string, limits: (HeldLimit | { type: string })[] }[] },
  *   limits?: Partial<import("./facts.js").ServiceFacts>,
  *   tokenAccepted?: boolean, routeServed?: boolean }} [context]
  *   the operation that failed; for a create the request, so that
@@ -258,7 +269,7 @@ function apiSentence(error, { operation, request, token, limits = {} }) {
     case 403: {
       const action = ACTION[operation] ?? ACTION.read;
       const capability = NEEDS[operation] ?? NEEDS.read;
-      if (refusal(error) === "call") return `Your token may not ${action}: ${callRefused(reason, capability, token)}`;
+      if (refusal(error) === "call") return `Your token may not ${action}: ${callRefused(error, capability, token)}`;
       if (refusal(error) === "delegation") return delegationSentence(reason, limits);
       // A reason this console does not know yet: the service's own words.
       return status === "FORBIDDEN" ? `A token cannot hand down more than it holds: ${said}.` : `Your token may not ${action}: ${said}.`;
@@ -295,17 +306,41 @@ function unexpected(httpStatus) {
 
 // Why the service refused the call (a 403 with a reason about the call),
 // after "Your token may not …: ".
-function callRefused(reason, capability, token) {
-  if (reason === "missing_capability") return `it does not hold the ${capability} capability.`;
-  if (reason === "condition_failed") return `a condition its ${capability} capability sets does not hold for this call.`;
+function callRefused(error, capability, token) {
+  if (error.reason === "missing_capability") return `it does not hold the ${capability} capability.`;
+  if (error.reason === "condition_failed") return conditionFailed(error, capability);
   return limitUsedUp(capability, token);
+}
+
+/** The form of a field's name: what a condition's refusal names first. */
+const FIELD_NAME = /^[A-Za-z_][\w.[\]]*$/u;
+
+// A condition that does not hold. The service's `error` names the field
+// after its first ": " (`<head>: amount: <why>`): that name is shown, so
+// that a person knows which argument to change; nothing is decided on it,
+// and a text of another form is not shown.
+function conditionFailed(error, capability) {
+  const field = String(error.error ?? "").split(": ")[1] ?? "";
+  const which = FIELD_NAME.test(field) ? `this call's “${field}”` : "an argument of this call";
+  return `${which} is outside what its ${capability} capability allows (its spend budgets, target addresses or listen ranges).`;
+}
+
+/**
+ * The calls limits a token holds on a capability.
+ * @param {{ capabilities: { endpoint: string, limits: { type: string }[] }[] } | undefined} token
+ * @param {string | null} capability
+ * @returns {HeldLimit[]}
+ */
+export function callsLimits(token, capability) {
+  const limits = token?.capabilities.find((held) => held.endpoint === capability)?.limits ?? [];
+  return limits.filter((limit) => limit.type === CALLS);
 }
 
 // A used-up calls limit, with the numbers the console knows: the signed-in
 // token's own limit on the capability, as last read and counted here. Its
 // `used` counts the calls of the tokens it created too, so it may lag.
 function limitUsedUp(capability, token) {
-  const limits = token?.capabilities.find((held) => held.endpoint === capability)?.limits ?? [];
+  const limits = callsLimits(token, capability);
   if (limits.length === 0) return `its calls limit for ${capability} is used up.`;
   const tightest = limits.reduce((a, b) => (b.conditions.max - b.used < a.conditions.max - a.used ? b : a));
   const { used, conditions: { max } } = tightest;
@@ -328,7 +363,7 @@ function delegationSentence(reason, { maxDepth }) {
 // node, whose own answer is passed on.
 function nodeSentence(error, context) {
   const { route, token } = context;
-  const { httpStatus, status, error: text, reason } = error;
+  const { httpStatus, status, error: text } = error;
   const called = `${route.method} ${route.path}`;
   const source = nodeFailure(error, context);
   if (source === "link") return apiSentence(error, { operation: "read" });
@@ -343,7 +378,7 @@ function nodeSentence(error, context) {
       : `${called} was refused as unauthenticated: either your token is no longer accepted (it expired or was deleted: sign in again), or the node did not accept edge-tokens' own API token for it (ORIGIN_TOKEN).`;
   }
   if (source === "service") {
-    if (refusal(error) === "call") return `Your token may not call ${called}: ${callRefused(reason, route.capability, token)}`;
+    if (refusal(error) === "call") return `Your token may not call ${called}: ${callRefused(error, route.capability, token)}`;
     return apiSentence(error, { operation: "read" });
   }
   if (httpStatus === 401) {

@@ -2,7 +2,7 @@
 // call, grouped by API generation, and the words that say so. Pure: the
 // gateway decides every call; this only shows a token what it holds.
 
-import { callsUsed, nodeFailure } from "./format.js";
+import { callsLimits, callsUsed, nodeFailure } from "./format.js";
 
 /** @typedef {import("./api.js").NodeRoute} NodeRoute */
 
@@ -40,7 +40,7 @@ export function isTriable(route) {
 
 /**
  * Who is signed in: the admin token, or an issued token with its record.
- * @typedef {{ kind: "admin" | "issued", token?: { capabilities: { endpoint: string, limits: { used: number, conditions: { max: number } }[] }[] } }} Holder
+ * @typedef {{ kind: "admin" | "issued", token?: { capabilities: { endpoint: string, limits: { type: string }[] }[] } }} Holder
  */
 
 /**
@@ -77,14 +77,14 @@ export function byGeneration(routes) {
 
 /**
  * How much of its calls limit a capability has used, in words, or
- * undefined when it has no limit (or is not held). With several limits, the
+ * undefined when it has no calls limit (or is not held). With several limits, the
  * one with the fewest calls left is shown.
  * @param {Holder["token"]} token
  * @param {string | null} capability
  * @returns {string | undefined} e.g. "1 of 2 calls used"
  */
 export function usage(token, capability) {
-  const limits = token?.capabilities.find((held) => held.endpoint === capability)?.limits ?? [];
+  const limits = callsLimits(token, capability);
   if (limits.length === 0) return undefined;
   const tightest = limits.reduce((a, b) => (b.conditions.max - b.used < a.conditions.max - a.used ? b : a));
   return callsUsed(tightest.used, tightest.conditions.max);

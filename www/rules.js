@@ -3,23 +3,30 @@
 // form say so before a request is spent. Every bound of the service comes
 // from its OpenAPI document (facts.js), none is written here.
 
+import { CALLS, conditionLimits, heldConditions } from "./conditions.js";
 import { UNIT_SECONDS, size, units } from "./format.js";
 
 /** @typedef {import("./facts.js").ServiceFacts} ServiceFacts */
 
 /**
+ * A capability a holder may grant, with what bounds the new token's: the
+ * holder's calls limit on it, and its conditions (see conditions.js).
+ * @typedef {{ endpoint: string, max?: number } & import("./conditions.js").Held} Offer
+ */
+
+/**
  * The capabilities a holder may grant: its own, each with its calls limit
- * (a bound for the child's), or the whole catalogue for a holder with no
- * known record (the admin token).
- * @param {{ token?: { capabilities: { endpoint: string, limits: { conditions: { max: number } }[] }[] } }} holder
+ * and conditions (bounds for the child's), or the whole catalogue for a
+ * holder with no known record (the admin token).
+ * @param {{ token?: { capabilities: { endpoint: string, limits: { type: string, conditions: any }[] }[] } }} holder
  * @param {string[]} catalogue every capability name
- * @returns {{ endpoint: string, max?: number }[]}
+ * @returns {Offer[]}
  */
 export function offers(holder, catalogue) {
   if (!holder.token) return catalogue.map((endpoint) => ({ endpoint }));
   return holder.token.capabilities.map(({ endpoint, limits }) => {
-    const maxes = limits.map((limit) => limit.conditions.max);
-    return maxes.length > 0 ? { endpoint, max: Math.min(...maxes) } : { endpoint };
+    const maxes = limits.filter((limit) => limit.type === CALLS).map((limit) => limit.conditions.max);
+    return { endpoint, ...(maxes.length > 0 ? { max: Math.min(...maxes) } : {}), ...heldConditions(limits) };
   });
 }
 
@@ -42,21 +49,22 @@ export function lifetimeBound(validUntil, unit, nowMs, maxLifetime) {
 
 /**
  * Builds the create request from what the form holds, or says what to fix.
- * @param {{ picked: { endpoint: string, limit: string }[], lifetime: string, unit: keyof UNIT_SECONDS, description: string }} draft
- *   the form's values as typed
- * @param {{ allowed: { endpoint: string, max?: number }[], validUntil?: number, limits: ServiceFacts }} holder
- *   what {@link offers} gave, the holder's expiry, and the service's bounds
+ * @param {{ picked: ({ limit: string } & import("./conditions.js").ConditionsDraft)[], lifetime: string,
+ *   unit: keyof UNIT_SECONDS, description: string }} draft the form's values as typed
+ * @param {{ allowed: Offer[], delegated: boolean, validUntil?: number, limits: ServiceFacts }} holder
+ *   what {@link offers} gave; `delegated`: the holder is an issued token, whose
+ *   conditions bound the new token's; its expiry; the service's bounds
  * @param {number} nowMs
  * @returns {{ request: import("./vendor/edge-tokens/index.js").CreateTokenRequest } | { problem: string }}
  */
-export function createRequest(draft, { allowed, validUntil, limits }, nowMs) {
+export function createRequest(draft, { allowed, delegated, validUntil, limits }, nowMs) {
   if (draft.picked.length === 0) return { problem: "Choose at least one capability." };
   if (draft.picked.length > limits.maxCapabilities) {
     return { problem: `Choose at most ${limits.maxCapabilities} capabilities: the service takes no more for one token.` };
   }
   const capabilities = [];
   for (const pick of draft.picked) {
-    const capability = capabilityRequest(pick, allowed.find((offer) => offer.endpoint === pick.endpoint), limits);
+    const capability = capabilityRequest(pick, allowed.find((offer) => offer.endpoint === pick.endpoint), delegated, limits);
     if (capability.problem) return capability;
     capabilities.push(capability.value);
   }
@@ -69,24 +77,35 @@ export function createRequest(draft, { allowed, validUntil, limits }, nowMs) {
   }
   if (draft.description !== "") request.description = draft.description;
   if (new TextEncoder().encode(JSON.stringify(request)).length > limits.maxBodyBytes) {
-    return { problem: `The request would be larger than the service takes (${size(limits.maxBodyBytes)}): shorten the description.` };
+    return { problem: `The request would be larger than the service takes (${size(limits.maxBodyBytes)}): shorten the description, or give fewer capabilities or addresses.` };
   }
   return { request };
 }
 
-function capabilityRequest({ endpoint, limit }, offer, { minCalls, maxCalls }) {
+function capabilityRequest(pick, offer, delegated, limits) {
+  const { endpoint } = pick;
   if (!offer) return { problem: `Your token cannot grant ${endpoint}.` };
+  const calls = callsLimit(pick, offer, limits);
+  if (calls.problem) return calls;
+  const conditions = conditionLimits(pick, delegated ? offer : undefined, limits);
+  if ("problem" in conditions) return conditions;
+  const all = [...calls.value, ...conditions.value];
+  if (all.length > limits.maxLimits) return { problem: `Give ${endpoint} at most ${limits.maxLimits} limits: the service takes no more for one capability.` };
+  return { value: all.length > 0 ? { endpoint, limits: all } : { endpoint } };
+}
+
+function callsLimit({ endpoint, limit }, offer, { minCalls, maxCalls }) {
   const bound = Math.min(offer.max ?? maxCalls, maxCalls);
   if (limit.trim() === "") {
     // A child of a limited capability must be limited too.
     if (offer.max !== undefined) return { problem: `Give ${endpoint} a calls limit of at most ${offer.max}.` };
-    return { value: { endpoint } };
+    return { value: [] };
   }
   const max = wholeNumber(limit);
   if (max === undefined || max < minCalls || max > bound) {
     return { problem: `The calls limit of ${endpoint} must be a whole number from ${minCalls} to ${bound}.` };
   }
-  return { value: { endpoint, limits: [{ type: "calls", conditions: { max } }] } };
+  return { value: [{ type: CALLS, conditions: { max } }] };
 }
 
 function lifetimeSeconds({ lifetime, unit }, validUntil, nowMs, { maxLifetime }) {

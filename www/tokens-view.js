@@ -1,10 +1,12 @@
-// The DOM of the list of tokens and of one token's page (with view.js, the
-// only modules that touch it). It shows what app.js tells it to and hands
-// user intents back through the bind* functions. Token data is written with
-// textContent only, never parsed as HTML.
+// The DOM of the list of tokens and of one token's page (with view.js and
+// limits-view.js, the only modules that touch it). It shows what app.js
+// tells it to and hands user intents back through the bind* functions.
+// Token data is written with textContent only, never parsed as HTML.
 
+import { $, element } from "./dom.js";
 import { dateTime } from "./format.js";
-import { $, element, heldCapability, showExpiry } from "./view.js";
+import { heldCapability } from "./limits-view.js";
+import { showExpiry } from "./view.js";
 
 /** @typedef {import("./api.js").TokenInfo} TokenInfo */
 

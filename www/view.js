@@ -1,12 +1,13 @@
-// With tokens-view.js (the list of tokens and one token's page), the only
-// module that touches the DOM. It shows what app.js tells it to and hands
-// user intents back through the bind* functions. Token data is written with
-// textContent only, never parsed as HTML.
+// With tokens-view.js (the list of tokens and one token's page) and
+// limits-view.js (a capability's limits), the only modules that touch the
+// DOM. It shows what app.js tells it to and hands user intents back through
+// the bind* functions. Token data is written with textContent only, never
+// parsed as HTML.
 
 import { choiceMatches, choiceUse } from "./catalogue.js";
-import { callsUsed, countdown, dateTime, tokenIdForm } from "./format.js";
-
-export const $ = (id) => document.getElementById(id);
+import { $, element } from "./dom.js";
+import { capitalized, countdown, dateTime, tokenIdForm } from "./format.js";
+import { conditionFields, grantedCapability, heldCapability, readConditions, showConditions } from "./limits-view.js";
 
 /** Where a message may appear: the page status line, or under a form. */
 const REGIONS = {
@@ -129,7 +130,7 @@ export function showSignedIn(kind, who, may) {
 
 /**
  * Shows an issued token's record: id, description, when it was made, expiry
- * and each capability's calls used out of its limit.
+ * and each capability with its limits and their use.
  * @param {import("./api.js").TokenInfo} token
  */
 export function renderToken(token) {
@@ -177,30 +178,6 @@ export function tickCountdowns(nowMs) {
 function showCountdown(counter, { text, expired }) {
   counter.textContent = `(${text})`;
   counter.classList.toggle("expired", expired);
-}
-
-/**
- * One held capability: its name, and for each calls limit a bar and its
- * calls used in words.
- * @param {{ endpoint: string, limits: { used: number, conditions: { max: number } }[] }} capability
- * @returns {HTMLElement} an `<li>`
- */
-export function heldCapability({ endpoint, limits }) {
-  const item = element("li", "held-item");
-  const name = element("code", "held-name", endpoint);
-  item.append(name);
-  if (limits.length === 0) {
-    item.append(element("span", "held-usage muted", "no calls limit"));
-    return item;
-  }
-  for (const { used, conditions } of limits) {
-    const meter = element("meter");
-    // Greener while plenty is left, red near the end: the browser's own colours.
-    Object.assign(meter, { min: 0, max: conditions.max, value: used, low: conditions.max * 0.75, high: conditions.max * 0.9, optimum: 0 });
-    meter.setAttribute("aria-label", `${endpoint}: ${callsUsed(used, conditions.max)}`);
-    item.append(meter, element("span", "held-usage", callsUsed(used, conditions.max)));
-  }
-  return item;
 }
 
 /**
@@ -354,33 +331,30 @@ export function applyLimits({ maxDescription, tokenId }) {
   $("delete-hint").textContent = `${capitalized(tokenIdForm(tokenId))}, as shown when the token was created.`;
 }
 
-function capitalized(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 /**
  * Fills the capability choices of the create form, one group per area,
- * each capability with what it allows and the node routes it opens. A
- * capability with a `max` must get a calls limit no larger: the field is
- * pre-filled, bounded and required; the others are bounded by the
- * service's calls limits.
+ * each capability with what it allows, the node routes it opens, and the
+ * conditions it may carry. A capability with a `max` must get a calls limit
+ * no larger: the field is pre-filled, bounded and required; the others are
+ * bounded by the service's calls limits.
  * @param {import("./catalogue.js").ChoiceGroup[]} groups
  * @param {string} hint what the user may choose, in words
  * @param {{ minCalls: number, maxCalls: number }} calls the service's smallest and largest calls limit
+ * @param {boolean} delegated whether the holder is an issued token, whose conditions bound the new token's
  */
-export function renderChoices(groups, hint, { minCalls, maxCalls }) {
+export function renderChoices(groups, hint, { minCalls, maxCalls }, delegated) {
   $("choices-hint").textContent = hint;
-  $("choices").replaceChildren(...groups.map((group) => choiceGroup(group, minCalls, maxCalls)));
+  $("choices").replaceChildren(...groups.map((group) => choiceGroup(group, { minCalls, maxCalls, delegated })));
   filterChoices();
 }
 
-function choiceGroup({ key, title, about, choices }, minCalls, maxCalls) {
+function choiceGroup({ key, title, about, choices }, bounds) {
   const group = element("fieldset", "choice-group");
   group.dataset.group = key;
   const legend = element("legend", "", title);
   const note = element("p", "hint choice-group-about", about);
   const list = element("ul", "choices");
-  list.append(...choices.map((offer) => choice(offer, title, minCalls, maxCalls)));
+  list.append(...choices.map((offer) => choice(offer, title, bounds)));
   group.append(legend, note, list);
   return group;
 }
@@ -388,7 +362,7 @@ function choiceGroup({ key, title, about, choices }, minCalls, maxCalls) {
 /** What the capability search looks in, for each choice shown. */
 const searchable = new WeakMap();
 
-function choice(offer, area, minCalls, maxCalls) {
+function choice(offer, area, { minCalls, maxCalls, delegated }) {
   const { endpoint, max, summary, routes } = offer;
   const item = element("li", `choice use-${offer.use}`);
   item.dataset.endpoint = endpoint;
@@ -427,6 +401,8 @@ function choice(offer, area, minCalls, maxCalls) {
     countPicked();
   });
   item.append(box, name, about, limitLabel, limit);
+  const conditions = conditionFields(offer, delegated);
+  if (conditions) item.append(conditions);
   return item;
 }
 
@@ -434,6 +410,7 @@ function showLimit(item) {
   const box = item.querySelector("input[type=checkbox]");
   const limit = item.querySelector(".choice-limit");
   limit.disabled = limit.hidden = item.querySelector(".choice-limit-label").hidden = !box.checked;
+  showConditions(item, box.checked);
 }
 
 function countPicked() {
@@ -469,7 +446,8 @@ export function renderPresets(presets) {
 /**
  * Calls `handler(draft)` with the create form's values as typed; wires the
  * capability search, the presets and the select buttons.
- * @param {(draft: { picked: { endpoint: string, limit: string }[], lifetime: string, unit: string, description: string }) => void} handler
+ * @param {(draft: { picked: ({ limit: string } & import("./conditions.js").ConditionsDraft)[], lifetime: string, unit: string,
+ *   description: string }) => void} handler
  * @param {(preset: string, missing: boolean) => void} onPreset after a preset was chosen (ticked, or not for want of capabilities)
  */
 export function bindCreate(handler, onPreset) {
@@ -538,7 +516,7 @@ function pickAll(checked) {
 function readDraft() {
   const picked = [...$("choices").querySelectorAll(".choice")]
     .filter((item) => item.querySelector("input[type=checkbox]").checked)
-    .map((item) => ({ endpoint: item.dataset.endpoint, limit: typedNumber(item.querySelector(".choice-limit")) }));
+    .map((item) => ({ endpoint: item.dataset.endpoint, limit: typedNumber(item.querySelector(".choice-limit")), ...readConditions(item) }));
   return {
     picked,
     lifetime: typedNumber($("lifetime")),
@@ -586,9 +564,9 @@ export function setBusy(name, busy) {
  * Shows a new token's secret (this once), and repeats what it was granted
  * and how to use it.
  * @param {{ token: string, id: string, validUntil?: number, description: string,
- *   granted: { endpoint: string, max?: number }[], base: string, example: string }} created
- *   `granted`: each capability and its calls limit; `base`: where to send
- *   requests; `example`: a request to try, without the secret
+ *   granted: { endpoint: string, limits?: { type: string, conditions: any }[] }[], base: string, example: string }} created
+ *   `granted`: each capability and its limits, as requested; `base`: where
+ *   to send requests; `example`: a request to try, without the secret
  */
 export function showCreated({ token, id, validUntil, description, granted, base, example }) {
   $("created-secret").textContent = token;
@@ -596,11 +574,7 @@ export function showCreated({ token, id, validUntil, description, granted, base,
   $("created-description").textContent = description || "(no description)";
   $("created-description").classList.toggle("muted", !description);
   $("created-expiry").textContent = validUntil === undefined ? "Never" : dateTime(validUntil);
-  $("created-granted").replaceChildren(...granted.map(({ endpoint, max }) => {
-    const item = element("li");
-    item.append(element("code", "", endpoint), " ", element("span", "muted", max === undefined ? "no calls limit" : `at most ${max} call${max === 1 ? "" : "s"}`));
-    return item;
-  }));
+  $("created-granted").replaceChildren(...granted.map(grantedCapability));
   $("created-base").textContent = base;
   $("created-example").textContent = example;
   say("copy", "");
@@ -779,18 +753,4 @@ export function askRotate({ id, description, isSelf, graceHint, maxGrace }, chec
  */
 export function focusField(id) {
   $(id).focus();
-}
-
-/**
- * A new element, with a class and text.
- * @param {string} tag
- * @param {string} [className]
- * @param {string} [text]
- * @returns {HTMLElement}
- */
-export function element(tag, className = "", text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }

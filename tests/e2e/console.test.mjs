@@ -6,7 +6,9 @@
 // node operations, create, sign in with the new secret, create a narrower
 // child, delete it, refuse wrong tokens, delete the signed-in token, the
 // node operations of an issued token and of one that may not read itself
-// with GET /token; then the operator's path: the list of the admin's tokens
+// with GET /token; conditions (a spend budget, targets and listen ranges
+// through the form, a delegated token held to them, a budget partly spent
+// through the gateway); then the operator's path: the list of the admin's tokens
 // with their usage, paged through 150 of them, one found by description,
 // rotated and deleted with its subtree; keyboard, screen reader and phone.
 import { describe, test, before, after } from "node:test";
@@ -19,8 +21,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ENGINES, ENGINE_NAMES, launchBrowser } from "./browser.mjs";
-import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { startFakeNode, NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
+import { amountText, currencyNamed, readAmount, unitsText } from "../../www/amounts.js";
 import { choiceGroups, choiceMatches, choiceUse, exampleRequest, presetChoices } from "../../www/catalogue.js";
+import {
+  grantedLimits, heldConditions, isLoopback, isWithin, listenLine, offeredConditions, readListenRange, shortAddress, spendUsed, targetsLine,
+} from "../../www/conditions.js";
 import { isTokenId, readFacts } from "../../www/facts.js";
 import { countdown, duration, errorSentence, nodeAnswer, nodeFailure, nodeQuestion, refusal, size, tokenIdForm } from "../../www/format.js";
 import { byGeneration, callable, isTriable, routeKey, summary, usage, wasCounted } from "../../www/operations.js";
@@ -135,6 +141,14 @@ const LIMITS = {
   pageLimit: 9,
   maxGrace: 90,
   areas: [{ name: "tokens", about: "This service's own tokens." }, { name: "node", about: "The node itself." }],
+  maxLimits: 3,
+  // The node's grammar, but only for whole numbers: a decimal must be refused by this pattern alone.
+  amountPattern: /^[0-9]+ (?:wei )?(?:xDai|wxHOPR)$/u,
+  maxAmountChars: 12,
+  // Only lower-case addresses with 0x: an upper-case one must be refused by this pattern alone.
+  addressPattern: /^0x[0-9a-f]{40}$/u,
+  maxTargets: 2,
+  maxListen: 2,
 };
 
 test("format and rules: durations, countdowns, error sentences, delegation bounds from the service's facts", () => {
@@ -158,15 +172,16 @@ test("format and rules: durations, countdowns, error sentences, delegation bound
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "missing_capability"), { operation: "read" }),
     "Your token may not read its own details: it does not hold the tokensGetToken capability.");
   // A used-up limit, with the numbers of the signed-in token's own limit where the console knows them.
-  const spent = { capabilities: [{ endpoint: "tokensCreate", limits: [{ used: 3, conditions: { max: 3 } }] }] };
+  const spent = { capabilities: [{ endpoint: "tokensCreate", limits: [{ type: "calls", used: 3, conditions: { max: 3 } }] }] };
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), { operation: "create", token: spent }),
     "Your token may not create tokens: its calls limit for tokensCreate is used up (3 of 3 calls used).");
-  const lagging = { capabilities: [{ endpoint: "tokensCreate", limits: [{ used: 1, conditions: { max: 3 } }] }] };
+  const lagging = { capabilities: [{ endpoint: "tokensCreate", limits: [{ type: "calls", used: 1, conditions: { max: 3 } }] }] };
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), { operation: "create", token: lagging }),
     "Your token may not create tokens: a calls limit for tokensCreate is used up: its own (at most 3 calls, which the tokens it created use up too) or one it shares with a token above it.");
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), { operation: "create" }),
     "Your token may not create tokens: its calls limit for tokensCreate is used up.");
-  assert.match(errorSentence(api(403, "UNAUTHORIZED", "x", "condition_failed"), { operation: "create" }), /a condition its tokensCreate capability sets does not hold/);
+  assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "condition_failed"), { operation: "create" }),
+    "Your token may not create tokens: an argument of this call is outside what its tokensCreate capability allows (its spend budgets, target addresses or listen ranges).");
   // Delegation bounds: which one, from `reason`; the depth from the service's facts.
   assert.match(errorSentence(api(403, "FORBIDDEN", "x", "lifetime_not_allowed"), { operation: "create" }), /may not outlive yours/);
   assert.match(errorSentence(api(403, "FORBIDDEN", "x", "capabilities_not_allowed"), { operation: "create" }), /only capabilities your token has/);
@@ -180,7 +195,7 @@ test("format and rules: durations, countdowns, error sentences, delegation bound
   assert.match(errorSentence(api(404, "NOT_FOUND", "token not found"), { operation: "inspect" }), /not yours to see: a token may see only itself/);
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "missing_capability"), { operation: "rotate" }),
     "Your token may not give tokens a new secret: it does not hold the tokensRotate capability.");
-  const rotations = { capabilities: [{ endpoint: "tokensRotate", limits: [{ used: 1, conditions: { max: 1 } }] }] };
+  const rotations = { capabilities: [{ endpoint: "tokensRotate", limits: [{ type: "calls", used: 1, conditions: { max: 1 } }] }] };
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "limit_exhausted"), { operation: "rotate", token: rotations }),
     "Your token may not give tokens a new secret: its calls limit for tokensRotate is used up (1 of 1 call used).");
   assert.equal(errorSentence(api(413, "PAYLOAD_TOO_LARGE", "too large"), { limits: LIMITS }),
@@ -192,7 +207,7 @@ test("format and rules: durations, countdowns, error sentences, delegation bound
   assert.match(errorSentence(Object.assign(new Error("x"), { name: "TokensTimeoutError", timeoutMs: 10_000 })), /within 10 seconds/);
   assert.equal(errorSentence(new TypeError("at foo (bar.js:1:2)")), "Something went wrong. Try again, or reload the page.");
 
-  const holder = { token: { capabilities: [{ endpoint: "tokensCreate", limits: [{ conditions: { max: 3 }, used: 1 }] }, { endpoint: "nodePing", limits: [] }] } };
+  const holder = { token: { capabilities: [{ endpoint: "tokensCreate", limits: [{ type: "calls", conditions: { max: 3 }, used: 1 }] }, { endpoint: "nodePing", limits: [] }] } };
   const allowed = offers(holder, ["ignored"]);
   assert.deepEqual(allowed, [{ endpoint: "tokensCreate", max: 3 }, { endpoint: "nodePing" }]);
   assert.deepEqual(offers({}, ["a", "b"]), [{ endpoint: "a" }, { endpoint: "b" }]);
@@ -257,11 +272,183 @@ test("refusals are decided on the HTTP status, status and reason, never on the E
   }
 });
 
+test("amounts: read as the node reads them, exact to the wei, written as the node writes them", () => {
+  const wei = (text) => {
+    const amount = readAmount(text);
+    return amount && [amount.currency, amount.wei, amount.truncated];
+  };
+  const UNIT = 10n ** 18n;
+  // The node's own examples (hopr-types balance.rs), as the service's tests have them.
+  for (const text of ["5 wxHOPR", "5 wxhopr"]) assert.deepEqual(wei(text)?.slice(1), [5n * UNIT, false], text);
+  for (const text of [".5 wxHOPR", " .5 wxHOPR", "0.5 wxHOPR", "0. 5 wxHOPR", "0. 50 wxHOPR", "0. 5 0 wxHOPR"]) {
+    assert.deepEqual(wei(text), ["wxHOPR", UNIT / 2n, false], text);
+  }
+  for (const [text, expected] of [["5 weiwxHOPR", 5n], [" 5 weiwxHOPR", 5n], ["5 000 weiwxHOPR", 5000n], ["5 0 0 0 weiwxHOPR", 5000n],
+    ["5 wei_wxHOPR", 5n], ["5 wei wxHOPR", 5n], ["5 wei wxhopr", 5n], ["1000 wei xDai", 1000n]]) {
+    assert.equal(wei(text)?.[1], expected, text);
+  }
+  assert.deepEqual(wei("5.0123 wxHOPR"), ["wxHOPR", 50123n * 10n ** 14n, false]);
+  for (const text of ["5.001 weiwxHOPR", "5.00 weiwxHOPR", "5.00 wei_wxHOPR"]) assert.equal(wei(text)?.[1], 5n, text);
+  assert.equal(wei("5.001 weiwxHOPR")[2], true, "a fraction of a wei is dropped, and said to be");
+  assert.equal(wei("5.00 weiwxHOPR")[2], false, "zeros dropped lose nothing");
+  // 18 decimals: the 19th and later are dropped.
+  assert.deepEqual(wei("1.12345678901234567891 wxHOPR"), ["wxHOPR", 1_123_456_789_012_345_678n, true]);
+  assert.deepEqual(wei("0.000000000000000001 xDai"), ["xDai", 1n, false]);
+  assert.deepEqual(wei("1.123456789012345678000 xDai"), ["xDai", 1_123_456_789_012_345_678n, false]);
+  assert.deepEqual(wei("0.5 xDai"), ["xDai", UNIT / 2n, false]);
+  assert.equal(wei("340282366920938463463.374607431768211455 wxHOPR")[1], 2n ** 128n - 1n, "beyond any floating-point number's precision");
+  // What the node refuses.
+  for (const text of ["10", "5wxHOPR", "5 wxHOPR ", "5. wxHOPR", "5.5.5 wxHOPR", "..5 wxHOPR", "1e3 wxHOPR", "-1 xDai", "0x10 xDai", "", " xDai"]) {
+    assert.equal(readAmount(text), undefined, JSON.stringify(text));
+  }
+  assert.equal(wei("10 wai wxHOPR"), undefined);
+  assert.equal(currencyNamed(readAmount("10 wei").currency, ["xDai", "wxHOPR"]), undefined, "'wei' is no currency");
+  assert.equal(currencyNamed("WXhopr", ["xDai", "wxHOPR"]), "wxHOPR");
+
+  // Written as the node writes amounts: no trailing zeros, no dot for a whole number.
+  assert.equal(unitsText(0n), "0");
+  assert.equal(unitsText(UNIT), "1");
+  assert.equal(unitsText(9n * UNIT / 10n), "0.9");
+  assert.equal(unitsText(1n), "0.000000000000000001");
+  assert.equal(unitsText(123n * UNIT + 4500n), "123.0000000000000045");
+  assert.equal(unitsText(2n ** 128n - 1n), "340282366920938463463.374607431768211455");
+  assert.equal(amountText(UNIT * 5n / 2n, "xDai"), "2.5 xDai");
+  for (const text of ["0.9 wxHOPR", "1 xDai", "0.000000000000000001 xDai", "123.0000000000000045 wxHOPR"]) {
+    const { wei: amount, currency } = readAmount(text);
+    assert.equal(amountText(amount, currency), text, "read and written back unchanged");
+  }
+
+  // What is left, by subtraction on wei: 1 - 0.300000000000000001 in floating point is 0.7.
+  assert.equal(spendUsed({ conditions: { max: "1 wxHOPR" }, used: "0.9 wxHOPR" }).text, "0.9 of 1 wxHOPR moved, 0.1 wxHOPR left");
+  assert.deepEqual(spendUsed({ conditions: { max: "1 wxHOPR" }, used: "0.300000000000000001 wxHOPR" }), {
+    text: "0.300000000000000001 of 1 wxHOPR moved, 0.699999999999999999 wxHOPR left", used: 300_000_000_000_000_001n, max: UNIT,
+  });
+  assert.equal(spendUsed({ conditions: { max: "5 xDai" }, used: "0 xDai" }).text, "0 of 5 xDai moved, 5 xDai left");
+  assert.equal(spendUsed({ conditions: { max: "1 xDai" }, used: "2 xDai" }).text, "2 of 1 xDai moved, 0 xDai left", "never less than nothing left");
+  assert.deepEqual(spendUsed({ conditions: { max: "lots" }, used: "some" }), { text: "some of lots moved" }, "unreadable: as it came, without a bar");
+});
+
+test("conditions: read from a token, put in words, and built from the form within the creator's", () => {
+  const PEER = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
+  const OTHER = "0xa8194d36e322592d4c707b70dbe96121f5c74c64";
+  const THIRD = `0x${"c".repeat(40)}`;
+  const held = [
+    { type: "calls", conditions: { max: 4 }, used: 1 },
+    { type: "spend", conditions: { max: "1 wxHOPR" }, used: "0.3 wxHOPR" },
+    { type: "spend", conditions: { max: "2 xDai" }, used: "0 xDai" },
+    { type: "targets", conditions: { allow: [OTHER, PEER] } },
+    { type: "listen", conditions: { allow: ["127.0.0.1:10000-10100", "[::1]:8080"] } },
+  ];
+  assert.deepEqual(heldConditions(held), {
+    spend: [{ currency: "wxHOPR", wei: 10n ** 18n }, { currency: "xDai", wei: 2n * 10n ** 18n }],
+    targets: [OTHER, PEER],
+    listen: ["127.0.0.1:10000-10100", "[::1]:8080"],
+  });
+  assert.deepEqual(heldConditions([{ type: "calls", conditions: { max: 4 }, used: 1 }]), {}, "none: no key");
+  // Words.
+  assert.equal(shortAddress(PEER), "0xb4ce…6fbe");
+  assert.equal(targetsLine([PEER, OTHER]), "only to 2 addresses: 0xb4ce…6fbe, 0xa819…4c64");
+  assert.equal(targetsLine([PEER, OTHER, THIRD, PEER]), "only to 4 addresses: 0xb4ce…6fbe, 0xa819…4c64, 0xcccc…cccc and 1 more");
+  assert.equal(targetsLine([PEER]), "only to 1 address: 0xb4ce…6fbe");
+  assert.equal(listenLine(["127.0.0.1:10000-10100", "[::1]:8080"]), "sessions listen only on 127.0.0.1:10000-10100, [::1]:8080");
+  assert.deepEqual(grantedLimits(held), ["at most 4 calls", "at most 1 wxHOPR moved", "at most 2 xDai moved",
+    "sessions listen only on 127.0.0.1:10000-10100, [::1]:8080"]);
+  assert.deepEqual(grantedLimits([{ type: "spend", conditions: { max: "1000 wei xDai" } }]), ["no calls limit", "at most 0.000000000000001 xDai moved"]);
+
+  // Listen ranges, read as the service reads them.
+  assert.deepEqual(readListenRange("127.0.0.1:10100-10000"), { ip: "127.0.0.1", low: 10000, high: 10100 });
+  assert.deepEqual(readListenRange("[0:0:0:0:0:0:0:1]:8080"), { ip: "[::1]", low: 8080, high: 8080 });
+  assert.deepEqual(readListenRange("[::ffff:127.0.0.1]:80"), { ip: "127.0.0.1", low: 80, high: 80 }, "IPv4-mapped is IPv4");
+  for (const text of ["127.0.0.1", "localhost:80", "01.2.3.4:80", "1.2.3.4:65536", "1.2.3.4:1-2-3", "[::1]@[::2]:80", "[fe80::1%25eth0]:80", "::1:80", "1.2.3.4:-80"]) {
+    assert.equal(readListenRange(text), undefined, text);
+  }
+  assert.ok(isLoopback(readListenRange("127.8.9.10:1")) && isLoopback(readListenRange("[::1]:1")) && isLoopback(readListenRange("[::ffff:7f00:1]:1")));
+  assert.ok(!isLoopback(readListenRange("0.0.0.0:1")) && !isLoopback(readListenRange("[::]:1")) && !isLoopback(readListenRange("10.0.0.1:1")));
+  assert.ok(isWithin(readListenRange("10.0.0.1:10050-10060"), readListenRange("10.0.0.1:10000-10100")));
+  assert.ok(!isWithin(readListenRange("10.0.0.1:9000-10050"), readListenRange("10.0.0.1:10000-10100")));
+  assert.ok(!isWithin(readListenRange("10.0.0.2:10050"), readListenRange("10.0.0.1:10000-10100")));
+
+  // The fields the form offers: what the routes take, and what the creator holds (kept even without the table).
+  assert.deepEqual(offeredConditions({ conditions: ["spend", "targets"], currencies: ["xDai", "wxHOPR"] }), { currencies: ["xDai", "wxHOPR"], targets: true, listen: false });
+  assert.deepEqual(offeredConditions({ conditions: ["spend", "targets"], currencies: ["xDai", "wxHOPR"], spend: [{ currency: "xDai", wei: 1n }] }),
+    { currencies: ["xDai"], targets: true, listen: false }, "a creator's budgets: only their currencies");
+  assert.deepEqual(offeredConditions({ conditions: [], currencies: [], listen: ["127.0.0.1:1"] }), { currencies: [], targets: false, listen: true });
+  assert.deepEqual(offeredConditions({}), { currencies: [], targets: false, listen: false });
+
+  // The admin: any conditions, in the order calls, spend, targets, listen; each bound from the service's facts.
+  const admin = { allowed: offers({}, ["accountWithdraw", "sessionsCreateClient"]), delegated: false, limits: { ...LIMITS, maxLimits: 5 } };
+  const draft = (picked) => ({ picked, lifetime: "", unit: "hours", description: "" });
+  const withdraw = (fields) => draft([{ endpoint: "accountWithdraw", limit: "", ...fields }]);
+  assert.deepEqual(createRequest(withdraw({ limit: "3", spend: { xDai: " 2 ", wxHOPR: "" }, targets: `\n ${PEER}\r\n${OTHER}\n` }), admin, 0).request, {
+    capabilities: [{ endpoint: "accountWithdraw", limits: [
+      { type: "calls", conditions: { max: 3 } },
+      { type: "spend", conditions: { max: "2 xDai" } },
+      { type: "targets", conditions: { allow: [PEER, OTHER] } },
+    ] }],
+  });
+  assert.deepEqual(createRequest(withdraw({ spend: { xDai: "", wxHOPR: "" }, targets: " \n " }), admin, 0).request, { capabilities: [{ endpoint: "accountWithdraw" }] }, "empty: no condition");
+  assert.deepEqual(createRequest(draft([{ endpoint: "sessionsCreateClient", limit: "", listen: "0.0.0.0:80\n[::1]:8080" }]), admin, 0).request.capabilities[0].limits,
+    [{ type: "listen", conditions: { allow: ["0.0.0.0:80", "[::1]:8080"] } }], "the admin may open any listener");
+  const problem = (fields, holder = admin) => createRequest(withdraw(fields), holder, 0).problem;
+  assert.equal(problem({ spend: { xDai: "0.5" } }), "The spend budget of accountWithdraw in xDai must be a number, such as 5 or 0.25.", "the service's amount pattern decides");
+  assert.equal(problem({ spend: { xDai: "123456789" } }), "The spend budget of accountWithdraw in xDai is too long: the service takes at most 12 characters for an amount with its currency.");
+  assert.equal(problem({ spend: { xDai: "0" } }), "The spend budget of accountWithdraw in xDai must be more than 0.");
+  assert.equal(problem({ spend: { xDai: "0 wei" } }), "The spend budget of accountWithdraw in xDai must be more than 0.");
+  assert.equal(problem({ spend: { xDai: "1.0000000000000000001" } }, { ...admin, limits: { ...admin.limits, amountPattern: /^[0-9.]+ xDai$/u, maxAmountChars: 64 } }),
+    "The spend budget of accountWithdraw in xDai may have at most 18 decimals.");
+  assert.equal(problem({ targets: `${PEER}\n\n${PEER.toUpperCase()}` }), `Line 3 of the target addresses of accountWithdraw is not an on-chain address: “${PEER.toUpperCase()}”.`, "the service's address pattern decides");
+  assert.equal(problem({ targets: `${PEER}\n${OTHER}\n${THIRD}` }), "Give accountWithdraw at most 2 target addresses: the service takes no more.");
+  assert.equal(createRequest(draft([{ endpoint: "sessionsCreateClient", limit: "", listen: "1.2.3.4:1\n1.2.3.4:2\n1.2.3.4:3" }]), admin, 0).problem,
+    "Give sessionsCreateClient at most 2 listen ranges: the service takes no more.");
+  assert.equal(createRequest(draft([{ endpoint: "sessionsCreateClient", limit: "", listen: "127.0.0.1:80\nlocalhost:80" }]), admin, 0).problem,
+    "Line 2 of the listen ranges of sessionsCreateClient is not an address with a port or a port range, such as 127.0.0.1:10000-10100 or [::1]:8080: “localhost:80”.");
+  assert.equal(problem({ limit: "2", spend: { xDai: "1", wxHOPR: "1" }, targets: PEER }, { ...admin, limits: LIMITS }),
+    "Give accountWithdraw at most 3 limits: the service takes no more for one capability.");
+
+  // A delegated token: each of its creator's conditions kept, no wider.
+  const creator = { token: { capabilities: [
+    { endpoint: "accountWithdraw", limits: held.slice(1, 4) },
+    { endpoint: "sessionsCreateClient", limits: [held[4]] },
+    { endpoint: "channelsFundChannels", limits: [] },
+  ] } };
+  const allowed = offers(creator, []);
+  assert.deepEqual(allowed[0], { endpoint: "accountWithdraw", ...heldConditions(held.slice(1, 4)) });
+  const child = { allowed, delegated: true, limits: admin.limits };
+  const within = { spend: { wxHOPR: "1", xDai: "" }, targets: PEER };
+  assert.deepEqual(createRequest(withdraw(within), child, 0).request.capabilities[0].limits,
+    [{ type: "spend", conditions: { max: "1 wxHOPR" } }, { type: "targets", conditions: { allow: [PEER] } }], "one budget of two kept, one target of two");
+  assert.equal(problem({ ...within, spend: { wxHOPR: "2" } }, child), "The spend budget of accountWithdraw in wxHOPR may be at most 1 wxHOPR: yours is no larger.");
+  assert.equal(problem({ ...within, spend: { wxHOPR: "", xDai: "" } }, child),
+    "Give accountWithdraw a spend budget of at most 1 wxHOPR or 2 xDai: yours has one, and the new token must keep it.");
+  const xDaiOnly = { allowed: offers({ token: { capabilities: [{ endpoint: "accountWithdraw", limits: [held[2]] }] } }, []), delegated: true, limits: child.limits };
+  assert.equal(problem({ spend: { wxHOPR: "1" } }, xDaiOnly), "Your token may not hand down a spend budget in wxHOPR for accountWithdraw: its own are in 2 xDai.");
+  assert.equal(problem({ ...within, targets: `${PEER}\n${THIRD}` }, child), `Line 2 of the target addresses of accountWithdraw is not among your token's own targets: “${THIRD}”.`);
+  assert.equal(problem({ ...within, targets: "" }, child),
+    "Give accountWithdraw target addresses among your token's own: it may aim only at 2, and the new token must keep to them.");
+  const session = (listen, holder = child) => createRequest(draft([{ endpoint: "sessionsCreateClient", limit: "", listen }]), holder, 0);
+  assert.deepEqual(session("127.0.0.1:10050-10060\n[0::1]:8080").request.capabilities[0].limits, [{ type: "listen", conditions: { allow: ["127.0.0.1:10050-10060", "[0::1]:8080"] } }]);
+  assert.equal(session("127.0.0.1:9000-10050").problem,
+    "Line 1 of the listen ranges of sessionsCreateClient is not within your token's own (127.0.0.1:10000-10100, [::1]:8080): “127.0.0.1:9000-10050”.");
+  assert.equal(session("").problem,
+    "Give sessionsCreateClient listen ranges within your token's own (127.0.0.1:10000-10100, [::1]:8080): the new token must keep to them.");
+  // A creator without listen ranges: its sessions listen on loopback only, and so may its children's.
+  const open = { allowed: offers({ token: { capabilities: [{ endpoint: "sessionsCreateClient", limits: [] }] } }, []), delegated: true, limits: child.limits };
+  assert.deepEqual(session("127.0.0.1:1-65535\n[::1]:80", open).request.capabilities[0].limits, [{ type: "listen", conditions: { allow: ["127.0.0.1:1-65535", "[::1]:80"] } }]);
+  assert.equal(session("", open).request.capabilities[0].limits, undefined, "none: loopback only, as its creator");
+  assert.equal(session("[::1]:80\n0.0.0.0:80", open).problem,
+    "Line 2 of the listen ranges of sessionsCreateClient is not a loopback address: your token has no listen ranges, so its sessions listen on loopback only, and it may hand down no more: “0.0.0.0:80”.");
+  // A creator without conditions on a capability: the child may add its own.
+  assert.deepEqual(createRequest(draft([{ endpoint: "channelsFundChannels", limit: "", spend: { wxHOPR: "3" }, targets: OTHER }]), child, 0).request.capabilities[0].limits,
+    [{ type: "spend", conditions: { max: "3 wxHOPR" } }, { type: "targets", conditions: { allow: [OTHER] } }]);
+});
+
 test("facts: the catalogue and every bound come from the service's OpenAPI document", async () => {
   const document = await (await fetch(`${origin}/api/v3/openapi.json`)).json();
   const { schemas } = document.components;
   const facts = readFacts(document);
-  assert.deepEqual({ ...facts, tokenId: { ...facts.tokenId, pattern: facts.tokenId.pattern.source } }, {
+  const allowList = (type) => schemas.RequestedLimit.oneOf.find((variant) => variant.properties.type.const === type).properties.conditions.properties.allow;
+  const sources = { tokenId: { ...facts.tokenId, pattern: facts.tokenId.pattern.source }, amountPattern: facts.amountPattern.source, addressPattern: facts.addressPattern.source };
+  assert.deepEqual({ ...facts, ...sources }, {
     catalogue: schemas.CapabilityName.enum,
     maxCapabilities: schemas.CreateTokenRequest.properties.capabilities.maxItems,
     maxDescription: schemas.CreateTokenRequest.properties.description.maxLength,
@@ -274,12 +461,24 @@ test("facts: the catalogue and every bound come from the service's OpenAPI docum
     pageLimit: document.paths["/tokens"].get.parameters.find((parameter) => parameter.name === "limit").schema.maximum,
     maxGrace: schemas.RotateRequest.properties.grace.maximum,
     areas: schemas.Area.oneOf.map((area) => ({ name: area.const, about: area.description })),
+    maxLimits: schemas.RequestedCapability.properties.limits.maxItems,
+    amountPattern: schemas.SpendConditions.properties.max.pattern,
+    maxAmountChars: schemas.SpendConditions.properties.max.maxLength,
+    addressPattern: allowList("targets").items.pattern,
+    maxTargets: allowList("targets").maxItems,
+    maxListen: allowList("listen").maxItems,
   });
   // The areas the gateway's catalogue uses are the document's.
   assert.deepEqual([...new Set(gateway.capabilities.map((info) => info.area))].sort(), facts.areas.map((area) => area.name).sort());
   // The service's bounds as its contract states them (src/contract/bounds.rs).
   assert.deepEqual([facts.maxDescription, facts.maxLifetime, facts.maxCapabilities, facts.maxCalls, facts.maxDepth, facts.maxBodyBytes],
     [256, 3_155_760_000, 64, Number.MAX_SAFE_INTEGER, 32, 16 * 1024]);
+  assert.deepEqual([facts.maxLimits, facts.maxAmountChars, facts.maxTargets, facts.maxListen], [5, 64, 64, 64]);
+  // The patterns read by JavaScript as the service reads them.
+  assert.ok(["5 wxHOPR", "0.5 xdai", "1 000 wei wxHOPR", "5 wei_xDai"].every((amount) => facts.amountPattern.test(amount)));
+  assert.ok(!["5wxHOPR", "1e3 xDai", "5 wei", "-1 xDai"].some((amount) => facts.amountPattern.test(amount)));
+  assert.ok(facts.addressPattern.test("0xB4ce7e6e36ac8b01a974725d5ba730af2b156fbe") && facts.addressPattern.test("b4ce7e6e36ac8b01a974725d5ba730af2b156fbe"));
+  assert.ok(!facts.addressPattern.test("0xb4ce7e6e36ac8b01a974725d5ba730af2b156fb") && !facts.addressPattern.test("0xg4ce7e6e36ac8b01a974725d5ba730af2b156fbe"));
   assert.ok(facts.catalogue.includes("tokensCreate") && facts.catalogue.includes("nodeGetInfo"));
   assert.ok(isTokenId("0123456789abcdefghijkl", facts.tokenId));
   assert.ok(!isTokenId("0123456789abcdefghijk", facts.tokenId) && !isTokenId("0123456789abcdefghij-l", facts.tokenId));
@@ -291,7 +490,10 @@ test("facts: the catalogue and every bound come from the service's OpenAPI docum
   delete bare.components.schemas.CreateTokenRequest.properties.description.maxLength;
   delete bare.components.schemas.CapabilityName;
   delete bare.components.schemas.RotateRequest;
-  assert.throws(() => readFacts(bare), /does not give the capability catalogue, the longest description, the delegation depth, the longest grace period$/);
+  delete bare.components.schemas.SpendConditions.properties.max.pattern;
+  bare.components.schemas.RequestedLimit.oneOf = bare.components.schemas.RequestedLimit.oneOf.filter((variant) => variant.properties.type.const !== "listen");
+  assert.throws(() => readFacts(bare),
+    /does not give the capability catalogue, the longest description, the delegation depth, the longest grace period, the form of an amount, the most listen ranges$/);
   assert.throws(() => readFacts(null), /does not give the capability catalogue, the most capabilities/);
 });
 
@@ -312,7 +514,7 @@ test("operations: what a token may call on the node, grouped, and the words for 
   const admin = callable(routes, { kind: "admin" });
   assert.equal(admin.allowed.length, routes.length);
   assert.equal(summary(admin, "admin"), "The admin token may call all 7 node operations.");
-  const token = { capabilities: [{ endpoint: "nodeGetInfo", limits: [{ used: 1, conditions: { max: 2 } }] }, { endpoint: "accountWithdraw", limits: [] }] };
+  const token = { capabilities: [{ endpoint: "nodeGetInfo", limits: [{ type: "calls", used: 1, conditions: { max: 2 } }] }, { endpoint: "accountWithdraw", limits: [] }] };
   const issued = callable(routes, { kind: "issued", token });
   assert.deepEqual(issued.allowed.map(routeKey), ["GET /api/v4/node/info", "POST /api/v4/account/withdraw", "GET /api/v3/node/info", "GET /healthyz"]);
   assert.equal(issued.denied, 3);
@@ -331,7 +533,7 @@ test("operations: what a token may call on the node, grouped, and the words for 
   assert.equal(nodeAnswer(null), "(an empty answer)");
 
   const node = { operation: "node", route: routes[0] };
-  const reader = { capabilities: [{ endpoint: "nodeGetInfo", limits: [{ used: 2, conditions: { max: 2 } }] }] };
+  const reader = { capabilities: [{ endpoint: "nodeGetInfo", limits: [{ type: "calls", used: 2, conditions: { max: 2 } }] }] };
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "authorization failed: calls limit of nodeGetInfo used up (2 of 2)", "limit_exhausted"), { ...node, token: reader }),
     "Your token may not call GET /api/v4/node/info: its calls limit for nodeGetInfo is used up (2 of 2 calls used).");
   assert.equal(errorSentence(api(403, "UNAUTHORIZED", "x", "missing_capability"), node),
@@ -453,6 +655,16 @@ test("catalogue: capabilities by area with their summaries and routes, the unuse
   const info = groups.flatMap((group) => group.choices).find((choice) => choice.endpoint === "nodeGetInfo");
   assert.deepEqual(info.routes, gateway.routes.filter((route) => route.capability === "nodeGetInfo").map(routeKey));
   assert.equal(info.summary, gateway.capabilities.find((capability) => capability.name === "nodeGetInfo").summary);
+  // What each may carry beside calls, from the gateway's table: the form's condition fields.
+  const choice = (endpoint) => groups.flatMap((group) => group.choices).find((candidate) => candidate.endpoint === endpoint);
+  for (const endpoint of ["accountWithdraw", "channelsFundChannels", "sessionsCreateClient", "nodeGetInfo"]) {
+    const { conditions, currencies } = gateway.capabilities.find((capability) => capability.name === endpoint);
+    assert.deepEqual([choice(endpoint).conditions, choice(endpoint).currencies], [conditions, currencies], endpoint);
+  }
+  assert.deepEqual(offeredConditions(choice("accountWithdraw")), { currencies: ["xDai", "wxHOPR"], targets: true, listen: false });
+  assert.deepEqual(offeredConditions(choice("channelsFundChannels")), { currencies: ["wxHOPR"], targets: true, listen: false });
+  assert.deepEqual(offeredConditions(choice("sessionsCreateClient")), { currencies: [], targets: true, listen: true });
+  assert.deepEqual(offeredConditions(info), { currencies: [], targets: false, listen: false });
   assert.match(choiceUse(info), /^Opens \d+ node routes?:$/);
   // Areas in the document's order.
   const order = facts.areas.map((area) => area.name);
@@ -503,9 +715,15 @@ function scanConsole(sources, serviceTexts) {
     ["the lifetime bound (100 years)", /\b3_?155_?760_?000\b|100\s+years|365\.25|\b36_?525\b/i],
     ["the body bound (16 KiB)", /\b16\s*KiB\b|\b16_?384\b|\b16\s*\*\s*1024\b/i],
     ["the depth bound (32)", /\b32\b/],
-    ["the capabilities bound (64)", /\b64\b/],
+    ["the capabilities, allow-list and amount bound (64)", /\b64\b/],
     ["the length of a token id (22)", /\b22\b/],
     ["a bound in the page", /\bmaxlength\s*=|\bmax\s*=\s*["']?\d/i, /\.html$/],
+    // Copies of the conditions' facts: the currencies (the gateway's table
+    // names them) in code, and the forms of an address and an amount.
+    ["a currency's name", /^(?!\s*(?:\/\/|\*|\/\*)).*(["'`])[^"'`]*\b(?:xDai|wxHOPR)\b/i],
+    ["the form of an address (40 hex digits)", /\{40\}|\b40\s+hex/i],
+    ["the form of an amount", /\[xX\]\[dD\]|\[wW\]\[xX\]/],
+    ["the most limits of a capability (5)", /\bmaxLimits\b\s*[=:]\s*\d|\blimits\.length\s*[<>]=?\s*[1-9]/],
   ];
   const findings = [];
   for (const { name, text } of sources) {
@@ -525,7 +743,8 @@ test("source scan: www/ decides on no English text of the service and copies non
   const sources = readdirSync(www).filter((name) => /\.(?:js|html)$/.test(name))
     .map((name) => ({ name, text: readFileSync(join(www, name), "utf8") }));
   assert.deepEqual(sources.map(({ name }) => name).sort(),
-    ["api.js", "app.js", "catalogue.js", "facts.js", "format.js", "index.html", "operations.js", "rules.js", "tokens-view.js", "tokens.js", "view.js"]);
+    ["amounts.js", "api.js", "app.js", "catalogue.js", "conditions.js", "dom.js", "facts.js", "format.js", "index.html", "limits-view.js",
+      "operations.js", "rules.js", "tokens-view.js", "tokens.js", "view.js"]);
 
   // The service's own texts: every error example of its OpenAPI document,
   // and what it answers an unknown route and a wrong method.
@@ -553,9 +772,15 @@ test("source scan: www/ decides on no English text of the service and copies non
     'return "The request is too large (over 16 KiB).";',
     "const TOKEN_ID = /^[0-9A-Za-z]{22}$/;",
     "if (depth > 32 || picked.length > 64) return no;",
+    'const CURRENCIES = ["xDai", "wxHOPR"];',
+    "const ADDRESS = /^(?:0x)?[0-9a-f]{40}$/i;",
+    "const AMOUNT = /^[0-9.]+ (?:[xX][dD][aA][iI])$/;",
+    "if (limits.length > 5) return tooMany;",
   ];
   const found = scanConsole([{ name: "planted.js", text: planted.join("\n") }, { name: "planted.html", text: '<input maxlength="256"><input max="5">' }], texts);
-  assert.deepEqual([...new Set(found.map((finding) => finding.split(":")[1]))], ["1", "2", "3", "4", "5", "6", "7", "8", "9"], found.join("\n"));
+  assert.deepEqual([...new Set(found.map((finding) => finding.split(":")[1]))], ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"], found.join("\n"));
+  // A currency named in a comment or a JSDoc example is no copy.
+  assert.deepEqual(scanConsole([{ name: "comment.js", text: '// "0.5 xDai"\n * @example amount("5 wxHOPR")' }], texts), []);
   assert.equal(found.filter((finding) => finding.startsWith("planted.html")).length, 2);
 
   assert.deepEqual(scanConsole(sources, texts), []);
@@ -661,7 +886,11 @@ function consoleSuite(engine) {
 
   function assertNodeSawOnlyItsToken() {
     assert.ok(node.received.length > 0);
-    for (const seen of node.received) assert.equal(seen.headers["x-auth-token"], NODE_TOKEN, `${seen.path} came with the node's token`);
+    for (const seen of node.received) {
+      // The health probes are public: the gateway sends them without the node's token.
+      const expected = HEALTH_PATHS.includes(seen.path) ? undefined : NODE_TOKEN;
+      assert.equal(seen.headers["x-auth-token"], expected, `${seen.path} came with the node's token only where it needs one`);
+    }
     const everything = JSON.stringify(node.received);
     for (const secret of secrets) assert.ok(!everything.includes(secret), "a caller's secret reached the node");
   }
@@ -1318,6 +1547,227 @@ function consoleSuite(engine) {
     assert.ok(requests.slice(asked).some((request) => request.url === `${origin}/api/v3/tokens?limit=1`), "it asked the service whether the token is still accepted (for free)");
     assert.equal(nodeSaw(from, "/api/v4/node/version").length, 0, "nothing reached the node");
     assert.deepEqual(await storage(), { session: {}, local: {} });
+  });
+
+  // ---- conditions: spend budgets, targets, listen ranges ----------------------
+
+  const PEER = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
+  const OTHER = "0xa8194d36e322592d4c707b70dbe96121f5c74c64";
+  const STRANGER = "0x1111111111111111111111111111111111111111";
+  let conditioned;
+  let narrower;
+
+  /** A token's capabilities as the service stored them (read by the admin), by endpoint. */
+  async function storedCapabilities(id) {
+    const response = await fetch(`${origin}/api/v3/tokens/${id}`, { headers: { "x-auth-token": ADMIN } });
+    assert.equal(response.status, 200);
+    return Object.fromEntries((await response.json()).capabilities.map(({ endpoint, limits }) => [endpoint, limits]));
+  }
+
+  /** Submits the create form, expecting the console to refuse it with `problem` before sending anything. */
+  async function refusedDraft(problem) {
+    const before = apiRequests().length;
+    await click("#create-form button[type=submit]");
+    await page.waitForFunction((problem) => document.getElementById("create-message").textContent === problem, { timeout: 3_000 }, problem)
+      .catch(async () => assert.equal(await text("#create-message"), problem));
+    assert.match(await attribute("#create-message", "class"), /error/);
+    assert.equal(apiRequests().length, before, "nothing sent for a draft out of bounds");
+  }
+
+  test("the admin creates a token with a spend budget, targets and listen ranges; the service stores exactly those", async () => {
+    await signInAndWait(ADMIN, "#mine-admin");
+    // Only a picked capability shows its conditions, and only those its routes take, in their currencies.
+    assert.equal(await isVisible("#spend-channelsFundChannels-wxHOPR"), false);
+    await check("#pick-channelsFundChannels");
+    await visible("#spend-channelsFundChannels-wxHOPR");
+    const fund = gateway.capabilities.find((capability) => capability.name === "channelsFundChannels");
+    assert.deepEqual(await page.$$eval('#choices li[data-endpoint="channelsFundChannels"] .condition-spend', (inputs) => inputs.map((input) => input.dataset.currency)),
+      fund.currencies, "a spend field for each currency of the gateway's table");
+    assert.equal(await page.$('#listen-channelsFundChannels'), null, "funding opens no listener");
+    await check("#pick-accountWithdraw");
+    assert.deepEqual(await page.$$eval('#choices li[data-endpoint="accountWithdraw"] .condition-spend', (inputs) => inputs.map((input) => input.dataset.currency)),
+      gateway.capabilities.find((capability) => capability.name === "accountWithdraw").currencies);
+    await click("#pick-accountWithdraw");
+    assert.equal(await isVisible("#spend-accountWithdraw-xDai"), false, "unpicked: its conditions are hidden again");
+
+    await fill("#spend-channelsFundChannels-wxHOPR", "1");
+    await fill("#targets-channelsFundChannels", `${PEER}\n0x1234`);
+    await check("#pick-sessionsCreateClient");
+    assert.match(await text("#listen-sessionsCreateClient-hint"), /Without any, they may listen on loopback addresses only\./);
+    await fill("#listen-sessionsCreateClient", "127.0.0.1:10000-10100\n[::1]:8080");
+    await pick({ tokensCreate: "", tokensGetToken: "" });
+    await fill("#lifetime", "1");
+    await fill("#description", `conditions ${engine}`);
+    await refusedDraft("Line 2 of the target addresses of channelsFundChannels is not an on-chain address: “0x1234”.");
+    await fill("#spend-channelsFundChannels-wxHOPR", "0.0000000000000000001");
+    await fill("#targets-channelsFundChannels", `${PEER}\n${OTHER.toUpperCase().replace("0X", "0x")}`);
+    await refusedDraft("The spend budget of channelsFundChannels in wxHOPR may have at most 18 decimals.");
+    await fill("#spend-channelsFundChannels-wxHOPR", "1");
+    await page.setViewport({ width: 390, height: 844 });
+    await page.$eval('#choices li[data-endpoint="channelsFundChannels"]', (element) => element.scrollIntoView());
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "the condition fields fit 390 px");
+    await shot("conditions-form-phone");
+    await page.setViewport({ width: 1280, height: 800 });
+    await click("#create-form button[type=submit]");
+    conditioned = await createdToken();
+
+    // The summary says what was granted, the targets shortened and in full.
+    const granted = await page.$$eval("#created-granted > li", (items) => Object.fromEntries(items.map((item) => [item.querySelector("code").textContent, item.innerText])));
+    assert.match(granted.channelsFundChannels, /no calls limit, at most 1 wxHOPR moved\s+Only to 2 addresses: 0xb4ce…6fbe, 0xA819…4C64/, "as typed");
+    assert.match(granted.sessionsCreateClient, /no calls limit, sessions listen only on 127\.0\.0\.1:10000-10100, \[::1\]:8080/);
+    assert.deepEqual(await page.$$eval('#created-granted details code', (codes) => codes.map((code) => code.textContent)), [PEER, OTHER.toUpperCase().replace("0X", "0x")]);
+    await page.$eval("#created-granted", (element) => element.scrollIntoView({ block: "center" }));
+    await shot("conditions-created");
+    await click("#created-done");
+
+    // As stored: the service's own spelling (the amount as the node writes it, addresses in lower case, sorted).
+    const stored = await storedCapabilities(conditioned.id);
+    assert.deepEqual(stored.channelsFundChannels, [
+      { type: "spend", conditions: { max: "1 wxHOPR" }, used: "0 wxHOPR" },
+      { type: "targets", conditions: { allow: [OTHER, PEER] } },
+    ]);
+    assert.deepEqual(stored.sessionsCreateClient, [{ type: "listen", conditions: { allow: ["127.0.0.1:10000-10100", "[::1]:8080"] } }]);
+    assert.deepEqual([stored.tokensCreate, stored.tokensGetToken], [[], []]);
+    assert.equal(Object.keys(stored).length, 4);
+  });
+
+  test("a delegated token's form keeps its creator's conditions, no wider; the service agrees", async () => {
+    await signOut();
+    await signInAndWait(conditioned.secret, "#mine-issued");
+    // Its own page shows them.
+    assert.match(await heldRow("channelsFundChannels"), /0 of 1 wxHOPR moved, 1 wxHOPR left/);
+    assert.match(await heldRow("channelsFundChannels"), /Only to 2 addresses: 0xa819…4c64, 0xb4ce…6fbe/);
+    assert.match(await heldRow("sessionsCreateClient"), /Sessions listen only on 127\.0\.0\.1:10000-10100, \[::1\]:8080/);
+    assert.match(await text("#choices-hint"), /Where yours has conditions, the new token keeps them, no wider: a spend budget no larger .* targets among yours, and listen ranges within yours/);
+
+    // The form starts from its own conditions.
+    await check("#pick-channelsFundChannels");
+    assert.equal(await inputValue("#spend-channelsFundChannels-wxHOPR"), "1");
+    assert.match(await text("#spend-channelsFundChannels-wxHOPR-hint"), /At most 1 wxHOPR, as your token's\./);
+    assert.equal(await inputValue("#targets-channelsFundChannels"), `${OTHER}\n${PEER}`);
+    await check("#pick-sessionsCreateClient");
+    assert.equal(await inputValue("#listen-sessionsCreateClient"), "127.0.0.1:10000-10100\n[::1]:8080");
+    assert.match(await text("#listen-sessionsCreateClient-hint"), /must be within them/);
+    await page.$eval('#choices li[data-endpoint="channelsFundChannels"]', (element) => element.scrollIntoView());
+    await shot("conditions-delegated-form");
+
+    // Wider is refused, each by the console first.
+    await fill("#spend-channelsFundChannels-wxHOPR", "1.5");
+    await refusedDraft("The spend budget of channelsFundChannels in wxHOPR may be at most 1 wxHOPR: yours is no larger.");
+    await fill("#spend-channelsFundChannels-wxHOPR", "");
+    await refusedDraft("Give channelsFundChannels a spend budget of at most 1 wxHOPR: yours has one, and the new token must keep it.");
+    await fill("#spend-channelsFundChannels-wxHOPR", "0.5");
+    await fill("#targets-channelsFundChannels", `${PEER}\n${STRANGER}`);
+    await refusedDraft(`Line 2 of the target addresses of channelsFundChannels is not among your token's own targets: “${STRANGER}”.`);
+    await fill("#targets-channelsFundChannels", PEER.toUpperCase().replace("0X", "0x"));
+    await fill("#listen-sessionsCreateClient", "127.0.0.1:10050-10060\n0.0.0.0:10000");
+    await refusedDraft("Line 2 of the listen ranges of sessionsCreateClient is not within your token's own (127.0.0.1:10000-10100, [::1]:8080): “0.0.0.0:10000”.");
+
+    // The service agrees: each of those, sent anyway, is refused.
+    const asConditioned = (capabilities) => fetch(`${origin}/api/v3/tokens`, {
+      method: "POST",
+      headers: { "x-auth-token": conditioned.secret, "content-type": "application/json" },
+      body: JSON.stringify({ capabilities }),
+    });
+    const spend = (max) => ({ type: "spend", conditions: { max } });
+    const targets = (...allow) => ({ type: "targets", conditions: { allow } });
+    const listen = (...allow) => ({ type: "listen", conditions: { allow } });
+    for (const capability of [
+      { endpoint: "channelsFundChannels", limits: [spend("1.5 wxHOPR"), targets(PEER)] },
+      { endpoint: "channelsFundChannels", limits: [targets(PEER)] },
+      { endpoint: "channelsFundChannels", limits: [spend("0.5 wxHOPR"), targets(PEER, STRANGER)] },
+      { endpoint: "channelsFundChannels", limits: [spend("0.5 wxHOPR")] },
+      { endpoint: "sessionsCreateClient", limits: [listen("127.0.0.1:10050-10060", "0.0.0.0:10000")] },
+      { endpoint: "sessionsCreateClient", limits: [] },
+    ]) {
+      const refused = await asConditioned([capability]);
+      assert.equal(refused.status, 403, JSON.stringify(capability));
+      assert.deepEqual(await refused.json(), { status: "FORBIDDEN", error: "requested token capabilities not allowed", reason: "capabilities_not_allowed" });
+    }
+
+    // Narrower is created, and stored exactly so.
+    await fill("#listen-sessionsCreateClient", "127.0.0.1:10050-10060");
+    await fill("#description", `narrower ${engine}`);
+    await click("#create-form button[type=submit]");
+    narrower = await createdToken();
+    await click("#created-done");
+    const stored = await storedCapabilities(narrower.id);
+    assert.deepEqual(stored.channelsFundChannels, [
+      { type: "spend", conditions: { max: "0.5 wxHOPR" }, used: "0 wxHOPR" },
+      { type: "targets", conditions: { allow: [PEER] } },
+    ]);
+    assert.deepEqual(stored.sessionsCreateClient, [{ type: "listen", conditions: { allow: ["127.0.0.1:10050-10060"] } }]);
+  });
+
+  test("a partly spent budget shows what was moved and what is left, exact to the wei", async () => {
+    // Signed in with the conditioned token since the test before: signed out whatever happens, for the tests after.
+    try {
+      const fund = (secret, amount, address = PEER) => fetch(`${origin}/api/v4/channels/${address}/fund`, {
+        method: "POST",
+        headers: { "x-auth-token": secret, "content-type": "application/json" },
+        body: JSON.stringify({ amount }),
+      });
+      const from = node.received.length;
+      const funded = await fund(conditioned.secret, "0.3 wxHOPR");
+      assert.equal(funded.status, 200, `the gateway forwards a call within the budget: ${await funded.clone().text()}`);
+      assert.equal(nodeSaw(from, `/api/v4/channels/${PEER}/fund`).length, 1, "the node was asked once");
+      // Outside the conditions: refused, and never forwarded.
+      const over = await fund(conditioned.secret, "0.8 wxHOPR");
+      assert.equal(over.status, 403);
+      assert.equal((await over.json()).reason, "condition_failed");
+      assert.equal((await fund(conditioned.secret, "0.1 wxHOPR", STRANGER)).status, 403);
+      assert.equal(node.received.length, from + 1, "a refused call never reaches the node");
+
+      // Its own view, read again (free).
+      await click("#refresh");
+      await visible("#status.ok");
+      assert.match(await heldRow("channelsFundChannels"), /0\.3 of 1 wxHOPR moved, 0\.7 wxHOPR left/);
+      const meter = await page.$$eval("#mine-capabilities li", (items) => {
+        const found = items.find((item) => item.innerText.includes("channelsFundChannels")).querySelector("meter");
+        return [found.value, found.max, found.getAttribute("aria-label")];
+      });
+      assert.deepEqual(meter, [0.3, 1, "channelsFundChannels: 0.3 of 1 wxHOPR moved, 0.7 wxHOPR left"]);
+      // Its page and its row in the list.
+      await page.waitForFunction((id) => document.querySelector(`#tokens-list .token-row[data-id="${id}"]`), {}, conditioned.id);
+      await click("#tokens-reload");
+      await listRead();
+      const row = `#tokens-list .token-row[data-id="${conditioned.id}"]`;
+      await page.waitForFunction((row) => document.querySelector(row)?.innerText.includes("0.3 of 1 wxHOPR moved"), {}, row);
+      assert.match(await text(row), /Only to 2 addresses/);
+      await click(`${row} .token-open`);
+      await detailRead(conditioned.id);
+      assert.match(await text("#detail-capabilities"), /channelsFundChannels\s+no calls limit\s+0\.3 of 1 wxHOPR moved, 0\.7 wxHOPR left/);
+      // The targets in full, one click away.
+      const summary = "#detail-capabilities details.held-targets > summary";
+      const fullShown = () => page.$eval("#detail-capabilities details.held-targets li", (item) => item.checkVisibility());
+      assert.equal(await fullShown(), false);
+      await click(summary);
+      assert.equal(await fullShown(), true);
+      assert.deepEqual(await page.$$eval("#detail-capabilities details.held-targets li", (items) => items.map((item) => item.innerText)), [OTHER, PEER]);
+
+      // One wei more, by the token below it: shared up the tree, and exact (floating point would say 0.7).
+      assert.equal((await fund(narrower.secret, "1 wei wxHOPR")).status, 200);
+      await click("#detail-back");
+      await click(`${row} .token-open`);
+      await detailRead(conditioned.id);
+      await page.waitForFunction(() => document.getElementById("detail-capabilities").innerText.includes("0.300000000000000001 of 1 wxHOPR moved"));
+      assert.match(await text("#detail-capabilities"), /0\.300000000000000001 of 1 wxHOPR moved, 0\.699999999999999999 wxHOPR left/);
+      await page.setViewport({ width: 390, height: 844 });
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), "a token's conditions fit 390 px");
+      await page.$eval("#detail-capabilities", (element) => element.scrollIntoView());
+      await shot("conditions-detail-phone");
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.$eval("#detail-capabilities", (element) => element.scrollIntoView());
+      await shot("conditions-detail");
+      await click(`#detail-children li[data-id="${narrower.id}"] button`);
+      await detailRead(narrower.id);
+      assert.match(await text("#detail-capabilities"), /0\.000000000000000001 of 0\.5 wxHOPR moved, 0\.499999999999999999 wxHOPR left/);
+      assert.match(await text("#detail-capabilities"), /Only to 1 address: 0xb4ce…6fbe/);
+      assert.match(await text("#detail-capabilities"), /Sessions listen only on 127\.0\.0\.1:10050-10060/);
+      await click("#detail-back");
+    } finally {
+      await signOut();
+    }
   });
 
   // ---- the operator's path ---------------------------------------------------
