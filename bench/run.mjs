@@ -2,8 +2,9 @@
 // with the runtime's own limits, all in one workerd (through Miniflare, each
 // Worker on its own direct socket, no proxy in front), under the same
 // closed-loop load generator, interleaved over several rounds; medians are
-// reported. Also the wasm sizes and the cold start. Writes bench/results.json
-// and BENCHMARKS.md.
+// reported. Also a page of the token listing, node calls through the gateway
+// against the same call made straight to a stand-in node, the wasm sizes and
+// the cold start. Writes bench/results.json and BENCHMARKS.md.
 //
 // `node bench/run.mjs --smoke` (npm run bench:smoke) runs one short round and
 // one cold start, checks that every Worker answers as it should, writes
@@ -12,7 +13,9 @@
 //
 // Options: --rounds N, --slices N (per round), --slice-ms MS, --concurrency N,
 // --cold-starts N, --out DIR (where results.json and BENCHMARKS.md go),
-// --build DIR (another build of the Worker to measure, such as a variant).
+// --build DIR (another build of the Worker to measure, such as a variant),
+// --before FILE (the results.json of an earlier run, such as the last one
+// committed: `git show REV:bench/results.json`, shown beside this run's).
 // Expects the Worker in build/ and the client in pkg/ (`sh .ci/build`). The
 // run works on a copy of them taken at its start, so a rebuild meanwhile
 // does not mix two builds into one result.
@@ -21,6 +24,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import os from "node:os";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
@@ -40,6 +44,7 @@ const { values: args } = parseArgs({
     "cold-starts": { type: "string" },
     out: { type: "string" },
     build: { type: "string" },
+    before: { type: "string" },
   },
 });
 const smoke = args.smoke;
@@ -57,8 +62,18 @@ const RESULTS_FILE = args.out ? `${args.out}/results.json` : path("bench/results
 const MARKDOWN_FILE = args.out ? `${args.out}/BENCHMARKS.md` : path("BENCHMARKS.md");
 
 const ADMIN_TOKEN = "bench-admin-token-0123456789abcdefghijklmnop";
+/** The stand-in node's own API token, which the gateway puts in every call it forwards. */
+const NODE_TOKEN = "bench-node-token";
+/** The channel counterparty that the spending token may fund. */
+const PEER = "0x00000000000000000000000000000000000000aa";
+/** A `calls` limit that never runs out during a run. */
+const UNBOUNDED_CALLS = { type: "calls", conditions: { max: Number.MAX_SAFE_INTEGER } };
+/** What the gateway Worker's namespace holds for its listing to page through (see seedListing). */
+const LISTED = { plain: 200, limitedTrees: 8, childrenPerTree: 12, page: 100 };
 /** What the runtime said besides the Workers' JSON log lines (the last 50 lines), to explain a failure. */
 const runtimeErrors = [];
+/** `kv_ops` of each `GET /api/v3/tokens` answered, read from the Worker's log lines. */
+const listingKvOps = [];
 const compatibilityDate = readFileSync(path("wrangler.toml"), "utf8").match(/^compatibility_date = "([^"]+)"/m)[1];
 const BUILD_DIR = args.build ? resolve(args.build) : path("build");
 const CLIENT_WASM = path("pkg/web/edge_tokens_bg.wasm");
@@ -98,16 +113,22 @@ const jsWorker = (name, file, extra = {}) => ({
 const direct = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
 
 function drainStdio(stdout, stderr) {
-  // The Workers' one-line JSON logs are dropped; anything else the runtime says is kept, to explain a failure.
-  const keep = (chunk) => {
-    for (const line of String(chunk).split("\n")) {
-      if (line === "" || line.startsWith("{")) continue;
-      runtimeErrors.push(line);
-      if (runtimeErrors.length > 50) runtimeErrors.shift();
-    }
+  // The Workers' one-line JSON logs are dropped but for the listing's KV operations; anything else
+  // the runtime says is kept, to explain a failure. Read line by line: a chunk may end mid-line.
+  const keep = (line) => {
+    if (line.startsWith("{")) return noteListing(line);
+    if (line === "") return;
+    runtimeErrors.push(line);
+    if (runtimeErrors.length > 50) runtimeErrors.shift();
   };
-  stdout.on("data", keep);
-  stderr.on("data", keep);
+  createInterface({ input: stdout }).on("line", keep);
+  createInterface({ input: stderr }).on("line", keep);
+}
+
+/** Keeps the KV operations of a listing's log line. */
+function noteListing(line) {
+  // Only these lines are parsed: the others come thousands a second, on the load generator's CPU.
+  if (line.includes('"operation":"tokensList"')) listingKvOps.push(JSON.parse(line).kv_ops);
 }
 
 // ---------------------------------------------------------------- sizes
@@ -121,22 +142,46 @@ log(`sizes: server wasm ${kib(sizes.server_wasm_bytes)} raw, ${kib(sizes.server_
   `client wasm ${kib(sizes.client_wasm_bytes)} raw, ${kib(sizes.client_wasm_gzip_bytes)} gzip`);
 
 // ---------------------------------------------------------------- throughput
-const mf = new Miniflare({
+/**
+ * Every Worker of the throughput measurements, the gateway's node at `nodeUrl`. The gateway is a
+ * second edge-tokens Worker over its own KV namespace and Durable Objects: the first keeps the
+ * configuration it always had, and the create and delete measurements never change what the
+ * listing pages through.
+ */
+const throughputOptions = (nodeUrl) => ({
   host: "127.0.0.1",
   port: 0,
   handleRuntimeStdio: drainStdio,
   workers: [
     edgeTokensWorker(direct),
+    edgeTokensWorker({
+      name: "edge-tokens-gateway",
+      kvNamespaces: { TOKENS: "gateway-tokens" },
+      bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*", ORIGIN_URL: nodeUrl, ORIGIN_TOKEN: NODE_TOKEN },
+      ...direct,
+    }),
     jsWorker("js-peer", "js-peer.mjs", { kvNamespaces: { TOKENS: "tokens" }, bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" }, ...direct }),
     jsWorker("kv-limit", "kv-limit.mjs", { kvNamespaces: { TOKENS: "tokens" }, ...direct }),
     jsWorker("noop", "noop.mjs", direct),
+    jsWorker("kv-page-limit", "kv-page-limit.mjs", { kvNamespaces: { TOKENS: "gateway-tokens" }, bindings: { PAGE: String(LISTED.page) }, ...direct }),
+    jsWorker("stand-in-node", "stand-in-node.mjs", { bindings: { NODE_TOKEN }, ...direct }),
   ],
 });
+// The stand-in node's port is known only once workerd listens (the discard port stands in until
+// then). The gateway reaches it there, over loopback HTTP like the load generator, so that the
+// call straight to the node and the call through the gateway are measured alike.
+const mf = new Miniflare(throughputOptions("http://127.0.0.1:9"));
 let results;
 try {
   await mf.ready;
+  const nodeUrl = (await mf.unsafeGetDirectURL("stand-in-node")).origin;
+  await mf.setOptions(throughputOptions(nodeUrl));
   const url = {};
-  for (const name of ["edge-tokens", "js-peer", "kv-limit", "noop"]) url[name] = (await mf.unsafeGetDirectURL(name)).origin;
+  for (const name of ["edge-tokens", "edge-tokens-gateway", "js-peer", "kv-limit", "noop", "kv-page-limit", "stand-in-node"]) {
+    url[name] = (await mf.unsafeGetDirectURL(name)).origin;
+  }
+  // Miniflare keeps a socket's port across a reload; if that ever changes, the gateway points nowhere.
+  expectEqual("the stand-in node's address after the reload", url["stand-in-node"], nodeUrl);
 
   // Seed: real tokens created through our Worker; the limit Worker's key holds a copy of a real record.
   const createBody = JSON.stringify({
@@ -145,21 +190,20 @@ try {
     capabilities: [{ endpoint: "tokensGetToken" }, { endpoint: "tokensDelete" }],
   });
   const unlimited = await create(url["edge-tokens"], createBody);
-  const unboundedCalls = { type: "calls", conditions: { max: Number.MAX_SAFE_INTEGER } };
   const limited = await create(url["edge-tokens"], JSON.stringify({
     description: "benchmark token with a calls limit",
     lifetime: 86_400,
-    capabilities: [{ endpoint: "tokensGetToken", limits: [unboundedCalls] }],
+    capabilities: [{ endpoint: "tokensGetToken", limits: [UNBOUNDED_CALLS] }],
   }));
   // A child whose parent limits the same endpoint: each call counts against both budgets.
   const limitedParent = await create(url["edge-tokens"], JSON.stringify({
     description: "benchmark parent with a calls limit",
     lifetime: 86_400,
-    capabilities: [{ endpoint: "tokensGetToken", limits: [unboundedCalls] }, { endpoint: "tokensCreate" }],
+    capabilities: [{ endpoint: "tokensGetToken", limits: [UNBOUNDED_CALLS] }, { endpoint: "tokensCreate" }],
   }));
   const ancestorLimited = await create(url["edge-tokens"], JSON.stringify({
     description: "benchmark child of a limited parent",
-    capabilities: [{ endpoint: "tokensGetToken", limits: [unboundedCalls] }],
+    capabilities: [{ endpoint: "tokensGetToken", limits: [UNBOUNDED_CALLS] }],
   }), limitedParent.token);
   const kv = await mf.getKVNamespace("TOKENS", "edge-tokens");
   const storageKey = createHash("sha256").update(`edge-tokens/v1/secret\0${unlimited.token}`).digest("hex");
@@ -168,6 +212,11 @@ try {
   await kv.put("bench:limit", record);
 
   await checkAnswers(url, unlimited, limited, record);
+  const gateway = url["edge-tokens-gateway"];
+  const nodeTokens = await seedGateway(gateway);
+  await seedListing(gateway);
+  const listing = await checkListing(gateway, url["kv-page-limit"]);
+  await checkGateway(url, nodeTokens);
 
   const asToken = (secret) => ({ method: "GET", path: "/api/v3/token", headers: { "x-auth-token": secret } });
   const ids = [];
@@ -207,6 +256,12 @@ try {
       },
       expect: 204,
     },
+    { key: "list_tokens", label: `GET /tokens?limit=${LISTED.page}`, url: gateway, next: listPage, expect: 200 },
+    { key: "kv_page_limit", label: "limit: KV list + bulk read", url: url["kv-page-limit"], next: () => ({ method: "GET", path: "/" }), expect: 200 },
+    { key: "node_direct", label: "node call, straight", url: url["stand-in-node"], next: () => nodeInfo(NODE_TOKEN), expect: 200 },
+    { key: "gateway", label: "gateway, no limits", url: gateway, next: () => nodeInfo(nodeTokens.unlimited.token), expect: 200 },
+    { key: "gateway_limited", label: "gateway, calls limit", url: gateway, next: () => nodeInfo(nodeTokens.limited.token), expect: 200 },
+    { key: "gateway_spend", label: "gateway, spend", url: gateway, next: () => fund(nodeTokens.spending.token), expect: 200 },
   ];
 
   for (const scenario of scenarios) scenario.target = new Target(scenario.url, CONCURRENCY);
@@ -259,6 +314,9 @@ try {
   try {
     // One untimed pass first: every Worker compiled, tiered up and warm, every connection open.
     for (const scenario of scenarios) await slice(scenario, newTally(), smoke ? 100 : 1000);
+    // Only the timed pages' KV operations count, not those of the checks' listings (a page of
+    // 1000 among them), logged long before this.
+    listingKvOps.length = 0;
     for (let r = 1; r <= ROUNDS; r++) {
       const tallies = new Map(scenarios.map((s) => [s, newTally()]));
       for (let k = 0; k < SLICES; k++) {
@@ -290,6 +348,7 @@ try {
   results.cpu = Object.fromEntries(scenarios.map((s) => [s.key, {
     workerd_us: medianOrNull(samples[s.key].map((r) => r.server_cpu_us)),
   }]));
+  results.listing = { ...listing, kv_ops_per_request: listingKvOpsSummary() };
 } finally {
   await mf.dispose();
 }
@@ -330,6 +389,14 @@ const report = {
   js_peer_get_token: results.js_peer_get_token,
   kv_get_limit: results.kv_get_limit,
   noop_limit: results.noop_limit,
+  list_tokens: results.list_tokens,
+  kv_page_limit: results.kv_page_limit,
+  node_direct: results.node_direct,
+  gateway: results.gateway,
+  gateway_limited: results.gateway_limited,
+  gateway_spend: results.gateway_spend,
+  listing: results.listing,
+  gateway_adds: gatewayAdds(results),
   server_wasm_gzip_bytes: sizes.server_wasm_gzip_bytes,
   client_wasm_gzip_bytes: sizes.client_wasm_gzip_bytes,
   cold_start_ms: round(median(coldStarts)),
@@ -356,17 +423,26 @@ const report = {
   date: new Date().toISOString(),
   samples: results.rounds,
 };
+if (args.before) report.before = before(JSON.parse(readFileSync(args.before, "utf8")), report);
 report.targets = {
   get_token_vs_js_peer: { target: ">= 1.0", value: report.ratios.get_token_vs_js_peer, met: report.ratios.get_token_vs_js_peer >= 1.0 },
   get_token_vs_kv_get_limit: { target: ">= 0.85", value: report.ratios.get_token_vs_kv_get_limit, met: report.ratios.get_token_vs_kv_get_limit >= 0.85 },
   server_wasm_gzip: { target: "<= 250 KiB", value: kib(sizes.server_wasm_gzip_bytes), met: sizes.server_wasm_gzip_bytes <= 250 * 1024 },
   client_wasm_gzip: { target: "<= 60 KiB", value: kib(sizes.client_wasm_gzip_bytes), met: sizes.client_wasm_gzip_bytes <= 60 * 1024 },
 };
+const kvOps = report.listing.kv_ops_per_request;
+log(`listing: a page of ${report.listing.page} of ${report.listing.tokens} tokens (${report.listing.limited} with limits, ` +
+  `in ${report.listing.limited_trees} trees): ${kvOps.mean} KV operations per page (at most ${kvOps.max}, ${kvOps.requests} pages)`);
+for (const [name, added] of Object.entries(report.gateway_adds)) {
+  log(`gateway ${name}: Δp50 ${added.p50_ms} ms, Δp99 ${added.p99_ms} ms, Δworkerd ${added.workerd_cpu_us ?? "?"} µs/req, ` +
+    `${added.rps_ratio}× requests/s`);
+}
 for (const [name, { target, value, met }] of Object.entries(report.targets)) {
   log(`target ${name}: ${value} (${target}) ${smoke ? "(not judged in a smoke run)" : met ? "met" : "MISSED"}`);
 }
 
 if (smoke) {
+  markdown(report); // rendered and dropped: a broken generator fails here, not in the next full run
   log("smoke: every Worker answered as expected (timings not judged)");
 } else {
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
@@ -377,6 +453,40 @@ if (smoke) {
 
 // ---------------------------------------------------------------- helpers
 
+/** What an earlier run measured that this one measures too, beside this run's numbers. */
+function before(earlier, now) {
+  const keys = Object.keys(now.samples).filter((key) => earlier[key]?.rps !== undefined);
+  const pick = (run, key) => ({
+    rps: run[key].rps,
+    p50_ms: run[key].p50_ms,
+    p99_ms: run[key].p99_ms,
+    workerd_us: run.cpu_us_per_request?.[key]?.workerd_us ?? null,
+  });
+  return {
+    date: earlier.date,
+    server_wasm_gzip_bytes: earlier.server_wasm_gzip_bytes,
+    measurements: Object.fromEntries(keys.map((key) => [key, { before: pick(earlier, key), after: pick(now, key) }])),
+  };
+}
+
+/** The "Before and after" section of BENCHMARKS.md. */
+function beforeAndAfter(b) {
+  const n = (x, digits = 0) => (x === null ? "n/a" : x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  const rows = Object.entries(b.measurements).map(([key, { before: x, after: y }]) =>
+    `| \`${key}\` | ${n(x.rps)} → ${n(y.rps)} | ${n(x.p50_ms, 1)} → ${n(y.p50_ms, 1)} | ${n(x.workerd_us)} → ${n(y.workerd_us)} |`);
+  return `## Before and after
+
+This run beside the one of ${b.date.slice(0, 10)} (server wasm then ${kib(b.server_wasm_gzip_bytes)} gzip), for what both
+measured. The two ran at different times on a shared machine: read small differences as noise,
+and *workerd CPU µs/request* before requests/s.
+
+| measurement | requests/s | p50 ms | workerd CPU µs/request |
+|---|---:|---:|---:|
+${rows.join("\n")}
+
+`;
+}
+
 async function create(base, body, creator = ADMIN_TOKEN) {
   const response = await fetch(`${base}/api/v3/tokens`, {
     method: "POST",
@@ -386,6 +496,157 @@ async function create(base, body, creator = ADMIN_TOKEN) {
   const text = await response.text();
   if (response.status !== 201) fail(`seeding: POST /api/v3/tokens answered ${response.status} ${text}`);
   return JSON.parse(text);
+}
+
+/** The gateway's tokens: one call each, without limits, with a `calls` limit, and with a `spend` budget. */
+async function seedGateway(base) {
+  const token = (description, capability) => create(base, JSON.stringify({ description, lifetime: 86_400, capabilities: [capability] }));
+  const spend = { type: "spend", conditions: { max: "1000000 wxHOPR" } };
+  const targets = { type: "targets", conditions: { allow: [PEER] } };
+  return {
+    unlimited: await token("gateway call without limits", { endpoint: "nodeGetInfo" }),
+    limited: await token("gateway call with a calls limit", { endpoint: "nodeGetInfo", limits: [UNBOUNDED_CALLS] }),
+    spending: await token("gateway call with a spend budget", { endpoint: "channelsFundChannels", limits: [spend, targets] }),
+  };
+}
+
+/**
+ * The tokens the listing pages through (besides the gateway's): LISTED.plain without limits, each
+ * its own tree, and LISTED.limitedTrees trees of a root and its children, each with a `calls`
+ * limit, whose use a page reads from each tree's Durable Object.
+ */
+async function seedListing(base) {
+  const plain = JSON.stringify({ description: "listed token", capabilities: [{ endpoint: "tokensGetToken" }] });
+  const limitedRoot = JSON.stringify({
+    description: "listed root with a calls limit",
+    capabilities: [{ endpoint: "tokensGetToken", limits: [UNBOUNDED_CALLS] }, { endpoint: "tokensCreate" }],
+  });
+  const limitedChild = JSON.stringify({ description: "listed child with a calls limit", capabilities: [{ endpoint: "tokensGetToken", limits: [UNBOUNDED_CALLS] }] });
+  const times = (n, make) => Promise.all(Array.from({ length: n }, make));
+  await times(LISTED.plain, () => create(base, plain));
+  const roots = await times(LISTED.limitedTrees, () => create(base, limitedRoot));
+  await Promise.all(roots.map((root) => times(LISTED.childrenPerTree, () => create(base, limitedChild, root.token))));
+}
+
+/**
+ * The measured page is full, has a next page, and holds limited tokens, delegated ones among them;
+ * the limit Worker reads as many entries. What the whole listing holds, read page by page: tokens,
+ * those with limits, and their trees.
+ */
+async function checkListing(base, pageLimit) {
+  const first = await listedPage(base, listPage().path);
+  expectEqual("the tokens on a page", first.tokens.length, LISTED.page);
+  const read = await sendCall(pageLimit, { method: "GET", path: "/" });
+  expectEqual("the entries the list-and-bulk-read Worker read", JSON.parse(read.body).length, LISTED.page);
+  expectEqual("a next page", typeof first.cursor, "string");
+  if (!first.tokens.some((token) => token.parent && hasLimits(token))) fail("the listing's page holds no delegated token with limits");
+  const all = [];
+  for (let cursor = ""; cursor !== undefined; ) {
+    const page = await listedPage(base, `/api/v3/tokens?limit=1000${cursor && `&cursor=${encodeURIComponent(cursor)}`}`);
+    all.push(...page.tokens);
+    cursor = page.cursor;
+  }
+  const limited = all.filter(hasLimits);
+  // Every token here is an admin-made root or its child: a tree is named by its root's id.
+  const trees = new Set(limited.map((token) => token.parent ?? token.id));
+  return { page: LISTED.page, tokens: all.length, limited: limited.length, limited_trees: trees.size };
+}
+
+async function listedPage(base, path) {
+  const { status, body } = await sendCall(base, { ...listPage(), path });
+  expectEqual(`GET ${path} as the admin`, status, 200, body);
+  return JSON.parse(body);
+}
+
+function hasLimits(token) {
+  return token.capabilities.some((capability) => capability.limits?.length > 0);
+}
+
+/**
+ * The stand-in node answers only its own token; each gateway call reaches it and is counted in
+ * its token's limit; a fund for another address is refused.
+ */
+async function checkGateway(url, tokens) {
+  const gateway = url["edge-tokens-gateway"];
+  const expectNode = async (what, base, call) => {
+    const { status, body } = await sendCall(base, call);
+    expectEqual(`${what}: status`, status, 200, body);
+    expectEqual(`${what}: the stand-in node's answer`, body, "{}");
+  };
+  expectEqual("the stand-in node without its token", (await sendCall(url["stand-in-node"], nodeInfo("wrong"))).status, 401);
+  await expectNode("GET /api/v4/node/info straight to the stand-in node", url["stand-in-node"], nodeInfo(NODE_TOKEN));
+  await expectNode("the gateway, no limits", gateway, nodeInfo(tokens.unlimited.token));
+  await expectNode("the gateway, calls limit", gateway, nodeInfo(tokens.limited.token));
+  await expectNode("the gateway, spend budget", gateway, fund(tokens.spending.token));
+  expectEqual("the calls counted", (await limitsOf(gateway, tokens.limited)).calls.used, 1);
+  expectEqual("the amount charged", (await limitsOf(gateway, tokens.spending)).spend.used, "0.000000000000000001 wxHOPR");
+  const elsewhere = await sendCall(gateway, { ...fund(tokens.spending.token), path: `/api/v4/channels/0x${"b".repeat(40)}/fund` });
+  expectEqual("a fund for an address outside the token's targets", elsewhere.status, 403, elsewhere.body);
+}
+
+/** A token's limits, by type, as the admin inspects them. */
+async function limitsOf(base, token) {
+  const { status, body } = await sendCall(base, { method: "GET", path: `/api/v3/tokens/${token.id}`, headers: { "x-auth-token": ADMIN_TOKEN } });
+  expectEqual("GET /api/v3/tokens/{id} as the admin", status, 200, body);
+  return Object.fromEntries(JSON.parse(body).capabilities[0].limits.map((limit) => [limit.type, limit]));
+}
+
+/** The measured listing: the admin's first page. */
+function listPage() {
+  return { method: "GET", path: `/api/v3/tokens?limit=${LISTED.page}`, headers: { "x-auth-token": ADMIN_TOKEN } };
+}
+
+function nodeInfo(secret) {
+  return { method: "GET", path: "/api/v4/node/info", headers: { "x-auth-token": secret } };
+}
+
+/** A fund of the smallest amount, so that the budget never runs out. */
+function fund(secret) {
+  const body = JSON.stringify({ amount: "1 wei wxHOPR" });
+  return {
+    method: "POST",
+    path: `/api/v4/channels/${PEER}/fund`,
+    headers: { "x-auth-token": secret, "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
+    body,
+  };
+}
+
+/** One call, sent as the load generator sends it. */
+async function sendCall(base, call) {
+  const target = new Target(base, 1);
+  try {
+    return await target.send(call);
+  } finally {
+    target.close();
+  }
+}
+
+/** The KV operations of the listings answered so far. */
+function listingKvOpsSummary() {
+  if (listingKvOps.length === 0) fail("no log line of GET /api/v3/tokens was read");
+  const mean = listingKvOps.reduce((sum, ops) => sum + ops, 0) / listingKvOps.length;
+  return { mean: round(mean), max: Math.max(...listingKvOps), requests: listingKvOps.length };
+}
+
+/**
+ * What the gateway adds to the call made straight to the node, and what a limit or a condition
+ * adds to the call without: the medians' differences and the ratio of requests/s.
+ */
+function gatewayAdds(results) {
+  const cpu = (key) => results.cpu[key].workerd_us;
+  const added = (key, base) => ({
+    p50_ms: round(results[key].p50_ms - results[base].p50_ms, 3),
+    p99_ms: round(results[key].p99_ms - results[base].p99_ms, 3),
+    workerd_cpu_us: cpu(key) === null || cpu(base) === null ? null : round(cpu(key) - cpu(base)),
+    rps_ratio: ratio(results[key].rps, results[base].rps),
+  });
+  return {
+    gateway_vs_direct: added("gateway", "node_direct"),
+    gateway_limited_vs_direct: added("gateway_limited", "node_direct"),
+    gateway_spend_vs_direct: added("gateway_spend", "node_direct"),
+    gateway_limited_vs_gateway: added("gateway_limited", "gateway"),
+    gateway_spend_vs_gateway: added("gateway_spend", "gateway"),
+  };
 }
 
 /** Every Worker gives the right answer before anything is timed; the peer gives ours. */
@@ -507,6 +768,15 @@ function markdown(r) {
     return `| ${label} | ${Math.round(m.rps).toLocaleString("en-US")} | ${m.p50_ms.toFixed(1)} | ${m.p99_ms.toFixed(1)} | ${cpu(key)} | ${note} |`;
   };
   const vs = (a, b) => `${(a.rps / b.rps).toFixed(2)}×`;
+  const plus = (x, digits) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+  const ms = (x) => `${plus(x, 1)} ms`;
+  const added = (label, d) =>
+    `| ${label} | ${plus(d.p50_ms, 1)} | ${plus(d.p99_ms, 1)} | ${d.workerd_cpu_us === null ? "n/a" : plus(d.workerd_cpu_us, 0)} | ${d.rps_ratio.toFixed(2)}× |`;
+  const L = r.listing;
+  const share = (part, whole) => {
+    const [a, b] = [r.cpu_us_per_request[part].workerd_us, r.cpu_us_per_request[whole].workerd_us];
+    return a === null || b === null ? "(unmeasured)" : `${Math.round((100 * a) / b)}%`;
+  };
   const met = (t) => (t.met ? "met" : "**missed**");
   const range = (x) => `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})`;
   const m = r.machine;
@@ -518,7 +788,7 @@ Measured by \`npm run bench\` (\`bench/run.mjs\`) on ${r.date.slice(0, 10)}; raw
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node.js ${m.node}, Miniflare ${m.miniflare}
 (workerd). Every Worker runs in the same workerd process, each on its own direct socket (no proxy
 in front). The load generator (\`bench/loadgen.mjs\`, node:http with keep-alive) runs on the same
-machine and keeps ${r.settings.concurrency} requests in flight per Worker. After one untimed warm-up pass, the eight
+machine and keeps ${r.settings.concurrency} requests in flight per Worker. After one untimed warm-up pass, the ${Object.keys(r.samples).length}
 measurements are interleaved in slices of ${r.settings.slice_ms} ms (forwards, then backwards), ${r.settings.slices_per_round} slices each per round,
 ${r.settings.rounds} rounds; a round pools a measurement's slices, and the table shows medians over rounds. Workers KV here is Miniflare's local KV (SQLite in workerd), so absolute numbers say
 little about Cloudflare's network; the ratios are what count.
@@ -532,13 +802,54 @@ ${row("edge-tokens `GET /api/v3/token`, token with a `calls` limit (+1 call to i
 ${row("edge-tokens `GET /api/v3/token`, token whose parent limits the call too (+1 ancestors read, 2 counters in one Durable Object call)", "get_token_ancestor_limited", `${vs(r.get_token_ancestor_limited, r.get_token)} no limits`)}
 ${row("edge-tokens `POST /api/v3/tokens` (admin, 3 KV writes)", "create")}
 ${row("edge-tokens `DELETE /api/v3/tokens/{id}` (admin, 1 read, 2 deletes, 1 Durable Object call; the clean-up follows in the tree's alarm)", "delete")}
+${row(`edge-tokens \`GET /api/v3/tokens?limit=${L.page}\` (admin, the first page of ${L.tokens} tokens, ${L.limited} of them with limits in ${L.limited_trees} trees: ${L.kv_ops_per_request.mean} KV operations, and 1 Durable Object call for each tree on the page)`, "list_tokens", `${vs(r.list_tokens, r.kv_page_limit)} list-and-bulk-read limit`)}
 ${row("JavaScript peer `GET /api/v3/token` (Web Crypto, 1 KV read)", "js_peer_get_token", `${vs(r.js_peer_get_token, r.kv_get_limit)} one-KV-read limit`)}
 ${row("limit: JavaScript Worker, one KV read", "kv_get_limit", `${vs(r.kv_get_limit, r.noop_limit)} no-op`)}
 ${row("limit: no-op JavaScript Worker", "noop_limit")}
+${row(`limit: JavaScript Worker, a list of ${L.page} keys and one bulk read of them`, "kv_page_limit", `${vs(r.kv_page_limit, r.kv_get_limit)} one-KV-read limit`)}
 
 *workerd CPU µs/request* is the CPU time of the whole workerd process (the Worker, Miniflare's
 local KV and Durable Objects, HTTP) divided by the requests answered: it depends less than
-requests/s on what else the machine is doing.
+requests/s on what else the machine is doing. The listing's KV operations are read from the
+Worker's log lines (\`kv_ops\`): ${L.kv_ops_per_request.mean} per page on average, at most ${L.kv_ops_per_request.max}, over ${L.kv_ops_per_request.requests.toLocaleString("en-US")} timed pages. The
+list-and-bulk-read limit, which reads only what a page must, takes ${share("kv_page_limit", "list_tokens")} of a page's workerd CPU:
+that much of a page is Miniflare's local KV, not the Worker.
+
+## The node gateway
+
+The same node call made straight to a stand-in node that answers \`200 {}\` at once, and through
+the gateway: an edge-tokens Worker with \`ORIGIN_URL\` and \`ORIGIN_TOKEN\` set to the stand-in,
+which runs in the same workerd on its own socket. The gateway reaches it over loopback HTTP, as
+the load generator does, so both paths are measured alike and the gateway's second hop is a real
+HTTP request.
+
+| measurement | requests/s | p50 ms | p99 ms | workerd CPU µs/request | vs straight |
+|---|---:|---:|---:|---:|---|
+${row("(a) `GET /api/v4/node/info` straight to the stand-in node, with the node's token", "node_direct")}
+${row("(b) the same through the gateway, token without limits", "gateway", vs(r.gateway, r.node_direct))}
+${row("(c) the same, token with a `calls` limit (+1 call to its tree's Durable Object)", "gateway_limited", vs(r.gateway_limited, r.node_direct))}
+${row("(d) `POST /api/v4/channels/{address}/fund` of 1 wei wxHOPR through the gateway, token with a `spend` budget and a `targets` condition (+ the body read and checked, +1 Durable Object call)", "gateway_spend", vs(r.gateway_spend, r.node_direct))}
+
+### What the gateway adds
+
+Differences of the medians above (*workerd CPU* counts the stand-in node's work in every row,
+so its difference is the gateway's own):
+
+| | p50 ms | p99 ms | workerd CPU µs/request | requests/s |
+|---|---:|---:|---:|---:|
+${added("(b) − (a): the gateway, token without limits", r.gateway_adds.gateway_vs_direct)}
+${added("(c) − (a): the gateway, token with a `calls` limit", r.gateway_adds.gateway_limited_vs_direct)}
+${added("(d) − (a): the gateway, token with a `spend` budget and `targets`", r.gateway_adds.gateway_spend_vs_direct)}
+${added("(c) − (b): what a `calls` limit costs", r.gateway_adds.gateway_limited_vs_gateway)}
+${added("(d) − (b): what a `spend` budget and `targets` cost, on a POST with its body", r.gateway_adds.gateway_spend_vs_gateway)}
+
+A call without limits pays for reading the token (one KV read), the Worker's own work and log
+line, and the second HTTP hop, to the node. A limited call also waits, before it is forwarded,
+for one round trip to its tree's Durable Object, which counts the call atomically: that is the
+difference of (c) to (b), ${ms(r.gateway_adds.gateway_limited_vs_gateway.p50_ms)} at the median. A \`spend\` budget is charged in the
+same round trip, after the body is read for its amount: (d) to (b), ${ms(r.gateway_adds.gateway_spend_vs_gateway.p50_ms)}. A real
+node, across a network, adds its own time to (a) and to every gateway row alike: the
+differences stay, the ratios move towards 1.
 
 ## Work per request inside the isolate
 
@@ -585,7 +896,7 @@ showed, and what the Worker does about it:
   what it costs inside the isolate alone, because workerd also writes each line out. Both Workers
   pay it.
 
-## Size and start-up
+${r.before ? beforeAndAfter(r.before) : ""}## Size and start-up
 
 | item | raw | gzip |
 |---|---:|---:|
@@ -628,6 +939,22 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
 - **one-KV-read limit** (\`bench/workers/kv-limit.mjs\`): reads one fixed key holding a copy of the
   same record and answers with its text.
 - **no-op limit** (\`bench/workers/noop.mjs\`): answers \`ok\`.
+- **list-and-bulk-read limit** (\`bench/workers/kv-page-limit.mjs\`): over the listing's namespace,
+  lists ${L.page} index keys and reads them in one bulk read, as a page of the listing must at the
+  least, and answers with their values.
+- **edge-tokens with the gateway on**: the same build again, with \`ORIGIN_URL\` and
+  \`ORIGIN_TOKEN\` set to the stand-in node, over its own KV namespace and Durable Objects, so
+  that the first keeps its configuration and the create and delete measurements never change
+  what the listing pages through. Its namespace holds ${L.tokens} tokens: ${LISTED.plain} without limits, each
+  its own tree; ${LISTED.limitedTrees} trees of a root and ${LISTED.childrenPerTree} children, each with a \`calls\` limit; and the three
+  gateway tokens: \`nodeGetInfo\` without limits, \`nodeGetInfo\` with \`max: 2^53-1\` calls, and
+  \`channelsFundChannels\` with a 1,000,000 wxHOPR \`spend\` budget and one address as its \`targets\`
+  (each call moves 1 wei, so neither limit runs out). Before timing, the bench checks that each
+  gateway call reaches the node, that the limited calls are counted and the amount charged,
+  and that a fund for another address is refused.
+- **stand-in node** (\`bench/workers/stand-in-node.mjs\`): reads the body and answers \`200 {}\`
+  to a call with the node's token, 401 to any other, so a 200 through the gateway shows that the
+  gateway put the node's token in.
 
 ## Measuring a change
 
