@@ -10,7 +10,6 @@
 //! is added by the adapter, which holds it.
 
 use crate::contract::{
-    bounds::MAX_BODY_BYTES,
     error::ApiError,
     node_routes::{Access, NodeRoute},
 };
@@ -20,7 +19,7 @@ use super::{
     auth::Principal,
     budgets::Charge,
     credential,
-    http::{ApiRequest, ApiResponse, Body, BodySource, LogFields},
+    http::{ApiRequest, ApiResponse, BodySource, LogFields},
     routing,
     store::{Budgets, KeyValue},
     Service, SignInLimiter,
@@ -132,10 +131,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let grant = record.grant(capability).ok_or_else(|| ApiError::MissingCapability(capability.into()))?;
         let body = match arguments::needs_body(grant, route.arguments) {
             false => None,
-            true => match body.read(MAX_BODY_BYTES).await {
-                Body::TooLarge => return Err(ApiError::PayloadTooLarge),
-                Body::Bytes(bytes) => Some(bytes),
-            },
+            true => Some(body.read_limited().await?),
         };
         let call = NodeCallArguments {
             arguments: route.arguments,

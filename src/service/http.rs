@@ -2,7 +2,10 @@
 //! and the log fields of both. Adapters fill an [`ApiRequest`] from their
 //! runtime's request and send an [`ApiResponse`] back.
 
-use crate::contract::{bounds::ID_LEN, error::ApiError};
+use crate::contract::{
+    bounds::{ID_LEN, MAX_BODY_BYTES},
+    error::ApiError,
+};
 
 /// What the service needs of an HTTP request, without its body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -80,6 +83,14 @@ pub trait BodySource {
     /// be larger (and then discarding the rest). A body that fails to read
     /// is empty.
     async fn read(&mut self, max: usize) -> Body;
+
+    /// The whole body, refused past [`MAX_BODY_BYTES`].
+    async fn read_limited(&mut self) -> Result<Vec<u8>, ApiError> {
+        match self.read(MAX_BODY_BYTES).await {
+            Body::TooLarge => Err(ApiError::PayloadTooLarge),
+            Body::Bytes(bytes) => Ok(bytes),
+        }
+    }
 }
 
 impl BodySource for Vec<u8> {

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::try_join_all;
 
 use crate::contract::{
-    bounds::{MAX_BODY_BYTES, MAX_COUNTED_DESCENDANTS},
+    bounds::MAX_COUNTED_DESCENDANTS,
     error::{AdminTokenProblem, ApiError},
     model::{to_json, CreatedToken, TokenId, TokenInfo, TokenPage},
     routes::Operation,
@@ -28,7 +28,7 @@ use super::{
     auth::{unavailable, Principal},
     budgets::Used,
     delegate,
-    http::{ApiRequest, ApiResponse, Body, BodySource},
+    http::{ApiRequest, ApiResponse, BodySource},
     paging::{self, PageCursor},
     records::IndexEntry,
     secret,
@@ -117,10 +117,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
         let principal = self.authorize(request, now, Operation::RotateToken.id(), false, caller).await?;
-        let grace = match body.read(MAX_BODY_BYTES).await {
-            Body::TooLarge => return Err(ApiError::PayloadTooLarge),
-            Body::Bytes(bytes) => validate::parse_rotate(&bytes)?,
-        };
+        let grace = validate::parse_rotate(&body.read_limited().await?)?;
         let entry = self.visible_token(principal, id, now).await?;
         self.charge(principal, Operation::RotateToken.id()).await?;
         let new_secret =

@@ -3,7 +3,6 @@
 //! are in [`super::management`].
 
 use crate::contract::{
-    bounds::MAX_BODY_BYTES,
     error::ApiError,
     model::{to_json, CreatedToken, TokenId},
     node_routes::GatewayInfo,
@@ -14,7 +13,7 @@ use super::{
     auth::{unavailable, Principal},
     budgets::Used,
     delegate::{self, Creator},
-    http::{ApiRequest, ApiResponse, Body, BodySource},
+    http::{ApiRequest, ApiResponse, BodySource},
     records::TokenRecord,
     secret,
     store::{Budgets, KeyValue},
@@ -65,11 +64,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
         let principal = self.authorize(request, now, Operation::CreateToken.id(), false, caller).await?;
-        let body = match body.read(MAX_BODY_BYTES).await {
-            Body::TooLarge => return Err(ApiError::PayloadTooLarge),
-            Body::Bytes(bytes) => bytes,
-        };
-        let new_token = validate::parse_create(&body)?;
+        let new_token = validate::parse_create(&body.read_limited().await?)?;
         let creator = match principal {
             Principal::Admin => Creator::Admin,
             Principal::Issued(record) => Creator::Issued(record),

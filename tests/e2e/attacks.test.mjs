@@ -4,23 +4,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import { startWorker, withWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
-import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { startGateway, withWorker, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 
 let node;
 let worker;
 let call;
+let stop;
 
-before(async () => {
-  node = await startFakeNode();
-  worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN } });
-  call = client(worker.url);
-});
-
-after(async () => {
-  await worker?.close();
-  await node?.close();
-});
+before(async () => ({ node, worker, call, close: stop } = await startGateway()));
+after(() => stop?.());
 
 async function issue(creator, capabilities, extra = {}) {
   const created = await call("POST", "/api/v3/tokens", { token: creator, body: { capabilities, ...extra } });

@@ -7,8 +7,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { startWorker, withWorker, client, ADMIN_TOKEN } from "./harness.mjs";
-import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { startGateway, withWorker, ADMIN_TOKEN } from "./harness.mjs";
+import { NODE_TOKEN } from "./fake-node.mjs";
 
 // ----------------------------------------------------------------------------
 // Fixtures: addresses, limits, request bodies
@@ -64,17 +64,10 @@ const CAPABILITIES_NOT_ALLOWED = {
 let node;
 let worker;
 let call;
+let stop;
 
-before(async () => {
-  node = await startFakeNode();
-  worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN } });
-  call = client(worker.url);
-});
-
-after(async () => {
-  await worker?.close();
-  await node?.close();
-});
+before(async () => ({ node, worker, call, close: stop } = await startGateway()));
+after(() => stop?.());
 
 /** The bindings of a Worker in front of the recording node, plus `extra`. */
 const nodeBindings = (extra = {}) => ({ API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ...extra });

@@ -8,8 +8,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import WebSocket from "ws";
-import { startWorker, client, ADMIN_TOKEN, caps } from "./harness.mjs";
-import { startFakeNode, NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
+import { startGateway, ADMIN_TOKEN, caps } from "./harness.mjs";
+import { NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
 
 const APP = "https://app.example";
 const EVIL = "https://evil.example";
@@ -21,17 +21,10 @@ let worker;
 let call;
 const tokens = new Map();
 
-before(async () => {
-  node = await startFakeNode();
-  const bindings = { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: APP, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN };
-  worker = await startWorker({ bindings });
-  call = client(worker.url);
-});
+let stop;
 
-after(async () => {
-  await worker?.close();
-  await node?.close();
-});
+before(async () => ({ node, worker, call, close: stop } = await startGateway({ ALLOWED_ORIGINS: APP })));
+after(() => stop?.());
 
 /** A token holding only `capability` (one per capability, reused). */
 async function tokenFor(capability) {

@@ -8,8 +8,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
 import WebSocket from "ws";
-import { startWorker, withWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
-import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { startGateway, withWorker, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
+import { NODE_TOKEN } from "./fake-node.mjs";
 
 let node;
 let worker;
@@ -17,17 +17,13 @@ let call;
 let table;
 const tokens = new Map();
 
+let stop;
+
 before(async () => {
-  node = await startFakeNode();
-  worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN } });
-  call = client(worker.url);
+  ({ node, worker, call, close: stop } = await startGateway());
   table = (await call("GET", "/api/v3/gateway")).body;
 });
-
-after(async () => {
-  await worker?.close();
-  await node?.close();
-});
+after(() => stop?.());
 
 /** A token holding only `capability` (one per capability, reused). */
 async function tokenFor(capability) {

@@ -2,6 +2,7 @@
 // its own in-memory KV namespace and Durable Objects, and collects what it logs.
 import { readFileSync } from "node:fs";
 import { Miniflare } from "miniflare";
+import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
 
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdefghijklmnop";
 
@@ -11,6 +12,21 @@ const root = new URL("../../", import.meta.url);
 const secretsSeen = new Set([ADMIN_TOKEN]);
 const wranglerToml = readFileSync(new URL("wrangler.toml", root), "utf8");
 const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)[1];
+
+/**
+ * Starts the recording stand-in node and the Worker in front of it as the
+ * gateway, with `bindings` added to the Worker's. `close()` stops both.
+ * @param {Record<string, string>} [bindings]
+ */
+export async function startGateway(bindings = {}) {
+  const node = await startFakeNode();
+  const worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ...bindings } });
+  const close = async () => {
+    await worker.close();
+    await node.close();
+  };
+  return { node, worker, call: client(worker.url), close };
+}
 
 /**
  * Starts the Worker. Options drop bindings to test misconfiguration, and set
