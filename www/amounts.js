@@ -5,8 +5,9 @@
 
 /**
  * The decimals of every currency a node moves (xDai and wxHOPR alike): an
- * amount's number is in whole units of 10^18 wei. The node's format fixes
- * it; the service's OpenAPI document does not give it.
+ * amount's number is in whole units of 10^18 wei. The node's balance types
+ * fix it; `GET /api/v3/gateway` publishes it per currency, and the console's
+ * tests hold this copy to what the service says.
  */
 export const DECIMALS = 18;
 const UNIT = 10n ** BigInt(DECIMALS);

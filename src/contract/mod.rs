@@ -1,5 +1,5 @@
 //! What clients observe: the API's wire types, the capability catalogue,
-//! error codes and refusal reasons, every bound, the API's routes, the node
+//! the currencies a node moves, error codes and refusal reasons, every bound, the API's routes, the node
 //! gateway's route table, and the OpenAPI document derived from them.
 //!
 //! Nothing here knows how a request is served. These modules depend only on
@@ -14,6 +14,7 @@
 
 pub mod bounds;
 pub mod catalogue;
+pub mod currency;
 pub mod error;
 pub mod model;
 pub mod node_routes;

@@ -13,7 +13,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::catalogue::{Area, CapabilityName, Entry, CATALOGUE, PRESETS};
+use crate::contract::{
+    catalogue::{Area, CapabilityName, Entry, CATALOGUE, PRESETS},
+    currency::{Currency, CurrencyInfo},
+};
 
 /// What a caller needs to use a node route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,10 +81,12 @@ impl Arguments {
 
     /// The currencies the route moves: a withdrawal either, a channel only
     /// the HOPR token.
-    pub fn currencies(self) -> &'static [&'static str] {
+    pub fn currencies(self) -> &'static [Currency] {
         match self {
-            Arguments::Withdraw => &["xDai", "wxHOPR"],
-            Arguments::OpenChannel | Arguments::FundChannel | Arguments::FundChannelById => &["wxHOPR"],
+            Arguments::Withdraw => &Currency::ALL,
+            Arguments::OpenChannel | Arguments::FundChannel | Arguments::FundChannelById => {
+                &[Currency::WxHopr]
+            }
             _ => &[],
         }
     }
@@ -98,7 +103,7 @@ pub struct Conditions {
     /// A `listen` limit: some route opens a listener.
     pub listen: bool,
     /// The currencies its routes move, xDai first.
-    pub currencies: Vec<&'static str>,
+    pub currencies: Vec<Currency>,
 }
 
 /// The conditions `capability` may carry.
@@ -112,7 +117,7 @@ pub fn conditions_of(capability: &str) -> Conditions {
         conditions.listen |= arguments.listens();
         for currency in arguments.currencies() {
             if !conditions.currencies.contains(currency) {
-                conditions.currencies.push(currency);
+                conditions.currencies.push(*currency);
             }
         }
     }
@@ -258,6 +263,8 @@ pub struct GatewayInfo {
     pub capabilities: Vec<CapabilityInfo>,
     /// Named sets of capabilities for common uses.
     pub presets: Vec<PresetInfo>,
+    /// The currencies a `spend` limit may be in, with their decimals.
+    pub currencies: Vec<CurrencyInfo>,
 }
 
 /// One capability of the catalogue.
@@ -292,7 +299,7 @@ impl CapabilityInfo {
                 .filter(|(_, carried)| *carried)
                 .map(|(kind, _)| kind.to_string())
                 .collect(),
-            currencies: conditions.currencies.iter().map(|currency| currency.to_string()).collect(),
+            currencies: conditions.currencies.iter().map(|currency| currency.name().to_string()).collect(),
         }
     }
 }
@@ -351,7 +358,8 @@ impl GatewayInfo {
                     .collect(),
             })
             .collect();
-        GatewayInfo { enabled, routes, capabilities, presets }
+        let currencies = Currency::ALL.into_iter().map(CurrencyInfo::from).collect();
+        GatewayInfo { enabled, routes, capabilities, presets, currencies }
     }
 }
 
@@ -371,8 +379,8 @@ mod tests {
     fn the_conditions_a_capability_may_carry_come_from_its_routes() {
         let withdraw = conditions_of("accountWithdraw");
         assert!(withdraw.spend && withdraw.targets && !withdraw.listen);
-        assert_eq!(withdraw.currencies, ["xDai", "wxHOPR"]);
-        assert_eq!(conditions_of("channelsFundChannels").currencies, ["wxHOPR"]);
+        assert_eq!(withdraw.currencies, [Currency::XDai, Currency::WxHopr]);
+        assert_eq!(conditions_of("channelsFundChannels").currencies, [Currency::WxHopr]);
         let session = conditions_of("sessionsCreateClientExplicitPath");
         assert!(!session.spend && session.targets && session.listen);
         assert_eq!(conditions_of("nodeGetInfo"), Conditions::default());

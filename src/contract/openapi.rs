@@ -256,7 +256,7 @@ fn allowed_limits(conditions: &Conditions) -> Vec<Value> {
     let mut allowed = vec![limit("calls", json!({ "$ref": format!("{SCHEMAS}CallsConditions") }))];
     if conditions.spend {
         let currencies: Vec<String> =
-            conditions.currencies.iter().map(|currency| any_case(currency)).collect();
+            conditions.currencies.iter().map(|currency| any_case(currency.name())).collect();
         let pattern = format!("{}(?:{})$", amount_number!(), currencies.join("|"));
         allowed.push(limit(
             "spend",

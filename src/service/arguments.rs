@@ -169,7 +169,7 @@ fn failed(why: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::{conditions::Currency, records::SpendBudget};
+    use crate::{contract::currency::Currency, service::records::SpendBudget};
 
     const PEER: &str = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
     const OTHER: &str = "0xa8194d36e322592d4c707b70dbe96121f5c74c64";

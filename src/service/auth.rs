@@ -24,7 +24,7 @@ use super::{
     conditions::Amount,
     credential,
     http::ApiRequest,
-    records::TokenRecord,
+    records::{spend_counter_currency, TokenRecord},
     secret,
     store::{Budgets, KeyValue, StoreError, TokenStore},
     Service,
@@ -217,14 +217,13 @@ fn require(principal: &Principal, endpoint: &str) -> Result<(), ApiError> {
 /// amount more than is left of a `spend` budget.
 fn used_up(record: &TokenRecord, charge: Charge, used: u128) -> ApiError {
     let shared = charge.token != record.id;
-    match charge.counter.split_once(':') {
-        Some((_, currency)) => {
+    match spend_counter_currency(&charge.counter) {
+        Some(currency) => {
             let whose = if shared { "an ancestor's spend budget" } else { "the spend budget" };
-            let left = charge.max.saturating_sub(used);
+            let left = Amount { currency, wei: charge.max.saturating_sub(used) };
+            let max = Amount { currency, wei: charge.max };
             ApiError::ConditionFailed(format!(
-                "amount: moves more than is left of {whose} ({} {currency} of {} {currency} left)",
-                Amount::wei_text(left),
-                Amount::wei_text(charge.max)
+                "amount: moves more than is left of {whose} ({left} of {max} left)"
             ))
         }
         None => ApiError::LimitExhausted(UsedUp {

@@ -15,35 +15,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-/// The currencies a node moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Currency {
-    /// The native token, `xDai`.
-    #[serde(rename = "xDai")]
-    XDai,
-    /// The HOPR token, `wxHOPR`.
-    #[serde(rename = "wxHOPR")]
-    WxHopr,
-}
-
-/// Both currencies have 18 decimals.
-const DECIMALS: u32 = 18;
-
-impl Currency {
-    /// The name as the node writes it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Currency::XDai => "xDai",
-            Currency::WxHopr => "wxHOPR",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Currency> {
-        [Currency::XDai, Currency::WxHopr]
-            .into_iter()
-            .find(|currency| currency.name().eq_ignore_ascii_case(name))
-    }
-}
+use crate::contract::currency::Currency;
 
 /// An amount of a currency, in its smallest unit (wei). Amounts the node
 /// takes go up to 2^256 − 1; those above `u128::MAX` are more than any
@@ -69,11 +41,14 @@ pub enum AmountError {
 
 impl fmt::Display for AmountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AmountError::Format => "it is not an amount such as \"5 wxHOPR\" or \"0.5 xDai\"",
-            AmountError::Currency => "its currency is neither xDai nor wxHOPR",
-            AmountError::Number => "its number is not one the node reads",
-        })
+        match self {
+            AmountError::Format => f.write_str("it is not an amount such as \"5 wxHOPR\" or \"0.5 xDai\""),
+            AmountError::Currency => {
+                let names: Vec<&str> = Currency::ALL.iter().map(|currency| currency.name()).collect();
+                write!(f, "its currency is not one the node moves ({})", names.join(", "))
+            }
+            AmountError::Number => f.write_str("its number is not one the node reads"),
+        }
     }
 }
 
@@ -98,8 +73,8 @@ impl FromStr for Amount {
         if !number.chars().all(|c| c.is_numeric() || c.is_whitespace() || c == '.') {
             return Err(AmountError::Format);
         }
-        let currency = Currency::from_name(name).ok_or(AmountError::Currency)?;
-        let wei = decimal_to_wei(&number.replace(' ', ""), if in_wei { 0 } else { DECIMALS })?;
+        let currency = Currency::named(name).ok_or(AmountError::Currency)?;
+        let wei = decimal_to_wei(&number.replace(' ', ""), if in_wei { 0 } else { currency.decimals() })?;
         Ok(Amount { currency, wei })
     }
 }
@@ -140,24 +115,10 @@ fn decimal_to_wei(text: &str, decimals: u32) -> Result<u128, AmountError> {
     Ok(digits.fold(0u128, |wei, digit| wei.saturating_mul(10).saturating_add(u128::from(digit - b'0'))))
 }
 
-impl Amount {
-    /// `wei` in whole units, as the node writes the number of an amount:
-    /// trailing zeros of the fraction dropped.
-    pub fn wei_text(wei: u128) -> String {
-        let unit = 10u128.pow(DECIMALS);
-        let (whole, fraction) = (wei / unit, wei % unit);
-        if fraction == 0 {
-            return whole.to_string();
-        }
-        let fraction = format!("{fraction:018}");
-        format!("{whole}.{}", fraction.trim_end_matches('0'))
-    }
-}
-
 impl fmt::Display for Amount {
     /// As the node writes amounts: whole units, trailing zeros dropped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", Amount::wei_text(self.wei), self.currency.name())
+        write!(f, "{} {}", self.currency.units_text(self.wei), self.currency.name())
     }
 }
 
@@ -316,6 +277,15 @@ mod tests {
         assert_eq!(wei("20000 wxHOPR"), Ok((H, 20_000 * UNIT)));
         assert_eq!(wei("0.5 xDai"), Ok((Currency::XDai, UNIT / 2)));
         assert_eq!(wei("0.1 xDai"), Ok((Currency::XDai, UNIT / 10)));
+    }
+
+    #[test]
+    fn an_unknown_currency_is_named_with_those_the_node_moves() {
+        assert_eq!(wei("5 HOPR"), Err(AmountError::Currency));
+        assert_eq!(
+            AmountError::Currency.to_string(),
+            "its currency is not one the node moves (xDai, wxHOPR)"
+        );
     }
 
     #[test]

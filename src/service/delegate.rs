@@ -130,7 +130,7 @@ pub fn may_delete(caller_id: &str, target: &str, ancestors: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::conditions::Currency;
+    use crate::contract::currency::Currency;
 
     fn grant(endpoint: &str, max_calls: Option<u64>) -> Grant {
         Grant { endpoint: endpoint.to_string(), max_calls, ..Grant::default() }

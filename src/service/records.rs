@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     budgets::{Charge, Used},
-    conditions::{Amount, Currency, ListenRange},
+    conditions::{Amount, ListenRange},
 };
 use crate::contract::{
     catalogue::CapabilityName,
+    currency::Currency,
     model::{
         AllowConditions, CallsConditions, Capability, Limit, SpendConditions, Token, TokenId, TokenInfo,
     },
@@ -73,6 +74,12 @@ pub struct SpendBudget {
 /// The counter of a `spend` budget in `currency` on `endpoint`.
 pub fn spend_counter(endpoint: &str, currency: Currency) -> String {
     format!("{endpoint}:{}", currency.name())
+}
+
+/// The currency of a [`spend_counter`]; `None` for a `calls` counter, which
+/// is the endpoint's name alone.
+pub fn spend_counter_currency(counter: &str) -> Option<Currency> {
+    counter.split_once(':').and_then(|(_, name)| Currency::named(name))
 }
 
 /// An issued token as stored under the hash of its secret.

@@ -285,11 +285,12 @@ fn check_spend(at: &str, max: &Value, carried: &Conditions, grant: &mut Grant) -
     let amount: Amount = text.parse().map_err(|why| {
         invalid_capabilities(format!("{at}.conditions.max: '{text}' is not an amount the node reads: {why}"))
     })?;
-    if !currencies.contains(&amount.currency.name()) {
+    if !currencies.contains(&amount.currency) {
+        let names: Vec<&str> = currencies.iter().map(|currency| currency.name()).collect();
         return Err(invalid_capabilities(format!(
             "{at}.conditions.max: {} moves only {}, not {}",
             grant.endpoint,
-            currencies.join(" and "),
+            names.join(" and "),
             amount.currency.name()
         )));
     }
@@ -380,7 +381,7 @@ fn integer(value: &Value) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{contract::error::ErrorCode, service::conditions::Currency};
+    use crate::contract::{currency::Currency, error::ErrorCode};
 
     fn parse(json: &str) -> Result<NewToken, ApiError> {
         parse_create(json.as_bytes())

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ENGINES, ENGINE_NAMES, launchBrowser } from "./browser.mjs";
 import { startFakeNode, NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
-import { amountText, currencyNamed, readAmount, unitsText } from "../../www/amounts.js";
+import { DECIMALS, amountText, currencyNamed, readAmount, unitsText } from "../../www/amounts.js";
 import { choiceGroups, choiceMatches, choiceUse, exampleRequest, presetChoices } from "../../www/catalogue.js";
 import {
   grantedLimits, heldConditions, isLoopback, isWithin, listenLine, offeredConditions, readListenRange, shortAddress, spendUsed, targetsLine,
@@ -270,6 +270,11 @@ test("refusals are decided on the HTTP status, status and reason, never on the E
       if (nodeFailure(make(""), context) !== "node") same(make, { operation: "node", ...context });
     }
   }
+});
+
+test("amounts: the console's decimals are those the service publishes for every currency", () => {
+  assert.ok(gateway.currencies.length > 0);
+  for (const { name, decimals } of gateway.currencies) assert.equal(DECIMALS, decimals, name);
 });
 
 test("amounts: read as the node reads them, exact to the wei, written as the node writes them", () => {

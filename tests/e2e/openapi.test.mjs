@@ -105,7 +105,9 @@ const DOC_ID = "https://edge-tokens.test/openapi.json";
 // formats: each format the document uses is declared here, and checked.
 const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
 ajv.addVocabulary(["openapi", "info", "jsonSchemaDialect", "servers", "paths", "webhooks", "components", "security", "tags", "externalDocs"]);
-ajv.addFormat("uint64", { type: "number", validate: (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** 64 - 1 });
+for (const bits of [32, 64]) {
+  ajv.addFormat(`uint${bits}`, { type: "number", validate: (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** bits - 1 });
+}
 if (doc && typeof doc === "object") ajv.addSchema({ ...doc, $id: DOC_ID });
 
 const validators = new Map();
@@ -295,7 +297,7 @@ test("every $ref in the document resolves, and every component schema compiles a
   assert.deepEqual(
     Object.keys(doc.components.schemas).sort(),
     ["AllowConditions", "Area", "Capability", "CapabilityInfo", "CapabilityName", "CallsConditions", "CreateTokenRequest",
-      "CreatedToken", "ErrorBody", "ErrorCode", "GatewayInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
+      "CreatedToken", "CurrencyInfo", "ErrorBody", "ErrorCode", "GatewayInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
       "RequestedLimit", "RotateRequest", "RouteInfo", "SpendConditions", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
   );
   for (const name of Object.keys(doc.components.schemas)) {
@@ -349,6 +351,8 @@ test("GET /gateway: 200 GatewayInfo without credentials; off without ORIGIN_URL,
   assert.deepEqual(res.body.routes.find((route) => route.path === "/api/v4/node/info"), {
     method: "GET", path: "/api/v4/node/info", capability: "nodeGetInfo", websocket: false,
   });
+  assert.deepEqual(res.body.currencies, [{ name: "xDai", decimals: 18 }, { name: "wxHOPR", decimals: 18 }],
+    "the currencies a spend budget may be in, with the decimals of their amounts");
 });
 
 test("ErrorBody: status and error required, an optional reason; ErrorCode and Reason name the contract's values", () => {
