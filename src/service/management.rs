@@ -120,8 +120,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let grace = validate::parse_rotate(&body.read_limited().await?)?;
         let entry = self.visible_token(principal, id, now).await?;
         self.charge(principal, Operation::RotateToken.id()).await?;
-        let new_secret =
-            secret::new_secret().map_err(|_| ApiError::Unavailable("the random source failed".into()))?;
+        let new_secret = secret::new_secret()?;
         let tokens = self.tokens();
         let rotated = tokens
             .rotate(&entry, &secret::storage_key(&new_secret), grace, now)

@@ -15,9 +15,12 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::contract::bounds::{
-    ID_LEN, MIN_ADMIN_TOKEN_CHARS, SECRET_BODY_LEN as BODY_LEN, SECRET_CHECKSUM_LEN as CHECKSUM_LEN,
-    SECRET_LEN, SECRET_PREFIX as PREFIX,
+use crate::contract::{
+    bounds::{
+        ID_LEN, MIN_ADMIN_TOKEN_CHARS, SECRET_BODY_LEN as BODY_LEN, SECRET_CHECKSUM_LEN as CHECKSUM_LEN,
+        SECRET_LEN, SECRET_PREFIX as PREFIX,
+    },
+    error::ApiError,
 };
 
 /// The bytes of an [`AdminToken::tag`]: 128 bits, beyond guessing.
@@ -28,6 +31,12 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 /// The random source failed; nothing can be issued.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RandomnessUnavailable;
+
+impl From<RandomnessUnavailable> for ApiError {
+    fn from(_: RandomnessUnavailable) -> ApiError {
+        ApiError::Unavailable("the random source failed".to_string())
+    }
+}
 
 /// A new secret: prefix, random body, checksum.
 pub fn new_secret() -> Result<String, RandomnessUnavailable> {

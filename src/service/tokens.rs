@@ -72,8 +72,8 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let terms = delegate::terms(creator, &new_token, now)?;
         self.charge(principal, Operation::CreateToken.id()).await?;
 
-        let secret = secret::new_secret().map_err(no_randomness)?;
-        let id = secret::new_id().map_err(no_randomness)?;
+        let secret = secret::new_secret()?;
+        let id = secret::new_id()?;
         let record = TokenRecord {
             id: id.clone(),
             description: new_token.description,
@@ -128,8 +128,4 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         tokens.remove_index(id, &entry).await.map_err(unavailable)?;
         Ok(ApiResponse::empty(204))
     }
-}
-
-fn no_randomness(_: secret::RandomnessUnavailable) -> ApiError {
-    ApiError::Unavailable("the random source failed".to_string())
 }
