@@ -3,15 +3,14 @@
 // then the assertion that it fails.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import { startGateway, withWorker, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 
 let node;
-let worker;
 let call;
+let raw;
 let stop;
 
-before(async () => ({ node, worker, call, close: stop } = await startGateway()));
+before(async () => ({ node, call, raw, close: stop } = await startGateway()));
 after(() => stop?.());
 
 async function issue(creator, capabilities, extra = {}) {
@@ -96,22 +95,9 @@ test("a secret in the URL authenticates nothing but a WebSocket upgrade on a Web
 });
 
 /** The status of a WebSocket upgrade request for `target` (fetch cannot send one). */
-function upgradeRequest(target) {
-  const { hostname, port } = new URL(worker.url);
+async function upgradeRequest(target) {
   const headers = { upgrade: "websocket", connection: "Upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" };
-  return new Promise((resolve, reject) => {
-    const request = httpRequest({ hostname, port, path: target, headers });
-    request.on("response", (response) => {
-      response.resume();
-      resolve(response.statusCode);
-    });
-    request.on("upgrade", (response, socket) => {
-      socket.destroy();
-      resolve(response.statusCode);
-    });
-    request.on("error", reject);
-    request.end();
-  });
+  return (await raw("GET", target, headers)).status;
 }
 
 test("a guessable admin token is refused as misconfiguration, not throttled", async () => {

@@ -6,9 +6,8 @@
 // headers or its hop-by-hop headers, and with the gateway's own CORS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import WebSocket from "ws";
-import { startGateway, ADMIN_TOKEN, caps } from "./harness.mjs";
+import { startGateway, ADMIN_TOKEN } from "./harness.mjs";
 import { NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
 
 const APP = "https://app.example";
@@ -19,40 +18,13 @@ const RUNTIME_HEADERS = ["cf-worker", "host"];
 let node;
 let worker;
 let call;
-const tokens = new Map();
+let raw;
+let tokenFor;
 
 let stop;
 
-before(async () => ({ node, worker, call, close: stop } = await startGateway({ ALLOWED_ORIGINS: APP })));
+before(async () => ({ node, worker, call, raw, tokenFor, close: stop } = await startGateway({ ALLOWED_ORIGINS: APP })));
 after(() => stop?.());
-
-/** A token holding only `capability` (one per capability, reused). */
-async function tokenFor(capability) {
-  if (!tokens.has(capability)) {
-    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps(capability) } });
-    assert.equal(created.status, 201, created.text);
-    tokens.set(capability, created.body.token);
-  }
-  return tokens.get(capability);
-}
-
-/** Sends exactly these headers (fetch would refuse or rewrite some); resolves to `{ status, headers, text }`. */
-function raw(method, target, headers, body) {
-  return new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(worker.url);
-    const req = httpRequest({ hostname, port, method, path: target, headers }, (res) => {
-      let text = "";
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on("upgrade", (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode, headers: res.headers, text: "" });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 /** What the node received from the one request `send` makes. */
 async function nodeSeesOne(send) {

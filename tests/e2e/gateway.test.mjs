@@ -6,7 +6,6 @@
 // and an unreachable or silent node gives 502 or 504.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { request as httpRequest } from "node:http";
 import WebSocket from "ws";
 import { startGateway, withWorker, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 import { NODE_TOKEN } from "./fake-node.mjs";
@@ -15,25 +14,16 @@ let node;
 let worker;
 let call;
 let table;
-const tokens = new Map();
+let raw;
+let tokenFor;
 
 let stop;
 
 before(async () => {
-  ({ node, worker, call, close: stop } = await startGateway());
+  ({ node, worker, call, raw, tokenFor, close: stop } = await startGateway());
   table = (await call("GET", "/api/v3/gateway")).body;
 });
 after(() => stop?.());
-
-/** A token holding only `capability` (one per capability, reused). */
-async function tokenFor(capability) {
-  if (!tokens.has(capability)) {
-    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps(capability) } });
-    assert.equal(created.status, 201, created.text);
-    tokens.set(capability, created.body.token);
-  }
-  return tokens.get(capability);
-}
 
 const AUTHENTICATION_FAILED = { status: "UNAUTHORIZED", error: "authentication failed" };
 const missingCapability = (capability) => ({
@@ -44,20 +34,6 @@ const missingCapability = (capability) => ({
 
 const SAMPLES = { address: "0xabc", channelId: "0x12", destination: "0xpeer", protocol: "udp", ip: "127.0.0.1", port: "4000", id: "session-1" };
 const concrete = (path) => path.replace(/\{(\w+)\}/g, (_, name) => SAMPLES[name]);
-
-/** Sends a raw request with an exact request target, which fetch would normalise. */
-function raw(method, target, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const { hostname, port } = new URL(worker.url);
-    const req = httpRequest({ hostname, port, method, path: target, headers }, (res) => {
-      let text = "";
-      res.on("data", (chunk) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode, text }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 test("GET /api/v3/gateway: on, with the v4, v3 and root routes", () => {
   assert.equal(table.enabled, true);

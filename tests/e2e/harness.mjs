@@ -1,6 +1,8 @@
 // Runs the built Worker (build/index.js) in workerd through Miniflare, with
 // its own in-memory KV namespace and Durable Objects, and collects what it logs.
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { Miniflare } from "miniflare";
 import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
 
@@ -15,7 +17,10 @@ const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)
 
 /**
  * Starts the recording stand-in node and the Worker in front of it as the
- * gateway, with `bindings` added to the Worker's. `close()` stops both.
+ * gateway, with `bindings` added to the Worker's. Gives a `call` and a `raw`
+ * client of the Worker, and `tokenFor(capability)`: a token holding only
+ * that capability, made by the admin on first use and reused. `close()`
+ * stops both.
  * @param {Record<string, string>} [bindings]
  */
 export async function startGateway(bindings = {}) {
@@ -25,7 +30,42 @@ export async function startGateway(bindings = {}) {
     await worker.close();
     await node.close();
   };
-  return { node, worker, call: client(worker.url), close };
+  const call = client(worker.url);
+  return { node, worker, call, raw: rawClient(worker.url), tokenFor: tokenPerCapability(call), close };
+}
+
+function tokenPerCapability(call) {
+  const tokens = new Map();
+  return async (capability) => {
+    if (!tokens.has(capability)) {
+      const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps(capability) } });
+      assert.equal(created.status, 201, created.text);
+      tokens.set(capability, created.body.token);
+    }
+    return tokens.get(capability);
+  };
+}
+
+/**
+ * Sends one request with exactly this target and these headers (fetch would
+ * normalise the target, and refuse or rewrite some headers); resolves to
+ * `{ status, headers, text }`, also for an upgrade, whose socket it closes.
+ */
+export function rawClient(url) {
+  const { hostname, port } = new URL(url);
+  return (method, target, headers = {}, body = undefined) => new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, method, path: target, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode, headers: res.headers, text: "" });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /**

@@ -224,6 +224,18 @@ async function adminCreate(body) {
   return res.body;
 }
 
+/**
+ * Two secrets no route accepts, of a token that held `capabilities`: the
+ * token's own after it was deleted, and one forged from it (its last
+ * character changed).
+ */
+async function refusedSecrets(...capabilities) {
+  const token = await adminCreate({ capabilities: caps(...capabilities) });
+  assert.equal((await call("DELETE", url("/tokens/{id}", token.id), admin)).status, 204);
+  const forged = token.token.slice(0, -1) + (token.token.endsWith("A") ? "B" : "A");
+  return { deleted: token.token, forged };
+}
+
 const CREATE_PATHS = ["/tokens", "/tokens/"];
 const ANY_ID = "AAAAAAAAAAAAAAAAAAAAAA";
 
@@ -465,11 +477,9 @@ for (const path of CREATE_PATHS) {
   });
 
   test(`POST ${path}: 401 for no, malformed, forged and deleted credentials`, async () => {
-    const victim = await adminCreate({ capabilities: caps("tokensCreate", "tokensGetToken") });
-    assert.equal((await call("DELETE", url("/tokens/{id}", victim.id), admin)).status, 204);
+    const { deleted, forged } = await refusedSecrets("tokensCreate", "tokensGetToken");
     const body = { capabilities: caps("tokensGetToken") };
-    const forged = victim.token.slice(0, -1) + (victim.token.endsWith("A") ? "B" : "A");
-    for (const token of [undefined, "", "garbage", forged, victim.token]) {
+    for (const token of [undefined, "", "garbage", forged, deleted]) {
       const res = await call("POST", url(path), { token, body });
       conforms(path, "post", res);
       assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED], `token ${JSON.stringify(token)}`);
@@ -583,14 +593,12 @@ test("GET /token: 200 through each documented security scheme", async () => {
 });
 
 test("GET /token: 401 for no, malformed, forged and deleted credentials", async () => {
-  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
-  const forged = deleted.token.slice(0, -1) + (deleted.token.endsWith("A") ? "B" : "A");
+  const { deleted, forged } = await refusedSecrets("tokensGetToken");
   const attempts = [
     {},
     { token: "garbage" },
     { token: forged },
-    { token: deleted.token },
+    { token: deleted },
     { headers: { authorization: "Bearer garbage" } },
     { headers: { authorization: "Basic !!!" } },
   ];
@@ -642,11 +650,10 @@ test("DELETE /tokens/{id}: 204 with an empty body, for the admin, for itself and
   assert.equal(itself.status, 204);
 });
 
-test("DELETE /tokens/{id}: 401 for no and deleted credentials", async () => {
+test("DELETE /tokens/{id}: 401 for no, malformed, forged and deleted credentials", async () => {
   const target = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const gone = await adminCreate({ capabilities: caps("tokensDelete") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
-  for (const token of [undefined, "garbage", gone.token]) {
+  const { deleted, forged } = await refusedSecrets("tokensDelete");
+  for (const token of [undefined, "garbage", forged, deleted]) {
     const res = await call("DELETE", url("/tokens/{id}", target.id), { token });
     conforms("/tokens/{id}", "delete", res);
     assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
@@ -762,10 +769,8 @@ test("GET /tokens: 400 INVALID_INPUT for a limit outside 1..1000, a cursor the s
 });
 
 test("GET /tokens: 401 for no, malformed, forged and deleted credentials", async () => {
-  const gone = await adminCreate({ capabilities: caps("tokensGetToken") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
-  const forged = gone.token.slice(0, -1) + (gone.token.endsWith("A") ? "B" : "A");
-  for (const token of [undefined, "garbage", forged, gone.token]) {
+  const { deleted, forged } = await refusedSecrets("tokensGetToken");
+  for (const token of [undefined, "garbage", forged, deleted]) {
     const res = await call("GET", `${API}/tokens`, { token });
     conforms("/tokens", "get", res);
     assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED], `token ${JSON.stringify(token)}`);
@@ -800,11 +805,10 @@ test("GET /tokens/{id}: 200 TokenInfo with descendants, for the admin, for itsel
   assert.deepEqual([below.status, below.body.parent, below.body.descendants], [200, child.id, 0]);
 });
 
-test("GET /tokens/{id}: 401 for no, malformed and deleted credentials", async () => {
+test("GET /tokens/{id}: 401 for no, malformed, forged and deleted credentials", async () => {
   const target = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const gone = await adminCreate({ capabilities: caps("tokensGetToken") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
-  for (const token of [undefined, "garbage", gone.token]) {
+  const { deleted, forged } = await refusedSecrets("tokensGetToken");
+  for (const token of [undefined, "garbage", forged, deleted]) {
     const res = await call("GET", url("/tokens/{id}", target.id), { token });
     conforms("/tokens/{id}", "get", res);
     assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
@@ -873,13 +877,12 @@ test("POST /tokens/{id}/rotate: 400 INVALID_INPUT for a body that is not an obje
   }
 });
 
-test("POST /tokens/{id}/rotate: 401 for no, malformed and deleted credentials, and for a secret it replaced", async () => {
+test("POST /tokens/{id}/rotate: 401 for no, malformed, forged and deleted credentials, and for a secret it replaced", async () => {
   const target = await adminCreate({ capabilities: caps("tokensRotate") });
-  const gone = await adminCreate({ capabilities: caps("tokensRotate") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
+  const { deleted, forged } = await refusedSecrets("tokensRotate");
   const replaced = await rotate(target.id, { token: target.token });
   assert.equal(replaced.status, 201, replaced.text);
-  for (const token of [undefined, "garbage", gone.token, target.token]) {
+  for (const token of [undefined, "garbage", forged, deleted, target.token]) {
     const res = await rotate(target.id, { token });
     conforms("/tokens/{id}/rotate", "post", res);
     assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
