@@ -72,7 +72,7 @@ const mf = new Miniflare({
       modulesRules: wasmRules,
       compatibilityDate,
       kvNamespaces: ["TOKENS"],
-      durableObjects: { TOKEN_TREES: "TokenTree" },
+      durableObjects: { TOKEN_TREES: { className: "TokenTree", useSQLite: true } },
       bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     },

@@ -100,7 +100,7 @@ const edgeTokensWorker = (extra = {}) => ({
   modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
   compatibilityDate,
   kvNamespaces: { TOKENS: "tokens" },
-  durableObjects: { TOKEN_TREES: "TokenTree" },
+  durableObjects: { TOKEN_TREES: { className: "TokenTree", useSQLite: true } },
   ratelimits: { SIGNIN_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
   bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
   ...extra,

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// No such token or route (404).
     NotFound,
+    /// Another change of the same token went first; nothing was changed (409).
+    Conflict,
     /// The route exists but not with this method (405).
     MethodNotAllowed,
     /// The Worker is not configured to serve authenticated requests (503).
@@ -62,6 +64,9 @@ pub enum Reason {
     LifetimeNotAllowed,
     /// A delegated token would sit deeper than [`MAX_DEPTH`].
     DepthLimit,
+    /// The secret is one a rotation replaced, in its grace period: it may
+    /// not create, delete or rotate tokens.
+    SecretInGrace,
 }
 
 /// The JSON body of every error response.
@@ -81,8 +86,16 @@ pub struct ErrorBody {
 /// A failed request, as the contract answers it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiError {
-    /// No credential, or an unknown, malformed, expired or deleted token.
+    /// An unknown, malformed, expired or deleted token: a failed sign-in.
     AuthenticationFailed,
+    /// No credential at all. Answered as [`ApiError::AuthenticationFailed`],
+    /// but never counted as a failed sign-in.
+    CredentialMissing,
+    /// A secret in its grace period after a rotation asked to create, delete
+    /// or rotate tokens.
+    SecretInGrace,
+    /// Another rotation of the same token is under way or went first.
+    RotationConflict,
     /// A known token lacks the capability of the operation (named here).
     MissingCapability(String),
     /// A `calls` limit on the operation is used up.
@@ -151,8 +164,9 @@ impl ApiError {
     /// The HTTP status code of the response.
     pub fn http_status(&self) -> u16 {
         match self {
-            ApiError::AuthenticationFailed => 401,
-            ApiError::MissingCapability(_)
+            ApiError::AuthenticationFailed | ApiError::CredentialMissing => 401,
+            ApiError::SecretInGrace
+            | ApiError::MissingCapability(_)
             | ApiError::LimitExhausted(_)
             | ApiError::ConditionFailed(_)
             | ApiError::CapabilitiesNotAllowed
@@ -164,6 +178,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => 413,
             ApiError::TokenNotFound | ApiError::AdminHasNoRecord | ApiError::RouteNotFound => 404,
             ApiError::MethodNotAllowed(_) => 405,
+            ApiError::RotationConflict => 409,
             ApiError::Misconfigured(_) | ApiError::Unavailable(_) => 503,
             ApiError::TooManyFailedSignIns(_) => 429,
             ApiError::NodeUnreachable(_) => 502,
@@ -175,6 +190,8 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::AuthenticationFailed
+            | ApiError::CredentialMissing
+            | ApiError::SecretInGrace
             | ApiError::MissingCapability(_)
             | ApiError::LimitExhausted(_)
             | ApiError::ConditionFailed(_) => ErrorCode::Unauthorized,
@@ -189,6 +206,7 @@ impl ApiError {
                 ErrorCode::NotFound
             }
             ApiError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            ApiError::RotationConflict => ErrorCode::Conflict,
             ApiError::Misconfigured(_) => ErrorCode::Misconfigured,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::TooManyFailedSignIns(_) => ErrorCode::TooManyRequests,
@@ -206,6 +224,7 @@ impl ApiError {
             ApiError::CapabilitiesNotAllowed => Some(Reason::CapabilitiesNotAllowed),
             ApiError::LifetimeNotAllowed => Some(Reason::LifetimeNotAllowed),
             ApiError::DelegationTooDeep => Some(Reason::DepthLimit),
+            ApiError::SecretInGrace => Some(Reason::SecretInGrace),
             _ => None,
         }
     }
@@ -227,7 +246,16 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::AuthenticationFailed => f.write_str("authentication failed"),
+            ApiError::AuthenticationFailed | ApiError::CredentialMissing => {
+                f.write_str("authentication failed")
+            }
+            ApiError::SecretInGrace => f.write_str(
+                "authorization failed: a secret replaced by a rotation works only for the token's other \
+                 calls during its grace period; it may not create, delete or rotate tokens",
+            ),
+            ApiError::RotationConflict => {
+                f.write_str("another rotation of this token is under way or went first; nothing was changed")
+            }
             ApiError::MissingCapability(endpoint) => {
                 write!(f, "authorization failed: the token does not hold the {endpoint} capability")
             }
@@ -265,7 +293,9 @@ impl fmt::Display for ApiError {
             ApiError::TooManyFailedSignIns(secs) => {
                 write!(f, "too many failed sign-ins from this address; retry in {secs} seconds")
             }
-            ApiError::NodeUnreachable(_) => f.write_str("the node could not be reached"),
+            ApiError::NodeUnreachable(_) => {
+                f.write_str("the node could not be reached, or closed the connection before answering")
+            }
             ApiError::NodeTimeout(ms) => write!(f, "the node did not answer within {ms} ms"),
         }
     }
@@ -304,6 +334,7 @@ mod tests {
             ApiError::CapabilitiesNotAllowed,
             ApiError::LifetimeNotAllowed,
             ApiError::DelegationTooDeep,
+            ApiError::SecretInGrace,
         ];
         for refusal in refusals {
             assert_eq!(refusal.http_status(), 403);

@@ -125,6 +125,27 @@ pub struct CreatedToken {
     pub valid_until: Option<u64>,
 }
 
+/// The `201` answer of `POST /tokens/{id}/rotate`: the new secret, shown
+/// only here, and until when the old one works.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct RotatedToken {
+    /// The new secret to authenticate with. Shown only in this response.
+    #[schemars(regex(pattern = crate::contract::openapi::secret_pattern()))]
+    pub token: String,
+    /// The public identifier, unchanged.
+    pub id: TokenId,
+    /// Seconds since the Unix epoch; absent when the token does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub valid_until: Option<u64>,
+    /// Milliseconds since the Unix epoch until which the old secret works
+    /// (the end of the grace period; the time of the rotation for a grace
+    /// of 0). Until then it authenticates the token's other calls, but may
+    /// not create, delete or rotate tokens.
+    pub old_secret_valid_until_ms: u64,
+}
+
 /// A token's public identifier: never the secret.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]

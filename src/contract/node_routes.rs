@@ -50,6 +50,9 @@ pub enum Arguments {
     /// Tickets redeemed: body `address` (one channel's counterparty), or
     /// every channel without it.
     RedeemTickets,
+    /// Every channel's tickets redeemed, whatever the body says (`/api/v3`,
+    /// whose node ignores `address`): no target can be held to a condition.
+    RedeemAllTickets,
     /// A session: body `destination` and `listenHost`, where it listens.
     Session,
     /// A target the request names in a way the gateway cannot check (a
@@ -162,8 +165,8 @@ const fn websocket(pattern: &'static str, capability: &'static str) -> NodeRoute
 }
 
 use Arguments::{
-    Channel, FundChannel, FundChannelById, OpenChannel, Peer, RedeemTickets, Session, UnreadableTarget,
-    Withdraw,
+    Channel, FundChannel, FundChannelById, OpenChannel, Peer, RedeemAllTickets, RedeemTickets, Session,
+    UnreadableTarget, Withdraw,
 };
 
 /// The current node API (`hoprd-api` 4.14, `/api/v4`).
@@ -223,7 +226,7 @@ pub const V3_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v3/tickets", "ticketsGetTickets"),
     route("GET", "/api/v3/tickets/statistics", "ticketsGetStatistics"),
     route("DELETE", "/api/v3/tickets/statistics", "ticketsResetStatistics"),
-    with(RedeemTickets, route("POST", "/api/v3/tickets/redeem", "ticketsRedeemTickets")),
+    with(RedeemAllTickets, route("POST", "/api/v3/tickets/redeem", "ticketsRedeemTickets")),
     route("GET", "/api/v3/network/price", "networkGetPrice"),
     route("GET", "/api/v3/network/probability", "networkGetProbability"),
     route("GET", "/api/v3/node/graph", "networkGetGraph"),

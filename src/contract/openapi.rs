@@ -17,7 +17,9 @@ use crate::contract::{
     },
     catalogue::{CapabilityName, CAPABILITIES},
     error::{AdminTokenProblem, ApiError, ErrorBody, UsedUp},
-    model::{CreateTokenRequest, CreatedToken, RotateRequest, Token, TokenId, TokenInfo, TokenPage},
+    model::{
+        CreateTokenRequest, CreatedToken, RotateRequest, RotatedToken, Token, TokenId, TokenInfo, TokenPage,
+    },
     node_routes::{conditions_of, Conditions, GatewayInfo},
     routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
 };
@@ -307,7 +309,11 @@ fn operation(route: &ApiRoute, schemas: &mut Schemas) -> Value {
             "description": "When ORIGIN_URL is configured, every route in this table is forwarded to the node for a \
                 token holding its capability (null: public), counted against its calls limit; the caller's \
                 credentials are replaced by ORIGIN_TOKEN. Other paths are answered 404. An unreachable node \
-                answers 502 BAD_GATEWAY, a silent one 504 GATEWAY_TIMEOUT. On WebSocket routes the token may \
+                answers 502 BAD_GATEWAY, a silent one 504 GATEWAY_TIMEOUT; either way the call stays counted \
+                against its limits, since the runtime cannot tell a request that never left from one the node \
+                read before the connection closed. Where a condition needs the request body, a body the node \
+                could read otherwise than the gateway checked it (a key twice in an object, an array, no JSON) \
+                is refused with 400 INVALID_INPUT and never forwarded. On WebSocket routes the token may \
                 also be given as the apiToken query parameter, which is removed before forwarding.",
             "security": [],
             "responses": { "200": json_response("The gateway's state and route table.", schemas.response::<GatewayInfo>()) }
@@ -350,7 +356,7 @@ fn create_operation(schemas: &mut Schemas) -> Value {
             "403": error_response("The token lacks tokensCreate or its limit is used up, or a delegated token asked for \
                 more than its creator holds; `reason` says which.",
                 &[missing("tokensCreate"), exhausted("tokensCreate"), ApiError::CapabilitiesNotAllowed,
-                  ApiError::LifetimeNotAllowed, ApiError::DelegationTooDeep]),
+                  ApiError::LifetimeNotAllowed, ApiError::DelegationTooDeep, ApiError::SecretInGrace]),
             "413": error_response("The body is too large.", &[ApiError::PayloadTooLarge]),
             "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
@@ -369,8 +375,9 @@ fn delete_operation(schemas: &mut Schemas) -> Value {
         "responses": {
             "204": { "description": "Deleted, with its descendants." },
             "401": { "$ref": "#/components/responses/Unauthorized" },
-            "403": error_response("The token lacks tokensDelete, or its limit is used up.",
-                &[missing("tokensDelete"), exhausted("tokensDelete")]),
+            "403": error_response("The token lacks tokensDelete, or its limit is used up, or the secret is \
+                one a rotation replaced, in its grace period.",
+                &[missing("tokensDelete"), exhausted("tokensDelete"), ApiError::SecretInGrace]),
             "404": error_response("Unknown, expired, already deleted or not the caller's.", &[ApiError::TokenNotFound]),
             "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
@@ -456,15 +463,19 @@ fn inspect_operation(schemas: &mut Schemas) -> Value {
 fn rotate_operation(schemas: &mut Schemas) -> Value {
     let mut created = json_response(
         "Rotated: the same token (id, capabilities, counters, expiry and place in the tree) with a new secret, \
-         shown only in this response.",
-        schemas.response::<CreatedToken>(),
+         shown only in this response, and until when the old secret works.",
+        schemas.response::<RotatedToken>(),
     );
     created["links"] = delete_link();
     json!({
         "summary": "A new secret for a token (capability tokensRotate).",
         "description": format!("Who may rotate is as for delete: the admin token any token, an issued token itself \
             and its descendants. The old secret is refused at once, or after `grace` seconds (at most \
-            {MAX_GRACE_SECS}). The body may be left out."),
+            {MAX_GRACE_SECS}), counted to the millisecond. Until then it authenticates the token's other calls, \
+            but may not create, delete or rotate tokens (403 `secret_in_grace`), so that whoever holds a leaked \
+            secret cannot take the token over from its owner. A rotation ends any earlier grace period: at most \
+            one old secret works at a time. Of concurrent rotations of one token exactly one succeeds; the \
+            others are answered 409 CONFLICT and change nothing. The body may be left out."),
         "parameters": [id_parameter(schemas, "The token's public id.")],
         "requestBody": { "required": false, "content": { "application/json": {
             "schema": schemas.request::<RotateRequest>(), "example": { "grace": 300 } } } },
@@ -473,9 +484,12 @@ fn rotate_operation(schemas: &mut Schemas) -> Value {
             "400": error_response("The body is not JSON, or `grace` is out of range.",
                 &[ApiError::InvalidInput(format!("grace must be an integer from 0 to {MAX_GRACE_SECS} (seconds)"))]),
             "401": { "$ref": "#/components/responses/Unauthorized" },
-            "403": error_response("The token lacks tokensRotate, or its limit is used up.",
-                &[missing("tokensRotate"), exhausted("tokensRotate")]),
+            "403": error_response("The token lacks tokensRotate, or its limit is used up, or the secret is \
+                one a rotation replaced, in its grace period.",
+                &[missing("tokensRotate"), exhausted("tokensRotate"), ApiError::SecretInGrace]),
             "404": error_response("Unknown, expired, deleted or not the caller's.", &[ApiError::TokenNotFound]),
+            "409": error_response("Another rotation of this token is under way or went first.",
+                &[ApiError::RotationConflict]),
             "413": error_response("The body is too large.", &[ApiError::PayloadTooLarge]),
             "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
@@ -498,7 +512,8 @@ fn json_response(description: &str, schema: Schema) -> Value {
 fn throttled_response() -> Value {
     let mut response = error_response(
         "Too many failed sign-ins from this client address: every request from it that presents a \
-         credential, valid or not, gets this answer until the period has passed.",
+         credential, valid or not, gets this answer until the period has passed. Requests that present \
+         no credential are neither counted nor answered 429.",
         &[ApiError::TooManyFailedSignIns(THROTTLE_SECS)],
     );
     response["headers"] = json!({ "Retry-After": { "schema": { "type": "integer" },

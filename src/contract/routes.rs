@@ -46,6 +46,12 @@ impl Operation {
     }
 }
 
+/// True for the operations that create, delete or rotate tokens, which a
+/// secret in its grace period after a rotation may not call.
+pub fn changes_tokens(endpoint: &str) -> bool {
+    [TOKENS_CREATE, TOKENS_DELETE, TOKENS_ROTATE].contains(&endpoint)
+}
+
 /// One route of the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ApiRoute {

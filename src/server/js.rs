@@ -17,6 +17,9 @@
 //! - [`kv_put`], [`kv_delete`] and [`kv_list`]: the other KV operations,
 //!   also for size: `worker`'s KV wrapper brings a float formatter and
 //!   JavaScript-object conversions into the wasm.
+//! - [`sql_query`] and [`sql_write`]: a Durable Object's SQLite storage,
+//!   parameters and rows as JSON text; the writes of one call in one
+//!   `transactionSync`, so that they land together or not at all.
 
 use worker::{
     js_sys::{Array, Promise},
@@ -64,6 +67,14 @@ export function kv_list(env, binding, prefix, cursor, limit) {
   return kv.list(options).then((page) =>
     [page.list_complete ? "" : page.cursor ?? "", ...page.keys.map((key) => key.name)].join("\n"));
 }
+export function sql_query(storage, query, params) {
+  return JSON.stringify(storage.sql.exec(query, ...JSON.parse(params)).raw().toArray());
+}
+export function sql_write(storage, statements) {
+  storage.transactionSync(() => {
+    for (const [query, ...params] of JSON.parse(statements)) storage.sql.exec(query, ...params);
+  });
+}
 "#)]
 extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
@@ -101,4 +112,11 @@ extern "C" {
         cursor: Option<String>,
         limit: u32,
     ) -> Result<Option<Promise>, JsValue>;
+    /// The rows of `query` with the JSON array `params` bound, as a JSON
+    /// array of arrays.
+    #[wasm_bindgen(catch)]
+    pub fn sql_query(storage: &JsValue, query: &str, params: &str) -> Result<String, JsValue>;
+    /// Runs the JSON array of `[query, ...params]` statements in one transaction.
+    #[wasm_bindgen(catch)]
+    pub fn sql_write(storage: &JsValue, statements: &str) -> Result<(), JsValue>;
 }

@@ -98,7 +98,7 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     let api_request = request_head(&request);
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);
-    let answer = service.handle(&api_request, &body, &node, (started_ms / 1000.0) as u64).await;
+    let answer = service.handle(&api_request, &body, &node, started_ms as u64).await;
     body.discard_unread().await;
     let (response, status, log_fields) = match answer {
         Answer::Service(response) => {

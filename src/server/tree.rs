@@ -1,30 +1,41 @@
 //! One Durable Object per delegation tree ([`TokenTree`], named after the
-//! tree's admin-made root) holds the tree's shared budgets and carries out
-//! the clean-up of its deleted subtrees; [`DurableBudgets`] is the
-//! [`Budgets`] the service calls.
+//! tree's admin-made root) holds the tree's shared budgets, its revocations
+//! and its tokens' rotations, and carries out the clean-up of its deleted
+//! subtrees; [`DurableBudgets`] is the [`Budgets`] the service calls.
 //!
 //! Counters cannot live in KV: KV allows one write per key per second and has
-//! no atomic update. A Durable Object handles one event at a time, and
-//! storage reads hold back other events, so loading the counters, checking
-//! every limit and counting ([`TreeCounters::apply`]) happen as one step:
-//! exactly `max` calls succeed under any concurrency, whatever the depth.
+//! no atomic update. Nor may they live in the object's memory, which an
+//! eviction, a restart or a deploy wipes. Everything is in the object's
+//! SQLite storage, and nothing is kept in memory between events: each event
+//! reads the rows it needs, lets the service's state machine
+//! ([`TreeCounters`]) decide, and writes the rows it changed in one
+//! transaction, all synchronously, so no other event can interleave and the
+//! answer leaves only once the write is durable (the runtime's output gate).
+//! So exactly `max` calls succeed under any concurrency, whatever the depth,
+//! and a fresh object reads back what the last one wrote.
 //!
-//! Storage: `u:<token id>` the token's use, `revoked` the revoked tokens,
-//! `q:<sequence>` the clean-up's pending tokens, `expires` when the tree's
-//! root expires. One alarm drives both the clean-up (a bounded step per
-//! invocation, see [`cleanup`]) and dropping the tree once it has expired.
+//! Tables: `used` (each token's use per counter; amounts as decimal text,
+//! since they outgrow SQLite's integers), `revoked`, `rotations`, `cleanup`
+//! (the clean-up's pending tokens, in order) and `facts` (when the tree's
+//! root expires, whether it was deleted, when the tree is dropped). One
+//! alarm drives both the clean-up (a bounded step per invocation, see
+//! [`cleanup`]) and dropping the tree once it has expired or was deleted.
 
-use std::{cell::RefCell, collections::BTreeMap};
+use std::{cell::Cell, collections::BTreeMap};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{json, Value};
 use worker::{
-    durable_object, js_sys, wasm_bindgen, DurableObject, Env, ListOptions, Method, ObjectNamespace, Request,
-    RequestInit, Response, Result, State, Storage,
+    durable_object, js_sys, wasm_bindgen, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit,
+    Response, Result, ScheduledTime, State, Storage,
 };
 
-use super::kv::WorkersKv;
+use super::{
+    js::{sql_query, sql_write},
+    kv::WorkersKv,
+};
 use crate::service::{
-    budgets::{Charge, ChargeReply, ChargeRequest, TreeCounters, Used},
+    budgets::{ChargeReply, ChargeRequest, Rotation, RotationReply, RotationStep, TreeCounters, Used},
     cleanup::{self, CleanupQueue, Pending, Progress},
     log,
     store::{Budgets, StoreError, MIN_EXPIRY_SECS},
@@ -32,9 +43,21 @@ use crate::service::{
 
 /// How long a deleted root's tree is kept after its clean-up: longer than KV
 /// takes to spread the delete, so that no location spends a fresh budget.
-const REVOKED_KEEP_MS: i64 = 10 * 60 * 1000;
+const REVOKED_KEEP_MS: u64 = 10 * 60 * 1000;
 /// How long to wait before running a clean-up step that failed again.
-const RETRY_MS: i64 = 5_000;
+const RETRY_MS: u64 = 5_000;
+/// The most rows one statement writes: the runtime binds at most 100
+/// parameters per statement.
+const ROWS_PER_STATEMENT: usize = 30;
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS used (token TEXT NOT NULL, counter TEXT NOT NULL, amount TEXT NOT NULL,
+        PRIMARY KEY (token, counter)) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS revoked (token TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS rotations (token TEXT PRIMARY KEY, state TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS cleanup (seq INTEGER PRIMARY KEY AUTOINCREMENT, parent TEXT NOT NULL,
+        depth INTEGER NOT NULL, cursor TEXT);
+    CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;";
 
 /// The body of `/revoke`.
 #[derive(Serialize, Deserialize)]
@@ -44,6 +67,8 @@ struct Revoke {
     depth: usize,
     /// True when `id` is the tree's root: the whole tree goes.
     root: bool,
+    /// When (milliseconds since the epoch).
+    now_ms: u64,
 }
 
 /// The budgets of one delegation tree.
@@ -51,167 +76,295 @@ struct Revoke {
 pub struct TokenTree {
     state: State,
     env: Env,
-    counters: RefCell<TreeCounters>,
-    loaded: RefCell<Loaded>,
-}
-
-/// What of the storage is in memory.
-#[derive(Default)]
-struct Loaded {
-    revoked: bool,
-    tokens: std::collections::BTreeSet<String>,
+    /// True once this instance made sure the tables exist.
+    schema_ready: Cell<bool>,
 }
 
 impl DurableObject for TokenTree {
     fn new(state: State, env: Env) -> Self {
-        TokenTree { state, env, counters: RefCell::default(), loaded: RefCell::default() }
+        TokenTree { state, env, schema_ready: Cell::new(false) }
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
+        let body = request.text().await?;
+        let storage = self.state.storage();
+        let sql = self.sql(&storage)?;
         match request.path().as_str() {
             "/charge" => {
-                let charge: ChargeRequest = read(&mut request).await?;
-                answer(&self.charge(&charge).await?)
+                let charge: ChargeRequest = parse(&body)?;
+                let reply = sql.charge(&charge)?;
+                if let Some(until) = charge.tree_valid_until {
+                    remember_expiry(&storage, &sql, until).await?;
+                }
+                answer(&reply)
             }
-            "/refund" => {
-                let charges: Vec<Charge> = read(&mut request).await?;
-                self.load(charges.iter().map(|charge| charge.token.as_str())).await?;
-                self.counters.borrow_mut().refund(&charges);
-                self.save(charges.iter().map(|charge| charge.token.as_str())).await?;
-                Response::empty()
-            }
-            "/usage" => {
-                let tokens: Vec<String> = read(&mut request).await?;
-                self.load(tokens.iter().map(String::as_str)).await?;
-                answer(&self.counters.borrow().usage(&tokens))
-            }
+            "/usage" => answer(&sql.usage(&parse::<Vec<String>>(&body)?)?),
             "/revoke" => {
-                let revoke: Revoke = read(&mut request).await?;
-                self.revoke(&revoke).await?;
+                sql.revoke(&parse(&body)?)?;
+                storage.set_alarm(0).await?;
                 Response::empty()
             }
+            "/rotate" => answer(&sql.rotate(&parse(&body)?)?),
             _ => Response::error("not found", 404),
         }
     }
 
     async fn alarm(&self) -> Result<Response> {
         let storage = self.state.storage();
+        let sql = self.sql(&storage)?;
         let kv = WorkersKv::new(&self.env);
-        let step = cleanup::step(&kv, &Queue(&storage), cleanup::OPS_PER_STEP).await;
+        let step = cleanup::step(&kv, &sql, cleanup::OPS_PER_STEP).await;
         web_sys_log(&log::cleanup_line(step.as_ref().ok(), step.as_ref().err(), kv.operations()));
         match step {
             Ok(report) if report.progress == Progress::More => storage.set_alarm(0).await?,
-            Ok(_) => self.after_cleanup(&storage).await?,
-            Err(_) => storage.set_alarm(RETRY_MS).await?,
+            Ok(_) => self.after_cleanup(&storage, &sql).await?,
+            Err(_) => storage.set_alarm(RETRY_MS as i64).await?,
         }
         Response::empty()
     }
 }
 
 impl TokenTree {
-    async fn charge(&self, request: &ChargeRequest) -> Result<ChargeReply> {
-        let touched: Vec<&str> = request.charges.iter().map(|charge| charge.token.as_str()).collect();
-        self.load(touched.iter().copied().chain(request.caller())).await?;
-        let reply = self.counters.borrow_mut().apply(request);
-        if reply.refused.is_none() && !touched.is_empty() {
-            self.save(touched.into_iter()).await?;
+    /// The tree's tables, made on this instance's first event.
+    fn sql<'s>(&self, storage: &'s Storage) -> Result<Sql<'s>> {
+        let sql = Sql(storage);
+        if !self.schema_ready.get() {
+            sql.write(&[(SCHEMA, json!([]))])?;
+            self.schema_ready.set(true);
         }
-        if let Some(until) = request.tree_valid_until {
-            self.remember_expiry(until).await?;
-        }
-        Ok(reply)
-    }
-
-    async fn revoke(&self, revoke: &Revoke) -> Result<()> {
-        let storage = self.state.storage();
-        self.load(std::iter::empty()).await?;
-        let now_secs = (js_sys::Date::now() / 1000.0) as u64;
-        self.counters.borrow_mut().revoke(&revoke.id, now_secs);
-        let revoked = self.counters.borrow().revoked.clone();
-        put(&storage, "revoked", &revoked).await?;
-        if revoke.root {
-            put(&storage, "root-revoked", &true).await?;
-        }
-        Queue(&storage).push(&[(revoke.id.clone(), revoke.depth)]).await.map_err(store_error)?;
-        storage.set_alarm(0).await
-    }
-
-    /// Loads the revocations, and the use of `tokens`, where not yet in memory.
-    async fn load<'t>(&self, tokens: impl Iterator<Item = &'t str>) -> Result<()> {
-        let storage = self.state.storage();
-        if !self.loaded.borrow().revoked {
-            let revoked: Option<BTreeMap<String, u64>> = get(&storage, "revoked").await?;
-            self.counters.borrow_mut().revoked = revoked.unwrap_or_default();
-            self.loaded.borrow_mut().revoked = true;
-        }
-        let missing: Vec<&str> =
-            tokens.filter(|token| !self.loaded.borrow().tokens.contains(*token)).collect();
-        for token in missing {
-            let used: Option<Used> = get(&storage, &format!("u:{token}")).await?;
-            // Another event may have loaded it meanwhile; keep what it has.
-            if self.loaded.borrow_mut().tokens.insert(token.to_string()) {
-                self.counters.borrow_mut().used.insert(token.to_string(), used.unwrap_or_default());
-            }
-        }
-        Ok(())
-    }
-
-    async fn save<'t>(&self, tokens: impl Iterator<Item = &'t str>) -> Result<()> {
-        let entries: BTreeMap<String, Used> = {
-            let counters = self.counters.borrow();
-            tokens
-                .filter_map(|token| counters.used.get(token).map(|used| (format!("u:{token}"), used.clone())))
-                .collect()
-        };
-        self.state.storage().put_multiple(entries).await
-    }
-
-    async fn remember_expiry(&self, until: u64) -> Result<()> {
-        let storage = self.state.storage();
-        if get::<u64>(&storage, "expires").await?.is_none() {
-            put(&storage, "expires", &until).await?;
-            if storage.get_alarm().await?.is_none() {
-                storage.set_alarm(drop_time_ms(until)).await?;
-            }
-        }
-        Ok(())
+        Ok(sql)
     }
 
     /// With nothing left to clean: drops the tree once its root was deleted
     /// (after KV has spread that) or has expired; otherwise waits for that.
-    async fn after_cleanup(&self, storage: &Storage) -> Result<()> {
-        let now_ms = js_sys::Date::now() as i64;
-        let drop_at =
-            match (get::<bool>(storage, "root-revoked").await?, get::<u64>(storage, "expires").await?) {
-                (Some(true), _) => get::<i64>(storage, "drop-at").await?.unwrap_or(now_ms + REVOKED_KEEP_MS),
-                (_, Some(until)) => drop_time_ms(until),
-                (_, None) => return Ok(()),
-            };
+    async fn after_cleanup(&self, storage: &Storage, sql: &Sql<'_>) -> Result<()> {
+        let now_ms = now_ms();
+        let drop_at = match (sql.fact("root_revoked")?, sql.fact("drop_at_ms")?, sql.fact("expires")?) {
+            (Some(_), Some(at), _) => at,
+            (Some(_), None, _) => now_ms + REVOKED_KEEP_MS,
+            (None, _, Some(until)) => drop_time_ms(until),
+            (None, _, None) => return Ok(()),
+        };
         if now_ms >= drop_at {
             storage.delete_all().await?;
-            *self.counters.borrow_mut() = TreeCounters::default();
-            *self.loaded.borrow_mut() = Loaded::default();
+            self.schema_ready.set(false);
             return Ok(());
         }
-        put(storage, "drop-at", &drop_at).await?;
-        storage.set_alarm(drop_at - now_ms).await
+        sql.set_fact("drop_at_ms", drop_at)?;
+        storage.set_alarm(at(drop_at)).await
     }
+}
+
+/// Remembers when the tree's root expires, the first time a charge says,
+/// and sets the alarm that drops the tree after that.
+async fn remember_expiry(storage: &Storage, sql: &Sql<'_>, until: u64) -> Result<()> {
+    if sql.fact("expires")?.is_some() {
+        return Ok(());
+    }
+    sql.set_fact("expires", until)?;
+    if storage.get_alarm().await?.is_none() {
+        storage.set_alarm(at(drop_time_ms(until))).await?;
+    }
+    Ok(())
 }
 
 /// When an expired tree may be dropped, in milliseconds since the epoch:
 /// after its root's expiry and KV's shortest expiration.
-fn drop_time_ms(until: u64) -> i64 {
-    ((until + MIN_EXPIRY_SECS) as i64) * 1000
+fn drop_time_ms(until: u64) -> u64 {
+    (until + MIN_EXPIRY_SECS) * 1000
 }
 
-// Messages and values are JSON text, read and written by serde_json: the
-// JSON code is in the Worker anyway, while `worker`'s typed calls would each
-// bring a JavaScript (de)serializer, one that cannot carry a `u128` from a
-// JavaScript number.
+/// An alarm time: `ms` since the epoch (a plain number is an offset from now).
+fn at(ms: u64) -> ScheduledTime {
+    ScheduledTime::new(js_sys::Date::new(&(ms as f64).into()))
+}
 
-/// A message's body.
-async fn read<T: DeserializeOwned>(request: &mut Request) -> Result<T> {
-    serde_json::from_str(&request.text().await?).map_err(unreadable)
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// The tree's SQLite storage. Every call is synchronous: what one event
+/// reads and writes, nothing else sees half of.
+struct Sql<'s>(&'s Storage);
+
+impl Sql<'_> {
+    /// The rows `query` gives with `params` bound, each a tuple `T`.
+    fn rows<T: DeserializeOwned>(&self, query: &str, params: Value) -> Result<Vec<T>> {
+        let raw = self.0.as_raw();
+        let text = sql_query(raw, query, &params.to_string()).map_err(worker::Error::from)?;
+        parse(&text)
+    }
+
+    /// Runs `statements`, each with its parameters, in one transaction.
+    fn write<Q: AsRef<str>>(&self, statements: &[(Q, Value)]) -> Result<()> {
+        let batch: Vec<Value> = statements
+            .iter()
+            .map(|(query, params)| {
+                let mut statement = vec![json!(query.as_ref())];
+                statement.extend(params.as_array().into_iter().flatten().cloned());
+                Value::Array(statement)
+            })
+            .collect();
+        sql_write(self.0.as_raw(), &Value::Array(batch).to_string()).map_err(worker::Error::from)
+    }
+
+    /// What an event decides on: the use of `tokens`, and which tokens of
+    /// `path` were revoked.
+    fn counters(&self, tokens: &[&str], path: &[String]) -> Result<TreeCounters> {
+        let mut counters = TreeCounters::default();
+        if !tokens.is_empty() {
+            let query = in_list("SELECT token, counter, amount FROM used WHERE token IN", tokens.len());
+            for (token, counter, amount) in self.rows::<(String, String, String)>(&query, json!(tokens))? {
+                let amount = amount.parse().map_err(|_| unreadable_row("used"))?;
+                counters.used.entry(token).or_default().insert(counter, amount);
+            }
+        }
+        if !path.is_empty() {
+            let query = in_list("SELECT token, at_ms FROM revoked WHERE token IN", path.len());
+            counters.revoked = self.rows::<(String, u64)>(&query, json!(path))?.into_iter().collect();
+        }
+        Ok(counters)
+    }
+
+    fn charge(&self, request: &ChargeRequest) -> Result<ChargeReply> {
+        let touched: Vec<&str> = request.charges.iter().map(|charge| charge.token.as_str()).collect();
+        let read: Vec<&str> = touched.iter().copied().chain(request.caller()).collect();
+        let mut counters = self.counters(&read, &request.path)?;
+        let reply = counters.apply(request);
+        if reply.refused.is_none() && !touched.is_empty() {
+            let rows: Vec<(&str, &str, u128)> = request
+                .charges
+                .iter()
+                .map(|charge| {
+                    (
+                        charge.token.as_str(),
+                        charge.counter.as_str(),
+                        counters.used_of(&charge.token, &charge.counter),
+                    )
+                })
+                .collect();
+            self.write(&upserts(&rows))?;
+        }
+        Ok(reply)
+    }
+
+    fn usage(&self, tokens: &[String]) -> Result<BTreeMap<String, Used>> {
+        let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        Ok(self.counters(&refs, &[])?.usage(tokens))
+    }
+
+    fn revoke(&self, revoke: &Revoke) -> Result<()> {
+        let mut statements = vec![
+            ("INSERT OR IGNORE INTO revoked (token, at_ms) VALUES (?, ?)", json!([revoke.id, revoke.now_ms])),
+            ("INSERT INTO cleanup (parent, depth) VALUES (?, ?)", json!([revoke.id, revoke.depth])),
+        ];
+        if revoke.root {
+            statements
+                .push(("INSERT OR REPLACE INTO facts (name, value) VALUES ('root_revoked', 1)", json!([])));
+        }
+        self.write(&statements)
+    }
+
+    fn rotate(&self, step: &RotationStep) -> Result<RotationReply> {
+        let token = step.path.last().map(String::as_str).unwrap_or_default();
+        let mut counters = self.counters(&[], &step.path)?;
+        let stored: Vec<(String,)> =
+            self.rows("SELECT state FROM rotations WHERE token = ?", json!([token]))?;
+        if let Some((state,)) = stored.first() {
+            counters.rotations.insert(token.to_string(), parse::<Rotation>(state)?);
+        }
+        let reply = counters.rotate(step, now_ms());
+        if reply == RotationReply::Granted {
+            let state = serde_json::to_string(&counters.rotations[token]).map_err(unreadable)?;
+            self.write(&[(
+                "INSERT OR REPLACE INTO rotations (token, state) VALUES (?, ?)",
+                json!([token, state]),
+            )])?;
+        }
+        Ok(reply)
+    }
+
+    fn fact(&self, name: &str) -> Result<Option<u64>> {
+        let rows: Vec<(u64,)> = self.rows("SELECT value FROM facts WHERE name = ?", json!([name]))?;
+        Ok(rows.first().map(|(value,)| *value))
+    }
+
+    fn set_fact(&self, name: &str, value: u64) -> Result<()> {
+        self.write(&[("INSERT OR REPLACE INTO facts (name, value) VALUES (?, ?)", json!([name, value]))])
+    }
+
+    fn first_pending(&self) -> Result<Option<Pending>> {
+        let rows: Vec<(String, usize, Option<String>)> =
+            self.rows("SELECT parent, depth, cursor FROM cleanup ORDER BY seq LIMIT 1", json!([]))?;
+        Ok(rows.into_iter().next().map(|(parent, depth, cursor)| Pending { parent, depth, cursor }))
+    }
+}
+
+/// `query` followed by a list of `count` parameters: `IN (?, ?)`.
+fn in_list(query: &str, count: usize) -> String {
+    format!("{query} ({})", vec!["?"; count].join(", "))
+}
+
+/// `query` followed by `rows` rows of `columns` parameters each.
+fn values(query: &str, rows: usize, columns: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    format!("{query} VALUES {}", vec![row; rows].join(", "))
+}
+
+/// The statements that store each `(token, counter, amount)` of `rows`.
+fn upserts(rows: &[(&str, &str, u128)]) -> Vec<(String, Value)> {
+    rows.chunks(ROWS_PER_STATEMENT)
+        .map(|chunk| {
+            let params = chunk.iter().flat_map(|(token, counter, amount)| {
+                [json!(token), json!(counter), json!(amount.to_string())]
+            });
+            let insert = values("INSERT INTO used (token, counter, amount)", chunk.len(), 3);
+            let query =
+                format!("{insert} ON CONFLICT (token, counter) DO UPDATE SET amount = excluded.amount");
+            (query, Value::Array(params.collect()))
+        })
+        .collect()
+}
+
+impl CleanupQueue for Sql<'_> {
+    async fn front(&self) -> std::result::Result<Option<Pending>, StoreError> {
+        self.first_pending().map_err(failed)
+    }
+
+    async fn push(&self, parents: &[(String, usize)]) -> std::result::Result<(), StoreError> {
+        let statements: Vec<(String, Value)> = parents
+            .chunks(ROWS_PER_STATEMENT)
+            .map(|chunk| {
+                let params = chunk.iter().flat_map(|(parent, depth)| [json!(parent), json!(depth)]);
+                (
+                    values("INSERT INTO cleanup (parent, depth)", chunk.len(), 2),
+                    Value::Array(params.collect()),
+                )
+            })
+            .collect();
+        self.write(&statements).map_err(failed)
+    }
+
+    async fn advance(&self, cursor: String) -> std::result::Result<(), StoreError> {
+        self.write(&[(
+            "UPDATE cleanup SET cursor = ? WHERE seq = (SELECT min(seq) FROM cleanup)",
+            json!([cursor]),
+        )])
+        .map_err(failed)
+    }
+
+    async fn pop(&self) -> std::result::Result<(), StoreError> {
+        self.write(&[("DELETE FROM cleanup WHERE seq = (SELECT min(seq) FROM cleanup)", json!([]))])
+            .map_err(failed)
+    }
+}
+
+// Messages, values and rows are JSON text, read and written by serde_json:
+// the JSON code is in the Worker anyway, while `worker`'s typed calls would
+// each bring a JavaScript (de)serializer, one that cannot carry a `u128`.
+
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(unreadable)
 }
 
 /// An answer with `value` as its body.
@@ -219,86 +372,16 @@ fn answer<T: Serialize>(value: &T) -> Result<Response> {
     Response::ok(serde_json::to_string(value).map_err(unreadable)?)
 }
 
-/// The value under `key`.
-async fn get<T: DeserializeOwned>(storage: &Storage, key: &str) -> Result<Option<T>> {
-    match storage.get::<String>(key).await? {
-        Some(text) => serde_json::from_str(&text).map(Some).map_err(unreadable),
-        None => Ok(None),
-    }
-}
-
-/// Stores `value` under `key`.
-async fn put<T: Serialize>(storage: &Storage, key: &str, value: &T) -> Result<()> {
-    storage.put(key, serde_json::to_string(value).map_err(unreadable)?).await
-}
-
-/// Stores `entries` in one write. (`Storage::put_multiple` would hand a Rust
-/// map over as a JavaScript `Map`, whose entries the storage API ignores.)
-async fn put_all<T: Serialize>(storage: &Storage, entries: &[(String, T)]) -> Result<()> {
-    let object = js_sys::Object::new();
-    for (key, value) in entries {
-        let text = serde_json::to_string(value).map_err(unreadable)?;
-        js_sys::Reflect::set(&object, &key.as_str().into(), &text.into())?;
-    }
-    storage.put_multiple_raw(object).await
-}
-
 fn unreadable(error: serde_json::Error) -> worker::Error {
     worker::Error::RustError(format!("tree storage: {error}"))
 }
 
+fn unreadable_row(table: &str) -> worker::Error {
+    worker::Error::RustError(format!("tree storage: an unreadable row in {table}"))
+}
+
 fn web_sys_log(line: &str) {
     worker::web_sys::console::log_1(&line.into());
-}
-
-fn store_error(error: StoreError) -> worker::Error {
-    worker::Error::RustError(error.to_string())
-}
-
-/// The clean-up's pending tokens, in the object's storage: `q:` and a
-/// zero-padded sequence number, so that storage order is queue order.
-struct Queue<'s>(&'s Storage);
-
-impl Queue<'_> {
-    async fn first(&self) -> std::result::Result<Option<(String, Pending)>, StoreError> {
-        let page =
-            self.0.list_with_options(ListOptions::new().prefix("q:").limit(1)).await.map_err(failed)?;
-        let Some(Ok(entry)) = page.entries().into_iter().next() else { return Ok(None) };
-        let entry = js_sys::Array::from(&entry);
-        let key = entry.get(0).as_string().unwrap_or_default();
-        let text = entry.get(1).as_string().unwrap_or_default();
-        let pending = serde_json::from_str(&text).map_err(|e| StoreError(e.to_string()))?;
-        Ok(Some((key, pending)))
-    }
-}
-
-impl CleanupQueue for Queue<'_> {
-    async fn front(&self) -> std::result::Result<Option<Pending>, StoreError> {
-        Ok(self.first().await?.map(|(_, pending)| pending))
-    }
-
-    async fn push(&self, parents: &[(String, usize)]) -> std::result::Result<(), StoreError> {
-        let next: u64 = get(self.0, "q-next").await.map_err(failed)?.unwrap_or(0);
-        let entries: Vec<(String, Pending)> = parents
-            .iter()
-            .zip(next..)
-            .map(|((parent, depth), seq)| {
-                (format!("q:{seq:020}"), Pending { parent: parent.clone(), depth: *depth, cursor: None })
-            })
-            .collect();
-        put_all(self.0, &entries).await.map_err(failed)?;
-        put(self.0, "q-next", &(next + parents.len() as u64)).await.map_err(failed)
-    }
-
-    async fn advance(&self, cursor: String) -> std::result::Result<(), StoreError> {
-        let Some((key, pending)) = self.first().await? else { return Ok(()) };
-        put(self.0, &key, &Pending { cursor: Some(cursor), ..pending }).await.map_err(failed)
-    }
-
-    async fn pop(&self) -> std::result::Result<(), StoreError> {
-        let Some((key, _)) = self.first().await? else { return Ok(()) };
-        self.0.delete(&key).await.map(drop).map_err(failed)
-    }
 }
 
 /// The `TOKEN_TREES` namespace, looked up by each call: requests of tokens
@@ -311,7 +394,14 @@ impl DurableBudgets {
         DurableBudgets(env.clone())
     }
 
-    async fn call(&self, tree: &str, path: &str, body: String) -> std::result::Result<Response, StoreError> {
+    /// Posts `message` to `path` of tree `tree`'s object; its answer's text.
+    async fn call<T: Serialize>(
+        &self,
+        tree: &str,
+        path: &str,
+        message: &T,
+    ) -> std::result::Result<String, StoreError> {
+        let body = serde_json::to_string(message).map_err(|e| StoreError(e.to_string()))?;
         let namespace: ObjectNamespace = self
             .0
             .durable_object("TOKEN_TREES")
@@ -320,9 +410,9 @@ impl DurableBudgets {
         let mut init = RequestInit::new();
         init.with_method(Method::Post).with_body(Some(body.into()));
         let request = Request::new_with_init(&format!("https://tree{path}"), &init).map_err(failed)?;
-        let response = stub.fetch_with_request(request).await.map_err(failed)?;
+        let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
         match response.status_code() {
-            200..=299 => Ok(response),
+            200..=299 => response.text().await.map_err(failed),
             status => Err(StoreError(format!("the tree's budgets answered {status}"))),
         }
     }
@@ -333,7 +423,7 @@ fn failed(error: worker::Error) -> StoreError {
 }
 
 /// A Durable Object's answer.
-fn parse<T: DeserializeOwned>(text: &str) -> std::result::Result<T, StoreError> {
+fn reply<T: DeserializeOwned>(text: &str) -> std::result::Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError(format!("Durable Object: {e}")))
 }
 
@@ -343,13 +433,7 @@ impl Budgets for DurableBudgets {
         tree: &str,
         request: &ChargeRequest,
     ) -> std::result::Result<ChargeReply, StoreError> {
-        let body = serde_json::to_string(request).map_err(|e| StoreError(e.to_string()))?;
-        parse(&self.call(tree, "/charge", body).await?.text().await.map_err(failed)?)
-    }
-
-    async fn refund(&self, tree: &str, charges: &[Charge]) -> std::result::Result<(), StoreError> {
-        let body = serde_json::to_string(charges).map_err(|e| StoreError(e.to_string()))?;
-        self.call(tree, "/refund", body).await.map(drop)
+        reply(&self.call(tree, "/charge", request).await?)
     }
 
     async fn usage(
@@ -357,13 +441,19 @@ impl Budgets for DurableBudgets {
         tree: &str,
         tokens: &[String],
     ) -> std::result::Result<BTreeMap<String, Used>, StoreError> {
-        let body = serde_json::to_string(tokens).map_err(|e| StoreError(e.to_string()))?;
-        parse(&self.call(tree, "/usage", body).await?.text().await.map_err(failed)?)
+        reply(&self.call(tree, "/usage", &tokens).await?)
     }
 
     async fn revoke(&self, tree: &str, id: &str, depth: usize) -> std::result::Result<(), StoreError> {
-        let body = serde_json::to_string(&Revoke { id: id.to_string(), depth, root: id == tree })
-            .map_err(|e| StoreError(e.to_string()))?;
-        self.call(tree, "/revoke", body).await.map(drop)
+        let revoke = Revoke { id: id.to_string(), depth, root: id == tree, now_ms: now_ms() };
+        self.call(tree, "/revoke", &revoke).await.map(drop)
+    }
+
+    async fn rotate(
+        &self,
+        tree: &str,
+        step: &RotationStep,
+    ) -> std::result::Result<RotationReply, StoreError> {
+        reply(&self.call(tree, "/rotate", step).await?)
     }
 }

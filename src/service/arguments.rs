@@ -8,10 +8,17 @@
 //! the exact camelCase field of a JSON object body, or the route's path
 //! segment, percent-decoded. A request whose arguments cannot be read
 //! where a condition needs them is refused, never forwarded: the node might
-//! read it another way.
+//! read it another way. A body whose JSON the node's serde structs would
+//! read otherwise (an object with a key twice, of which a map keeps the
+//! last and a struct refuses; an array, which a struct takes as its fields
+//! in order; or no JSON at all) is invalid input (400).
 
-use std::net::SocketAddr;
+use std::{fmt, net::SocketAddr};
 
+use serde::{
+    de::{self, MapAccess, SeqAccess, Visitor},
+    Deserialize, Deserializer,
+};
 use serde_json::{Map, Value};
 
 use crate::contract::{error::ApiError, node_routes::Arguments};
@@ -33,7 +40,11 @@ pub fn needs_body(grant: &Grant, arguments: Arguments) -> bool {
         Arguments::FundChannel | Arguments::FundChannelById => spends,
         Arguments::RedeemTickets => targets,
         Arguments::Session => true,
-        Arguments::None | Arguments::Channel | Arguments::Peer | Arguments::UnreadableTarget => false,
+        Arguments::None
+        | Arguments::Channel
+        | Arguments::Peer
+        | Arguments::UnreadableTarget
+        | Arguments::RedeemAllTickets => false,
     }
 }
 
@@ -90,6 +101,12 @@ fn check_target(
                  checked; use the /api/v4 route, which names it",
             ))
         }
+        Arguments::RedeemAllTickets => {
+            return Err(failed(
+                "address: this route redeems every channel's tickets whatever the body says, so the \
+                 targets condition cannot hold; use POST /api/v4/tickets/redeem with an address",
+            ))
+        }
         Arguments::None => return Ok(()),
     };
     let text =
@@ -140,12 +157,82 @@ fn spent(grant: &Grant, fields: Option<&Map<String, Value>>) -> Result<Amount, A
     Ok(amount)
 }
 
-/// The body as a JSON object: the node also takes a struct's fields as an
-/// array, in order, which no field check could follow.
+/// The body as a JSON object whose every key, at any depth, appears once.
 fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(fields)) => Ok(fields),
-        _ => Err(failed("request body: not a JSON object, so the token's conditions cannot be checked")),
+    let refused = |why: &str| {
+        ApiError::InvalidInput(format!(
+            "request body: {why}; the node could read it otherwise than its conditions were checked, so it \
+             is not forwarded"
+        ))
+    };
+    match serde_json::from_slice::<UniqueKeys>(body) {
+        Ok(UniqueKeys(Value::Object(fields))) => Ok(fields),
+        Ok(_) => Err(refused("not a JSON object (the node takes an array as its fields in order)")),
+        Err(error) => Err(refused(&error.to_string())),
+    }
+}
+
+/// A JSON value in which no object has a key twice: serde's derived
+/// structs refuse a repeated field where a map keeps the last.
+struct UniqueKeys(Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(value.into())
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_string()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(UniqueKeys(value)) = items.next_element()? {
+            values.push(value);
+        }
+        Ok(Value::Array(values))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
+        let mut fields = Map::new();
+        while let Some(key) = entries.next_key::<String>()? {
+            if fields.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("the key \"{key}\" appears twice")));
+            }
+            let UniqueKeys(value) = entries.next_value()?;
+            fields.insert(key, value);
+        }
+        Ok(Value::Object(fields))
     }
 }
 
@@ -252,13 +339,71 @@ mod tests {
                 format!(r#"{{"amount":5,"destination":"{PEER}"}}"#),
                 "amount: not a string",
             ),
-            (Arguments::Withdraw, format!(r#"["1 wxHOPR","{PEER}"]"#), "request body: not a JSON object"),
             (Arguments::RedeemTickets, "{}".to_string(), "address: missing"),
         ];
         for (arguments, body, needle) in cases {
             let why = refusal(check(&funds, &call(arguments, None, &body)));
             assert!(why.contains(needle), "{body}: '{why}' lacks '{needle}'");
         }
+    }
+
+    fn invalid(result: Result<Option<Amount>, ApiError>) -> String {
+        match result {
+            Err(ApiError::InvalidInput(why)) => why,
+            other => panic!("not invalid input: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_body_the_node_could_read_otherwise_is_invalid_input() {
+        let funds = grant(&[(Currency::WxHopr, 10u128.pow(20))], Some(&[PEER]), None);
+        let cases = [
+            (
+                r#"{"amount":"100 wxHOPR","amount":"1 wei wxHOPR"}"#.to_string(),
+                r#"the key "amount" appears twice"#,
+            ),
+            (
+                format!(r#"{{"address":"{PEER}","amount":"1 wxHOPR","address":"{OTHER}"}}"#),
+                r#""address" appears twice"#,
+            ),
+            (
+                format!(r#"{{"amount":"1 wxHOPR","address":"{PEER}","x":{{"a":1,"a":2}}}}"#),
+                r#""a" appears twice"#,
+            ),
+            (
+                format!(r#"{{"amount":"1 wxHOPR","address":"{PEER}","x":[{{"b":1,"b":1}}]}}"#),
+                r#""b" appears twice"#,
+            ),
+            (format!(r#"["1 wxHOPR","{PEER}"]"#), "not a JSON object"),
+            ("amount=1".to_string(), "expected value"),
+            (String::new(), "EOF"),
+        ];
+        for (body, needle) in cases {
+            let why = invalid(check(&funds, &call(Arguments::Withdraw, None, &body)));
+            assert!(
+                why.contains(needle) && why.contains("not forwarded"),
+                "{body}: '{why}' lacks '{needle}'"
+            );
+        }
+        let escaped_twin = format!(r#"{{"amount":"1 wxHOPR","address":"{PEER}","\u0061mount":"2 wxHOPR"}}"#);
+        assert!(invalid(check(&funds, &call(Arguments::Withdraw, None, &escaped_twin))).contains("twice"));
+        let distinct = format!(r#"{{"amount":"1 wxHOPR","address":"{PEER}","Amount":"9 wxHOPR"}}"#);
+        assert!(
+            check(&funds, &call(Arguments::Withdraw, None, &distinct)).is_ok(),
+            "keys are case-sensitive"
+        );
+    }
+
+    #[test]
+    fn a_route_that_ignores_the_target_is_refused_to_a_token_with_targets() {
+        let targets = grant(&[], Some(&[PEER]), None);
+        let body = format!(r#"{{"address":"{PEER}"}}"#);
+        let all = call(Arguments::RedeemAllTickets, None, &body);
+        assert!(refusal(check(&targets, &all)).contains("every channel's tickets"));
+        assert!(!needs_body(&targets, Arguments::RedeemAllTickets));
+        let one = call(Arguments::RedeemTickets, None, &body);
+        assert_eq!(check(&targets, &one).unwrap(), None);
+        assert_eq!(check(&grant(&[], None, None), &all).unwrap(), None, "no targets, nothing to hold");
     }
 
     #[test]

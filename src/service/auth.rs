@@ -12,11 +12,18 @@
 //! otherwise no authenticated request is served. An issued token is live while it has not
 //! expired and every ancestor is still indexed, so deleting a token revokes
 //! its whole subtree at once; a rotated token's secret works only while its
-//! own index entry names it.
+//! own index entry names it, and a secret in its grace period after a
+//! rotation may not create, delete or rotate tokens, so that whoever holds a
+//! leaked secret cannot take the token over from its owner.
+//!
+//! Only a credential that was presented and refused counts as a failed
+//! sign-in: a request without any is answered 401 but never counted, since
+//! any web page can send such requests from a victim's address.
 
 use crate::contract::{
     bounds::THROTTLE_SECS,
     error::{AdminTokenProblem, ApiError, UsedUp},
+    routes::changes_tokens,
 };
 
 use super::{
@@ -24,7 +31,7 @@ use super::{
     conditions::Amount,
     credential,
     http::ApiRequest,
-    records::{spend_counter_currency, TokenRecord},
+    records::{spend_counter_currency, SecretState, TokenRecord},
     secret,
     store::{Budgets, KeyValue, StoreError, TokenStore},
     Service,
@@ -64,12 +71,16 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     pub(super) async fn authorize<'c>(
         &self,
         request: &ApiRequest,
-        now: u64,
+        now_ms: u64,
         endpoint: &str,
         websocket_route: bool,
         caller: &'c mut Option<Principal>,
     ) -> Result<&'c Principal, ApiError> {
-        let principal = caller.insert(self.authenticate(request, now, websocket_route).await?);
+        let (principal, secret) = self.authenticate(request, now_ms, websocket_route).await?;
+        let principal = caller.insert(principal);
+        if secret == SecretState::InGrace && changes_tokens(endpoint) {
+            return Err(ApiError::SecretInGrace);
+        }
         require(principal, endpoint)?;
         Ok(principal)
     }
@@ -79,20 +90,20 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     pub(super) async fn authenticate_caller<'c>(
         &self,
         request: &ApiRequest,
-        now: u64,
+        now_ms: u64,
         caller: &'c mut Option<Principal>,
     ) -> Result<&'c Principal, ApiError> {
-        Ok(caller.insert(self.authenticate(request, now, false).await?))
+        Ok(caller.insert(self.authenticate(request, now_ms, false).await?.0))
     }
 
     /// Finds the caller's token: the admin token, or a live issued token
-    /// whose ancestors are all live too.
+    /// whose ancestors are all live too, with which of its secrets it was.
     async fn authenticate(
         &self,
         request: &ApiRequest,
-        now: u64,
+        now_ms: u64,
         websocket_route: bool,
-    ) -> Result<Principal, ApiError> {
+    ) -> Result<(Principal, SecretState), ApiError> {
         let admin = match &self.config.admin_token {
             None => return Err(ApiError::Misconfigured(AdminTokenProblem::Missing)),
             Some(admin) if !admin.is_strong() => {
@@ -107,7 +118,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let presented =
             credential::presented_token(request.x_auth_token.as_deref(), request.authorization.as_deref())
                 .or(query_token)
-                .ok_or(ApiError::AuthenticationFailed)?;
+                .ok_or(ApiError::CredentialMissing)?;
         let tokens = self.tokens();
         let address = client_address(request);
         if !secret::is_well_formed(&presented) {
@@ -117,31 +128,33 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
                 return Err(ApiError::AuthenticationFailed);
             }
             // The admin needs no storage; unreadable storage locks no one out.
-            not_locked_out(tokens.lockout(address).await.ok().flatten(), now)?;
-            return Ok(Principal::Admin);
+            not_locked_out(tokens.lockout(address).await.ok().flatten(), now_ms)?;
+            return Ok((Principal::Admin, SecretState::Current));
         }
         let storage_key = secret::storage_key(&presented);
         let (record, lockout) =
             tokens.record_and_lockout(&storage_key, address).await.map_err(unavailable)?;
-        not_locked_out(lockout, now)?;
+        not_locked_out(lockout, now_ms)?;
         let record =
-            record.filter(|record| !record.refuses_secret(now)).ok_or(ApiError::AuthenticationFailed)?;
-        if !tokens.still_authenticates(&record, &storage_key, now).await.map_err(unavailable)? {
-            return Err(ApiError::AuthenticationFailed);
-        }
-        Ok(Principal::Issued(record))
+            record.filter(|record| !record.is_expired(now_ms)).ok_or(ApiError::AuthenticationFailed)?;
+        let secret = tokens
+            .secret_state(&record, &storage_key, now_ms)
+            .await
+            .map_err(unavailable)?
+            .ok_or(ApiError::AuthenticationFailed)?;
+        Ok((Principal::Issued(record), secret))
     }
 
     /// Counts a failed sign-in of `request`'s address; once it is over the
     /// limit, locks the address out and answers 429 instead of 401.
-    pub(super) async fn throttle(&self, request: &ApiRequest, now: u64) -> Option<ApiError> {
+    pub(super) async fn throttle(&self, request: &ApiRequest, now_ms: u64) -> Option<ApiError> {
         if !self.limiter.over_limit_after_failure(request).await {
             return None;
         }
-        let until = now + u64::from(THROTTLE_SECS);
+        let until_ms = now_ms + u64::from(THROTTLE_SECS) * 1000;
         // Best effort: KV takes one write a second per key, and concurrent
         // failures may race; the limiter keeps refusing meanwhile.
-        let _ = self.tokens().lock_out(client_address(request), until, now).await;
+        let _ = self.tokens().lock_out(client_address(request), until_ms, now_ms).await;
         Some(ApiError::TooManyFailedSignIns(THROTTLE_SECS))
     }
 
@@ -180,14 +193,6 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             tree_valid_until: record.tree_valid_until(),
         };
         self.ask_budgets(record, request).await
-    }
-
-    /// True when the token of `record`, or an ancestor, was deleted: its
-    /// tree's budgets learn of a delete before the index entry goes.
-    pub(super) async fn revoked(&self, record: &TokenRecord) -> Result<bool, ApiError> {
-        let request = ChargeRequest { path: record.path(), charges: Vec::new(), tree_valid_until: None };
-        let reply = self.budgets.charge(record.tree(), &request).await.map_err(unavailable)?;
-        Ok(reply.refused == Some(Refusal::Revoked))
     }
 
     async fn ask_budgets(&self, record: &TokenRecord, request: ChargeRequest) -> Result<Used, ApiError> {
@@ -240,12 +245,13 @@ fn client_address(request: &ApiRequest) -> &str {
     request.client_address.as_deref().unwrap_or("unknown")
 }
 
-/// Refuses a locked-out address until `lockout` (its end) has passed.
-fn not_locked_out(lockout: Option<u64>, now: u64) -> Result<(), ApiError> {
-    match lockout {
-        Some(until) if until > now => {
-            Err(ApiError::TooManyFailedSignIns(u32::try_from(until - now).unwrap_or(THROTTLE_SECS)))
-        }
+/// Refuses a locked-out address until `lockout_ms` (its end) has passed;
+/// `Retry-After` rounds the rest up to whole seconds.
+fn not_locked_out(lockout_ms: Option<u64>, now_ms: u64) -> Result<(), ApiError> {
+    match lockout_ms {
+        Some(until) if until > now_ms => Err(ApiError::TooManyFailedSignIns(
+            u32::try_from((until - now_ms).div_ceil(1000)).unwrap_or(THROTTLE_SECS),
+        )),
         _ => Ok(()),
     }
 }

@@ -88,9 +88,122 @@ pub struct TreeCounters {
     /// Each token's use, by token id.
     #[serde(default)]
     pub used: BTreeMap<String, Used>,
-    /// Revoked tokens, with when (seconds since the epoch) they were revoked.
+    /// Revoked tokens, with when (milliseconds since the epoch) they were
+    /// revoked.
     #[serde(default)]
     pub revoked: BTreeMap<String, u64>,
+    /// Each rotated token's secrets, as far as rotations go.
+    #[serde(default)]
+    pub rotations: BTreeMap<String, Rotation>,
+}
+
+/// How long a rotation that began may take to finish before another may
+/// begin: a rotation that crashed part-way blocks its token's rotations no
+/// longer than this.
+pub const ROTATION_LEASE_MS: u64 = 30_000;
+
+/// Where a token's rotations stand: the storage key of its secret, and the
+/// rotation under way, if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    /// The storage key of the token's secret, once a rotation went through
+    /// here; `None` before its first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// The rotation under way: the storage key it gives the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
+    /// When the rotation under way began (milliseconds since the epoch).
+    #[serde(default)]
+    pub since_ms: u64,
+    /// When the last rotation switched the token.
+    #[serde(default)]
+    pub switched_ms: u64,
+}
+
+impl Rotation {
+    /// A rotation from the secret stored under `from` to `to`, whose
+    /// request started at `started_ms`, may begin at `now_ms` when none is
+    /// under way, none ended after its request started, and `from` is the
+    /// token's secret. A rotation whose lease ran out may have switched the
+    /// token or not, so either secret may be the one to rotate from.
+    fn begin(&mut self, from: &str, to: &str, started_ms: u64, now_ms: u64) -> bool {
+        if started_ms < self.switched_ms {
+            return false;
+        }
+        let stalled = self.pending.as_deref().filter(|_| now_ms >= self.since_ms + ROTATION_LEASE_MS);
+        let from_current = match (&self.current, stalled) {
+            (_, Some(pending)) if pending == from => true,
+            (Some(current), _) => current == from,
+            (None, _) => true,
+        };
+        if (self.pending.is_some() && stalled.is_none()) || !from_current {
+            return false;
+        }
+        self.current = Some(from.to_string());
+        self.pending = Some(to.to_string());
+        self.since_ms = now_ms;
+        true
+    }
+
+    /// The rotation to `to` has switched the token at `now_ms`: `to` is its
+    /// secret now.
+    fn finish(&mut self, to: &str, now_ms: u64) -> bool {
+        if self.pending.as_deref() != Some(to) {
+            return false;
+        }
+        self.current = self.pending.take();
+        self.switched_ms = now_ms;
+        true
+    }
+
+    /// The rotation to `to` failed before switching the token.
+    fn abandon(&mut self, to: &str) -> bool {
+        if self.pending.as_deref() != Some(to) {
+            return false;
+        }
+        self.pending = None;
+        true
+    }
+}
+
+/// One step of a rotation, as the service asks the token's tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationStep {
+    /// The token's ancestors and the token, root first: nothing is granted
+    /// once any of them was revoked.
+    pub path: Vec<String>,
+    /// The storage key of the new secret.
+    pub to: String,
+    /// What to do.
+    pub action: RotationAction,
+    /// When the rotation's request started (milliseconds since the epoch).
+    pub started_ms: u64,
+}
+
+/// The steps of a rotation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RotationAction {
+    /// Begin, from the token's secret stored under `from`.
+    Begin {
+        /// The storage key of the secret the rotation replaces.
+        from: String,
+    },
+    /// The token was switched to the new secret.
+    Finish,
+    /// The rotation failed before the switch.
+    Abandon,
+}
+
+/// The tree's answer to a rotation step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RotationReply {
+    /// Go on.
+    Granted,
+    /// Another rotation of the token is under way or went first.
+    Conflict,
+    /// The token or an ancestor was revoked.
+    Revoked,
 }
 
 impl TreeCounters {
@@ -113,18 +226,6 @@ impl TreeCounters {
         ChargeReply { refused, used }
     }
 
-    /// Takes back the counts of a call that was granted but never carried
-    /// out (the node could not be reached).
-    pub fn refund(&mut self, charges: &[Charge]) {
-        for charge in charges {
-            if let Some(used) =
-                self.used.get_mut(&charge.token).and_then(|used| used.get_mut(&charge.counter))
-            {
-                *used = used.saturating_sub(charge.amount);
-            }
-        }
-    }
-
     /// The use of each of `tokens`.
     pub fn usage(&self, tokens: &[String]) -> BTreeMap<String, Used> {
         tokens
@@ -133,15 +234,32 @@ impl TreeCounters {
             .collect()
     }
 
-    /// Marks token `id`, and with it its subtree, revoked at `now`.
-    pub fn revoke(&mut self, id: &str, now: u64) {
-        self.revoked.entry(id.to_string()).or_insert(now);
+    /// Marks token `id`, and with it its subtree, revoked at `now_ms`.
+    pub fn revoke(&mut self, id: &str, now_ms: u64) {
+        self.revoked.entry(id.to_string()).or_insert(now_ms);
     }
 
-    /// Forgets revocations made before `before`: by then every location
-    /// refuses the token through storage.
-    pub fn forget_revocations(&mut self, before: u64) {
-        self.revoked.retain(|_, at| *at >= before);
+    /// Takes `step` of a rotation of a token of the tree at `now_ms` (the
+    /// tree's clock). At most one rotation of a token is under way at a
+    /// time; it must start from the secret the token has, and its request
+    /// must have started after the token's last rotation ended, so that of
+    /// rotations that overlap in time exactly one goes through.
+    pub fn rotate(&mut self, step: &RotationStep, now_ms: u64) -> RotationReply {
+        if step.path.iter().any(|id| self.revoked.contains_key(id)) {
+            return RotationReply::Revoked;
+        }
+        let Some(token) = step.path.last() else { return RotationReply::Revoked };
+        let state = self.rotations.entry(token.clone()).or_default();
+        let granted = match &step.action {
+            RotationAction::Begin { from } => state.begin(from, &step.to, step.started_ms, now_ms),
+            RotationAction::Finish => state.finish(&step.to, now_ms),
+            RotationAction::Abandon => state.abandon(&step.to),
+        };
+        if granted {
+            RotationReply::Granted
+        } else {
+            RotationReply::Conflict
+        }
     }
 
     fn refusal(&self, request: &ChargeRequest) -> Option<Refusal> {
@@ -155,7 +273,8 @@ impl TreeCounters {
         })
     }
 
-    fn used_of(&self, token: &str, counter: &str) -> u128 {
+    /// What `token` has used of `counter`.
+    pub fn used_of(&self, token: &str, counter: &str) -> u128 {
         self.used.get(token).and_then(|used| used.get(counter)).copied().unwrap_or(0)
     }
 }
@@ -220,8 +339,6 @@ mod tests {
         tree.revoke("p", 100);
         assert_eq!(tree.apply(&call(&["r", "p", "c"], vec![])).refused, Some(Refusal::Revoked));
         assert_eq!(tree.apply(&call(&["r", "q"], vec![])).refused, None);
-        tree.forget_revocations(101);
-        assert_eq!(tree.apply(&call(&["r", "p", "c"], vec![])).refused, None);
     }
 
     #[test]
@@ -237,12 +354,80 @@ mod tests {
         assert_eq!(tree.used_of("p", "fund:wxHOPR"), 10);
     }
 
+    fn step(action: RotationAction, to: &str) -> RotationStep {
+        RotationStep { path: vec!["r".into(), "t".into()], to: to.into(), action, started_ms: 0 }
+    }
+
+    /// A rotation whose request started at `now_ms` begins then.
+    fn begin(tree: &mut TreeCounters, from: &str, to: &str, now_ms: u64) -> RotationReply {
+        let step =
+            RotationStep { started_ms: now_ms, ..step(RotationAction::Begin { from: from.into() }, to) };
+        tree.rotate(&step, now_ms)
+    }
+
+    fn end(tree: &mut TreeCounters, action: RotationAction, to: &str, now_ms: u64) -> RotationReply {
+        tree.rotate(&step(action, to), now_ms)
+    }
+
     #[test]
-    fn a_refund_gives_back_what_was_counted() {
+    fn of_rotations_from_the_same_secret_exactly_one_goes_through() {
         let mut tree = TreeCounters::default();
-        let charges = vec![charge("p", 1), charge("c", 1)];
-        tree.apply(&call(&["p", "c"], charges.clone()));
-        tree.refund(&charges);
-        assert!(tree.apply(&call(&["p", "c"], charges)).refused.is_none());
+        let replies: Vec<_> = (0..10).map(|i| begin(&mut tree, "k0", &format!("k{}", i + 1), 5)).collect();
+        assert_eq!(replies.iter().filter(|reply| **reply == RotationReply::Granted).count(), 1);
+        assert_eq!(end(&mut tree, RotationAction::Finish, "k2", 6), RotationReply::Conflict, "not its turn");
+        assert_eq!(end(&mut tree, RotationAction::Finish, "k1", 6), RotationReply::Granted);
+        assert_eq!(begin(&mut tree, "k0", "k9", 7), RotationReply::Conflict, "k0 is no longer the secret");
+        assert_eq!(begin(&mut tree, "k1", "k9", 7), RotationReply::Granted);
+    }
+
+    #[test]
+    fn a_rotation_whose_request_started_before_the_last_one_ended_is_refused() {
+        let mut tree = TreeCounters::default();
+        assert_eq!(begin(&mut tree, "k0", "k1", 5), RotationReply::Granted);
+        assert_eq!(end(&mut tree, RotationAction::Finish, "k1", 9), RotationReply::Granted);
+        let overlapping =
+            RotationStep { started_ms: 8, ..step(RotationAction::Begin { from: "k1".into() }, "k2") };
+        assert_eq!(
+            tree.rotate(&overlapping, 10),
+            RotationReply::Conflict,
+            "it saw the token switched under it"
+        );
+        assert_eq!(begin(&mut tree, "k1", "k2", 9), RotationReply::Granted, "one that started after");
+    }
+
+    #[test]
+    fn an_abandoned_rotation_lets_the_next_begin_from_the_same_secret() {
+        let mut tree = TreeCounters::default();
+        assert_eq!(begin(&mut tree, "k0", "k1", 5), RotationReply::Granted);
+        assert_eq!(end(&mut tree, RotationAction::Abandon, "k1", 6), RotationReply::Granted);
+        assert_eq!(begin(&mut tree, "k0", "k2", 7), RotationReply::Granted);
+        assert_eq!(end(&mut tree, RotationAction::Finish, "k1", 8), RotationReply::Conflict);
+    }
+
+    #[test]
+    fn a_stalled_rotation_holds_its_token_for_the_lease_then_either_secret_may_go_on() {
+        for (from, switched) in [("k0", "the crash came before the switch"), ("k1", "after it")] {
+            let mut tree = TreeCounters::default();
+            assert_eq!(begin(&mut tree, "k0", "k1", 0), RotationReply::Granted);
+            assert_eq!(
+                begin(&mut tree, from, "k2", ROTATION_LEASE_MS - 1),
+                RotationReply::Conflict,
+                "{switched}"
+            );
+            assert_eq!(begin(&mut tree, from, "k2", ROTATION_LEASE_MS), RotationReply::Granted, "{switched}");
+            assert_eq!(
+                end(&mut tree, RotationAction::Finish, "k1", ROTATION_LEASE_MS),
+                RotationReply::Conflict
+            );
+        }
+    }
+
+    #[test]
+    fn a_revoked_token_is_not_rotated() {
+        let mut tree = TreeCounters::default();
+        assert_eq!(begin(&mut tree, "k0", "k1", 5), RotationReply::Granted);
+        tree.revoke("r", 6);
+        assert_eq!(end(&mut tree, RotationAction::Finish, "k1", 7), RotationReply::Revoked);
+        assert_eq!(begin(&mut tree, "k0", "k2", 8), RotationReply::Revoked);
     }
 }

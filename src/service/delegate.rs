@@ -39,9 +39,12 @@ pub struct Terms {
     pub grants: Vec<Grant>,
 }
 
-/// Checks `request` against what `creator` may hand down at time `now`.
-pub fn terms(creator: Creator<'_>, request: &NewToken, now: u64) -> Result<Terms, ApiError> {
-    let requested_until = request.lifetime.map(|secs| now.saturating_add(secs));
+/// Checks `request` against what `creator` may hand down at `now_ms`
+/// (milliseconds since the epoch). A lifetime of N seconds ends N seconds
+/// from now or, in whole seconds, the second after.
+pub fn terms(creator: Creator<'_>, request: &NewToken, now_ms: u64) -> Result<Terms, ApiError> {
+    let requested_until =
+        request.lifetime.map(|secs| now_ms.saturating_add(secs.saturating_mul(1000)).div_ceil(1000));
     let parent = match creator {
         Creator::Admin => {
             return Ok(Terms {
@@ -156,7 +159,7 @@ mod tests {
     #[test]
     fn admin_grants_anything() {
         let req = request(vec![grant("accountWithdraw", Some(1))], Some(30));
-        let terms = terms(Creator::Admin, &req, 1000).unwrap();
+        let terms = terms(Creator::Admin, &req, 1_000_000).unwrap();
         let expected = Terms {
             valid_until: Some(1030),
             ancestors: vec![],
@@ -164,6 +167,16 @@ mod tests {
             grants: req.grants.clone(),
         };
         assert_eq!(terms, expected);
+    }
+
+    #[test]
+    fn a_lifetime_is_never_shorter_than_asked() {
+        let req = request(vec![grant("nodePing", None)], Some(1));
+        for now_ms in [1_000_000, 1_000_001, 1_000_999] {
+            let until = terms(Creator::Admin, &req, now_ms).unwrap().valid_until.unwrap();
+            assert!(until * 1000 >= now_ms + 1000, "{now_ms} ms + 1 s ends by {until} s");
+            assert!(until * 1000 < now_ms + 2000, "and within the second after");
+        }
     }
 
     #[test]
@@ -205,10 +218,15 @@ mod tests {
     fn child_inherits_expiry_and_may_not_outlive_the_parent() {
         let p = parent(Some(500));
         let req = |lifetime| request(vec![grant("nodePing", None)], lifetime);
-        assert_eq!(terms(Creator::Issued(&p), &req(None), 100).unwrap().valid_until, Some(500));
-        assert_eq!(terms(Creator::Issued(&p), &req(Some(400)), 100).unwrap().valid_until, Some(500));
+        assert_eq!(terms(Creator::Issued(&p), &req(None), 100_000).unwrap().valid_until, Some(500));
+        assert_eq!(terms(Creator::Issued(&p), &req(Some(400)), 100_000).unwrap().valid_until, Some(500));
         assert_eq!(
-            terms(Creator::Issued(&p), &req(Some(401)), 100).unwrap_err(),
+            terms(Creator::Issued(&p), &req(Some(400)), 100_001).unwrap_err(),
+            ApiError::LifetimeNotAllowed,
+            "400 s from 100.001 s end after 500 s"
+        );
+        assert_eq!(
+            terms(Creator::Issued(&p), &req(Some(401)), 100_000).unwrap_err(),
             ApiError::LifetimeNotAllowed
         );
     }

@@ -4,10 +4,13 @@
 //! The service authorizes the call, holds its arguments to the capability's
 //! conditions ([`super::arguments`]) and counts it, then hands a
 //! [`NodeCall`] to the adapter's [`Node`], which only carries it out. What
-//! was counted is given back when the node could not be reached at all; once
-//! the request was sent it stays counted, since the node may have acted. Which headers travel
-//! in each direction is decided in [`super::headers`]; the node's own token
-//! is added by the adapter, which holds it.
+//! was counted stays counted whatever happens to the call: the contract gives
+//! a charge back only when the request provably never left, and the runtime
+//! cannot tell that apart from a node that read the request and then closed
+//! the connection (workerd reports both as "Network connection lost."), so
+//! the gateway errs on the side of the budget. Which headers travel in each
+//! direction is decided in [`super::headers`]; the node's own token is added
+//! by the adapter, which holds it.
 
 use crate::contract::{
     error::ApiError,
@@ -17,7 +20,6 @@ use crate::contract::{
 use super::{
     arguments::{self, NodeCallArguments},
     auth::Principal,
-    budgets::Charge,
     credential,
     http::{ApiRequest, ApiResponse, BodySource, LogFields},
     routing,
@@ -38,7 +40,8 @@ pub trait Node {
 /// Why the node gave no answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeFailure {
-    /// The connection failed; the request was not sent. Holds the cause.
+    /// The connection failed or was closed before an answer came: the
+    /// request may or may not have reached the node. Holds the cause.
     Unreachable(String),
     /// The node did not answer within this many milliseconds.
     TimedOut(u32),
@@ -62,15 +65,6 @@ pub struct NodeCall {
     pub body: Option<Vec<u8>>,
 }
 
-/// What an authorized call leaves for forwarding: the body read to check
-/// its conditions, and what it was charged, to give back if the node cannot
-/// be reached.
-#[derive(Default)]
-struct Granted {
-    body: Option<Vec<u8>>,
-    charged: Option<(String, Vec<Charge>)>,
-}
-
 impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// Authorizes, checks, counts and forwards a call of `route`: the node's
     /// answer and the log fields, or the service's own answer.
@@ -80,17 +74,17 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         request: &ApiRequest,
         body: impl BodySource,
         node: &N,
-        now: u64,
+        now_ms: u64,
     ) -> Result<(N::Answer, LogFields), ApiResponse> {
         let mut log = LogFields::default();
-        let mut granted = Granted::default();
+        let mut read_body = None;
         if let Access::Capability(capability) = route.access {
             log.operation = Some(capability);
             let mut caller = None;
             let authorized =
-                self.authorize_node_call(request, body, now, route, capability, &mut caller).await;
+                self.authorize_node_call(request, body, now_ms, route, capability, &mut caller).await;
             log.token_id = caller.as_ref().and_then(Principal::id);
-            granted = authorized.map_err(|error| with_log(ApiResponse::error(&error), log.clone()))?;
+            read_body = authorized.map_err(|error| with_log(ApiResponse::error(&error), log.clone()))?;
         }
         let call = NodeCall {
             route,
@@ -98,36 +92,30 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             path: request.path.clone(),
             query: forwarded_query(request.query.as_deref()),
             cors: self.cors_headers(request),
-            body: granted.body,
+            body: read_body,
         };
         match node.forward(&call).await {
             Ok(answer) => Ok((answer, log)),
-            Err(failure) => {
-                if let (NodeFailure::Unreachable(_), Some((tree, charges))) = (&failure, &granted.charged) {
-                    // The request never left: the node did nothing. Best
-                    // effort: a refund that fails leaves the call counted.
-                    let _ = self.budgets.refund(tree, charges).await;
-                }
-                Err(with_log(ApiResponse::error(&failure.into()), log))
-            }
+            Err(failure) => Err(with_log(ApiResponse::error(&failure.into()), log)),
         }
     }
 
     /// Authenticates the caller, checks its capability and the conditions
     /// on the call's arguments, then counts the call and what it moves. A
-    /// refused call is never counted.
+    /// refused call is never counted. Returns the body when it was read to
+    /// check the conditions: the node gets exactly those bytes.
     async fn authorize_node_call(
         &self,
         request: &ApiRequest,
         mut body: impl BodySource,
-        now: u64,
+        now_ms: u64,
         route: &NodeRoute,
         capability: &'static str,
         caller: &mut Option<Principal>,
-    ) -> Result<Granted, ApiError> {
-        let principal = self.authorize(request, now, capability, route.websocket, caller).await?;
+    ) -> Result<Option<Vec<u8>>, ApiError> {
+        let principal = self.authorize(request, now_ms, capability, route.websocket, caller).await?;
         // The admin token holds the node's whole power: no conditions.
-        let Principal::Issued(record) = principal else { return Ok(Granted::default()) };
+        let Principal::Issued(record) = principal else { return Ok(None) };
         let grant = record.grant(capability).ok_or_else(|| ApiError::MissingCapability(capability.into()))?;
         let body = match arguments::needs_body(grant, route.arguments) {
             false => None,
@@ -140,10 +128,8 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             default_listen: self.config.session_listen_default,
         };
         let moved = arguments::check(grant, &call)?;
-        let charges = record.charges(capability, moved);
-        self.charge_call(record, charges.clone()).await?;
-        let charged = (!charges.is_empty()).then(|| (record.tree().to_string(), charges));
-        Ok(Granted { body, charged })
+        self.charge_call(record, record.charges(capability, moved)).await?;
+        Ok(body)
     }
 }
 

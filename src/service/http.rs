@@ -125,6 +125,9 @@ pub struct ApiResponse {
     pub body: Option<String>,
     /// For the log line.
     pub log: LogFields,
+    /// True for a failed sign-in: a credential was presented and refused.
+    /// Only these are counted against the client's address.
+    pub failed_sign_in: bool,
 }
 
 /// The `WWW-Authenticate` challenge sent with every 401.
@@ -139,12 +142,19 @@ impl ApiResponse {
             headers: vec![("content-type", JSON.to_string())],
             body: Some(body),
             log: LogFields::default(),
+            failed_sign_in: false,
         }
     }
 
     /// An answer without a body.
     pub fn empty(status: u16) -> ApiResponse {
-        ApiResponse { status, headers: Vec::new(), body: None, log: LogFields::default() }
+        ApiResponse {
+            status,
+            headers: Vec::new(),
+            body: None,
+            log: LogFields::default(),
+            failed_sign_in: false,
+        }
     }
 
     /// The error answer, with the headers its status calls for.
@@ -152,8 +162,9 @@ impl ApiResponse {
         let mut response =
             ApiResponse::json(error.http_status(), crate::contract::model::to_json(&error.body()));
         response.log.cause = error.cause().map(str::to_string);
+        response.failed_sign_in = *error == ApiError::AuthenticationFailed;
         match error {
-            ApiError::AuthenticationFailed => {
+            ApiError::AuthenticationFailed | ApiError::CredentialMissing => {
                 response.headers.push(("www-authenticate", CHALLENGE.to_string()))
             }
             ApiError::MethodNotAllowed(allow) => response.headers.push(("allow", allow.clone())),

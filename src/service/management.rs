@@ -20,13 +20,13 @@ use futures_util::future::try_join_all;
 use crate::contract::{
     bounds::MAX_COUNTED_DESCENDANTS,
     error::{AdminTokenProblem, ApiError},
-    model::{to_json, CreatedToken, TokenId, TokenInfo, TokenPage},
+    model::{to_json, RotatedToken, TokenId, TokenInfo, TokenPage},
     routes::Operation,
 };
 
 use super::{
     auth::{unavailable, Principal},
-    budgets::Used,
+    budgets::{RotationAction, RotationReply, RotationStep, Used},
     delegate,
     http::{ApiRequest, ApiResponse, BodySource},
     paging::{self, PageCursor},
@@ -65,10 +65,10 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     pub(super) async fn list(
         &self,
         request: &ApiRequest,
-        now: u64,
+        now_ms: u64,
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authenticate_caller(request, now, caller).await?;
+        let principal = self.authenticate_caller(request, now_ms, caller).await?;
         let query = paging::parse_list_query(request.query.as_deref())?;
         let own = match principal {
             Principal::Issued(record) => Some(self.own_entry(&record.id).await?),
@@ -76,7 +76,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         };
         let listing = match (&query.parent, &own) {
             (Some(parent), _) => {
-                self.visible_token(principal, parent, now).await?;
+                self.visible_token(principal, parent, now_ms).await?;
                 Listing::Children(parent.clone())
             }
             (None, Some(own)) => Listing::Subtree(own),
@@ -86,7 +86,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             self.config.admin_token.as_ref().ok_or(ApiError::Misconfigured(AdminTokenProblem::Missing))?;
         let binding = listing.binding();
         let cursor = PageCursor::open(query.cursor.as_deref(), admin, &binding)?;
-        let (tokens, next) = self.page(&listing, cursor, query.limit, now).await?;
+        let (tokens, next) = self.page(&listing, cursor, query.limit, now_ms).await?;
         let page = TokenPage { tokens, cursor: next.map(|next| next.seal(admin, &binding)) };
         Ok(ApiResponse::json(200, to_json(&page)))
     }
@@ -96,48 +96,78 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         &self,
         request: &ApiRequest,
         id: &str,
-        now: u64,
+        now_ms: u64,
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authenticate_caller(request, now, caller).await?;
-        let entry = self.visible_token(principal, id, now).await?;
+        let principal = self.authenticate_caller(request, now_ms, caller).await?;
+        let entry = self.visible_token(principal, id, now_ms).await?;
         let used = self.usage_of(std::slice::from_ref(&entry)).await?;
         let mut info = entry.record.to_info(used.get(id).unwrap_or(&Used::new()));
         info.descendants = Some(self.count_descendants(id).await?);
         Ok(ApiResponse::json(200, to_json(&info)))
     }
 
-    /// `POST /tokens/{id}/rotate`.
+    /// `POST /tokens/{id}/rotate`. The token's tree lets one rotation of a
+    /// token be under way at a time, from the secret the token has: of
+    /// concurrent rotations one goes through and the others change nothing
+    /// (409). A rotation that finds the token revoked when it ends takes
+    /// back what it wrote (404), so that a racing delete stays done.
     pub(super) async fn rotate(
         &self,
         request: &ApiRequest,
         id: &str,
         mut body: impl BodySource,
-        now: u64,
+        now_ms: u64,
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authorize(request, now, Operation::RotateToken.id(), false, caller).await?;
+        let principal = self.authorize(request, now_ms, Operation::RotateToken.id(), false, caller).await?;
         let grace = validate::parse_rotate(&body.read_limited().await?)?;
-        let entry = self.visible_token(principal, id, now).await?;
-        self.charge(principal, Operation::RotateToken.id()).await?;
+        let entry = self.visible_token(principal, id, now_ms).await?;
         let new_secret = secret::new_secret()?;
+        let new_key = secret::storage_key(&new_secret);
+        let step = |action| RotationStep {
+            path: entry.record.path(),
+            to: new_key.clone(),
+            action,
+            started_ms: now_ms,
+        };
+        self.rotation_step(&entry, step(RotationAction::Begin { from: entry.key.clone() })).await?;
         let tokens = self.tokens();
-        let rotated = tokens
-            .rotate(&entry, &secret::storage_key(&new_secret), grace, now)
-            .await
-            .map_err(unavailable)?;
-        if self.revoked(&entry.record).await? {
-            // A delete of the token or an ancestor raced this rotation and
-            // may have removed the index entry before it was written again.
-            tokens.discard_rotation(&rotated).await.map_err(unavailable)?;
-            return Err(ApiError::TokenNotFound);
+        let switched = match self.charge(principal, Operation::RotateToken.id()).await {
+            Ok(_) => tokens.switch_secret(&entry, &new_key, grace, now_ms).await.map_err(unavailable),
+            Err(refused) => Err(refused),
+        };
+        let rotated = match switched {
+            Ok(rotated) => rotated,
+            Err(error) => {
+                // Best effort: otherwise the token's rotations wait for the lease.
+                let _ = self.budgets.rotate(entry.tree(), &step(RotationAction::Abandon)).await;
+                return Err(error);
+            }
+        };
+        if let Err(error) = self.rotation_step(&entry, step(RotationAction::Finish)).await {
+            if error == ApiError::TokenNotFound {
+                tokens.discard_rotation(&rotated).await.map_err(unavailable)?;
+            }
+            return Err(error);
         }
-        let created = CreatedToken {
+        tokens.retire_secrets(&entry, &rotated, now_ms).await.map_err(unavailable)?;
+        let rotated_token = RotatedToken {
             token: new_secret,
             id: TokenId(id.to_string()),
             valid_until: rotated.record.valid_until,
+            old_secret_valid_until_ms: rotated.retired.map_or(now_ms, |retired| retired.until_ms),
         };
-        Ok(ApiResponse::json(201, to_json(&created)))
+        Ok(ApiResponse::json(201, to_json(&rotated_token)))
+    }
+
+    /// Takes `step` of a rotation of `entry`'s token in its tree.
+    async fn rotation_step(&self, entry: &IndexEntry, step: RotationStep) -> Result<(), ApiError> {
+        match self.budgets.rotate(entry.tree(), &step).await.map_err(unavailable)? {
+            RotationReply::Granted => Ok(()),
+            RotationReply::Conflict => Err(ApiError::RotationConflict),
+            RotationReply::Revoked => Err(ApiError::TokenNotFound),
+        }
     }
 
     /// The live token `id`, if `principal` may manage it: the admin any
@@ -147,14 +177,14 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         &self,
         principal: &Principal,
         id: &str,
-        now: u64,
+        now_ms: u64,
     ) -> Result<IndexEntry, ApiError> {
         if !secret::is_well_formed_id(id) {
             return Err(ApiError::TokenNotFound);
         }
         let tokens = self.tokens();
         let entry = tokens.index(id).await.map_err(unavailable)?.ok_or(ApiError::TokenNotFound)?;
-        if entry.record.is_expired(now) {
+        if entry.record.is_expired(now_ms) {
             return Err(ApiError::TokenNotFound);
         }
         if let Principal::Issued(record) = principal {
@@ -182,7 +212,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         listing: &Listing<'_>,
         cursor: PageCursor,
         limit: usize,
-        now: u64,
+        now_ms: u64,
     ) -> Result<(Vec<TokenInfo>, Option<PageCursor>), ApiError> {
         let mut entries = Vec::new();
         if let Listing::Subtree(own) = listing {
@@ -199,7 +229,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             }
         };
         let ids: Vec<String> = listed.keys.iter().skip(cursor.skip).cloned().collect();
-        entries.extend(self.live_entries(&ids, now).await?);
+        entries.extend(self.live_entries(&ids, now_ms).await?);
         let (entries, taken) = within_tree_budget(entries, &ids);
         let next = next_cursor(&cursor, &listed, cursor.skip + taken, wanted == 0, listing);
         let used = self.usage_of(&entries).await?;
@@ -227,7 +257,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
 
     /// The entries of `ids`, in order, each or `None` when it is gone,
     /// expired, or below a deleted token.
-    async fn live_entries(&self, ids: &[String], now: u64) -> Result<Vec<Option<IndexEntry>>, ApiError> {
+    async fn live_entries(&self, ids: &[String], now_ms: u64) -> Result<Vec<Option<IndexEntry>>, ApiError> {
         let tokens = self.tokens();
         let mut entries = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_BULK_KEYS) {
@@ -246,7 +276,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let mut live_ancestors = BTreeSet::new();
         for chunk in unknown_ancestors.chunks(MAX_BULK_KEYS) {
             for (id, entry) in chunk.iter().zip(tokens.indexes(chunk).await.map_err(unavailable)?) {
-                if entry.is_some_and(|entry| !entry.record.is_expired(now)) {
+                if entry.is_some_and(|entry| !entry.record.is_expired(now_ms)) {
                     live_ancestors.insert(id.clone());
                 }
             }
@@ -257,7 +287,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             .into_iter()
             .map(|entry| {
                 entry.filter(|entry| {
-                    !entry.record.is_expired(now)
+                    !entry.record.is_expired(now_ms)
                         && entry
                             .ancestors()
                             .iter()

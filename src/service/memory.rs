@@ -7,7 +7,7 @@ use std::{
 };
 
 use super::{
-    budgets::{Charge, ChargeReply, ChargeRequest, TreeCounters, Used},
+    budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, TreeCounters, Used},
     cleanup::{CleanupQueue, Pending},
     store::{Budgets, KeyValue, Page, StoreError, MAX_BULK_KEYS, MAX_LIST_KEYS},
 };
@@ -137,11 +137,6 @@ impl Budgets for MemoryBudgets {
         Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request))
     }
 
-    async fn refund(&self, tree: &str, charges: &[Charge]) -> Result<(), StoreError> {
-        self.trees.borrow_mut().entry(tree.to_string()).or_default().refund(charges);
-        Ok(())
-    }
-
     async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Used>, StoreError> {
         self.asked.set(self.asked.get() + 1);
         Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().usage(tokens))
@@ -151,6 +146,11 @@ impl Budgets for MemoryBudgets {
         self.trees.borrow_mut().entry(tree.to_string()).or_default().revoke(id, 0);
         self.revoked.borrow_mut().push((id.to_string(), depth));
         Ok(())
+    }
+
+    async fn rotate(&self, tree: &str, step: &RotationStep) -> Result<RotationReply, StoreError> {
+        // The tree's clock: the request's own, as nothing else runs meanwhile.
+        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().rotate(step, step.started_ms))
     }
 }
 

@@ -96,34 +96,37 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         &self.budgets
     }
 
-    /// Answers `request` at time `now` (seconds since the epoch). Its body
-    /// is read from `body` only by the routes that take one; calls for the
-    /// node go to `node`.
+    /// Answers `request` at time `now_ms` (milliseconds since the epoch:
+    /// every promise in seconds is kept to the millisecond). Its body is
+    /// read from `body` only by the routes that take one; calls for the node
+    /// go to `node`.
     pub async fn handle<N: Node>(
         &self,
         request: &ApiRequest,
         body: impl BodySource,
         node: &N,
-        now: u64,
+        now_ms: u64,
     ) -> Answer<N::Answer> {
         let target = routing::resolve(&request.method, &request.path, self.config.gateway_enabled);
         let response = match target {
             Err(error) => ApiResponse::error(&error),
             Ok(Target::Preflight) => ApiResponse::empty(204),
-            Ok(Target::Api(operation, id)) => self.serve(operation, id.as_deref(), request, body, now).await,
-            Ok(Target::Node(route)) => match self.call_node(route, request, body, node, now).await {
+            Ok(Target::Api(operation, id)) => {
+                self.serve(operation, id.as_deref(), request, body, now_ms).await
+            }
+            Ok(Target::Node(route)) => match self.call_node(route, request, body, node, now_ms).await {
                 Ok((answer, log)) => return Answer::Node(answer, log),
                 Err(response) => response,
             },
         };
-        Answer::Service(self.finish(request, response, now).await)
+        Answer::Service(self.finish(request, response, now_ms).await)
     }
 
     /// Every answer of the service's own: failed sign-ins are counted (and
     /// over the limit turned into 429), and CORS headers are added.
-    async fn finish(&self, request: &ApiRequest, mut response: ApiResponse, now: u64) -> ApiResponse {
-        if response.status == 401 {
-            if let Some(throttled) = self.throttle(request, now).await {
+    async fn finish(&self, request: &ApiRequest, mut response: ApiResponse, now_ms: u64) -> ApiResponse {
+        if response.failed_sign_in {
+            if let Some(throttled) = self.throttle(request, now_ms).await {
                 let log = response.log;
                 response = ApiResponse::error(&throttled);
                 response.log = log;

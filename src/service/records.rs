@@ -104,10 +104,6 @@ pub struct TokenRecord {
     /// When the token was made, in seconds since the epoch.
     #[serde(default)]
     pub created_at: u64,
-    /// Set on the record of a secret replaced by a rotation: when this
-    /// secret stops working (the grace period's end).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_valid_until: Option<u64>,
     /// True once the token has been rotated: its secret then works only
     /// while the token's index entry names it ([`IndexEntry::accepts`]), so
     /// that a secret replaced by a rotation, or written by a rotation that
@@ -176,15 +172,11 @@ impl TokenRecord {
         self.grants.iter().any(|grant| grant.max_calls.is_some() || !grant.spend.is_empty())
     }
 
-    /// True once `now` (seconds since the epoch) has reached `valid_until`.
-    pub fn is_expired(&self, now: u64) -> bool {
-        self.valid_until.is_some_and(|until| now >= until)
-    }
-
-    /// True once the secret this record was found by no longer works: the
-    /// token expired, or a rotation's grace period ended.
-    pub fn refuses_secret(&self, now: u64) -> bool {
-        self.is_expired(now) || self.secret_valid_until.is_some_and(|until| now >= until)
+    /// True once `now_ms` (milliseconds since the epoch) has reached
+    /// `valid_until`: the token is refused from the first millisecond of
+    /// that second.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        self.valid_until.is_some_and(|until| now_ms >= until.saturating_mul(1000))
     }
 
     /// The token as the API shows it, with each limit's `used` looked up in
@@ -264,17 +256,34 @@ pub struct IndexEntry {
 pub struct RetiredSecret {
     /// The storage key of its record.
     pub key: String,
-    /// When it stops working, in seconds since the epoch.
-    pub until: u64,
+    /// When it stops working, in milliseconds since the epoch, so that a
+    /// grace period of N seconds lasts N seconds to the millisecond.
+    #[serde(default)]
+    pub until_ms: u64,
+}
+
+/// Whether a secret that authenticates is its token's current one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretState {
+    /// The secret the token was created or last rotated with.
+    Current,
+    /// A secret a rotation replaced, in its grace period: it authenticates
+    /// the token's calls, but may not rotate, delete or create tokens.
+    InGrace,
 }
 
 impl IndexEntry {
-    /// True when the secret stored under `storage_key` works for this
-    /// token at `now`: the current one, or the retired one in its grace
-    /// period.
-    pub fn accepts(&self, storage_key: &str, now: u64) -> bool {
-        self.key == storage_key
-            || self.retired.as_ref().is_some_and(|retired| retired.key == storage_key && now < retired.until)
+    /// Which of this token's secrets is stored under `storage_key` at
+    /// `now_ms`: the current one, the retired one in its grace period, or
+    /// neither (`None`).
+    pub fn secret_state(&self, storage_key: &str, now_ms: u64) -> Option<SecretState> {
+        if self.key == storage_key {
+            return Some(SecretState::Current);
+        }
+        self.retired
+            .as_ref()
+            .filter(|retired| retired.key == storage_key && now_ms < retired.until_ms)
+            .map(|_| SecretState::InGrace)
     }
 
     /// The id of the token's delegation tree.

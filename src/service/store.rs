@@ -24,8 +24,8 @@ use crate::contract::model::to_json;
 use std::collections::BTreeMap;
 
 use super::{
-    budgets::{Charge, ChargeReply, ChargeRequest, Used},
-    records::{IndexEntry, RetiredSecret, TokenRecord},
+    budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Used},
+    records::{IndexEntry, RetiredSecret, SecretState, TokenRecord},
 };
 
 /// KV refuses expirations closer than this many seconds.
@@ -78,19 +78,20 @@ pub trait KeyValue {
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError>;
 }
 
-/// The counters of every delegation tree, each changed atomically.
+/// The counters of every delegation tree, each changed atomically and
+/// durably before the call returns.
 #[allow(async_fn_in_trait)]
 pub trait Budgets {
     /// Applies `request` to the counters of tree `tree`.
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError>;
-    /// Takes back `charges` of a call that was never carried out.
-    async fn refund(&self, tree: &str, charges: &[Charge]) -> Result<(), StoreError>;
     /// The use of each of `tokens` of tree `tree`.
     async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Used>, StoreError>;
     /// Revokes token `id` (with `depth` ancestors) of tree `tree` with its
     /// subtree in the counters, and schedules the removal of its descendants
     /// from storage.
     async fn revoke(&self, tree: &str, id: &str, depth: usize) -> Result<(), StoreError>;
+    /// Takes `step` of a rotation of a token of tree `tree`.
+    async fn rotate(&self, tree: &str, step: &RotationStep) -> Result<RotationReply, StoreError>;
 }
 
 /// Tokens laid out in a [`KeyValue`] store.
@@ -106,7 +107,7 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
     }
 
     /// The record whose secret hashes to `storage_key`, and the end of the
-    /// lock-out of `address` if it is throttled: one read.
+    /// lock-out of `address` (milliseconds) if it is throttled: one read.
     pub async fn record_and_lockout(
         &self,
         storage_key: &str,
@@ -118,15 +119,15 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         Ok((record, lockout_end(values.next().flatten())))
     }
 
-    /// The end of the lock-out of `address`, if it is throttled.
+    /// The end of the lock-out of `address` (milliseconds), if it is throttled.
     pub async fn lockout(&self, address: &str) -> Result<Option<u64>, StoreError> {
         Ok(lockout_end(self.kv.get(&lockout_key(address)).await?))
     }
 
-    /// Throttles `address` until `until` (seconds since the epoch).
-    pub async fn lock_out(&self, address: &str, until: u64, now: u64) -> Result<(), StoreError> {
-        let expires_at = until.max(now + MIN_EXPIRY_SECS + EXPIRY_SLACK_SECS);
-        self.kv.put(&lockout_key(address), &until.to_string(), Some(expires_at)).await
+    /// Throttles `address` until `until_ms` (milliseconds since the epoch).
+    pub async fn lock_out(&self, address: &str, until_ms: u64, now_ms: u64) -> Result<(), StoreError> {
+        let expires_at = storage_expiry(Some(until_ms.div_ceil(1000)), now_ms);
+        self.kv.put(&lockout_key(address), &until_ms.to_string(), expires_at).await
     }
 
     /// The index entry of token `id`.
@@ -147,35 +148,41 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         Ok(self.indexes(ids).await?.iter().all(Option::is_some))
     }
 
-    /// True while `record`, found under `storage_key`, authenticates at
-    /// `now`: every ancestor is still indexed and, once the token was
-    /// rotated, its own index entry names that secret. One read; none for a
-    /// token the admin made that was never rotated.
-    pub async fn still_authenticates(
+    /// Whether `record`, found under `storage_key`, authenticates at
+    /// `now_ms`, and with which of its secrets: every ancestor must still be
+    /// indexed and, once the token was rotated, its own index entry must
+    /// name that secret. One read; none for a token the admin made that was
+    /// never rotated.
+    pub async fn secret_state(
         &self,
         record: &TokenRecord,
         storage_key: &str,
-        now: u64,
-    ) -> Result<bool, StoreError> {
+        now_ms: u64,
+    ) -> Result<Option<SecretState>, StoreError> {
         let own = record.rotated.then(|| record.id.clone());
         let ids: Vec<String> = record.ancestors.iter().cloned().chain(own).collect();
         if ids.is_empty() {
-            return Ok(true);
+            return Ok(Some(SecretState::Current));
         }
         let mut entries = self.indexes(&ids).await?;
-        let own_accepts = match record.rotated {
-            true => entries.pop().flatten().is_some_and(|own| own.accepts(storage_key, now)),
-            false => true,
+        let state = match record.rotated {
+            true => entries.pop().flatten().and_then(|own| own.secret_state(storage_key, now_ms)),
+            false => Some(SecretState::Current),
         };
-        Ok(own_accepts && entries.iter().all(Option::is_some))
+        Ok(state.filter(|_| entries.iter().all(Option::is_some)))
     }
 
     /// Stores a new token: index entry, markers under its creator and every
     /// ancestor, then record. On failure it removes what it wrote, so the
     /// token does not exist. `3 + depth` operations.
-    pub async fn insert(&self, storage_key: &str, record: &TokenRecord, now: u64) -> Result<(), StoreError> {
+    pub async fn insert(
+        &self,
+        storage_key: &str,
+        record: &TokenRecord,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
         let entry = IndexEntry { key: storage_key.to_string(), retired: None, record: record.clone() };
-        let written = self.write_token(&entry, now).await;
+        let written = self.write_token(&entry, now_ms).await;
         if written.is_err() {
             // Best effort: the record is written last, so whatever remains
             // cannot authenticate and expires with the token.
@@ -184,9 +191,9 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         written
     }
 
-    async fn write_token(&self, entry: &IndexEntry, now: u64) -> Result<(), StoreError> {
+    async fn write_token(&self, entry: &IndexEntry, now_ms: u64) -> Result<(), StoreError> {
         let record = &entry.record;
-        let expires_at = storage_expiry(record.valid_until, now);
+        let expires_at = storage_expiry(record.valid_until, now_ms);
         self.kv.put(&index_key(&record.id), &to_json(entry), expires_at).await?;
         if let Some(parent) = record.ancestors.last() {
             self.kv.put(&child_key(parent, &record.id), "", expires_at).await?;
@@ -198,28 +205,27 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
     }
 
     /// Gives token `entry` the secret stored under `new_key`, the old one
-    /// working on until `now + grace` (with `grace` 0, not at all). Returns
-    /// the new index entry.
+    /// working on until `now_ms` plus `grace` seconds (with `grace` 0, not
+    /// at all). Returns the new index entry; [`Self::retire_secrets`] then
+    /// removes the records it no longer names.
     ///
     /// The index entry is the switch: from the first rotation on, a token's
     /// secrets work only while its entry names them. So the old record is
     /// marked rotated first, then the new record is written, then the entry;
-    /// a failure before the switch takes back what it wrote. After it, the
-    /// records the entry no longer names are removed (the retired one is
-    /// kept, with its end, through the grace period); a failure there leaves
-    /// records that no longer authenticate, and a rotation that lost a race
-    /// with another leaves its record so too.
-    pub async fn rotate(
+    /// a failure before the switch takes back what it wrote.
+    pub async fn switch_secret(
         &self,
         entry: &IndexEntry,
         new_key: &str,
         grace: u64,
-        now: u64,
+        now_ms: u64,
     ) -> Result<IndexEntry, StoreError> {
-        let record = TokenRecord { rotated: true, secret_valid_until: None, ..entry.record.clone() };
-        let expires_at = storage_expiry(record.valid_until, now);
-        let retired =
-            (grace > 0).then(|| RetiredSecret { key: entry.key.clone(), until: now.saturating_add(grace) });
+        let record = TokenRecord { rotated: true, ..entry.record.clone() };
+        let expires_at = storage_expiry(record.valid_until, now_ms);
+        let retired = (grace > 0).then(|| RetiredSecret {
+            key: entry.key.clone(),
+            until_ms: now_ms.saturating_add(grace.saturating_mul(1000)),
+        });
         let rotated = IndexEntry { key: new_key.to_string(), retired, record };
         let marked = !entry.record.rotated;
         let switched = self.switch(entry, &rotated, marked, expires_at).await;
@@ -231,19 +237,30 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
             }
             return Err(error);
         }
+        Ok(rotated)
+    }
+
+    /// After the switch from `entry` to `rotated`: removes the records the
+    /// entry no longer names, and keeps the retired one, with its end,
+    /// through the grace period. A failure here leaves records that no
+    /// longer authenticate, and a rotation that lost a race with another
+    /// leaves its record so too.
+    pub async fn retire_secrets(
+        &self,
+        entry: &IndexEntry,
+        rotated: &IndexEntry,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
         if let Some(older) = &entry.retired {
             self.kv.delete(&record_key(&older.key)).await?;
         }
         match &rotated.retired {
-            None => self.kv.delete(&record_key(&entry.key)).await?,
+            None => self.kv.delete(&record_key(&entry.key)).await,
             Some(retired) => {
-                let record =
-                    TokenRecord { secret_valid_until: Some(retired.until), ..rotated.record.clone() };
-                let expires_at = storage_expiry(Some(retired.until), now);
-                self.kv.put(&record_key(&retired.key), &to_json(&record), expires_at).await?;
+                let expires_at = storage_expiry(Some(retired.until_ms.div_ceil(1000)), now_ms);
+                self.kv.put(&record_key(&retired.key), &to_json(&rotated.record), expires_at).await
             }
         }
-        Ok(rotated)
     }
 
     async fn switch(
@@ -344,11 +361,12 @@ pub fn ops_to_remove_index(depth: usize) -> usize {
     1 + usize::from(depth > 0) + depth
 }
 
-/// When KV should drop a token's keys: at its expiry, but never sooner than
-/// KV allows. The service refuses an expired token itself, to the second.
-pub fn storage_expiry(valid_until: Option<u64>, now: u64) -> Option<u64> {
+/// When KV should drop a key kept until `valid_until` (seconds): then, but
+/// never sooner than KV allows. The service refuses an expired token itself,
+/// to the millisecond.
+pub fn storage_expiry(valid_until: Option<u64>, now_ms: u64) -> Option<u64> {
     valid_until
-        .map(|until| until.max(now + MIN_EXPIRY_SECS + EXPIRY_SLACK_SECS))
+        .map(|until| until.max(now_ms / 1000 + MIN_EXPIRY_SECS + EXPIRY_SLACK_SECS))
         .filter(|at| *at <= MAX_KV_EXPIRATION)
 }
 
@@ -361,8 +379,12 @@ fn parse<T: serde::de::DeserializeOwned>(key: &str, value: Option<String>) -> Re
     }
 }
 
+/// A lock-out's end in milliseconds. (Values written before lock-outs were
+/// kept to the millisecond are seconds: no lock-out ends before 2001 in
+/// milliseconds.)
 fn lockout_end(value: Option<String>) -> Option<u64> {
-    value.and_then(|until| until.parse().ok())
+    let until: u64 = value?.parse().ok()?;
+    Some(if until < 1_000_000_000_000 { until * 1000 } else { until })
 }
 
 const INDEX_PREFIX: &str = "i:";
@@ -410,9 +432,9 @@ mod tests {
 
     #[test]
     fn storage_expiry_respects_kv_minimum() {
-        assert_eq!(storage_expiry(None, 1000), None);
-        assert_eq!(storage_expiry(Some(1002), 1000), Some(1070));
-        assert_eq!(storage_expiry(Some(MAX_KV_EXPIRATION + 1), 1000), None);
-        assert_eq!(storage_expiry(Some(5000), 1000), Some(5000));
+        assert_eq!(storage_expiry(None, 1_000_999), None);
+        assert_eq!(storage_expiry(Some(1002), 1_000_999), Some(1070));
+        assert_eq!(storage_expiry(Some(MAX_KV_EXPIRATION + 1), 1_000_000), None);
+        assert_eq!(storage_expiry(Some(5000), 1_000_000), Some(5000));
     }
 }

@@ -33,7 +33,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         id: Option<&str>,
         request: &ApiRequest,
         body: impl BodySource,
-        now: u64,
+        now_ms: u64,
     ) -> ApiResponse {
         let mut caller = None;
         let outcome = match operation {
@@ -41,13 +41,15 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             Operation::Gateway => {
                 Ok(ApiResponse::json(200, to_json(&GatewayInfo::new(self.config.gateway_enabled))))
             }
-            Operation::CreateToken => self.create(request, body, now, &mut caller).await,
-            Operation::GetToken => self.get_token(request, now, &mut caller).await,
-            Operation::DeleteToken => self.delete(request, id.unwrap_or_default(), now, &mut caller).await,
-            Operation::ListTokens => self.list(request, now, &mut caller).await,
-            Operation::InspectToken => self.inspect(request, id.unwrap_or_default(), now, &mut caller).await,
+            Operation::CreateToken => self.create(request, body, now_ms, &mut caller).await,
+            Operation::GetToken => self.get_token(request, now_ms, &mut caller).await,
+            Operation::DeleteToken => self.delete(request, id.unwrap_or_default(), now_ms, &mut caller).await,
+            Operation::ListTokens => self.list(request, now_ms, &mut caller).await,
+            Operation::InspectToken => {
+                self.inspect(request, id.unwrap_or_default(), now_ms, &mut caller).await
+            }
             Operation::RotateToken => {
-                self.rotate(request, id.unwrap_or_default(), body, now, &mut caller).await
+                self.rotate(request, id.unwrap_or_default(), body, now_ms, &mut caller).await
             }
         };
         let mut response = outcome.unwrap_or_else(|error| ApiResponse::error(&error));
@@ -60,16 +62,16 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         &self,
         request: &ApiRequest,
         mut body: impl BodySource,
-        now: u64,
+        now_ms: u64,
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authorize(request, now, Operation::CreateToken.id(), false, caller).await?;
+        let principal = self.authorize(request, now_ms, Operation::CreateToken.id(), false, caller).await?;
         let new_token = validate::parse_create(&body.read_limited().await?)?;
         let creator = match principal {
             Principal::Admin => Creator::Admin,
             Principal::Issued(record) => Creator::Issued(record),
         };
-        let terms = delegate::terms(creator, &new_token, now)?;
+        let terms = delegate::terms(creator, &new_token, now_ms)?;
         self.charge(principal, Operation::CreateToken.id()).await?;
 
         let secret = secret::new_secret()?;
@@ -81,11 +83,10 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             valid_until: terms.valid_until,
             ancestors: terms.ancestors,
             root_valid_until: terms.root_valid_until,
-            created_at: now,
-            secret_valid_until: None,
+            created_at: now_ms / 1000,
             rotated: false,
         };
-        self.tokens().insert(&secret::storage_key(&secret), &record, now).await.map_err(unavailable)?;
+        self.tokens().insert(&secret::storage_key(&secret), &record, now_ms).await.map_err(unavailable)?;
         let created = CreatedToken { token: secret, id: TokenId(id), valid_until: record.valid_until };
         Ok(ApiResponse::json(201, to_json(&created)))
     }
@@ -93,10 +94,10 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     async fn get_token(
         &self,
         request: &ApiRequest,
-        now: u64,
+        now_ms: u64,
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authorize(request, now, Operation::GetToken.id(), false, caller).await?;
+        let principal = self.authorize(request, now_ms, Operation::GetToken.id(), false, caller).await?;
         let used = self.charge(principal, Operation::GetToken.id()).await?;
         let Principal::Issued(record) = principal else { return Err(ApiError::AdminHasNoRecord) };
         let used = match used {
@@ -112,11 +113,11 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         &self,
         request: &ApiRequest,
         id: &str,
-        now: u64,
+        now_ms: u64,
         caller: &mut Option<Principal>,
     ) -> Result<ApiResponse, ApiError> {
-        let principal = self.authorize(request, now, Operation::DeleteToken.id(), false, caller).await?;
-        let entry = self.visible_token(principal, id, now).await?;
+        let principal = self.authorize(request, now_ms, Operation::DeleteToken.id(), false, caller).await?;
+        let entry = self.visible_token(principal, id, now_ms).await?;
         self.charge(principal, Operation::DeleteToken.id()).await?;
         // Revoke first, clean up after: the record goes (the token is
         // refused), the tree's budgets revoke the subtree everywhere and

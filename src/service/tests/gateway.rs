@@ -151,11 +151,21 @@ fn a_withdrawal_over_budget_elsewhere_or_unreadable_is_refused_naming_the_field(
         let error = got.body()["error"].as_str().unwrap().to_string();
         assert!(error.starts_with("authorization failed: ") && error.contains(field), "{error}");
     }
-    let array = harness.send(
-        &request("POST", "/api/v4/account/withdraw", Some(&token)),
-        format!(r#"["0.1 xDai","{PEER}"]"#).as_bytes(),
-    );
-    assert_refused(&array, "condition_failed");
+    let withdraw_raw = |body: String| {
+        harness.send(&request("POST", "/api/v4/account/withdraw", Some(&token)), body.as_bytes())
+    };
+    for read_otherwise in [
+        format!(r#"["0.1 xDai","{PEER}"]"#),
+        format!(r#"{{"amount":"100 xDai","amount":"1 wei xDai","address":"{PEER}"}}"#),
+        format!(r#"{{"amount":"0.1 xDai","address":"{STRANGER}","address":"{PEER}"}}"#),
+    ] {
+        let refused = withdraw_raw(read_otherwise.clone());
+        assert_eq!(
+            (refused.status(), refused.body()["status"].clone()),
+            (400, json!("INVALID_INPUT")),
+            "{read_otherwise}"
+        );
+    }
     assert!(harness.node_calls().is_empty(), "the node never saw a refused call");
     assert_eq!(spend_used(&harness, &token)["used"], json!("0 xDai"), "nothing was counted");
 }
@@ -176,15 +186,17 @@ fn a_budget_is_shared_by_a_parent_and_its_children_and_a_child_cannot_widen_it()
 }
 
 #[test]
-fn a_call_to_an_unreachable_node_is_given_back_and_a_timed_out_one_is_not() {
+fn a_call_the_node_did_not_answer_stays_charged() {
     let harness = Harness::new();
     let token = withdrawer(&harness, ADMIN, "1 xDai");
-    *harness.node.failure.borrow_mut() = Some(NodeFailure::Unreachable("connection refused".into()));
+    *harness.node.failure.borrow_mut() = Some(NodeFailure::Unreachable("Network connection lost.".into()));
     assert_eq!(withdraw(&harness, &token, "0.5 xDai", PEER).status(), 502);
-    assert_eq!(spend_used(&harness, &token)["used"], json!("0 xDai"));
+    assert_eq!(spend_used(&harness, &token)["used"], json!("0.5 xDai"), "the node may have read it");
     *harness.node.failure.borrow_mut() = Some(NodeFailure::TimedOut(30_000));
     assert_eq!(withdraw(&harness, &token, "0.5 xDai", PEER).status(), 504);
-    assert_eq!(spend_used(&harness, &token)["used"], json!("0.5 xDai"), "the node may have acted");
+    assert_eq!(spend_used(&harness, &token)["used"], json!("1 xDai"), "the node may have acted");
+    *harness.node.failure.borrow_mut() = None;
+    assert_refused(&withdraw(&harness, &token, "0.1 xDai", PEER), "condition_failed");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::service::http::CHALLENGE;
 
 #[test]
 fn unknown_path_and_wrong_method_are_json_with_allow() {
@@ -99,6 +100,47 @@ fn only_authentication_failures_count_as_failed_sign_ins() {
 }
 
 #[test]
+fn requests_without_a_credential_are_neither_counted_nor_throttled() {
+    let harness = Harness::new();
+    harness.service.limiter.limit.set(Some(3));
+    for _ in 0..100 {
+        let got = harness.call("GET", "/api/v3/token", None, None);
+        assert_eq!((got.status(), got.response().header("www-authenticate")), (401, Some(CHALLENGE)));
+    }
+    let empty = ApiRequest { x_auth_token: Some(" ".into()), ..request("GET", "/api/v3/token", None) };
+    assert_eq!(harness.send(&empty, b"").status(), 401);
+    assert_eq!(harness.service.limiter.failures.get(), 0, "none was a failed sign-in");
+    assert_eq!(harness.get(ADMIN).status(), 404, "the admin token works from that address");
+    for _ in 0..4 {
+        harness.get("etk_wrong");
+    }
+    assert_eq!(
+        harness.get(ADMIN).status(),
+        429,
+        "once locked out by failed sign-ins, a credential is refused"
+    );
+    assert_eq!(
+        harness.call("GET", "/api/v3/token", None, None).status(),
+        401,
+        "no credential: the usual answer"
+    );
+}
+
+#[test]
+fn a_lock_out_lasts_its_whole_minute_to_the_millisecond() {
+    let harness = Harness::new();
+    harness.service.limiter.limit.set(Some(0));
+    let locked_at = at(NOW) + 999;
+    let guess = request("GET", "/api/v3/token", Some("etk_wrong"));
+    assert_eq!(harness.send_at(&guess, b"", locked_at).status(), 429);
+    harness.service.limiter.limit.set(None);
+    let admin = request("GET", "/api/v3/token", Some(ADMIN));
+    let almost = harness.send_at(&admin, b"", locked_at + 59_999);
+    assert_eq!((almost.status(), almost.response().header("retry-after")), (429, Some("1")));
+    assert_eq!(harness.send_at(&admin, b"", locked_at + 60_000).status(), 404);
+}
+
+#[test]
 fn a_throttled_address_is_refused_even_with_a_correct_credential_until_the_window_ends() {
     let harness = Harness::new();
     let (secret, _) = harness.issue(ADMIN, token_caps());
@@ -110,7 +152,7 @@ fn a_throttled_address_is_refused_even_with_a_correct_credential_until_the_windo
     }
     // The attacker's next guess is right: it must look exactly like a wrong one.
     for correct in [secret.as_str(), ADMIN] {
-        let got = harness.get_at(correct, NOW + 30);
+        let got = harness.get_at(correct, at(NOW + 30));
         assert_eq!(got.status(), 429, "a correct credential while throttled");
         assert_eq!(got.response().header("retry-after"), Some("30"));
     }
@@ -124,12 +166,12 @@ fn a_throttled_address_is_refused_even_with_a_correct_credential_until_the_windo
         ..request("GET", "/api/v3/token", Some(&secret))
     };
     assert_eq!(
-        harness.send_at(&another_address, b"", NOW + 30).status(),
+        harness.send_at(&another_address, b"", at(NOW + 30)).status(),
         200,
         "other addresses are not locked out"
     );
     let failures_while_locked = harness.service.limiter.failures.get();
-    assert_eq!(harness.get_at(&secret, NOW + 60).status(), 200, "the window has ended");
+    assert_eq!(harness.get_at(&secret, at(NOW + 60)).status(), 200, "the window has ended");
     assert_eq!(
         harness.service.limiter.failures.get(),
         failures_while_locked,
@@ -137,6 +179,6 @@ fn a_throttled_address_is_refused_even_with_a_correct_credential_until_the_windo
     );
     // A malformed guess needs no storage read: the limiter refuses it, and
     // locks the address out again.
-    assert_eq!(harness.get_at("etk_malformed", NOW + 61).status(), 429);
-    assert_eq!(harness.get_at(&secret, NOW + 62).status(), 429);
+    assert_eq!(harness.get_at("etk_malformed", at(NOW + 61)).status(), 429);
+    assert_eq!(harness.get_at(&secret, at(NOW + 62)).status(), 429);
 }

@@ -6,10 +6,11 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::service::{
+    budgets::{RotationAction, RotationReply, RotationStep},
     management::MAX_TREES_PER_PAGE,
     records::IndexEntry,
     secret,
-    store::{StoreError, TokenStore},
+    store::{Budgets, StoreError, TokenStore},
 };
 
 fn list(harness: &Harness, token: &str, query: &str) -> Got {
@@ -146,7 +147,7 @@ fn deleted_expired_and_revoked_tokens_are_not_listed() {
     harness.issue(ADMIN, short);
     let (_, kept) = harness.issue(ADMIN, token_caps());
     assert_eq!(harness.delete(ADMIN, &parent_id).status(), 204);
-    let page = harness.send_at(&request("GET", "/api/v3/tokens", Some(ADMIN)), b"", NOW + 5).body();
+    let page = harness.send_at(&request("GET", "/api/v3/tokens", Some(ADMIN)), b"", at(NOW + 5)).body();
     let ids: Vec<&str> =
         page["tokens"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [kept.as_str()], "the revoked child is listed nowhere, before any clean-up");
@@ -234,9 +235,90 @@ fn a_grace_period_keeps_the_old_secret_until_it_ends() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(harness.get_at(&old, NOW + 29).status(), 200, "the old secret still works");
-    assert_eq!(harness.get_at(&old, NOW + 30).status(), 401);
-    assert_eq!(harness.get_at(&new, NOW + 30).status(), 200);
+    assert_eq!(harness.get_at(&old, at(NOW + 29)).status(), 200, "the old secret still works");
+    assert_eq!(harness.get_at(&old, at(NOW + 30)).status(), 401);
+    assert_eq!(harness.get_at(&new, at(NOW + 30)).status(), 200);
+}
+
+#[test]
+fn a_grace_of_n_seconds_lasts_n_seconds_to_the_millisecond_and_the_answer_says_until_when() {
+    let harness = Harness::new();
+    let (old, id) = harness.issue(ADMIN, token_caps());
+    let rotated_at = at(NOW) + 999;
+    let request = request("POST", &format!("/api/v3/tokens/{id}/rotate"), Some(ADMIN));
+    let rotated = harness.send_at(&request, br#"{"grace": 1}"#, rotated_at);
+    assert_eq!(rotated.body()["old_secret_valid_until_ms"], json!(rotated_at + 1000));
+    assert_eq!(harness.get_at(&old, rotated_at + 999).status(), 200, "one second is a whole second");
+    assert_eq!(harness.get_at(&old, rotated_at + 1000).status(), 401);
+    let (_, id) = harness.issue(ADMIN, token_caps());
+    let at_once = harness.send_at(
+        &self::request("POST", &format!("/api/v3/tokens/{id}/rotate"), Some(ADMIN)),
+        b"",
+        rotated_at,
+    );
+    assert_eq!(
+        at_once.body()["old_secret_valid_until_ms"],
+        json!(rotated_at),
+        "grace 0 ends at the rotation"
+    );
+}
+
+#[test]
+fn a_secret_in_its_grace_period_cannot_rotate_delete_or_create_but_works_otherwise() {
+    let harness = Harness::new();
+    let body = json!({"capabilities": [{"endpoint": "tokensRotate"}, {"endpoint": "tokensDelete"}, {"endpoint": "tokensCreate"}, {"endpoint": "tokensGetToken"}]});
+    let (leaked, id) = harness.issue(ADMIN, body);
+    let (_, child_id) = harness.issue(&leaked, token_caps());
+    let owners = rotate(&harness, &leaked, &id, Some(json!({"grace": 300}))).body()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let thief_attempts = [
+        rotate(&harness, &leaked, &id, Some(json!({"grace": 0}))),
+        harness.delete(&leaked, &id),
+        harness.delete(&leaked, &child_id),
+        harness.create(&leaked, token_caps()),
+    ];
+    for refused in &thief_attempts {
+        assert_refused(refused, "secret_in_grace");
+    }
+    assert_eq!(harness.get(&leaked).status(), 200, "its other calls work until the grace ends");
+    assert_eq!(harness.get(&owners).status(), 200, "the owner's new secret keeps working");
+    assert_eq!(harness.get_at(&leaked, at(NOW + 300)).status(), 401);
+    let (ids, tokens) =
+        (vec![id.clone(), child_id.clone()], harness.call("GET", "/api/v3/tokens", Some(&owners), None));
+    let listed: BTreeSet<String> = tokens.body()["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, ids_of(&ids), "nothing was deleted or created");
+    assert_eq!(rotate(&harness, &owners, &id, None).status(), 201, "the owner may rotate again");
+}
+
+#[test]
+fn a_rotation_while_another_is_under_way_is_409_and_changes_nothing() {
+    let harness = Harness::new();
+    let (old, id) = harness
+        .issue(ADMIN, json!({"capabilities": [limited("tokensRotate", 5), {"endpoint": "tokensGetToken"}]}));
+    let entry = index_entry(&harness, &id);
+    let begun = RotationStep {
+        path: entry.record.path(),
+        to: "held-by-a-rotation-under-way".into(),
+        action: RotationAction::Begin { from: entry.key.clone() },
+        started_ms: at(NOW),
+    };
+    assert_eq!(
+        pollster::block_on(harness.service.budgets().rotate(entry.tree(), &begun)).unwrap(),
+        RotationReply::Granted
+    );
+    let stored = (harness.kv().keys(), harness.kv().values());
+    let conflict = rotate(&harness, &old, &id, None);
+    assert_eq!(conflict.status(), 409);
+    assert_eq!(conflict.body()["status"], json!("CONFLICT"));
+    assert_eq!((harness.kv().keys(), harness.kv().values()), stored, "nothing was written");
+    assert_eq!(harness.get(&old).body()["capabilities"][0]["limits"][0]["used"], json!(0), "nor counted");
 }
 
 #[test]
@@ -283,7 +365,9 @@ fn a_delete_during_a_grace_period_refuses_both_secrets_and_leaves_nothing() {
 fn rotate_from(harness: &Harness, entry: &IndexEntry, grace: u64) -> Result<String, StoreError> {
     let secret = secret::new_secret().unwrap();
     let store = TokenStore::new(harness.kv());
-    pollster::block_on(store.rotate(entry, &secret::storage_key(&secret), grace, NOW))?;
+    let rotated =
+        pollster::block_on(store.switch_secret(entry, &secret::storage_key(&secret), grace, at(NOW)))?;
+    pollster::block_on(store.retire_secrets(entry, &rotated, at(NOW)))?;
     Ok(secret)
 }
 
@@ -292,7 +376,7 @@ fn index_entry(harness: &Harness, id: &str) -> IndexEntry {
 }
 
 #[test]
-fn of_rotations_that_raced_only_the_last_to_switch_works_and_a_delete_refuses_all() {
+fn of_storage_writes_of_rotations_that_raced_only_the_last_to_switch_works_and_a_delete_refuses_all() {
     let harness = Harness::new();
     let (old, id) = harness.issue(ADMIN, token_caps());
     let before = index_entry(&harness, &id);

@@ -31,7 +31,13 @@ use super::{
 
 /// The admin token of every test service: strong enough to be accepted.
 const ADMIN: &str = "admin-secret-for-tests-0123456789abcdef";
+/// The time of every request, in seconds since the epoch, unless a test says.
 const NOW: u64 = 1_800_000_000;
+
+/// Milliseconds since the epoch at the start of second `secs`.
+fn at(secs: u64) -> u64 {
+    secs * 1000
+}
 
 /// Fails the client over `limit` failed sign-ins, counting them all.
 #[derive(Debug, Default)]
@@ -131,16 +137,16 @@ impl Harness {
         self.service.kv()
     }
 
-    /// Sends `request` with `body` at `now`.
-    fn send_at(&self, request: &ApiRequest, body: &[u8], now: u64) -> Got {
-        match pollster::block_on(self.service.handle(request, body.to_vec(), &self.node, now)) {
+    /// Sends `request` with `body` at `now_ms`.
+    fn send_at(&self, request: &ApiRequest, body: &[u8], now_ms: u64) -> Got {
+        match pollster::block_on(self.service.handle(request, body.to_vec(), &self.node, now_ms)) {
             Answer::Service(response) => Got::Service(response),
             Answer::Node(status, log) => Got::Node(status, log),
         }
     }
 
     fn send(&self, request: &ApiRequest, body: &[u8]) -> Got {
-        self.send_at(request, body, NOW)
+        self.send_at(request, body, at(NOW))
     }
 
     /// `method path` with `token` in `x-auth-token` and a JSON `body`.
@@ -153,12 +159,12 @@ impl Harness {
         self.call("POST", "/api/v3/tokens", Some(token), Some(body))
     }
 
-    fn get_at(&self, token: &str, now: u64) -> Got {
-        self.send_at(&request("GET", "/api/v3/token", Some(token)), b"", now)
+    fn get_at(&self, token: &str, now_ms: u64) -> Got {
+        self.send_at(&request("GET", "/api/v3/token", Some(token)), b"", now_ms)
     }
 
     fn get(&self, token: &str) -> Got {
-        self.get_at(token, NOW)
+        self.get_at(token, at(NOW))
     }
 
     fn delete(&self, token: &str, id: &str) -> Got {

@@ -231,15 +231,32 @@ fn get_token_accepts_all_three_credential_forms() {
 }
 
 #[test]
+fn a_lifetime_of_one_second_lasts_a_whole_second_whenever_in_the_second_it_starts() {
+    let harness = Harness::new();
+    let mut body = token_caps();
+    body["lifetime"] = json!(1);
+    let created_at = at(NOW) + 900;
+    let created = harness.send_at(
+        &request("POST", "/api/v3/tokens", Some(ADMIN)),
+        body.to_string().as_bytes(),
+        created_at,
+    );
+    assert_eq!(created.body()["valid_until"], json!(NOW + 2), "the end, rounded up to its second");
+    let secret = created.body()["token"].as_str().unwrap().to_string();
+    assert_eq!(harness.get_at(&secret, created_at + 1000).status(), 200);
+}
+
+#[test]
 fn get_token_refuses_unknown_malformed_and_expired_tokens_alike() {
     let harness = Harness::new();
     let mut body = token_caps();
     body["lifetime"] = json!(2);
     let (secret, _) = harness.issue(ADMIN, body);
-    assert_eq!(harness.get_at(&secret, NOW + 1).status(), 200);
+    assert_eq!(harness.get_at(&secret, at(NOW + 1)).status(), 200);
     let failed = (401, error("UNAUTHORIZED", "authentication failed"));
     let answer = |got: Got| (got.status(), got.body());
-    assert_eq!(answer(harness.get_at(&secret, NOW + 2)), failed, "refused from the second it expires");
+    assert_eq!(harness.get_at(&secret, at(NOW + 2) - 1).status(), 200, "valid to the last millisecond");
+    assert_eq!(answer(harness.get_at(&secret, at(NOW + 2))), failed, "refused from the second it expires");
     assert_eq!(answer(harness.get("etk_nonsense")), failed);
     assert_eq!(answer(harness.get(&secret::new_secret().unwrap())), failed);
 }
