@@ -1,8 +1,10 @@
 // A stand-in for a HOPR node: an HTTP server that records every request it
 // gets and answers JSON, with an echoing WebSocket on the session route.
 // Like a node, it wants its own token except on the health probes. Tests
-// tell it to hang a path (for timeouts), to add headers to its answers on a
-// path (also to a WebSocket's 101), and read what it received.
+// tell it to hang a path (for timeouts), to read a path's whole request and
+// then close or reset the connection without answering, to add headers to
+// its answers on a path (also to a WebSocket's 101), and read what it
+// received.
 import { createServer } from "node:http";
 import { WebSocketServer } from "ws";
 
@@ -11,10 +13,12 @@ export const NODE_TOKEN = "node-own-api-token-0123456789";
 /** The node's health probes, which a node answers without its token. */
 export const HEALTH_PATHS = ["/startedz", "/readyz", "/healthyz", "/eligiblez"];
 
-/** Starts the fake node; resolves to `{ url, received, hang(path), answerWith(path, headers), close() }`. */
+/** Starts the fake node; resolves to `{ url, received, hang(path), drop(path, how), answerWith(path, headers), close() }`. */
 export async function startFakeNode() {
   const received = [];
   const hanging = new Set();
+  /** Paths whose requests are read whole, then dropped: "close" or "reset". */
+  const dropping = new Map();
   const extraHeaders = new Map();
   const sockets = new WebSocketServer({ noServer: true });
   sockets.on("headers", (lines, request) => {
@@ -29,6 +33,9 @@ export async function startFakeNode() {
       const url = new URL(request.url, "http://node");
       received.push({ method: request.method, path: url.pathname, query: url.search, headers: request.headers, body: Buffer.concat(chunks).toString() });
       if (hanging.has(url.pathname)) return;
+      const drop = dropping.get(url.pathname);
+      if (drop === "close") return request.socket.destroy();
+      if (drop === "reset") return request.socket.resetAndDestroy();
       if (request.headers["x-auth-token"] !== NODE_TOKEN && !HEALTH_PATHS.includes(url.pathname)) {
         response.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ status: "UNAUTHORIZED", error: "node token required" }));
         return;
@@ -55,6 +62,7 @@ export async function startFakeNode() {
     url: `http://127.0.0.1:${server.address().port}`,
     received,
     hang: (path) => hanging.add(path),
+    drop: (path, how) => dropping.set(path, how),
     answerWith: (path, headers) => extraHeaders.set(path, headers),
     close: () => {
       for (const client of sockets.clients) client.terminate();

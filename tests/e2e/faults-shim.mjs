@@ -1,31 +1,47 @@
 // Test-only entry module: the real Worker (build/index.js), with its KV
-// binding wrapped so that a request can ask for storage calls to fail. The
-// header `x-test-fail` names what fails: `put:<key prefix>`, `get`, `delete`
-// or `list`, comma-separated. Used by faults.test.mjs only; never deployed.
+// binding wrapped so that a request can ask for storage calls to fail or to
+// take longer. The header `x-test-fail` names what fails: `put:<key
+// prefix>`, `get`, `delete` or `list`, comma-separated; `x-test-delay` names
+// what is slowed and by how many milliseconds: `put:<key prefix>=<ms>`, also
+// comma-separated. Never deployed.
 import Entry, { TokenTree } from "./index.js";
 
 export { TokenTree };
 
 export default {
   fetch(request, env, ctx) {
-    const faults = (request.headers.get("x-test-fail") ?? "").split(",").filter(Boolean);
-    const TOKENS = faults.length ? failing(env.TOKENS, faults) : env.TOKENS;
+    const faults = rules(request.headers.get("x-test-fail"));
+    const delays = rules(request.headers.get("x-test-delay"));
+    const TOKENS = faults.length || delays.length ? wrapped(env.TOKENS, faults, delays) : env.TOKENS;
     return Entry.prototype.fetch.call({ env: { ...env, TOKENS }, ctx }, request);
   },
 };
 
-function failing(kv, faults) {
-  const fails = (operation, key) =>
-    faults.some((fault) => {
-      const [name, prefix = ""] = fault.split(":");
-      return name === operation && String(key).startsWith(prefix);
+/** `operation:prefix=value` rules from a header. */
+function rules(header) {
+  return (header ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((rule) => {
+      const [what, value] = rule.split("=");
+      const [operation, prefix = ""] = what.split(":");
+      return { operation, prefix, value: Number(value) };
     });
+}
+
+function wrapped(kv, faults, delays) {
+  const matching = (list, operation, key) =>
+    list.find((rule) => rule.operation === operation && String(key).startsWith(rule.prefix));
   return new Proxy(kv, {
     get(target, property) {
       const value = Reflect.get(target, property);
       if (typeof value !== "function") return value;
-      return (key, ...rest) =>
-        fails(property, key) ? Promise.reject(new Error(`injected ${property} failure`)) : value.call(target, key, ...rest);
+      return async (key, ...rest) => {
+        if (matching(faults, property, key)) throw new Error(`injected ${property} failure`);
+        const delay = matching(delays, property, key);
+        if (delay) await new Promise((resolve) => setTimeout(resolve, delay.value));
+        return value.call(target, key, ...rest);
+      };
     },
   });
 }

@@ -51,6 +51,8 @@ const withRawField = (json, field) => `${json.slice(0, -1)},${field}}`;
 /** Every character of `text` percent-encoded. */
 const percentEncoded = (text) => [...text].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`).join("");
 
+const UNREACHABLE = { status: "BAD_GATEWAY", error: "the node could not be reached, or closed the connection before answering" };
+
 const CAPABILITIES_NOT_ALLOWED = {
   status: "FORBIDDEN",
   error: "requested token capabilities not allowed",
@@ -278,20 +280,36 @@ test("where the node's default listen host is not loopback, a session naming a l
 // ----------------------------------------------------------------------------
 // 4. A node that is down
 
-test("a call to a node that is down is 502 and leaves both its calls limit and its spend budget where they were", async () => {
+test("a call to a node that is down is 502 and stays charged: the runtime cannot tell it from one the node read", async () => {
   await withWorker({ bindings: nodeBindings({ ORIGIN_URL: `http://127.0.0.1:${await closedPort()}` }) }, async (down) => {
     const token = await issue(ADMIN_TOKEN, [holding("accountWithdraw", calls(2), spend("1 xDai"), targets(PEER)), holding("tokensGetToken")], down);
-    // Three tries of 0.6 xDai: had any been kept, the second (spend) or the third (calls) would be 403.
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const response = await send("POST", WITHDRAW, token, withdrawal("0.6 xDai", PEER), down);
-      assert.equal(response.status, 502, `attempt ${attempt}: ${response.text}`);
-      assert.deepEqual(response.body, { status: "BAD_GATEWAY", error: "the node could not be reached" });
-    }
+    const first = await send("POST", WITHDRAW, token, withdrawal("0.6 xDai", PEER), down);
+    assert.deepEqual([first.status, first.body], [502, UNREACHABLE]);
+    const second = await send("POST", WITHDRAW, token, withdrawal("0.6 xDai", PEER), down);
+    assertConditionFailed(second, "amount");
     const limits = await limitsOf(token, "accountWithdraw", down);
-    assert.equal(limits.calls.used, 0, "the calls limit is where it was");
-    assert.equal(limits.spend.used, "0 xDai", "the spend budget is where it was");
+    assert.deepEqual([limits.calls.used, limits.spend.used], [1, "0.6 xDai"], "the failed call stays counted");
   });
 });
+
+for (const how of ["close", "reset"]) {
+  test(`a node that reads the request and then ${how}s the connection leaves the call charged: 1 wxHOPR moves at most 1 wxHOPR`, async () => {
+    const path = "/api/v4/account/withdraw";
+    node.drop(path, how);
+    try {
+      const token = await issue(ADMIN_TOKEN, [holding("accountWithdraw", spend("1 wxHOPR")), holding("tokensGetToken")]);
+      const { answer: dropped, seen } = await watchingTheNode(() => send("POST", WITHDRAW, token, withdrawal("0.6 wxHOPR", PEER)));
+      assert.deepEqual([dropped.status, dropped.body], [502, UNREACHABLE]);
+      assert.equal(seen.length, 1, "the node received the withdrawal");
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await assertRefusedUnseen(() => send("POST", WITHDRAW, token, withdrawal("0.6 wxHOPR", PEER)), "amount");
+      }
+      assert.equal((await limitsOf(token, "accountWithdraw")).spend.used, "0.6 wxHOPR");
+    } finally {
+      node.drop(path, undefined);
+    }
+  });
+}
 
 // ----------------------------------------------------------------------------
 // 5. Delegation: a child's conditions are no wider than its parent's
@@ -405,19 +423,42 @@ test("another spelling of the allowed address (letter case, no 0x) is the same t
   }
 });
 
-test("a body the node would read another way is refused: a JSON array in field order, an amount as a number, a non-string address, not JSON", async () => {
+test("a body the node would read another way is 400 and never forwarded: a key twice, a JSON array in field order, not JSON", async () => {
+  const token = await issue(ADMIN_TOKEN, [holding("accountWithdraw", spend("1 xDai"), targets(PEER)), holding("tokensGetToken")]);
+  for (const body of [
+    `{"amount":"100 xDai","amount":"1 wei xDai","address":"${PEER}"}`,
+    `{"amount":"0.1 xDai","address":"${STRANGER}","address":"${PEER}"}`,
+    `{"amount":"0.1 xDai","address":"${PEER}","\\u0061mount":"100 xDai"}`,
+    `{"amount":"0.1 xDai","address":"${PEER}","extra":{"a":1,"a":2}}`,
+    `["5 xDai","${STRANGER}"]`,
+    `["0.1 xDai","${PEER}"]`,
+    `amount=0.1+xDai&address=${PEER}`,
+    "",
+  ]) {
+    const { answer, seen } = await watchingTheNode(() => send("POST", WITHDRAW, token, body));
+    assert.deepEqual([answer.status, answer.body.status], [400, "INVALID_INPUT"], `${body}: ${answer.text}`);
+    assert.match(answer.body.error, /^request body: .*not forwarded$/, body);
+    assert.deepEqual(seen, [], "never forwarded");
+  }
+  assert.equal((await limitsOf(token, "accountWithdraw")).spend.used, "0 xDai", "nothing was counted");
+});
+
+test("a field the node would read as something else is refused for its condition: an amount as a number, a non-string address", async () => {
   const token = await issue(ADMIN_TOKEN, [holding("accountWithdraw", spend("1 xDai"), targets(PEER))]);
   for (const [body, field] of [
-    [`["5 xDai","${STRANGER}"]`, "request body"],
-    [`["0.1 xDai","${PEER}"]`, "request body"],
     [`{"amount":0.1,"address":"${PEER}"}`, "amount"],
     [`{"amount":["0.1 xDai"],"address":"${PEER}"}`, "amount"],
     [`{"amount":"0.1 xDai","address":["${PEER}"]}`, "address"],
-    [`amount=0.1+xDai&address=${PEER}`, "request body"],
-    ["", "request body"],
   ]) {
     await assertRefusedUnseen(() => send("POST", WITHDRAW, token, body), field);
   }
+});
+
+test("a route whose node ignores the target is refused to a token with targets: /api/v3/tickets/redeem redeems every channel", async () => {
+  const token = await issue(ADMIN_TOKEN, [holding("ticketsRedeemTickets", targets(PEER))]);
+  const body = JSON.stringify({ address: PEER });
+  await assertRefusedUnseen(() => send("POST", "/api/v3/tickets/redeem", token, body), "address");
+  await assertForwardedOnce(() => send("POST", "/api/v4/tickets/redeem", token, body), { path: "/api/v4/tickets/redeem", body });
 });
 
 test("a percent-encoded address in the path of /api/v4/channels/{address}/fund is decoded before it is checked", async () => {

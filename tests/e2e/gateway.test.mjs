@@ -243,7 +243,7 @@ test("an unreachable node gives 502, a silent one 504, and the next call is serv
   await withWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: "http://127.0.0.1:9", ORIGIN_TOKEN: NODE_TOKEN } }, async (down) => {
     const response = await down("GET", "/api/v4/node/info", { token: ADMIN_TOKEN });
     assert.equal(response.status, 502);
-    assert.deepEqual(response.body, { status: "BAD_GATEWAY", error: "the node could not be reached" });
+    assert.deepEqual(response.body, { status: "BAD_GATEWAY", error: "the node could not be reached, or closed the connection before answering" });
   });
   node.hang("/api/v4/node/status");
   const bindings = { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ORIGIN_TIMEOUT_MS: "500" };

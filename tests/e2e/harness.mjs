@@ -1,8 +1,11 @@
 // Runs the built Worker (build/index.js) in workerd through Miniflare, with
-// its own in-memory KV namespace and Durable Objects, and collects what it logs.
+// its own KV namespace and SQLite-backed Durable Objects (in memory, or on
+// disk for a runtime that restarts), and collects what it logs.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
 
@@ -17,15 +20,16 @@ const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)
 
 /**
  * Starts the recording stand-in node and the Worker in front of it as the
- * gateway, with `bindings` added to the Worker's. Gives a `call` and a `raw`
+ * gateway, with `bindings` added to the Worker's (on disk with `persist`,
+ * so that `worker.restart()` works). Gives a `call` and a `raw`
  * client of the Worker, and `tokenFor(capability)`: a token holding only
  * that capability, made by the admin on first use and reused. `close()`
  * stops both.
  * @param {Record<string, string>} [bindings]
  */
-export async function startGateway(bindings = {}) {
+export async function startGateway(bindings = {}, { persist = false } = {}) {
   const node = await startFakeNode();
-  const worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ...bindings } });
+  const worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ...bindings }, persist });
   const close = async () => {
     await worker.close();
     await node.close();
@@ -73,7 +77,10 @@ export function rawClient(url) {
  * how many failed sign-ins a client address may make per minute (high by
  * default, so that tests of wrong credentials are not throttled).
  * `entry` replaces the main module (a test shim that imports build/index.js).
- * @param {{ bindings?: Record<string, string>, kv?: boolean, durableObjects?: boolean, failedSignInLimit?: number, entry?: string }} [options]
+ * `persist` keeps KV and the Durable Objects on disk, so that `restart()`
+ * can stop the runtime and start a new one on the same storage and port:
+ * what a crash, a deploy or an evicted object leaves of the service.
+ * @param {{ bindings?: Record<string, string>, kv?: boolean, durableObjects?: boolean, failedSignInLimit?: number, entry?: string, persist?: boolean }} [options]
  */
 export async function startWorker({
   bindings = { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
@@ -81,31 +88,44 @@ export async function startWorker({
   durableObjects = true,
   failedSignInLimit = 10_000,
   entry,
+  persist = false,
 } = {}) {
   const logs = [];
   const collect = (stream) => stream.on("data", (chunk) => logs.push(...String(chunk).split("\n").filter(Boolean)));
-  const mf = new Miniflare({
+  const state = persist ? mkdtempSync(join(tmpdir(), "edge-tokens-state-")) : undefined;
+  const options = (port) => ({
     modules: true,
     ...(entry ? shimModules(entry) : { scriptPath: new URL("build/index.js", root).pathname }),
     modulesRoot: new URL("build/", root).pathname,
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
     compatibilityDate,
     kvNamespaces: kv ? ["TOKENS"] : [],
-    durableObjects: durableObjects ? { TOKEN_TREES: "TokenTree" } : {},
+    durableObjects: durableObjects ? { TOKEN_TREES: { className: "TokenTree", useSQLite: true } } : {},
     ratelimits: { SIGNIN_LIMITER: { simple: { limit: failedSignInLimit, period: 60 } } },
+    ...(state ? { kvPersist: join(state, "kv"), durableObjectsPersist: join(state, "do") } : {}),
     bindings,
     host: "127.0.0.1",
-    port: 0,
+    port,
     handleRuntimeStdio(stdout, stderr) {
       collect(stdout);
       collect(stderr);
     },
   });
+  let mf = new Miniflare(options(0));
   const url = (await mf.ready).origin;
   return {
     url,
-    mf,
+    get mf() {
+      return mf;
+    },
     logs,
+    /** Stops the runtime and starts a new one on the same storage and port: nothing stays in memory. */
+    async restart() {
+      assert.ok(state, "restart() needs a Worker started with persist: true");
+      await mf.dispose();
+      mf = new Miniflare(options(Number(new URL(url).port)));
+      await mf.ready;
+    },
     /** Every value stored in the KV namespace, keys included. */
     async storedText() {
       const namespace = await mf.getKVNamespace("TOKENS");
@@ -125,6 +145,7 @@ export async function startWorker({
         }
       } finally {
         await mf.dispose();
+        if (state) rmSync(state, { recursive: true, force: true });
       }
     },
   };

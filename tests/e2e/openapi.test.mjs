@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import Ajv2020 from "ajv/dist/2020.js";
 import { startWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 
-const worker = await startWorker();
+// The Worker behind the test shim, so that a request can ask for slow storage.
+const worker = await startWorker({ entry: new URL("faults-shim.mjs", import.meta.url).pathname });
 const call = client(worker.url);
 
 /** Workers with a broken configuration, started on first use and stopped at the end. */
@@ -63,7 +64,7 @@ const SERVICE_PATHS = {
 /** Every `status` value the contract names for an error body. */
 const CONTRACT_ERROR_STATUSES = [
   "UNAUTHORIZED", "FORBIDDEN", "INVALID_INPUT", "INVALID_TOKEN_CAPABILITIES", "INVALID_TOKEN_DESCRIPTION",
-  "PAYLOAD_TOO_LARGE", "NOT_FOUND", "MISCONFIGURED", "UNAVAILABLE", "TOO_MANY_REQUESTS",
+  "PAYLOAD_TOO_LARGE", "NOT_FOUND", "CONFLICT", "MISCONFIGURED", "UNAVAILABLE", "TOO_MANY_REQUESTS",
 ];
 
 /** The presets the contract names (offered by the console, served with the gateway's table). */
@@ -72,7 +73,7 @@ const CONTRACT_PRESETS = ["read-only", "sessions", "funds"];
 /** Every refusal `reason` the contract names. */
 const CONTRACT_REASONS = [
   "missing_capability", "limit_exhausted", "condition_failed", "capabilities_not_allowed", "lifetime_not_allowed",
-  "depth_limit",
+  "depth_limit", "secret_in_grace",
 ];
 
 const AUTHENTICATION_FAILED = { status: "UNAUTHORIZED", error: "authentication failed" };
@@ -310,7 +311,7 @@ test("every $ref in the document resolves, and every component schema compiles a
     Object.keys(doc.components.schemas).sort(),
     ["AllowConditions", "Area", "Capability", "CapabilityInfo", "CapabilityName", "CallsConditions", "CreateTokenRequest",
       "CreatedToken", "CurrencyInfo", "ErrorBody", "ErrorCode", "GatewayInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
-      "RequestedLimit", "RotateRequest", "RouteInfo", "SpendConditions", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
+      "RequestedLimit", "RotateRequest", "RotatedToken", "RouteInfo", "SpendConditions", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
   );
   for (const name of Object.keys(doc.components.schemas)) {
     assert.doesNotThrow(() => validatorAt(`/components/schemas/${escapePointer(name)}`), `schema ${name} compiles`);
@@ -833,7 +834,7 @@ test("GET /tokens/{id}: 404 NOT_FOUND for unknown, malformed, deleted and not-yo
 
 const rotate = (id, options) => call("POST", url("/tokens/{id}/rotate", id), options);
 
-test("POST /tokens/{id}/rotate: 201 CreatedToken for the same id and expiry, with and without a body, by the admin, itself and its ancestor", async () => {
+test("POST /tokens/{id}/rotate: 201 RotatedToken for the same id and expiry, with and without a body, by the admin, itself and its ancestor", async () => {
   const target = await adminCreate({ capabilities: caps("tokensGetToken", "tokensRotate"), lifetime: 600 });
   const bodies = [{}, { body: {} }, { body: { grace: 0 } }, { body: { grace: null } }, { body: { grace: 3600 } }];
   for (const options of bodies) {
@@ -841,6 +842,7 @@ test("POST /tokens/{id}/rotate: 201 CreatedToken for the same id and expiry, wit
     conforms("/tokens/{id}/rotate", "post", res);
     assert.deepEqual([res.status, res.body.id, res.body.valid_until], [201, target.id, target.valid_until], JSON.stringify(options));
     assert.notEqual(res.body.token, target.token, "a new secret");
+    assert.ok(Number.isInteger(res.body.old_secret_valid_until_ms), "says until when the old secret works");
   }
   const { parent, child } = await family();
   const itself = await rotate(child.id, { token: child.token });
@@ -904,6 +906,47 @@ test("POST /tokens/{id}/rotate: 403 UNAUTHORIZED without tokensRotate, and once 
     if (i <= 10) assert.equal(res.status, 201, `rotate ${i}: ${res.text}`);
     else assert.deepEqual([res.status, res.body], [403, limitExhausted("tokensRotate", 10)]);
   }
+});
+
+test("POST /tokens/{id}/rotate: 409 CONFLICT for all but one of 10 concurrent rotations, which change nothing", async () => {
+  const target = await adminCreate({ capabilities: [limited("tokensGetToken", 100), ...caps("tokensRotate")] });
+  const conflict = { status: "CONFLICT", error: "another rotation of this token is under way or went first; nothing was changed" };
+  // Each rotation's index write takes 300 ms, so that the ten overlap whatever the machine's load.
+  const slow = { "x-test-delay": "put:i:=300" };
+  const answers = await Promise.all(Array.from({ length: 10 }, () => rotate(target.id, { ...admin, headers: slow, body: { grace: 30 } })));
+  for (const res of answers) conforms("/tokens/{id}/rotate", "post", res);
+  const won = answers.filter((res) => res.status === 201);
+  assert.equal(won.length, 1, answers.map((res) => res.status).join(" "));
+  for (const res of answers.filter((res) => res !== won[0])) assert.deepEqual([res.status, res.body], [409, conflict]);
+  const reads = await Promise.all([won[0].body.token, target.token].map((token) => call("GET", url("/token"), { token })));
+  assert.deepEqual(reads.map((res) => res.status), [200, 200], "the one new secret works, and the old one in its grace period");
+
+  // By the token itself: those that authenticate after the winner switched hold a secret in its grace period.
+  const bySelf = await Promise.all(Array.from({ length: 10 }, () => rotate(target.id, { token: won[0].body.token, headers: slow, body: { grace: 30 } })));
+  for (const res of bySelf) conforms("/tokens/{id}/rotate", "post", res);
+  assert.equal(bySelf.filter((res) => res.status === 201).length, 1, bySelf.map((res) => res.status).join(" "));
+  assert.ok(bySelf.every((res) => res.status === 201 || res.status === 409 || res.body.reason === "secret_in_grace"), bySelf.map((res) => res.text).join("\n"));
+});
+
+test("POST /tokens, DELETE /tokens/{id} and POST /tokens/{id}/rotate: 403 secret_in_grace for a secret a rotation replaced", async () => {
+  const leaked = await adminCreate({ capabilities: caps("tokensCreate", "tokensDelete", "tokensRotate", "tokensGetToken") });
+  const rotated = await rotate(leaked.id, { token: leaked.token, body: { grace: 300 } });
+  assert.equal(rotated.status, 201, rotated.text);
+  const inGrace = {
+    status: "UNAUTHORIZED",
+    error: "authorization failed: a secret replaced by a rotation works only for the token's other calls during its grace period; it may not create, delete or rotate tokens",
+    reason: "secret_in_grace",
+  };
+  for (const [path, method, res] of [
+    ...(await Promise.all(CREATE_PATHS.map(async (path) => [path, "post", await call("POST", url(path), { token: leaked.token, body: { capabilities: caps("tokensGetToken") } })]))),
+    ["/tokens/{id}", "delete", await call("DELETE", url("/tokens/{id}", leaked.id), { token: leaked.token })],
+    ["/tokens/{id}/rotate", "post", await rotate(leaked.id, { token: leaked.token, body: { grace: 0 } })],
+  ]) {
+    conforms(path, method, res);
+    assert.deepEqual([res.status, res.body], [403, inGrace], `${method} ${path}`);
+  }
+  assert.equal((await call("GET", url("/token"), { token: rotated.body.token })).status, 200, "the owner's secret works");
+  assert.equal((await call("GET", url("/token"), { token: leaked.token })).status, 200, "the old one, for other calls, until its grace ends");
 });
 
 test("POST /tokens/{id}/rotate: 404 NOT_FOUND for unknown, malformed, deleted and not-yours ids", async () => {

@@ -39,3 +39,17 @@ test("an address gets 429 with Retry-After after its limit of failed sign-ins; o
     assert.equal(preflight.status, 204);
   });
 });
+
+test("100 requests without a credential from one address are not counted: the admin token stays usable from it", async () => {
+  await withWorker({ failedSignInLimit: LIMIT }, async (call) => {
+    const address = "192.0.2.20";
+    const cross = { origin: "https://attacker.example" };
+    const routes = [["GET", "/api/v3/token"], ["POST", "/api/v3/tokens"], ["GET", "/api/v3/tokens"], ["DELETE", "/api/v3/tokens/AAAAAAAAAAAAAAAAAAAAAA"]];
+    for (let i = 0; i < 100; i++) {
+      const [method, path] = routes[i % routes.length];
+      const answer = await call(method, path, from(address, cross));
+      assert.equal(answer.status, 401, `${i}: ${method} ${path}: the usual answer, never 429`);
+    }
+    assert.equal((await call("GET", "/api/v3/token", { token: ADMIN_TOKEN, ...from(address) })).status, 404, "the admin token is served");
+  });
+});
