@@ -54,6 +54,8 @@ for (const name of readdirSync(template)) {
   const text = readFileSync(join(template, name), "utf8");
   writeFileSync(join(pkg, name), text.replaceAll("__ERRORS_MODULE__", errorsModule).replaceAll("__VERSION__", version));
 }
+// npm packs a LICENSE file found at the package's root.
+cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 rmSync(join(web, ".gitignore"), { force: true });
 // The console (www/) loads the package like any web app would.
 const vendored = join(root, "www", "vendor", "edge-tokens");
