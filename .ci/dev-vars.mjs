@@ -4,8 +4,13 @@
 //   node .ci/dev-vars.mjs admin
 //     Makes sure there is an admin token: $API_TOKEN when set, otherwise the
 //     API_TOKEN of .dev.vars, which it creates (or adds to .dev.vars) with a
-//     new random token when there is none. Warns when the token is too weak
-//     for the Worker. Prints where the token comes from.
+//     new random token when there is none, and shows that new token once.
+//     Warns when the token is too weak for the Worker. Prints where the token
+//     comes from, never the token itself.
+//
+//   node .ci/dev-vars.mjs origin
+//     Warns when a node is named (ORIGIN_URL in the environment, .dev.vars
+//     or wrangler.toml's [vars]) but no ORIGIN_TOKEN is set for it.
 //
 //   node .ci/dev-vars.mjs secrets-file PATH
 //     Writes PATH (mode 600), a dotenv file for `wrangler dev --env-file`:
@@ -25,8 +30,9 @@ const MIN_ADMIN_TOKEN_CHARS = 32;
 const [command, ...args] = process.argv.slice(2);
 try {
   if (command === "admin" && args.length === 0) admin();
+  else if (command === "origin" && args.length === 0) origin();
   else if (command === "secrets-file" && args.length === 1) secretsFile(args[0]);
-  else throw new Error("usage: node .ci/dev-vars.mjs admin | secrets-file PATH");
+  else throw new Error("usage: node .ci/dev-vars.mjs admin | origin | secrets-file PATH");
 } catch (error) {
   console.error(`edge-tokens: ${error.message}`);
   process.exit(1);
@@ -51,7 +57,8 @@ function admin() {
       console.error(`\n${done}:\n\n  ${vars.API_TOKEN}\n`);
     }
     token = vars.API_TOKEN;
-    source = `${DEV_VARS} (${token})`;
+    // Not the token: this line lands in terminal scrollback and CI logs.
+    source = `${DEV_VARS} (its API_TOKEN line)`;
   }
   // As the Worker counts: Rust's chars() and trim() (Unicode White_Space).
   const chars = [...token].length;
@@ -69,6 +76,24 @@ function admin() {
     );
   }
   process.stdout.write(source);
+}
+
+function origin() {
+  const url = [process.env.ORIGIN_URL, readDevVars().ORIGIN_URL, wranglerVar("ORIGIN_URL")].find((value) => value?.trim());
+  const token = process.env.ORIGIN_TOKEN || readDevVars().ORIGIN_TOKEN;
+  if (url && !token) {
+    console.error(
+      `\nedge-tokens: WARNING: ORIGIN_URL names a node (${url.trim()}) but ORIGIN_TOKEN is not set.\n` +
+        `  The gateway then forwards calls without the node's API token, and a node that checks it refuses them.\n` +
+        `  Set ORIGIN_TOKEN to the node's API token, in the environment or in ${DEV_VARS}.\n`,
+    );
+  }
+}
+
+/** A variable of wrangler.toml's [vars] table, written as that file writes them: `NAME = "value"`. */
+function wranglerVar(name) {
+  const vars = readFileSync("wrangler.toml", "utf8").split(/^\[vars\][ \t]*$/m)[1]?.split(/^\[/m)[0] ?? "";
+  return vars.match(new RegExp(`^${name}[ \t]*=[ \t]*"([^"]*)"`, "m"))?.[1];
 }
 
 function secretsFile(path) {

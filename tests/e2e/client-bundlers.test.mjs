@@ -1,12 +1,14 @@
-// The packed npm package in a browser, the two ways a web app loads it: a
-// plain <script type="module">, and a Vite build. Both run the same flow
-// against the Worker in each browser engine, headless Chromium and Firefox
-// ESR.
+// The packed npm package in a browser, the ways a web app loads it: a plain
+// <script type="module">, and a Vite, an esbuild and a webpack build, none of
+// them told anything about the package. Each runs the same flow against the
+// Worker in each browser engine, headless Chromium and Firefox ESR.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "vite";
+import { build as buildWithEsbuild } from "esbuild";
+import { build as buildWithVite } from "vite";
+import webpack from "webpack";
 import { startWorker, ADMIN_TOKEN } from "./harness.mjs";
 import { ENGINES, ENGINE_NAMES, launchBrowser, serveDirectory } from "./browser.mjs";
 import { projectWithPackage } from "./project.mjs";
@@ -15,7 +17,7 @@ let worker;
 let project;
 let userProject;
 let plain;
-let vite;
+const builds = {};
 
 // The flow every page runs: create a token, read it with its own secret,
 // list it (a page, and every token through the async iterator), delete it,
@@ -66,17 +68,49 @@ window.flow = flow;
   return plain;
 }
 
-/** The Vite build, made once for every engine; resolves to its output directory and asset names. */
-function viteBuild() {
-  vite ??= (async () => {
-    const dir = join(project, "vite");
+/** A page that loads `main.js` the way its bundler's output is loaded: as a module, or (webpack's default) as a classic script. */
+const htmlPage = (title, { classic = false } = {}) =>
+  `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title><script ${classic ? "defer" : 'type="module"'} src="./main.js"></script>`;
+
+// Each bundler as an app would use it, told nothing about the package:
+// builds `dir`/main.js into `out`, which then holds every file to serve.
+const BUNDLERS = {
+  Vite: async (dir, out) => {
+    writeFileSync(join(dir, "index.html"), htmlPage("vite"));
+    await buildWithVite({ root: dir, logLevel: "error", build: { outDir: out, target: "es2022" } });
+  },
+  // The package's top-level await needs the esm format, as any app that
+  // esbuild bundles for <script type="module"> sets.
+  esbuild: async (dir, out) => {
+    await buildWithEsbuild({
+      entryPoints: [join(dir, "main.js")], bundle: true, format: "esm", platform: "browser", target: "es2022",
+      outdir: out, absWorkingDir: dir, logLevel: "error",
+    });
+    writeFileSync(join(out, "index.html"), htmlPage("esbuild"));
+  },
+  webpack: async (dir, out) => {
+    const compiler = webpack({
+      mode: "production", context: dir, entry: "./main.js", target: ["web", "es2022"],
+      output: { path: out, filename: "main.js" }, performance: { hints: false },
+    });
+    const stats = await new Promise((resolve, reject) => compiler.run((error, result) => (error ? reject(error) : resolve(result))));
+    await new Promise((resolve) => compiler.close(resolve));
+    if (stats.hasErrors()) throw new Error(stats.toString("errors-only"));
+    writeFileSync(join(out, "index.html"), htmlPage("webpack", { classic: true }));
+  },
+};
+
+/** The app built by `bundler`, once for every engine; resolves to its output directory and every file in it. */
+function bundled(bundler) {
+  builds[bundler] ??= (async () => {
+    const dir = join(project, bundler);
+    const out = join(dir, "dist");
     mkdirSync(dir);
-    writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>vite</title><script type="module" src="./main.js"></script>`);
     writeFileSync(join(dir, "main.js"), `import { TokensClient, TokensApiError, isWellFormedSecret } from "edge-tokens";\n${FLOW}\nwindow.flow = flow;\n`);
-    await build({ root: dir, logLevel: "error", build: { outDir: join(dir, "dist"), target: "es2022" } });
-    return { root: join(dir, "dist"), assets: readdirSync(join(dir, "dist", "assets")) };
+    await BUNDLERS[bundler](dir, out);
+    return { root: out, files: readdirSync(out, { recursive: true }).map(String) };
   })();
-  return vite;
+  return builds[bundler];
 }
 
 async function runPage(browser, url) {
@@ -128,15 +162,17 @@ for (const engine of ENGINES) {
       }
     });
 
-    test("a Vite build bundles the package and its wasm", async () => {
-      const { root, assets } = await viteBuild();
-      assert.ok(assets.some((name) => name.endsWith(".wasm")), `the wasm is emitted as an asset: ${assets.join(", ")}`);
-      const server = await serveDirectory(root);
-      try {
-        assertFlow(await runPage(browser, `${server.url}/`));
-      } finally {
-        await server.close();
-      }
-    });
+    for (const bundler of Object.keys(BUNDLERS)) {
+      test(`an app built with ${bundler} carries the package and its wasm, with no file to copy`, async () => {
+        const { root, files } = await bundled(bundler);
+        assert.ok(!files.some((name) => name.endsWith(".wasm")), `no wasm file beside the bundle: ${files.join(", ")}`);
+        const server = await serveDirectory(root);
+        try {
+          assertFlow(await runPage(browser, `${server.url}/`));
+        } finally {
+          await server.close();
+        }
+      });
+    }
   });
 }

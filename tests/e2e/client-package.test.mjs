@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { startWorker, ADMIN_TOKEN } from "./harness.mjs";
@@ -259,17 +259,33 @@ test("index.js and node.js imported by path work in Node.js", async () => {
   assert.deepEqual(result, { web: { listed: 1, api: true, status: "NOT_FOUND" }, node: { listed: 1, api: true, status: "NOT_FOUND" } });
 });
 
+// The projects a user may have, each with the package's own declarations
+// checked too (skipLibCheck off) and no @types: a library or Node.js project
+// on lib es2022 alone (no DOM, no WebAssembly, no Symbol.dispose), and a web
+// app with the DOM, resolved as a bundler resolves.
+const PROJECTS = {
+  "lib es2022 alone": { lib: ["es2022"], module: "nodenext", moduleResolution: "nodenext" },
+  "lib es2022 and dom, bundler resolution": { lib: ["es2022", "dom", "dom.iterable"], module: "esnext", moduleResolution: "bundler" },
+};
+
+test("the declarations declare exactly the values each entry exports", async () => {
+  const declarations = readFileSync(join(project, "node_modules", "edge-tokens", "index.d.ts"), "utf8");
+  const declared = [...declarations.matchAll(/^export (?:declare )?(?:class|function|const|let|var) (\w+)/gm)].map((match) => match[1]).sort();
+  const result = await runInProject(`
+    import * as web from "./node_modules/edge-tokens/index.js";
+    import * as node from "edge-tokens";
+    console.log(JSON.stringify({ web: Object.keys(web).sort(), node: Object.keys(node).sort() }));
+  `);
+  assert.deepEqual(declared, ["TokensApiError", "TokensClient", "TokensNetworkError", "TokensTimeoutError", "isWellFormedSecret"]);
+  assert.deepEqual(result, { web: declared, node: declared });
+});
+
 /** Type-checks `source` as a TypeScript module of the user's project; resolves to tsc's diagnostics ("" when clean). */
-async function typeCheck(source) {
+async function typeCheck(source, settings) {
   const name = `check-${Math.random().toString(36).slice(2)}`;
   writeFileSync(join(project, `${name}.ts`), source);
-  // A web app's settings, with the package's own declarations checked too
-  // (skipLibCheck off) against lib es2022, which has no Symbol.dispose.
   writeFileSync(join(project, `${name}.json`), JSON.stringify({
-    compilerOptions: {
-      strict: true, noEmit: true, skipLibCheck: false, target: "es2022", lib: ["es2022", "dom"],
-      module: "nodenext", moduleResolution: "nodenext", types: [],
-    },
+    compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: "es2022", types: [], ...settings },
     files: [`${name}.ts`],
   }));
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
@@ -281,7 +297,7 @@ async function typeCheck(source) {
   }
 }
 
-test("the package's TypeScript declarations type the wire in camelCase, and reason, on lib es2022", async () => {
+for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the package's TypeScript declarations type the wire in camelCase, and reason, with ${projectName}`, async () => {
   const clean = await typeCheck(`
     import { TokensClient, TokensApiError, type CreatedToken, type Token, type Reason, type ErrorCode, type CapabilityName,
       type TokenInfo, type TokenPage, type TokenList, type ListTokensOptions } from "edge-tokens";
@@ -322,7 +338,7 @@ test("the package's TypeScript declarations type the wire in camelCase, and reas
       const node: unknown = await client.request("GET", "/api/v4/node/info");
       return [...ids, rotated.token, String(inspected.descendants ?? count), String(next?.tokens.length), String(node)];
     }
-  `);
+  `, settings);
   assert.equal(clean, "", "a typical use type-checks, declarations included");
 
   const wrong = await typeCheck(`
@@ -335,7 +351,7 @@ test("the package's TypeScript declarations type the wire in camelCase, and reas
       (await client.inspectToken("id")).created_at;
       return (await client.getToken()).valid_until;
     }
-  `);
+  `, settings);
   assert.match(wrong, /"tokensSteal"/, `an unknown capability name is a type error:\n${wrong}`);
   assert.match(wrong, /valid_until/, `the wire's snake_case name is not the client's:\n${wrong}`);
   assert.match(wrong, /next_cursor/, wrong);

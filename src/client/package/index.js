@@ -1,14 +1,13 @@
-// Browsers and bundlers: the wasm module is fetched next to this file and
-// instantiated before the first export is used, so there is no init step.
+// Browsers, bundlers, Deno, Bun and Node.js by path: the wasm module is
+// inlined (web/wasm-gzip-base64.js), so a bundler has no file to emit and an
+// app none to copy, and it is instantiated before this module resolves, so
+// there is no init step.
 import init, { TokensClient, isWellFormedSecret } from "./web/edge_tokens.js";
+import { wasmGzipBase64 } from "./web/wasm-gzip-base64.js";
 
-const wasm = new URL("./web/edge_tokens_bg.wasm", import.meta.url);
-// Node.js importing this file by path (by the package's name it gets
-// node.js): its fetch cannot read a file: URL, so read the file instead,
-// through `process.getBuiltinModule` (Node.js 20.16+), which no bundler
-// follows.
-const fs = wasm.protocol === "file:" ? globalThis.process?.getBuiltinModule?.("node:fs") : undefined;
-await init({ module_or_path: fs ? fs.readFileSync(wasm) : wasm });
+const gzipped = Uint8Array.from(atob(wasmGzipBase64), (char) => char.charCodeAt(0));
+const bytes = await new Response(new Blob([gzipped]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+await init({ module_or_path: bytes });
 
 export { TokensClient, isWellFormedSecret };
 export { TokensApiError, TokensNetworkError, TokensTimeoutError } from "__ERRORS_MODULE__";
