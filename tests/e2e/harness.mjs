@@ -172,9 +172,18 @@ export async function withWorker(options, body) {
   const worker = await startWorker(options);
   try {
     await body(client(worker.url), worker);
+  } catch (error) {
+    throw withRuntimeOutput(error, worker.logs);
   } finally {
     await worker.close();
   }
+}
+
+/** `error`, with the last lines the runtime wrote that are not log lines of requests: often why. */
+export function withRuntimeOutput(error, logs) {
+  const output = logs.filter((line) => !line.startsWith("{")).slice(-30);
+  if (output.length > 0 && error instanceof Error) error.message += `\n-- runtime output (last ${output.length} lines):\n${output.join("\n")}`;
+  return error;
 }
 
 /** A small fetch wrapper: JSON in, `{ status, headers, body }` out. */
