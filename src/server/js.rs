@@ -17,10 +17,12 @@
 //! - [`kv_put`], [`kv_delete`] and [`kv_list`]: the other KV operations,
 //!   also for size: `worker`'s KV wrapper brings a float formatter and
 //!   JavaScript-object conversions into the wasm.
+//! - [`assets_fetch`]: a console file from the static-assets binding, also
+//!   for size (`worker`'s `Fetcher` brings its request wrappers along).
 
 use worker::{
-    js_sys::{Array, Promise},
-    wasm_bindgen::{self, prelude::*},
+    js_sys::{self, Array, Promise},
+    wasm_bindgen::{self, prelude::*, JsCast},
     web_sys,
 };
 
@@ -64,6 +66,11 @@ export function kv_list(env, binding, prefix, cursor, limit) {
   return kv.list(options).then((page) =>
     [page.list_complete ? "" : page.cursor ?? "", ...page.keys.map((key) => key.name)].join("\n"));
 }
+export function assets_fetch(env, binding, request, method) {
+  const assets = env[binding];
+  if (!assets || typeof assets.fetch !== "function") return null;
+  return assets.fetch(new Request(request.url, { method, headers: request.headers, redirect: "manual" }));
+}
 "#)]
 extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
@@ -101,4 +108,22 @@ extern "C" {
         cursor: Option<String>,
         limit: u32,
     ) -> Result<Option<Promise>, JsValue>;
+    /// `env[binding].fetch()` of `request`'s URL with `method`, its headers
+    /// and no body, redirects not followed; null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn assets_fetch(
+        env: &JsValue,
+        binding: &str,
+        request: &web_sys::Request,
+        method: &str,
+    ) -> Result<Option<Promise>, JsValue>;
+}
+
+/// The message of a JavaScript error (or the thrown value), for a log line.
+pub fn error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
 }
