@@ -20,10 +20,12 @@
 //! - [`sql_query`] and [`sql_write`]: a Durable Object's SQLite storage,
 //!   parameters and rows as JSON text; the writes of one call in one
 //!   `transactionSync`, so that they land together or not at all.
+//! - [`assets_fetch`]: a console file from the static-assets binding, also
+//!   for size (`worker`'s `Fetcher` brings its request wrappers along).
 
 use worker::{
-    js_sys::{Array, Promise},
-    wasm_bindgen::{self, prelude::*},
+    js_sys::{self, Array, Promise},
+    wasm_bindgen::{self, prelude::*, JsCast},
     web_sys,
 };
 
@@ -75,6 +77,11 @@ export function sql_write(storage, statements) {
     for (const [query, ...params] of JSON.parse(statements)) storage.sql.exec(query, ...params);
   });
 }
+export function assets_fetch(env, binding, request, method) {
+  const assets = env[binding];
+  if (!assets || typeof assets.fetch !== "function") return null;
+  return assets.fetch(new Request(request.url, { method, headers: request.headers, redirect: "manual" }));
+}
 "#)]
 extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
@@ -119,4 +126,22 @@ extern "C" {
     /// Runs the JSON array of `[query, ...params]` statements in one transaction.
     #[wasm_bindgen(catch)]
     pub fn sql_write(storage: &JsValue, statements: &str) -> Result<(), JsValue>;
+    /// `env[binding].fetch()` of `request`'s URL with `method`, its headers
+    /// and no body, redirects not followed; null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn assets_fetch(
+        env: &JsValue,
+        binding: &str,
+        request: &web_sys::Request,
+        method: &str,
+    ) -> Result<Option<Promise>, JsValue>;
+}
+
+/// The message of a JavaScript error (or the thrown value), for a log line.
+pub fn error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
 }

@@ -15,7 +15,7 @@ use worker::{
     Env,
 };
 
-use super::js::{kv_delete, kv_get, kv_get_many, kv_list, kv_put};
+use super::js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put};
 use crate::service::store::{KeyValue, Page, StoreError};
 
 const BINDING: &str = "TOKENS";
@@ -52,12 +52,7 @@ impl WorkersKv {
 }
 
 fn js_failed(error: JsValue) -> StoreError {
-    let text = error
-        .dyn_ref::<worker::js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"));
-    StoreError(format!("KV: {text}"))
+    StoreError(format!("KV: {}", error_text(&error)))
 }
 
 impl KeyValue for WorkersKv {

@@ -1,17 +1,19 @@
 //! The Cloudflare Worker adapter: it fills an [`ApiRequest`] from the
 //! runtime's request, lets the [`Service`] answer over Workers KV, the
-//! [`tree::TokenTree`] Durable Objects, the rate limiter and the node,
-//! sends the answer back and logs one line per request. Every decision is
-//! the service's; this module only carries it out.
+//! [`tree::TokenTree`] Durable Objects, the rate limiter, the node and the
+//! console's files, sends the answer back and logs one line per request.
+//! Every decision is the service's; this module only carries it out.
 //!
 //! Bindings: `TOKENS` (KV), `TOKEN_TREES` (Durable Object namespace of
-//! `TokenTree`), the `API_TOKEN` secret, the `ALLOWED_ORIGINS` variable,
-//! the `SIGNIN_LIMITER` rate limiter, and for the node gateway `ORIGIN_URL`,
-//! `ORIGIN_TOKEN`, `ORIGIN_TIMEOUT_MS` and `ORIGIN_SESSION_LISTEN_HOST`. A
-//! missing binding does not stop the Worker: each request that needs it
-//! gets `503 UNAVAILABLE`.
+//! `TokenTree`), `ASSETS` (the console's files), the `API_TOKEN` secret, the
+//! `ALLOWED_ORIGINS` variable, the `SIGNIN_LIMITER` rate limiter, and for the
+//! node gateway `ORIGIN_URL`, `ORIGIN_TOKEN`, `ORIGIN_TIMEOUT_MS` and
+//! `ORIGIN_SESSION_LISTEN_HOST`. A missing binding does not stop the Worker:
+//! each request that needs it gets `503 UNAVAILABLE` (without `ASSETS`,
+//! there are no files: `404`).
 
 mod body;
+mod files;
 mod forward;
 mod js;
 mod kv;
@@ -27,7 +29,7 @@ use worker::{event, js_sys, wasm_bindgen::JsValue, web_sys, Context, Env, Result
 use crate::service::{
     auth::SignInLimiter,
     cors::AllowedOrigins,
-    http::{ApiRequest, ApiResponse},
+    http::{ApiRequest, ApiResponse, LogFields},
     log,
     secret::AdminToken,
     Answer, Config, Service,
@@ -98,7 +100,8 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     let api_request = request_head(&request);
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);
-    let answer = service.handle(&api_request, &body, &node, started_ms as u64).await;
+    let files = files::Assets::new(&env, &request);
+    let answer = service.handle(&api_request, &body, &node, &files, started_ms as u64).await;
     body.discard_unread().await;
     let (response, status, log_fields) = match answer {
         Answer::Service(response) => {
@@ -109,6 +112,10 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
         Answer::Node(response, log) => {
             let status = response.status();
             (response, status, log)
+        }
+        Answer::File(response) => {
+            let status = response.status();
+            (response, status, LogFields::default())
         }
     };
     let elapsed_ms = (js_sys::Date::now() - started_ms).max(0.0) as u64;

@@ -3,10 +3,11 @@
 //!
 //! [`Service::handle`] decides once where a request goes ([`routing`]): an
 //! operation of the token API ([`tokens`]), a call for the node behind the
-//! gateway ([`gateway`]), a preflight or an error. It authenticates
-//! ([`auth`]), throttles failed sign-ins, adds CORS headers and fills the
-//! log fields. Adapters implement the traits ([`store::KeyValue`],
-//! [`store::Budgets`], [`auth::SignInLimiter`], [`gateway::Node`],
+//! gateway ([`gateway`]), a preflight, one of the console's files
+//! ([`files`]) or an error. It authenticates ([`auth`]), throttles failed
+//! sign-ins, adds CORS headers and fills the log fields. Adapters implement
+//! the traits ([`store::KeyValue`], [`store::Budgets`],
+//! [`auth::SignInLimiter`], [`gateway::Node`], [`files::Files`],
 //! [`http::BodySource`]) and carry the answer out; native tests do the same
 //! over in-memory storage.
 
@@ -18,6 +19,7 @@ pub mod conditions;
 pub mod cors;
 pub mod credential;
 pub mod delegate;
+pub mod files;
 pub mod gateway;
 pub mod headers;
 pub mod http;
@@ -38,9 +40,12 @@ mod properties;
 #[cfg(test)]
 mod tests;
 
+use crate::contract::error::ApiError;
+
 use self::{
     auth::SignInLimiter,
     cors::AllowedOrigins,
+    files::Files,
     gateway::Node,
     http::{ApiRequest, ApiResponse, BodySource, LogFields},
     routing::Target,
@@ -68,6 +73,8 @@ pub enum Answer<A> {
     Service(ApiResponse),
     /// The node's answer `A` to a forwarded call, with the log fields.
     Node(A, LogFields),
+    /// One of the console's files, as the files answered (`A` too).
+    File(A),
 }
 
 /// The service over key-value storage `K`, the budgets of delegation trees
@@ -99,16 +106,21 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// Answers `request` at time `now_ms` (milliseconds since the epoch:
     /// every promise in seconds is kept to the millisecond). Its body is
     /// read from `body` only by the routes that take one; calls for the node
-    /// go to `node`.
-    pub async fn handle<N: Node>(
+    /// go to `node`; a path that neither knows is looked up in `files`.
+    pub async fn handle<N: Node, F: Files<Answer = N::Answer>>(
         &self,
         request: &ApiRequest,
         body: impl BodySource,
         node: &N,
+        files: &F,
         now_ms: u64,
     ) -> Answer<N::Answer> {
         let target = routing::resolve(&request.method, &request.path, self.config.gateway_enabled);
         let response = match target {
+            Err(ApiError::RouteNotFound) => match files::serve(&request.method, files).await {
+                Ok(file) => return Answer::File(file),
+                Err(error) => ApiResponse::error(&error),
+            },
             Err(error) => ApiResponse::error(&error),
             Ok(Target::Preflight) => ApiResponse::empty(204),
             Ok(Target::Api(operation, id)) => {

@@ -13,15 +13,13 @@
 // rotated and deleted with its subtree; keyboard, screen reader and phone.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { ENGINES, ENGINE_NAMES, launchBrowser } from "./browser.mjs";
 import { startFakeNode, NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
+import { READY_WITHIN_MS, startWranglerDev } from "./wrangler-dev.mjs";
 import { DECIMALS, amountText, currencyNamed, readAmount, unitsText } from "../../www/amounts.js";
 import { choiceGroups, choiceMatches, choiceUse, exampleRequest, presetChoices } from "../../www/catalogue.js";
 import {
@@ -39,14 +37,10 @@ const readmeScreenshot = join(root, "tests", "console-screenshot.png");
 const readmeList = join(root, "tests", "console-list.png");
 const readmeDetail = join(root, "tests", "console-detail.png");
 const ADMIN = `console-admin-${randomBytes(12).toString("hex")}`;
-// `wrangler dev` runs the [build] command first: slow when the crate changed.
-const READY_WITHIN_MS = 300_000;
 // How long the gateway waits for the node: short, so a silent node's 504 comes quickly.
 const ORIGIN_TIMEOUT_MS = 1_500;
 
 let wrangler;
-let wranglerOutput = "";
-let stateDir;
 let origin;
 // The fake node behind the gateway. It answers from this process: nothing
 // here may block the event loop while a browser waits for it.
@@ -54,69 +48,19 @@ let node;
 let gateway;
 
 before(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), "edge-tokens-console-"));
   mkdirSync(artifacts, { recursive: true });
   node = await startFakeNode();
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port),
-    "--inspector-port", String(await freePort()), "--persist-to", stateDir, "--var", `API_TOKEN:${ADMIN}`,
-    "--var", `ORIGIN_URL:${node.url}`, "--var", `ORIGIN_TOKEN:${NODE_TOKEN}`, "--var", `ORIGIN_TIMEOUT_MS:${ORIGIN_TIMEOUT_MS}`], {
-    cwd: root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  wrangler = await startWranglerDev({
+    API_TOKEN: ADMIN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS),
   });
-  const keep = (chunk) => { wranglerOutput = (wranglerOutput + chunk).slice(-20_000); };
-  wrangler.stdout.on("data", keep);
-  wrangler.stderr.on("data", keep);
-  await waitForWorker();
+  origin = wrangler.origin;
   gateway = await (await fetch(`${origin}/api/v3/gateway`)).json();
 }, { timeout: READY_WITHIN_MS + 30_000 });
 
 after(async () => {
-  stopWrangler();
+  wrangler?.stop();
   await node?.close();
-  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
-
-// Even if the run is cut short, never leave a Worker behind.
-process.on("exit", stopWrangler);
-
-function stopWrangler() {
-  if (!wrangler || wrangler.exitCode !== null || wrangler.signalCode !== null) return;
-  try {
-    process.kill(-wrangler.pid, "SIGTERM");
-  } catch {
-    // Already gone.
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForWorker() {
-  const deadline = Date.now() + READY_WITHIN_MS;
-  while (Date.now() < deadline) {
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited (${wrangler.exitCode}):\n${wranglerOutput}`);
-    try {
-      const response = await fetch(`${origin}/api/v3/openapi.json`, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`wrangler dev was not ready within ${READY_WITHIN_MS / 1000} s:\n${wranglerOutput}`);
-}
 
 // ---- the pure helpers ------------------------------------------------------
 

@@ -17,6 +17,58 @@ fn unknown_path_and_wrong_method_are_json_with_allow() {
 }
 
 #[test]
+fn files_answer_get_and_head_on_their_paths() {
+    let harness = Harness::new();
+    assert!(matches!(harness.call("GET", "/", None, None), Got::File(200)));
+    assert!(matches!(harness.call("HEAD", "/app.js", Some("not-a-token"), None), Got::File(200)));
+    assert_eq!(*harness.files_asked.borrow(), ["GET", "HEAD"]);
+}
+
+#[test]
+fn other_methods_on_a_file_are_405_allowing_get_and_head() {
+    let harness = Harness::new();
+    for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"] {
+        let got = harness.call(method, "/", Some(ADMIN), Some(json!({})));
+        assert_eq!(
+            (got.status(), got.body()["status"].clone()),
+            (405, json!("METHOD_NOT_ALLOWED")),
+            "{method}"
+        );
+        assert_eq!(got.response().header("allow"), Some("GET, HEAD"), "{method}");
+    }
+    // Only whether the file is there was asked, never the file itself.
+    assert!(harness.files_asked.borrow().iter().all(|method| *method == "HEAD"));
+}
+
+#[test]
+fn a_path_with_no_file_is_404_json_for_every_method() {
+    let harness = Harness::new();
+    for method in ["GET", "HEAD", "POST", "OPTIONS", "PROPFIND"] {
+        let got = harness.call(method, "/no-such-page", None, None);
+        assert_eq!((got.status(), got.body()), (404, error("NOT_FOUND", "no such route")), "{method}");
+    }
+}
+
+#[test]
+fn the_api_and_the_gateway_never_ask_the_files() {
+    let harness = Harness::new();
+    assert_eq!(harness.call("GET", "/api/v3/token", None, None).status(), 401);
+    assert_eq!(harness.call("POST", "/api/v3/token", None, Some(json!({}))).status(), 405);
+    assert_eq!(harness.call("GET", "/healthyz", None, None).status(), 200);
+    assert!(harness.files_asked.borrow().is_empty());
+}
+
+#[test]
+fn failing_files_are_503_with_the_cause_logged() {
+    let harness = Harness::new();
+    *harness.files_failure.borrow_mut() = Some("ASSETS: broken".into());
+    let got = harness.call("GET", "/", None, None);
+    assert_eq!((got.status(), got.body()["status"].clone()), (503, json!("UNAVAILABLE")));
+    assert_eq!(got.log().cause.as_deref(), Some("ASSETS: broken"));
+    assert!(!got.response().body.as_deref().unwrap().contains("broken"), "the cause is never sent");
+}
+
+#[test]
 fn preflight_allows_the_auth_headers_without_a_token() {
     let harness = Harness::new();
     let preflight = ApiRequest {

@@ -22,6 +22,7 @@ use super::{
     auth::SignInLimiter,
     cleanup::{self, CleanupQueue, Progress},
     cors::AllowedOrigins,
+    files::Files,
     gateway::{Node, NodeCall, NodeFailure},
     http::{ApiRequest, ApiResponse, LogFields},
     memory::{MemoryBudgets, MemoryKv, MemoryQueue},
@@ -69,26 +70,54 @@ impl Node for RecordingNode {
     }
 }
 
+/// The console's files of the tests, answered 200.
+const FILES: [&str; 2] = ["/", "/app.js"];
+
+/// The stand-in files, for one request to `path`: records the methods they
+/// were asked with, and fails when told.
+struct StandInFiles<'a> {
+    path: &'a str,
+    asked: &'a RefCell<Vec<&'static str>>,
+    failure: Option<String>,
+}
+
+impl Files for StandInFiles<'_> {
+    type Answer = u16;
+
+    async fn fetch(&self, method: &'static str) -> Result<Option<u16>, String> {
+        self.asked.borrow_mut().push(method);
+        match &self.failure {
+            Some(failure) => Err(failure.clone()),
+            None => Ok(FILES.contains(&self.path).then_some(200)),
+        }
+    }
+}
+
 type TestService = Service<MemoryKv, MemoryBudgets, CountingLimiter>;
 
-/// A service, the node behind it, and helpers to call both.
+/// A service, the node and the files behind it, and helpers to call them.
 struct Harness {
     service: TestService,
     node: RecordingNode,
+    /// The methods the files were asked with.
+    files_asked: RefCell<Vec<&'static str>>,
+    /// Why the files fail, when they do.
+    files_failure: RefCell<Option<String>>,
 }
 
-/// What a request got: the service's answer, or the node's.
+/// What a request got: the service's answer, the node's, or a file's.
 #[derive(Debug)]
 enum Got {
     Service(ApiResponse),
     Node(u16, LogFields),
+    File(u16),
 }
 
 impl Got {
     fn status(&self) -> u16 {
         match self {
             Got::Service(response) => response.status,
-            Got::Node(status, _) => *status,
+            Got::Node(status, _) | Got::File(status) => *status,
         }
     }
 
@@ -97,7 +126,7 @@ impl Got {
             Got::Service(response) => {
                 response.body.as_deref().map_or(Value::Null, |b| serde_json::from_str(b).unwrap())
             }
-            Got::Node(..) => Value::Null,
+            Got::Node(..) | Got::File(_) => Value::Null,
         }
     }
 
@@ -105,6 +134,7 @@ impl Got {
         match self {
             Got::Service(response) => response,
             Got::Node(..) => panic!("the node answered"),
+            Got::File(_) => panic!("a file answered"),
         }
     }
 
@@ -112,6 +142,7 @@ impl Got {
         match self {
             Got::Service(response) => &response.log,
             Got::Node(_, log) => log,
+            Got::File(_) => panic!("a file answered"),
         }
     }
 }
@@ -130,7 +161,12 @@ impl Harness {
         };
         let service =
             Service::new(MemoryKv::default(), MemoryBudgets::default(), CountingLimiter::default(), config);
-        Harness { service, node: RecordingNode::default() }
+        Harness {
+            service,
+            node: RecordingNode::default(),
+            files_asked: RefCell::default(),
+            files_failure: RefCell::default(),
+        }
     }
 
     fn kv(&self) -> &MemoryKv {
@@ -139,9 +175,15 @@ impl Harness {
 
     /// Sends `request` with `body` at `now_ms`.
     fn send_at(&self, request: &ApiRequest, body: &[u8], now_ms: u64) -> Got {
-        match pollster::block_on(self.service.handle(request, body.to_vec(), &self.node, now_ms)) {
+        let files = StandInFiles {
+            path: &request.path,
+            asked: &self.files_asked,
+            failure: self.files_failure.borrow().clone(),
+        };
+        match pollster::block_on(self.service.handle(request, body.to_vec(), &self.node, &files, now_ms)) {
             Answer::Service(response) => Got::Service(response),
             Answer::Node(status, log) => Got::Node(status, log),
+            Answer::File(status) => Got::File(status),
         }
     }
 
