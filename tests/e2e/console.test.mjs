@@ -1071,7 +1071,7 @@ function consoleSuite(engine) {
     await signIn("not-the-admin-token");
     await visible("#sign-in-message.error");
     assert.equal(await text("#sign-in-message"), "The token was not accepted: it is unknown, has expired or was deleted.");
-    assert.ok(apiRequests().some((request) => request.url.endsWith("/api/v3/token")));
+    assert.ok(apiRequests().some((request) => request.url.endsWith("/api/v3/tokens?limit=1")), "asked with a free listing");
     assert.deepEqual((await storage()).session, {});
     await shot("refused");
   });
@@ -2116,15 +2116,13 @@ function consoleSuite(engine) {
 
   test("no console errors, no secret in a URL or in localStorage", () => {
     // Chromium logs every error answer as a failed load (Firefox does not).
-    // These are provoked on purpose: the admin's 404 (it has no record) and
-    // the wrong admin token's 401 from GET /api/v3/token, the deleted
+    // These are provoked on purpose: the wrong admin token's and the deleted
     // tokens' 401s from their own listing (GET /api/v3/tokens?limit=1), the
     // 403s of POST /api/v3/tokens (a used-up limit, the depth bound) and of
     // a rotation (a used-up limit), the used-up node call (403), the silent node (504), the 404s given to the
     // browser and the broken route table, and the deleted token's node call
     // (401). Anything else is a defect.
     const provoked = [
-      [/^\/api\/v3\/token$/, /^40[14]$/],
       [/^\/api\/v3\/tokens$/, /^403$/],
       [/^\/api\/v3\/tokens\?limit=1$/, /^401$/],
       [/^\/api\/v3\/tokens\/[0-9A-Za-z]+\/rotate$/, /^403$/],
