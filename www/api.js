@@ -238,10 +238,17 @@ async function fetchFacts() {
  */
 
 /**
+ * A generation of the node's API: its routes' prefix, and which node
+ * release they follow, in words.
+ * @typedef {{ name: string, prefix: string, about: string }} Generation
+ */
+
+/**
  * The gateway's table: whether a node is behind it (the Worker has
- * ORIGIN_URL), its routes, and the catalogue described (each capability's
- * area and summary) with its presets.
- * @typedef {{ enabled: boolean, routes: NodeRoute[], capabilities: CapabilityInfo[], presets: Preset[] }} GatewayTable
+ * ORIGIN_URL), its routes with the API generations they belong to, and the
+ * catalogue described (each capability's area and summary) with its presets.
+ * @typedef {{ enabled: boolean, routes: NodeRoute[], generations: Generation[], capabilities: CapabilityInfo[],
+ *   presets: Preset[] }} GatewayTable
  */
 
 /**
@@ -264,7 +271,13 @@ export async function readGateway() {
   // The catalogue's descriptions only help to choose: a table without them still lists the routes.
   const capabilities = Array.isArray(body.capabilities) ? body.capabilities.filter(isCapabilityInfo).map(capabilityInfo) : [];
   const presets = Array.isArray(body.presets) ? body.presets.filter(isPreset) : [];
-  return { enabled: body.enabled, routes: body.routes, capabilities, presets };
+  // Without them, the routes are still listed, in one group.
+  const generations = Array.isArray(body.generations) ? body.generations.filter(isGeneration) : [];
+  return { enabled: body.enabled, routes: body.routes, generations, capabilities, presets };
+}
+
+function isGeneration(generation) {
+  return ["name", "prefix", "about"].every((key) => typeof generation?.[key] === "string");
 }
 
 function isCapabilityInfo(info) {

@@ -149,7 +149,7 @@ function renderOperations(gateway) {
     summary: summary(list, state.kind),
     note: gatewayNote(enabled, state.kind),
     noNode: !enabled,
-    groups: byGeneration(list.allowed).map(({ name, about, open, routes: listed }) => ({
+    groups: byGeneration(list.allowed, gateway.table.generations).map(({ name, about, open, routes: listed }) => ({
       name, about, open, operations: listed.map((route) => operationRow(route, enabled)),
     })),
   });

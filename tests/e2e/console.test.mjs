@@ -526,9 +526,19 @@ test("operations: what a token may call on the node, grouped, and the words for 
   assert.equal(summary(issued, "issued"),
     "Your token may call 4 of the node's 7 operations (1 of them needs no token). It may not call the other 3: they need capabilities it does not hold.");
   assert.match(summary(callable(routes, { kind: "issued", token: { capabilities: [] } }), "issued"), /holds no node capability: it may call only the 1 node operation that needs no token, not the other 6/);
-  assert.deepEqual(byGeneration(issued.allowed).map((group) => [group.name, group.routes.length, group.open]), [["/api/v4", 2, true], ["/api/v3", 1, true], ["Root", 1, true]]);
+  assert.deepEqual(byGeneration(issued.allowed, gateway.generations).map((group) => [group.name, group.routes.length, group.open]),
+    [["/api/v4", 2, true], ["/api/v3", 1, true], ["Root", 1, true]]);
   const many = Array.from({ length: 20 }, (_, i) => route("GET", `/api/v3/x${i}`, "nodeGetInfo"));
-  assert.deepEqual(byGeneration([routes[0], ...many]).map((group) => group.open), [true, false], "a long group after the first starts closed");
+  assert.deepEqual(byGeneration([routes[0], ...many], gateway.generations).map((group) => group.open), [true, false], "a long group after the first starts closed");
+  // Named as the gateway's table names them, whatever they are; a route of none of them is listed apart.
+  const named = [{ name: "v9", prefix: "/api/v9/", about: "tomorrow's node API" }, { name: "v4", prefix: "/api/v4/", about: "today's" }];
+  assert.deepEqual(byGeneration([...routes.slice(0, 2), route("GET", "/api/v9/x", "nodeGetInfo"), routes[6]], named)
+    .map((group) => [group.name, group.about, group.routes.map(routeKey)]), [
+    ["v9", "tomorrow's node API", ["GET /api/v9/x"]],
+    ["v4", "today's", ["GET /api/v4/node/info", "POST /api/v4/account/withdraw"]],
+    ["Other routes", "of no API generation the gateway names", ["GET /healthyz"]],
+  ]);
+  assert.deepEqual(byGeneration(routes, []).map((group) => [group.name, group.routes.length]), [["Other routes", routes.length]], "a table without generations: one group");
   assert.equal(usage(token, "nodeGetInfo"), "1 of 2 calls used");
   assert.equal(usage(token, "accountWithdraw"), undefined);
   assert.equal(usage(undefined, null), undefined);
