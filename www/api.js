@@ -50,8 +50,6 @@ export const NODE_TIMEOUT_MS = 35_000;
  * A connection to the service as the holder of `secret`.
  * @typedef {object} Session
  * @property {boolean} issuedForm whether the secret has the form of an issued secret (`etk_` and its checksum)
- * @property {() => Promise<import("./vendor/edge-tokens/index.js").Token>} getToken
- *   reads the token's own record: one tokensGetToken call for an issued token
  * @property {(page?: { limit?: number, cursor?: string, parent?: string }) => Promise<{ tokens: TokenInfo[], cursor?: string }>} listTokens
  *   one page of the tokens the holder may see (no capability, no call counted)
  * @property {(id: string) => Promise<TokenInfo>} inspectToken
@@ -80,7 +78,6 @@ export function connect(secret) {
   let node;
   return {
     issuedForm: isWellFormedSecret(secret),
-    getToken: () => client.getToken(),
     listTokens: (page = {}) => listTokens(client, page),
     inspectToken: (id) => inspectToken(client, id),
     rotateToken: (id, grace) => rotateToken(client, id, grace),
@@ -155,24 +152,22 @@ export function isMistypedSecret(input) {
 }
 
 /**
- * Finds out what `session`'s secret is, without spending a call. An issued
- * secret has the `etk_` form: the token reads itself as the first entry of
- * its own listing (free, whatever it holds). Any other secret can only be
- * the admin token, which has no record (`GET /token`: 404 NOT_FOUND, and
- * the admin token counts against no limit). Anything else rejects: a 401
- * for a secret the service does not accept.
+ * Finds out what `session`'s secret is, without spending a call and
+ * without a request the service answers with an error. An issued secret
+ * has the `etk_` form: the token reads itself as the first entry of its own
+ * listing (free, whatever it holds). Any other secret the service accepts
+ * can only be the admin token: every issued secret has that form, so one
+ * page of the listing (free too) that the service answers is enough. (Not
+ * `GET /token`, which answers the admin token 404: a browser reports every
+ * error answer in its console.) Anything else rejects: a 401 for a secret
+ * the service does not accept.
  * @param {Session} session
  * @returns {Promise<{ kind: "issued", token: TokenInfo } | { kind: "admin" }>}
  */
 export async function identify(session) {
   if (session.issuedForm) return { kind: "issued", token: await ownToken(session) };
-  try {
-    // Not an issued secret, yet read as one: take it as the service says.
-    return { kind: "issued", token: await session.getToken() };
-  } catch (error) {
-    if (error instanceof TokensApiError && error.httpStatus === 404 && error.status === "NOT_FOUND") return { kind: "admin" };
-    throw error;
-  }
+  await session.listTokens({ limit: 1 });
+  return { kind: "admin" };
 }
 
 // An issued token's listing starts with itself. A page may come empty and
@@ -243,10 +238,17 @@ async function fetchFacts() {
  */
 
 /**
+ * A generation of the node's API: its routes' prefix, and which node
+ * release they follow, in words.
+ * @typedef {{ name: string, prefix: string, about: string }} Generation
+ */
+
+/**
  * The gateway's table: whether a node is behind it (the Worker has
- * ORIGIN_URL), its routes, and the catalogue described (each capability's
- * area and summary) with its presets.
- * @typedef {{ enabled: boolean, routes: NodeRoute[], capabilities: CapabilityInfo[], presets: Preset[] }} GatewayTable
+ * ORIGIN_URL), its routes with the API generations they belong to, and the
+ * catalogue described (each capability's area and summary) with its presets.
+ * @typedef {{ enabled: boolean, routes: NodeRoute[], generations: Generation[], capabilities: CapabilityInfo[],
+ *   presets: Preset[] }} GatewayTable
  */
 
 /**
@@ -269,7 +271,13 @@ export async function readGateway() {
   // The catalogue's descriptions only help to choose: a table without them still lists the routes.
   const capabilities = Array.isArray(body.capabilities) ? body.capabilities.filter(isCapabilityInfo).map(capabilityInfo) : [];
   const presets = Array.isArray(body.presets) ? body.presets.filter(isPreset) : [];
-  return { enabled: body.enabled, routes: body.routes, capabilities, presets };
+  // Without them, the routes are still listed, in one group.
+  const generations = Array.isArray(body.generations) ? body.generations.filter(isGeneration) : [];
+  return { enabled: body.enabled, routes: body.routes, generations, capabilities, presets };
+}
+
+function isGeneration(generation) {
+  return ["name", "prefix", "about"].every((key) => typeof generation?.[key] === "string");
 }
 
 function isCapabilityInfo(info) {

@@ -1,4 +1,5 @@
-// Wires the console: user intents from view.js and tokens-view.js, requests
+// Wires the console: user intents from view.js, tokens-view.js and
+// choices-view.js, the view each address names from routes.js, requests
 // through api.js, words from format.js, delegation bounds from rules.js
 // (with conditions.js for spend budgets, targets and listen ranges),
 // node operations from operations.js, the list of tokens from tokens.js and
@@ -8,17 +9,21 @@
 
 import { connect, identify, isMistypedSecret, loadFacts, loadGateway, readGateway } from "./api.js";
 import { choiceGroups, exampleRequest, presetChoices } from "./catalogue.js";
+import * as choicesView from "./choices-view.js";
 import { isTokenId } from "./facts.js";
-import { callsLimits, countdown, dateTime, errorSentence, nodeAnswer, nodeQuestion, refusal, tokenIdForm, units } from "./format.js";
+import {
+  callsLimits, countdown, createErrorField, dateTime, errorSentence, nodeAnswer, nodeQuestion, refusal, tokenIdForm, units,
+} from "./format.js";
 import { byGeneration, callable, gatewayNote, isTriable, routeKey, summary, usage, wasCounted } from "./operations.js";
+import { HOME, readRoute, routeHash } from "./routes.js";
 import { createRequest, graceSeconds, lifetimeBound, offers } from "./rules.js";
 import { deletedSentence, deletesWith, listSummary, mayUse, pageOf, rowsFor } from "./tokens.js";
 import * as tokensView from "./tokens-view.js";
 import * as view from "./view.js";
 
 const STORAGE_KEY = "edge-tokens.secret";
-/** How many tokens a page of the list shows. */
-const ROWS_PER_PAGE = 20;
+/** How many tokens a page of the list shows: one line each. */
+const ROWS_PER_PAGE = 50;
 
 /**
  * The list of tokens as read so far.
@@ -30,13 +35,20 @@ const ROWS_PER_PAGE = 20;
  * @type {null | { session: import("./api.js").Session, kind: "admin" | "issued",
  *   token?: import("./api.js").TokenInfo, allowed: import("./rules.js").Offer[],
  *   facts: import("./facts.js").ServiceFacts, unit: string, expiredNoted: boolean,
- *   gateway?: import("./api.js").GatewayTable, list: TokenList,
+ *   gateway?: import("./api.js").GatewayTable, list: TokenList, open?: import("./api.js").TokenInfo,
  *   children?: { id: string, tokens: import("./api.js").TokenInfo[], cursor?: string } }}
+ *   `open`: the token whose page is shown, as read
  */
 let state = null;
 let ticker;
 // Each reading of the list has its own number: an older one still under way stops.
 let listReading = 0;
+/**
+ * The view shown and the one shown before it, while signed in: Back to the
+ * list goes back in the browser's history when that is where it leads.
+ * @type {{ now?: import("./routes.js").Route, before?: import("./routes.js").Route }}
+ */
+let views = {};
 
 view.bindSignIn((secret) => signIn(secret));
 view.bindSignOut(() => signOut("You are signed out. The token was removed from this tab."));
@@ -47,7 +59,6 @@ view.bindSecrets(copySecret, (which) => (which === "created" ? view.hideCreated(
 view.bindDelete((id) => remove(id, "delete"));
 view.bindTry(tryOperation);
 tokensView.bindTokenList({
-  open: (id) => openToken(id),
   rotate: (id) => rotate(id, "tokens"),
   remove: (id) => remove(id, "tokens"),
   search,
@@ -55,12 +66,12 @@ tokensView.bindTokenList({
   reload: () => readList({ announce: true }),
 });
 tokensView.bindDetail({
-  back: () => tokensView.showList(state?.children?.id),
-  open: (id) => openToken(id),
+  back: () => toList(),
   rotate: (id) => rotate(id, "detail"),
   remove: (id) => remove(id, "detail"),
   more: () => readChildren(),
 });
+addEventListener("hashchange", () => route());
 view.ready();
 resume();
 
@@ -110,8 +121,7 @@ async function signIn(secret, prefix = "") {
 }
 
 function refuse(sentence) {
-  view.say("signIn", sentence, "error");
-  view.focusField("secret");
+  view.refuseSecret(sentence);
 }
 
 function enter(session, { kind, token }, facts, gateway) {
@@ -125,11 +135,51 @@ function enter(session, { kind, token }, facts, gateway) {
   view.showSignedIn(kind, who, { create: mayUse(state, "tokensCreate"), delete: mayUse(state, "tokensDelete") });
   if (token) view.renderToken(token);
   view.applyLimits(facts);
-  view.renderChoices(choiceGroups(state.allowed, state.gateway, facts.areas), choicesHint(kind), facts, kind === "issued");
-  view.renderPresets(presetChoices(state.gateway?.presets ?? [], state.allowed));
+  view.renderChoicesHint(choicesHint(kind));
+  choicesView.renderChoices(choiceGroups(state.allowed, state.gateway, facts.areas), facts, kind === "issued");
+  choicesView.renderPresets(presetChoices(state.gateway?.presets ?? [], state.allowed));
   renderLifetime("hours");
   showList();
   startTicker();
+  views = {};
+  route();
+}
+
+/**
+ * Shows the view the address names (see routes.js); an address that names
+ * none, or a view the token may not use, is replaced by the list's, saying
+ * why. Signed out, the address waits: it is shown after the sign-in.
+ */
+function route() {
+  if (!state) return;
+  const target = readRoute(location.hash);
+  const refused = target === undefined ? "This address names no view of the console: here is the list of tokens."
+    : target.view === "create" && !mayUse(state, "tokensCreate") ? "Your token may not create tokens: it does not hold tokensCreate."
+      : undefined;
+  if (refused) {
+    view.say("status", refused, "error");
+    // Replaced, not added: Back must not lead to it again.
+    location.replace(routeHash(HOME));
+    return;
+  }
+  // The address bar says where one is, in one spelling ("#/tokens", not "" or "#/").
+  if (location.hash !== routeHash(target)) history.replaceState(history.state, "", routeHash(target));
+  views = { now: target, before: views.now };
+  view.showView(target.view);
+  if (target.view === "token") openToken(target.id);
+  if (target.view === "tokens" && views.before?.view === "token") tokensView.focusRow(views.before.id);
+}
+
+/**
+ * Back to the list from a token's page: back in the browser's history
+ * when the list is where it came from (so that Back and Forward stay as a
+ * person expects), otherwise to the list's address.
+ * @param {{ replace?: boolean }} [how] `replace`: the token's page is gone (deleted): no way Forward to it
+ */
+function toList({ replace = false } = {}) {
+  if (views.before?.view === "tokens") history.back();
+  else if (replace) location.replace(routeHash(HOME));
+  else location.hash = routeHash(HOME);
 }
 
 /**
@@ -149,7 +199,7 @@ function renderOperations(gateway) {
     summary: summary(list, state.kind),
     note: gatewayNote(enabled, state.kind),
     noNode: !enabled,
-    groups: byGeneration(list.allowed).map(({ name, about, open, routes: listed }) => ({
+    groups: byGeneration(list.allowed, gateway.table.generations).map(({ name, about, open, routes: listed }) => ({
       name, about, open, operations: listed.map((route) => operationRow(route, enabled)),
     })),
   });
@@ -248,7 +298,9 @@ function presetChosen(name, missing) {
 function signOut(message) {
   forgetSecret();
   state = null;
+  views = {};
   listReading += 1;
+  tokensView.markReading(false);
   clearTimeout(ticker);
   view.showSignedOut();
   view.clearMessages();
@@ -317,7 +369,7 @@ async function refresh() {
 async function create(draft) {
   view.say("create", "");
   const built = createRequest(draft, { allowed: state.allowed, delegated: state.kind === "issued", validUntil: state.token?.validUntil, limits: state.facts }, Date.now());
-  if ("problem" in built) return view.say("create", built.problem, "error");
+  if ("problem" in built) return view.showCreateProblem(built.field, built.problem);
   view.setBusy("create", true);
   try {
     const created = await state.session.createToken(built.request);
@@ -334,7 +386,8 @@ async function create(draft) {
     countCall("tokensCreate");
     readList({ keepPage: true });
   } catch (error) {
-    failed(error, "create", { operation: "create", request: built.request });
+    const field = createErrorField(error);
+    failed(error, "create", { operation: "create", request: built.request }, field && ((sentence) => view.showCreateProblem(field, sentence)));
   } finally {
     view.setBusy("create", false);
   }
@@ -361,16 +414,18 @@ async function copySecret(secret, which) {
  */
 async function remove(id, where) {
   view.say(where, "");
+  // In the form, a refusal is about the id typed: said beside it.
+  const besideId = where === "delete" ? view.refuseDeleteId : undefined;
   if (!isTokenId(id, state.facts.tokenId)) {
-    view.say(where, `Check the form: a token id is ${tokenIdForm(state.facts.tokenId)}.`, "error");
-    return view.focusField("delete-id");
+    const problem = `Check the id: a token id is ${tokenIdForm(state.facts.tokenId)}.`;
+    return besideId ? besideId(problem) : view.say(where, problem, "error");
   }
   const current = state;
   let token;
   try {
     token = await current.session.inspectToken(id);
   } catch (error) {
-    return failed(error, where, { operation: "delete" });
+    return failed(error, where, { operation: "delete" }, besideId);
   }
   if (state !== current) return;
   const isSelf = current.token?.id === id;
@@ -384,10 +439,9 @@ async function remove(id, where) {
     if (state !== current) return;
     countCall("tokensDelete");
     if (where === "delete") view.clearDelete();
-    // Its page, or the page of a token below it, is gone with it.
-    const shown = where === "detail" ? "tokens" : where;
-    if (where === "detail") tokensView.showList();
-    view.say(shown, deletedSentence(token), "ok");
+    // Its page is gone with it: back to the list, where the sentence goes.
+    if (where === "detail") toList({ replace: true });
+    view.say(where === "detail" ? "tokens" : where, deletedSentence(token), "ok");
     readList({ keepPage: true });
   } catch (error) {
     failed(error, where, { operation: "delete" });
@@ -406,7 +460,7 @@ async function remove(id, where) {
 async function rotate(id, where) {
   view.say(where, "");
   const current = state;
-  const token = current.list.tokens.get(id) ?? (current.token?.id === id ? current.token : undefined);
+  const token = current.list.tokens.get(id) ?? [current.open, current.token].find((known) => known?.id === id);
   const description = token?.description ?? "";
   const isSelf = current.token?.id === id;
   const { maxGrace } = current.facts;
@@ -443,27 +497,32 @@ async function rotate(id, where) {
 async function readList({ keepPage = false, announce = false } = {}) {
   const current = state;
   const reading = ++listReading;
-  const previous = current.list;
-  const list = { tokens: new Map(), complete: false, page: keepPage ? previous.page : 1, query: previous.query };
-  current.list = list;
+  const tokens = new Map();
+  // Read anew, the list is shown as it comes; read again (after a change),
+  // the list shown stays, and is searched and paged, until the new one is whole.
+  if (!keepPage) current.list = { tokens, complete: false, page: 1, query: current.list.query };
   let cursor;
   let pages = 0;
+  tokensView.markReading(true);
   try {
     do {
       const page = await current.session.listTokens({ limit: current.facts.pageLimit, cursor });
       if (state !== current || reading !== listReading) return;
-      for (const token of page.tokens) list.tokens.set(token.id, token);
+      for (const token of page.tokens) tokens.set(token.id, token);
       cursor = page.cursor;
       pages += 1;
       // The first page at once; then only the whole list, so that it does not jump while read.
       if (pages === 1 && !keepPage) showList();
     } while (cursor !== undefined);
-    list.complete = true;
+    current.list = { ...current.list, tokens, complete: true };
     showList();
     if (announce) view.say("tokens", "The list was read again.", "ok");
   } catch (error) {
     if (state !== current || reading !== listReading) return;
     failed(error, "tokens", { operation: "inspect" });
+  } finally {
+    // A newer reading says when it is done.
+    if (reading === listReading) tokensView.markReading(false);
   }
 }
 
@@ -501,16 +560,22 @@ function turn(by) {
 }
 
 /**
- * Opens token `id`'s page: read afresh (free), with how many tokens are
+ * Fills token `id`'s page: read afresh (free), with how many tokens are
  * below it and the tokens it made.
  * @param {string} id
  */
 async function openToken(id) {
   const current = state;
-  const where = tokensView.openToken() === undefined ? "tokens" : "detail";
+  current.children = undefined;
+  tokensView.showDetailReading(id);
+  if (!isTokenId(id, current.facts.tokenId)) {
+    return view.say("detail", `This address names no token: a token id is ${tokenIdForm(current.facts.tokenId)}.`, "error");
+  }
+  const stillOpen = () => state === current && tokensView.openToken() === id;
   try {
     const token = await current.session.inspectToken(id);
-    if (state !== current) return;
+    if (!stillOpen()) return;
+    current.open = token;
     const parent = token.parent === undefined ? undefined : current.list.tokens.get(token.parent);
     current.children = { id, tokens: [], cursor: undefined };
     tokensView.showDetail({
@@ -523,8 +588,8 @@ async function openToken(id) {
     tokensView.renderChildren({ children: [], more: false, summary: "Reading the tokens it made…" });
     await readChildren();
   } catch (error) {
-    if (state !== current) return;
-    failed(error, where, { operation: "inspect" });
+    if (!stillOpen()) return;
+    failed(error, "detail", { operation: "inspect" });
   }
 }
 
@@ -581,9 +646,12 @@ function withHolder(context) {
 }
 
 // A token refused outright (401) cannot do anything more: sign out.
-function failed(error, where, context) {
+// Otherwise the sentence goes beside the field it is about (`beside`), or
+// to the message region `where`.
+function failed(error, where, context, beside) {
   const sentence = errorSentence(error, withHolder(context));
   if (refusal(error) === "token") return signOut(`${sentence} You are signed out.`);
+  if (beside) return beside(sentence);
   view.say(where, sentence, "error");
 }
 

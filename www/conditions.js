@@ -222,7 +222,7 @@ export function offeredConditions({ conditions = [], currencies = [], spend, tar
  * @param {Held | undefined} held the creator's conditions on the capability;
  *   undefined for the admin token, which may grant any
  * @param {ConditionBounds} bounds
- * @returns {{ value: { type: string, conditions: any }[] } | { problem: string }}
+ * @returns {{ value: { type: string, conditions: any }[] } | { problem: string, field: import("./rules.js").Field }}
  */
 export function conditionLimits(draft, held, bounds) {
   const limits = [];
@@ -239,19 +239,23 @@ function spendLimits({ endpoint, spend = {} }, held, { amountPattern, maxAmountC
   for (const [currency, typed] of Object.entries(spend)) {
     if (typed.trim() === "") continue;
     const of = `The spend budget of ${endpoint} in ${currency}`;
+    const field = { kind: SPEND, endpoint, currency };
     const max = `${typed.trim()} ${currency}`;
-    if ([...max].length > maxAmountChars) return { problem: `${of} is too long: the service takes at most ${maxAmountChars} characters for an amount with its currency.` };
+    if ([...max].length > maxAmountChars) return { problem: `${of} is too long: the service takes at most ${maxAmountChars} characters for an amount with its currency.`, field };
     const amount = amountPattern.test(max) ? readAmount(max) : undefined;
-    if (!amount || currencyNamed(amount.currency, [currency]) === undefined) return { problem: `${of} must be a number, such as 5 or 0.25.` };
-    if (amount.truncated) return { problem: `${of} may have at most ${DECIMALS} decimals.` };
-    if (amount.wei === 0n) return { problem: `${of} must be more than 0.` };
+    if (!amount || currencyNamed(amount.currency, [currency]) === undefined) return { problem: `${of} must be a number, such as 5 or 0.25.`, field };
+    if (amount.truncated) return { problem: `${of} may have at most ${DECIMALS} decimals.`, field };
+    if (amount.wei === 0n) return { problem: `${of} must be more than 0.`, field };
     const bound = held?.spend?.find((budget) => currencyNamed(budget.currency, [currency]) !== undefined);
-    if (held?.spend && !bound) return { problem: `Your token may not hand down a spend budget in ${currency} for ${endpoint}: its own are in ${budgetList(held.spend)}.` };
-    if (bound && amount.wei > bound.wei) return { problem: `${of} may be at most ${amountText(bound.wei, bound.currency)}: yours is no larger.` };
+    if (held?.spend && !bound) return { problem: `Your token may not hand down a spend budget in ${currency} for ${endpoint}: its own are in ${budgetList(held.spend)}.`, field };
+    if (bound && amount.wei > bound.wei) return { problem: `${of} may be at most ${amountText(bound.wei, bound.currency)}: yours is no larger.`, field };
     limits.push({ type: SPEND, conditions: { max } });
   }
   if (held?.spend && limits.length === 0) {
-    return { problem: `Give ${endpoint} a spend budget of at most ${budgetList(held.spend)}: yours has one, and the new token must keep it.` };
+    return {
+      problem: `Give ${endpoint} a spend budget of at most ${budgetList(held.spend)}: yours has one, and the new token must keep it.`,
+      field: { kind: SPEND, endpoint, currency: held.spend[0].currency },
+    };
   }
   return { value: limits };
 }
@@ -263,15 +267,16 @@ function budgetList(budgets) {
 function targetsLimit({ endpoint, targets }, held, { addressPattern, maxTargets }) {
   const entries = lines(targets ?? "");
   const what = `the target addresses of ${endpoint}`;
+  const field = { kind: TARGETS, endpoint };
   if (entries.length === 0) {
-    if (held?.targets) return { problem: `Give ${endpoint} target addresses among your token's own: it may aim only at ${held.targets.length}, and the new token must keep to them.` };
+    if (held?.targets) return { problem: `Give ${endpoint} target addresses among your token's own: it may aim only at ${held.targets.length}, and the new token must keep to them.`, field };
     return { value: [] };
   }
-  if (entries.length > maxTargets) return { problem: `Give ${endpoint} at most ${maxTargets} target addresses: the service takes no more.` };
+  if (entries.length > maxTargets) return { problem: `Give ${endpoint} at most ${maxTargets} target addresses: the service takes no more.`, field };
   const allowed = held?.targets && new Set(held.targets.map(addressKey));
   for (const { line, text } of entries) {
-    if (!addressPattern.test(text)) return { problem: `Line ${line} of ${what} is not an on-chain address: “${text}”.` };
-    if (allowed && !allowed.has(addressKey(text))) return { problem: `Line ${line} of ${what} is not among your token's own targets: “${text}”.` };
+    if (!addressPattern.test(text)) return { problem: `Line ${line} of ${what} is not an on-chain address: “${text}”.`, field };
+    if (allowed && !allowed.has(addressKey(text))) return { problem: `Line ${line} of ${what} is not among your token's own targets: “${text}”.`, field };
   }
   return { value: [{ type: TARGETS, conditions: { allow: entries.map((entry) => entry.text) } }] };
 }
@@ -279,20 +284,21 @@ function targetsLimit({ endpoint, targets }, held, { addressPattern, maxTargets 
 function listenLimit({ endpoint, listen }, held, { maxListen }) {
   const entries = lines(listen ?? "");
   const what = `the listen ranges of ${endpoint}`;
+  const field = { kind: LISTEN, endpoint };
   if (entries.length === 0) {
-    if (held?.listen) return { problem: `Give ${endpoint} listen ranges within your token's own (${held.listen.join(", ")}): the new token must keep to them.` };
+    if (held?.listen) return { problem: `Give ${endpoint} listen ranges within your token's own (${held.listen.join(", ")}): the new token must keep to them.`, field };
     return { value: [] };
   }
-  if (entries.length > maxListen) return { problem: `Give ${endpoint} at most ${maxListen} listen ranges: the service takes no more.` };
+  if (entries.length > maxListen) return { problem: `Give ${endpoint} at most ${maxListen} listen ranges: the service takes no more.`, field };
   const outer = held?.listen?.map(readListenRange).filter((range) => range !== undefined);
   for (const { line, text } of entries) {
     const range = readListenRange(text);
-    if (!range) return { problem: `Line ${line} of ${what} is not an address with a port or a port range, such as 127.0.0.1:10000-10100 or [::1]:8080: “${text}”.` };
+    if (!range) return { problem: `Line ${line} of ${what} is not an address with a port or a port range, such as 127.0.0.1:10000-10100 or [::1]:8080: “${text}”.`, field };
     if (outer && !outer.some((above) => isWithin(range, above))) {
-      return { problem: `Line ${line} of ${what} is not within your token's own (${held.listen.join(", ")}): “${text}”.` };
+      return { problem: `Line ${line} of ${what} is not within your token's own (${held.listen.join(", ")}): “${text}”.`, field };
     }
     if (held && !outer && !isLoopback(range)) {
-      return { problem: `Line ${line} of ${what} is not a loopback address: your token has no listen ranges, so its sessions listen on loopback only, and it may hand down no more: “${text}”.` };
+      return { problem: `Line ${line} of ${what} is not a loopback address: your token has no listen ranges, so its sessions listen on loopback only, and it may hand down no more: “${text}”.`, field };
     }
   }
   return { value: [{ type: LISTEN, conditions: { allow: entries.map((entry) => entry.text) } }] };

@@ -1,5 +1,6 @@
-// The two helpers every view module (view.js, tokens-view.js,
-// limits-view.js) builds the page with. Only those modules import it.
+// The helpers every view module (view.js, tokens-view.js, limits-view.js,
+// choices-view.js, field-errors.js) builds and reads the page with. Only
+// those modules import it.
 
 /**
  * The element with id `id`.
@@ -20,4 +21,15 @@ export function element(tag, className = "", text) {
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/**
+ * A number field's value as typed: "" when empty, "?" when it holds text
+ * that is not a number (the field's value is "" for both; the rules must
+ * tell them apart).
+ * @param {HTMLInputElement} input
+ * @returns {string}
+ */
+export function typedNumber(input) {
+  return input.validity.badInput ? "?" : input.value;
 }

@@ -166,6 +166,24 @@ export function refusal(error) {
 }
 
 /**
+ * The field of the create form a refused create is about, decided on the
+ * HTTP status, `status` and `reason` only (never on the English `error`
+ * text); undefined when the refusal is about no one field.
+ * @param {unknown} error
+ * @returns {import("./rules.js").Field | undefined}
+ */
+export function createErrorField(error) {
+  const answer = answerOf(error);
+  if (!answer) return undefined;
+  const { httpStatus, status, reason } = answer;
+  if (httpStatus === 400 && status === "INVALID_TOKEN_DESCRIPTION") return { kind: "description" };
+  if (httpStatus === 400 && status === "INVALID_TOKEN_CAPABILITIES") return { kind: "capabilities" };
+  if (httpStatus === 403 && reason === "lifetime_not_allowed") return { kind: "lifetime" };
+  if (httpStatus === 403 && reason === "capabilities_not_allowed") return { kind: "capabilities" };
+  return undefined;
+}
+
+/**
  * What a failed node call's answer alone cannot tell, and the console must
  * ask the service to find out. The gateway passes the node's own answers on
  * unchanged, and a node answers 401 and 404 too, with the same `status`:

@@ -6,16 +6,6 @@ import { callsLimits, callsUsed, nodeFailure } from "./format.js";
 
 /** @typedef {import("./api.js").NodeRoute} NodeRoute */
 
-/**
- * The node's API generations, in the order shown; a route belongs to the
- * first whose prefix its path has.
- */
-export const GENERATIONS = [
-  { prefix: "/api/v4/", name: "/api/v4", about: "the current node API (hoprd 4.11)" },
-  { prefix: "/api/v3/", name: "/api/v3", about: "the previous node API (hoprd 4.0)" },
-  { prefix: "/", name: "Root", about: "metrics and health checks" },
-];
-
 /** A group is shown open when it has at most this many routes, or comes first. */
 const OPEN_UP_TO = 12;
 
@@ -59,18 +49,22 @@ export function callable(routes, holder) {
 }
 
 /**
- * `routes` grouped by API generation, in table order within a group; empty
- * groups are left out.
+ * `routes` grouped by API generation, as the gateway's table names them (a
+ * route belongs to the first whose prefix its path has), in table order
+ * within a group; empty groups are left out, and routes of no generation
+ * the table names come last, in a group of their own.
  * @param {NodeRoute[]} routes
+ * @param {import("./api.js").Generation[]} generations the gateway's, in its order
  * @returns {{ name: string, about: string, open: boolean, routes: NodeRoute[] }[]}
  */
-export function byGeneration(routes) {
-  const groups = GENERATIONS.map((generation) => ({ name: generation.name, about: generation.about, routes: [] }));
+export function byGeneration(routes, generations) {
+  const groups = generations.map((generation) => ({ name: generation.name, about: generation.about, routes: [] }));
+  const other = { name: "Other routes", about: "of no API generation the gateway names", routes: [] };
   for (const route of routes) {
-    const index = GENERATIONS.findIndex((generation) => route.path.startsWith(generation.prefix));
-    if (index >= 0) groups[index].routes.push(route);
+    const index = generations.findIndex((generation) => route.path.startsWith(generation.prefix));
+    (index >= 0 ? groups[index] : other).routes.push(route);
   }
-  return groups
+  return [...groups, other]
     .filter((group) => group.routes.length > 0)
     .map((group, index) => ({ ...group, open: index === 0 || group.routes.length <= OPEN_UP_TO }));
 }

@@ -48,19 +48,29 @@ export function lifetimeBound(validUntil, unit, nowMs, maxLifetime) {
 }
 
 /**
- * Builds the create request from what the form holds, or says what to fix.
+ * The field of the create form a problem is about: the capabilities as a
+ * whole, one capability's calls limit or condition, the lifetime or the
+ * description.
+ * @typedef {{ kind: "capabilities" | "lifetime" | "description" } | { kind: "calls" | "targets" | "listen", endpoint: string }
+ *   | { kind: "spend", endpoint: string, currency: string }} Field
+ */
+
+/**
+ * Builds the create request from what the form holds, or says what to fix,
+ * and in which field.
  * @param {{ picked: ({ limit: string } & import("./conditions.js").ConditionsDraft)[], lifetime: string,
  *   unit: keyof UNIT_SECONDS, description: string }} draft the form's values as typed
  * @param {{ allowed: Offer[], delegated: boolean, validUntil?: number, limits: ServiceFacts }} holder
  *   what {@link offers} gave; `delegated`: the holder is an issued token, whose
  *   conditions bound the new token's; its expiry; the service's bounds
  * @param {number} nowMs
- * @returns {{ request: import("./vendor/edge-tokens/index.js").CreateTokenRequest } | { problem: string }}
+ * @returns {{ request: import("./vendor/edge-tokens/index.js").CreateTokenRequest } | { problem: string, field: Field }}
  */
 export function createRequest(draft, { allowed, delegated, validUntil, limits }, nowMs) {
-  if (draft.picked.length === 0) return { problem: "Choose at least one capability." };
+  const capabilitiesField = { kind: "capabilities" };
+  if (draft.picked.length === 0) return { problem: "Choose at least one capability.", field: capabilitiesField };
   if (draft.picked.length > limits.maxCapabilities) {
-    return { problem: `Choose at most ${limits.maxCapabilities} capabilities: the service takes no more for one token.` };
+    return { problem: `Choose at most ${limits.maxCapabilities} capabilities: the service takes no more for one token.`, field: capabilitiesField };
   }
   const capabilities = [];
   for (const pick of draft.picked) {
@@ -73,49 +83,57 @@ export function createRequest(draft, { allowed, delegated, validUntil, limits },
   if (lifetime.problem) return lifetime;
   if (lifetime.value !== undefined) request.lifetime = lifetime.value;
   if ([...draft.description].length > limits.maxDescription) {
-    return { problem: `The description may have at most ${limits.maxDescription} characters.` };
+    return { problem: `The description may have at most ${limits.maxDescription} characters.`, field: { kind: "description" } };
   }
   if (draft.description !== "") request.description = draft.description;
   if (new TextEncoder().encode(JSON.stringify(request)).length > limits.maxBodyBytes) {
-    return { problem: `The request would be larger than the service takes (${size(limits.maxBodyBytes)}): shorten the description, or give fewer capabilities or addresses.` };
+    return {
+      problem: `The request would be larger than the service takes (${size(limits.maxBodyBytes)}): shorten the description, or give fewer capabilities or addresses.`,
+      field: { kind: "description" },
+    };
   }
   return { request };
 }
 
 function capabilityRequest(pick, offer, delegated, limits) {
   const { endpoint } = pick;
-  if (!offer) return { problem: `Your token cannot grant ${endpoint}.` };
+  if (!offer) return { problem: `Your token cannot grant ${endpoint}.`, field: { kind: "capabilities" } };
   const calls = callsLimit(pick, offer, limits);
   if (calls.problem) return calls;
   const conditions = conditionLimits(pick, delegated ? offer : undefined, limits);
   if ("problem" in conditions) return conditions;
   const all = [...calls.value, ...conditions.value];
-  if (all.length > limits.maxLimits) return { problem: `Give ${endpoint} at most ${limits.maxLimits} limits: the service takes no more for one capability.` };
+  if (all.length > limits.maxLimits) {
+    return { problem: `Give ${endpoint} at most ${limits.maxLimits} limits: the service takes no more for one capability.`, field: { kind: CALLS, endpoint } };
+  }
   return { value: all.length > 0 ? { endpoint, limits: all } : { endpoint } };
 }
 
 function callsLimit({ endpoint, limit }, offer, { minCalls, maxCalls }) {
   const bound = Math.min(offer.max ?? maxCalls, maxCalls);
+  const field = { kind: CALLS, endpoint };
   if (limit.trim() === "") {
     // A child of a limited capability must be limited too.
-    if (offer.max !== undefined) return { problem: `Give ${endpoint} a calls limit of at most ${offer.max}.` };
+    if (offer.max !== undefined) return { problem: `Give ${endpoint} a calls limit of at most ${offer.max}.`, field };
     return { value: [] };
   }
   const max = wholeNumber(limit);
   if (max === undefined || max < minCalls || max > bound) {
-    return { problem: `The calls limit of ${endpoint} must be a whole number from ${minCalls} to ${bound}.` };
+    return { problem: `The calls limit of ${endpoint} must be a whole number from ${minCalls} to ${bound}.`, field };
   }
   return { value: [{ type: CALLS, conditions: { max } }] };
 }
 
 function lifetimeSeconds({ lifetime, unit }, validUntil, nowMs, { maxLifetime }) {
   if (lifetime.trim() === "") return { value: undefined };
+  const field = { kind: "lifetime" };
   const count = wholeNumber(lifetime);
-  if (count === undefined || count < 1) return { problem: "The lifetime must be a whole number of at least 1." };
+  if (count === undefined || count < 1) return { problem: "The lifetime must be a whole number of at least 1.", field };
   const { most, by } = lifetimeBound(validUntil, unit, nowMs, maxLifetime);
   if (count > most) {
-    if (by === "service") return { problem: `The lifetime may be at most ${units(most, unit)}: the service allows no longer.` };
+    if (by === "service") return { problem: `The lifetime may be at most ${units(most, unit)}: the service allows no longer.`, field };
     return {
+      field,
       problem: most < 1
         ? `Your token expires in less than one ${unit.slice(0, -1)}: choose a smaller unit, or leave the lifetime empty to expire with it.`
         : `The new token may not outlive yours: choose at most ${units(most, unit)}.`,

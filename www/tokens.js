@@ -3,7 +3,51 @@
 // description or id, a page at a time. Pure, so that it runs (and is tested)
 // in Node.js as well; app.js reads the pages from the service.
 
+import { CALLS, LISTEN, SPEND, TARGETS, listenLine, spendUsed, targetsLine } from "./conditions.js";
+import { callsUsed } from "./format.js";
+
 /** @typedef {import("./api.js").TokenInfo} TokenInfo */
+
+/**
+ * One capability of a token as a row of the list shows it.
+ * @typedef {object} CapabilityUse
+ * @property {string} endpoint
+ * @property {string[]} use each limit's use or condition, in words (empty: it has none)
+ * @property {number} [share] the largest part of a calls limit or spend budget used, 0 to 1, when it has one
+ */
+
+/**
+ * A token's capabilities, each with its use in words, the most used first
+ * (then those with conditions only, then the others, each in the token's
+ * order): a row that has room for only some shows those that matter most.
+ * @param {{ capabilities: { endpoint: string, limits: import("./api.js").Limit[] }[] }} token
+ * @returns {CapabilityUse[]}
+ */
+export function capabilityUses(token) {
+  const uses = token.capabilities.map(({ endpoint, limits }) => {
+    const use = [];
+    const shares = [];
+    for (const limit of limits) {
+      if (limit.type === CALLS) {
+        use.push(callsUsed(limit.used, limit.conditions.max));
+        shares.push(limit.used / limit.conditions.max);
+      } else if (limit.type === SPEND) {
+        const spent = spendUsed(limit);
+        use.push(spent.text);
+        if (spent.max !== undefined && spent.max > 0n) shares.push(Number((spent.used * 1000n) / spent.max) / 1000);
+      } else if (limit.type === TARGETS) {
+        use.push(targetsLine(limit.conditions.allow));
+      } else if (limit.type === LISTEN) {
+        use.push(listenLine(limit.conditions.allow));
+      }
+    }
+    return shares.length > 0 ? { endpoint, use, share: Math.min(1, Math.max(...shares)) } : { endpoint, use };
+  });
+  const rank = (capability) => (capability.share !== undefined ? 2 + capability.share : capability.use.length > 0 ? 1 : 0);
+  return uses.map((capability, index) => ({ capability, index }))
+    .sort((a, b) => rank(b.capability) - rank(a.capability) || a.index - b.index)
+    .map(({ capability }) => capability);
+}
 
 /**
  * One row of the list.

@@ -1,13 +1,15 @@
-// With tokens-view.js (the list of tokens and one token's page) and
-// limits-view.js (a capability's limits), the only modules that touch the
-// DOM. It shows what app.js tells it to and hands user intents back through
-// the bind* functions. Token data is written with textContent only, never
-// parsed as HTML.
+// With tokens-view.js (the list of tokens and one token's page),
+// limits-view.js (a capability's limits), choices-view.js (the capabilities
+// to create a token with) and field-errors.js (a field's error beside it),
+// the only modules that touch the DOM. It shows the view app.js tells it to
+// and hands user intents back through the bind* functions. Token data is
+// written with textContent only, never parsed as HTML.
 
-import { choiceMatches, choiceUse } from "./catalogue.js";
-import { $, element } from "./dom.js";
+import { bindChoices, readPicked, resetChoices, revealChoice } from "./choices-view.js";
+import { $, element, typedNumber } from "./dom.js";
+import { clearFieldErrors, showFieldError } from "./field-errors.js";
 import { capitalized, countdown, dateTime, tokenIdForm } from "./format.js";
-import { conditionFields, grantedCapability, heldCapability, readConditions, showConditions } from "./limits-view.js";
+import { grantedCapability, heldCapability } from "./limits-view.js";
 
 /** Where a message may appear: the page status line, or under a form. */
 const REGIONS = {
@@ -19,7 +21,6 @@ const REGIONS = {
   node: "node-message",
   tokens: "tokens-message",
   detail: "detail-message",
-  rotate: "rotate-message",
   rotatedCopy: "rotated-copy-message",
 };
 
@@ -55,6 +56,7 @@ export function bindSignIn(handler) {
   const input = $("secret");
   $("sign-in-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    clearFieldErrors($("sign-in-form"));
     handler(input.value.trim());
   });
   $("show-secret").addEventListener("click", (event) => {
@@ -82,13 +84,27 @@ export function bindRefresh(handler) {
 }
 
 /**
+ * Shows why a secret was refused, beside its field.
+ * @param {string} sentence
+ */
+export function refuseSecret(sentence) {
+  say("signIn", "");
+  showFieldError($("secret"), sentence, $("secret").parentElement);
+}
+
+/**
  * Shows the signed-out screen, forgetting everything of the last session.
  */
 export function showSignedOut() {
-  for (const id of SIGNED_IN_PARTS) $(id).hidden = true;
+  document.title = TITLE;
+  for (const id of ["who", "sign-out", "views"]) $(id).hidden = true;
+  for (const section of viewSections()) section.hidden = true;
   hideCreated();
   hideRotated();
-  for (const id of ["create-form", "delete-form", "sign-in-form", "tokens-search-form"]) $(id).reset();
+  for (const id of ["create-form", "delete-form", "sign-in-form", "tokens-search-form"]) {
+    $(id).reset();
+    clearFieldErrors($(id));
+  }
   for (const id of ["choices", "preset-list", "tokens-list", "detail-children", "mine-capabilities", "detail-capabilities"]) $(id).replaceChildren();
   for (const id of ["tokens-summary", "tokens-about", "tokens-page", "picked-count"]) $(id).textContent = "";
   $("tokens-pager").hidden = true;
@@ -105,27 +121,56 @@ function resetSecretField() {
   $("show-secret").textContent = "Show";
 }
 
-/** The parts of the page shown only while signed in. */
-const SIGNED_IN_PARTS = ["who", "sign-out", "mine", "node", "create", "delete", "tokens", "detail"];
+/** The page's title, signed out; each view's comes before it. */
+export const TITLE = "edge-tokens console";
+const VIEW_TITLES = { tokens: "Tokens", token: "Token", create: "Create a token", node: "Node operations", me: "My token" };
+
+// The sections that make up the views, each marked with its view's name.
+function viewSections() {
+  return document.querySelectorAll("main section[data-view]");
+}
+
+/** The sections only a token that may do it is shown. */
+let allowed = { create: false, delete: false };
 
 /**
- * Shows the signed-in screens for a token of `kind`: creating and deleting
- * only where the token may.
+ * Shows the signed-in screens for a token of `kind`, with the views it may
+ * use (creating and deleting only where the token may); {@link showView}
+ * then shows one of them.
  * @param {"admin" | "issued"} kind
  * @param {string} who how the header names the signed-in token
  * @param {{ create: boolean, delete: boolean }} may
  */
 export function showSignedIn(kind, who, may) {
+  allowed = may;
   $("sign-in").hidden = true;
   resetSecretField();
   $("who").textContent = who;
-  for (const id of ["who", "sign-out", "mine", "node", "tokens"]) $(id).hidden = false;
-  $("create").hidden = !may.create;
-  $("delete").hidden = !may.delete;
-  $("detail").hidden = true;
+  for (const id of ["who", "sign-out", "views"]) $(id).hidden = false;
+  $("views").querySelector('a[data-view="create"]').parentElement.hidden = !may.create;
   $("mine-admin").hidden = kind !== "admin";
   $("mine-issued").hidden = kind !== "issued";
-  $("mine-title").focus();
+}
+
+/**
+ * Shows one view (see routes.js) and hides the others; the view's link in
+ * the navigation is marked as the current page, and the keyboard focus
+ * moves to the view's title (where a screen reader starts reading).
+ * @param {"tokens" | "token" | "create" | "node" | "me"} view
+ */
+export function showView(view) {
+  // What a bookmark and the browser's history call the page; a token's page is named after the token once read.
+  document.title = `${VIEW_TITLES[view]} · ${TITLE}`;
+  for (const section of viewSections()) {
+    section.hidden = section.dataset.view !== view || (section.id in allowed && !allowed[section.id]);
+  }
+  // A token's page is one of the tokens.
+  const current = view === "token" ? "tokens" : view;
+  for (const link of $("views").querySelectorAll("a[data-view]")) {
+    if (link.dataset.view === current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  document.querySelector(`main section[data-view="${view}"]:not([hidden]) h2`)?.focus();
 }
 
 /**
@@ -175,8 +220,9 @@ export function tickCountdowns(nowMs) {
   }
 }
 
+// In parentheses after a date; bare where it stands alone (`data-bare`).
 function showCountdown(counter, { text, expired }) {
-  counter.textContent = `(${text})`;
+  counter.textContent = "bare" in counter.dataset ? text : `(${text})`;
   counter.classList.toggle("expired", expired);
 }
 
@@ -332,120 +378,16 @@ export function applyLimits({ maxDescription, tokenId }) {
 }
 
 /**
- * Fills the capability choices of the create form, one group per area,
- * each capability with what it allows, the node routes it opens, and the
- * conditions it may carry. A capability with a `max` must get a calls limit
- * no larger: the field is pre-filled, bounded and required; the others are
- * bounded by the service's calls limits.
- * @param {import("./catalogue.js").ChoiceGroup[]} groups
- * @param {string} hint what the user may choose, in words
- * @param {{ minCalls: number, maxCalls: number }} calls the service's smallest and largest calls limit
- * @param {boolean} delegated whether the holder is an issued token, whose conditions bound the new token's
+ * Says what the holder may choose from the capability catalogue.
+ * @param {string} hint
  */
-export function renderChoices(groups, hint, { minCalls, maxCalls }, delegated) {
+export function renderChoicesHint(hint) {
   $("choices-hint").textContent = hint;
-  $("choices").replaceChildren(...groups.map((group) => choiceGroup(group, { minCalls, maxCalls, delegated })));
-  filterChoices();
-}
-
-function choiceGroup({ key, title, about, choices }, bounds) {
-  const group = element("fieldset", "choice-group");
-  group.dataset.group = key;
-  const legend = element("legend", "", title);
-  const note = element("p", "hint choice-group-about", about);
-  const list = element("ul", "choices");
-  list.append(...choices.map((offer) => choice(offer, title, bounds)));
-  group.append(legend, note, list);
-  return group;
-}
-
-/** What the capability search looks in, for each choice shown. */
-const searchable = new WeakMap();
-
-function choice(offer, area, { minCalls, maxCalls, delegated }) {
-  const { endpoint, max, summary, routes } = offer;
-  const item = element("li", `choice use-${offer.use}`);
-  item.dataset.endpoint = endpoint;
-  searchable.set(item, { offer, area });
-  const box = Object.assign(element("input"), { type: "checkbox", id: `pick-${endpoint}`, value: endpoint });
-  const name = Object.assign(element("label", "choice-name"), { htmlFor: box.id });
-  name.append(element("code", "", endpoint));
-  const about = Object.assign(element("div", "choice-about"), { id: `about-${endpoint}` });
-  if (summary) about.append(element("p", "choice-summary", summary));
-  const use = choiceUse(offer);
-  if (use) about.append(element("p", "choice-use", use));
-  if (routes.length > 0) {
-    const opened = element("ul", "choice-routes");
-    opened.append(...routes.map((route) => {
-      const line = element("li");
-      line.append(element("code", "", route));
-      return line;
-    }));
-    about.append(opened);
-  }
-  box.setAttribute("aria-describedby", about.id);
-  const limit = Object.assign(element("input", "choice-limit"), {
-    type: "number", id: `limit-${endpoint}`, min: String(minCalls), max: String(max ?? maxCalls), step: "1",
-    inputMode: "numeric", disabled: true, placeholder: max === undefined ? "no limit" : "",
-  });
-  // The default value, so that resetting the form pre-fills it again.
-  if (max !== undefined) Object.assign(limit, { defaultValue: String(max), required: true });
-  const limitLabel = Object.assign(element("label", "choice-limit-label"), { htmlFor: limit.id });
-  limitLabel.append("Calls limit", element("span", "visually-hidden", ` for ${endpoint}`));
-  limitLabel.append(max === undefined ? " (empty: unlimited)" : `, at most ${max}`);
-  limitLabel.hidden = limit.hidden = true;
-  // Only a picked capability's limit means anything, so only it is shown
-  // and takes focus; this keeps a catalogue of fifty short.
-  box.addEventListener("change", () => {
-    showLimit(item);
-    countPicked();
-  });
-  item.append(box, name, about, limitLabel, limit);
-  const conditions = conditionFields(offer, delegated);
-  if (conditions) item.append(conditions);
-  return item;
-}
-
-function showLimit(item) {
-  const box = item.querySelector("input[type=checkbox]");
-  const limit = item.querySelector(".choice-limit");
-  limit.disabled = limit.hidden = item.querySelector(".choice-limit-label").hidden = !box.checked;
-  showConditions(item, box.checked);
-}
-
-function countPicked() {
-  const picked = $("choices").querySelectorAll("input[type=checkbox]:checked").length;
-  $("picked-count").textContent = picked === 0 ? "" : `${picked} chosen`;
 }
 
 /**
- * Shows the service's presets: a button each that ticks its capabilities;
- * one with capabilities the holder may not grant says which, and ticks none.
- * @param {{ name: string, summary: string, capabilities: string[], missing: string[] }[]} presets
- */
-export function renderPresets(presets) {
-  $("presets").hidden = presets.length === 0;
-  $("preset-list").replaceChildren(...presets.map(({ name, summary, capabilities, missing }) => {
-    const item = element("li", "preset");
-    const button = element("button", "quiet preset-button", name);
-    button.type = "button";
-    button.dataset.preset = name;
-    button.dataset.capabilities = capabilities.join(" ");
-    const about = Object.assign(element("span", "preset-about hint"), { id: `preset-about-${name}` });
-    about.append(summary, ` (${capabilities.length} capabilities)`);
-    if (missing.length > 0) {
-      button.setAttribute("aria-disabled", "true");
-      about.append(` Your token cannot grant ${missing.join(", ")}.`);
-    }
-    button.setAttribute("aria-describedby", about.id);
-    item.append(button, about);
-    return item;
-  }));
-}
-
-/**
- * Calls `handler(draft)` with the create form's values as typed; wires the
- * capability search, the presets and the select buttons.
+ * Calls `handler(draft)` with the create form's values as typed, its
+ * errors cleared; wires the capability choices (see choices-view.js).
  * @param {(draft: { picked: ({ limit: string } & import("./conditions.js").ConditionsDraft)[], lifetime: string, unit: string,
  *   description: string }) => void} handler
  * @param {(preset: string, missing: boolean) => void} onPreset after a preset was chosen (ticked, or not for want of capabilities)
@@ -453,82 +395,26 @@ export function renderPresets(presets) {
 export function bindCreate(handler, onPreset) {
   $("create-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    clearFieldErrors($("create-form"));
     handler(readDraft());
   });
-  $("pick-all").addEventListener("click", () => pickAll(true));
-  $("pick-none").addEventListener("click", () => pickAll(false));
-  $("choice-search").addEventListener("input", filterChoices);
-  // Enter in the search box searches; it must not send the form.
-  $("choice-search").addEventListener("keydown", (event) => {
-    if (event.key === "Enter") event.preventDefault();
-  });
-  $("preset-list").addEventListener("click", (event) => {
-    const button = event.target instanceof Element ? event.target.closest(".preset-button") : null;
-    if (!button) return;
-    const missing = button.getAttribute("aria-disabled") === "true";
-    if (!missing) {
-      for (const endpoint of button.dataset.capabilities.split(" ")) {
-        const box = $(`pick-${endpoint}`);
-        if (box && !box.checked) {
-          box.checked = true;
-          box.dispatchEvent(new Event("change"));
-        }
-      }
-    }
-    onPreset(button.dataset.preset, missing);
-  });
+  bindChoices(onPreset);
 }
 
-// Shows the capabilities the search finds, and the groups that hold any.
-function filterChoices() {
-  const query = $("choice-search").value;
-  for (const group of $("choices").querySelectorAll(".choice-group")) {
-    let shown = 0;
-    for (const item of group.querySelectorAll(".choice")) {
-      const { offer, area } = searchable.get(item);
-      const found = choiceMatches(offer, area, query);
-      item.hidden = !found;
-      if (found) shown += 1;
-    }
-    group.hidden = shown === 0;
-  }
-}
-
-/** Empties the create form: no capability chosen, no lifetime, no description, no search. */
+/** Empties the create form: no capability chosen, no lifetime, no description, no search, no errors. */
 export function resetCreate() {
   $("create-form").reset();
-  for (const item of $("choices").querySelectorAll(".choice")) showLimit(item);
-  countPicked();
-  filterChoices();
-}
-
-function pickAll(checked) {
-  // "Select all" picks what the search shows; "Clear" clears everything.
-  for (const item of $("choices").querySelectorAll(".choice")) {
-    if (checked && (item.hidden || item.closest(".choice-group").hidden)) continue;
-    const box = item.querySelector("input[type=checkbox]");
-    box.checked = checked;
-    showLimit(item);
-  }
-  countPicked();
+  clearFieldErrors($("create-form"));
+  resetChoices();
 }
 
 function readDraft() {
-  const picked = [...$("choices").querySelectorAll(".choice")]
-    .filter((item) => item.querySelector("input[type=checkbox]").checked)
-    .map((item) => ({ endpoint: item.dataset.endpoint, limit: typedNumber(item.querySelector(".choice-limit")), ...readConditions(item) }));
   return {
-    picked,
+    picked: readPicked(),
     lifetime: typedNumber($("lifetime")),
     unit: $("lifetime-unit").value,
     description: $("description").value,
   };
-}
-
-// A number field's value is "" both when empty and when it holds text that
-// is not a number; the rules must tell those apart.
-function typedNumber(input) {
-  return input.validity.badInput ? "?" : input.value;
 }
 
 /**
@@ -662,6 +548,7 @@ export function selectSecret(which) {
 export function bindDelete(handler) {
   $("delete-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    clearFieldErrors($("delete-form"));
     handler($("delete-id").value.trim());
   });
 }
@@ -669,6 +556,15 @@ export function bindDelete(handler) {
 /** Empties the delete form. */
 export function clearDelete() {
   $("delete-form").reset();
+  clearFieldErrors($("delete-form"));
+}
+
+/**
+ * Shows why the id typed in the delete form is refused, beside it.
+ * @param {string} problem
+ */
+export function refuseDeleteId(problem) {
+  showFieldError($("delete-id"), problem);
 }
 
 /**
@@ -718,7 +614,7 @@ export function askRotate({ id, description, isSelf, graceHint, maxGrace }, chec
   $("rotate-grace-hint").textContent = graceHint;
   $("rotate-grace").max = String(maxGrace);
   $("rotate-form").reset();
-  say("rotate", "");
+  clearFieldErrors($("rotate-form"));
   const dialog = $("confirm-rotate");
   return new Promise((resolve) => {
     const finish = (answer) => {
@@ -730,10 +626,10 @@ export function askRotate({ id, description, isSelf, graceHint, maxGrace }, chec
     };
     const submit = (event) => {
       event.preventDefault();
+      clearFieldErrors($("rotate-form"));
       const checked = check(typedNumber($("rotate-grace")));
       if ("problem" in checked) {
-        say("rotate", checked.problem, "error");
-        $("rotate-grace").focus();
+        showFieldError($("rotate-grace"), checked.problem);
         return;
       }
       finish(checked.value);
@@ -748,9 +644,27 @@ export function askRotate({ id, description, isSelf, graceHint, maxGrace }, chec
 }
 
 /**
- * Puts keyboard focus on the field a message is about.
- * @param {"secret" | "delete-id" | "lifetime" | "description" | "tokens-search"} id
+ * Shows a problem of the create form beside the field it is about (opening
+ * its capability's group first), marked invalid and focused.
+ * @param {import("./rules.js").Field} field
+ * @param {string} problem
  */
-export function focusField(id) {
-  $(id).focus();
+export function showCreateProblem(field, problem) {
+  say("create", "");
+  if (field.kind === "capabilities") return showFieldError($("capabilities"), problem, $("choices-hint"));
+  if (field.kind === "lifetime") return showFieldError($("lifetime"), problem, $("lifetime").parentElement);
+  if (field.kind === "description") return showFieldError($("description"), problem);
+  const control = $(FIELD_IDS[field.kind](field));
+  if (control) revealChoice(control);
+  // Not shown (its capability is not picked, or not offered): said under the form instead.
+  if (!control || control.matches(":disabled") || !control.checkVisibility()) return say("create", problem, "error");
+  showFieldError(control, problem);
 }
+
+/** The id of a capability's field in the create form, by kind. */
+const FIELD_IDS = {
+  calls: ({ endpoint }) => `limit-${endpoint}`,
+  spend: ({ endpoint, currency }) => `spend-${endpoint}-${currency}`,
+  targets: ({ endpoint }) => `targets-${endpoint}`,
+  listen: ({ endpoint }) => `listen-${endpoint}`,
+};

@@ -2,13 +2,12 @@
 //! that edge-tokens forwards, the capability that authorises it, and what
 //! its request carries that a condition is about.
 //!
-//! Two API generations are served, chosen by the path the caller uses: the
-//! current node API under `/api/v4` (the `hoprd-api` crate 4.14 of node
-//! 5.0.0-rc.1, `hoprnet/hoprd`), and the `/api/v3` routes of `hoprd-api`
-//! 4.0.0 (a node pre-release; the last released node that served `/api/v3`,
-//! 2.2.3 with `hoprd-api` 3.12, differs: see README), plus the node's root
-//! routes (`/metrics` and the health checks, which need no capability). A
-//! route that is not in the table is never forwarded.
+//! Two API generations are served, chosen by the path the caller uses, plus
+//! the node's root routes (`/metrics` and the health checks, which need no
+//! capability): [`GENERATIONS`] names each with the node release it follows,
+//! and `GET /api/v3/gateway` serves those names, so that what the console
+//! labels a group of routes is written here only. A route that is not in the
+//! table is never forwarded.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -169,7 +168,7 @@ use Arguments::{
     UnreadableTarget, Withdraw,
 };
 
-/// The current node API (`hoprd-api` 4.14, `/api/v4`).
+/// The routes of the current node API, `/api/v4` (see [`GENERATIONS`]).
 pub const V4_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v4/account/addresses", "accountGetAddresses"),
     route("GET", "/api/v4/account/balances", "accountGetBalances"),
@@ -203,8 +202,9 @@ pub const V4_ROUTES: &[NodeRoute] = &[
     route("DELETE", "/api/v4/session/{protocol}/{ip}/{port}", "sessionsCloseClient"),
 ];
 
-/// The `/api/v3` routes of `hoprd-api` 4.0.0. The token endpoints of
-/// `/api/v3` are edge-tokens' own and are never forwarded.
+/// The routes of the previous node API, `/api/v3` (see [`GENERATIONS`]).
+/// The token endpoints of `/api/v3` are edge-tokens' own and are never
+/// forwarded.
 pub const V3_ROUTES: &[NodeRoute] = &[
     route("GET", "/api/v3/account/addresses", "accountGetAddresses"),
     route("GET", "/api/v3/account/balances", "accountGetBalances"),
@@ -252,6 +252,43 @@ pub const ROOT_ROUTES: &[NodeRoute] = &[
     public("/eligiblez"),
 ];
 
+/// One generation of the node's API that the table covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Generation {
+    /// How people name it, e.g. `/api/v4`.
+    pub name: &'static str,
+    /// The start of the path of each of its routes.
+    pub prefix: &'static str,
+    /// Which node release its routes follow, in words.
+    pub about: &'static str,
+    /// Its routes.
+    pub routes: &'static [NodeRoute],
+}
+
+/// The generations of the node's API, newest first; the root routes last.
+/// The last released node that served `/api/v3` (2.2.3, `hoprd-api` 3.12)
+/// had a different table (see README).
+pub const GENERATIONS: &[Generation] = &[
+    Generation {
+        name: "/api/v4",
+        prefix: "/api/v4/",
+        about: "the current node API: hoprd-api 4.14, of node 5.0.0-rc.1 (hoprnet/hoprd)",
+        routes: V4_ROUTES,
+    },
+    Generation {
+        name: "/api/v3",
+        prefix: "/api/v3/",
+        about: "the previous node API: hoprd-api 4.0.0, of a node pre-release",
+        routes: V3_ROUTES,
+    },
+    Generation {
+        name: "Root",
+        prefix: "/",
+        about: "the node's metrics and health checks",
+        routes: ROOT_ROUTES,
+    },
+];
+
 /// The answer of `GET /api/v3/gateway`: whether the gateway is on, every
 /// route it forwards with the capability it needs (`null`: public), and the
 /// capability catalogue with its presets.
@@ -268,6 +305,21 @@ pub struct GatewayInfo {
     pub presets: Vec<PresetInfo>,
     /// The currencies a `spend` limit may be in, with their decimals.
     pub currencies: Vec<CurrencyInfo>,
+    /// The node API generations the routes belong to, in the table's order:
+    /// a route belongs to the first whose prefix its path starts with.
+    pub generations: Vec<GenerationInfo>,
+}
+
+/// One generation of the node's API, as `GET /api/v3/gateway` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct GenerationInfo {
+    /// How people name it, e.g. `/api/v4`.
+    pub name: String,
+    /// The start of the path of each of its routes, e.g. `/api/v4/`.
+    pub prefix: String,
+    /// Which node release its routes follow, in words.
+    pub about: String,
 }
 
 /// One capability of the catalogue.
@@ -362,7 +414,15 @@ impl GatewayInfo {
             })
             .collect();
         let currencies = Currency::ALL.into_iter().map(CurrencyInfo::from).collect();
-        GatewayInfo { enabled, routes, capabilities, presets, currencies }
+        let generations = GENERATIONS
+            .iter()
+            .map(|generation| GenerationInfo {
+                name: generation.name.to_string(),
+                prefix: generation.prefix.to_string(),
+                about: generation.about.to_string(),
+            })
+            .collect();
+        GatewayInfo { enabled, routes, capabilities, presets, currencies, generations }
     }
 }
 
@@ -370,7 +430,7 @@ impl GatewayInfo {
 /// patterns they could be mistaken for (`/session/websocket` before
 /// `/session/{protocol}`).
 pub fn all_routes() -> impl Iterator<Item = &'static NodeRoute> {
-    V4_ROUTES.iter().chain(V3_ROUTES).chain(ROOT_ROUTES)
+    GENERATIONS.iter().flat_map(|generation| generation.routes)
 }
 
 #[cfg(test)]
@@ -394,6 +454,16 @@ mod tests {
         for route in all_routes() {
             if let Access::Capability(name) = route.access {
                 assert!(catalogue::is_known(name), "{} {} needs unknown {name}", route.method, route.pattern);
+            }
+        }
+    }
+
+    #[test]
+    fn each_route_belongs_to_the_first_generation_whose_prefix_it_has() {
+        for (index, generation) in GENERATIONS.iter().enumerate() {
+            for route in generation.routes {
+                let first = GENERATIONS.iter().position(|g| route.pattern.starts_with(g.prefix));
+                assert_eq!(first, Some(index), "{} is listed under {}", route.pattern, generation.name);
             }
         }
     }

@@ -310,7 +310,7 @@ test("every $ref in the document resolves, and every component schema compiles a
   assert.deepEqual(
     Object.keys(doc.components.schemas).sort(),
     ["AllowConditions", "Area", "Capability", "CapabilityInfo", "CapabilityName", "CallsConditions", "CreateTokenRequest",
-      "CreatedToken", "CurrencyInfo", "ErrorBody", "ErrorCode", "GatewayInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
+      "CreatedToken", "CurrencyInfo", "ErrorBody", "ErrorCode", "GatewayInfo", "GenerationInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
       "RequestedLimit", "RotateRequest", "RotatedToken", "RouteInfo", "SpendConditions", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
   );
   for (const name of Object.keys(doc.components.schemas)) {
@@ -366,6 +366,11 @@ test("GET /gateway: 200 GatewayInfo without credentials; off without ORIGIN_URL,
   });
   assert.deepEqual(res.body.currencies, [{ name: "xDai", decimals: 18 }, { name: "wxHOPR", decimals: 18 }],
     "the currencies a spend budget may be in, with the decimals of their amounts");
+  // The API generations the routes belong to, each with the node release it follows: every route in one.
+  assert.deepEqual(res.body.generations.map(({ name, prefix }) => [name, prefix]), [["/api/v4", "/api/v4/"], ["/api/v3", "/api/v3/"], ["Root", "/"]]);
+  assert.match(res.body.generations[0].about, /hoprd-api 4\.14\b/);
+  assert.match(res.body.generations[1].about, /hoprd-api 4\.0\.0\b/);
+  for (const route of res.body.routes) assert.ok(res.body.generations.some(({ prefix }) => route.path.startsWith(prefix)), route.path);
 });
 
 test("ErrorBody: status and error required, an optional reason; ErrorCode and Reason name the contract's values", () => {

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("../../", import.meta.url).pathname;
-// `wrangler dev` runs the [build] command first: slow when the crate changed.
+// How long `wrangler dev` may take to answer: its first start on a cold
+// machine sets up workerd.
 export const READY_WITHIN_MS = 300_000;
 // A path only the Worker answers: it is ready when this answers 200.
 const READY_PATH = "/api/v3/openapi.json";
