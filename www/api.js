@@ -121,6 +121,8 @@ async function rotateToken(client, id, grace) {
 
 /**
  * A TokenInfo of the API (snake_case) as the console holds it (camelCase).
+ * An unlimited capability comes without `limits` (the original API's
+ * schema); the console holds it with an empty list.
  * @param {any} wire
  * @returns {TokenInfo}
  */
@@ -128,7 +130,9 @@ export function tokenInfo(wire) {
   const info = {
     id: String(wire?.id ?? ""),
     description: typeof wire?.description === "string" ? wire.description : "",
-    capabilities: Array.isArray(wire?.capabilities) ? wire.capabilities : [],
+    capabilities: Array.isArray(wire?.capabilities)
+      ? wire.capabilities.map((capability) => ({ ...capability, limits: capability?.limits ?? [] }))
+      : [],
   };
   if (Number.isSafeInteger(wire?.valid_until)) info.validUntil = wire.valid_until;
   if (typeof wire?.parent === "string") info.parent = wire.parent;

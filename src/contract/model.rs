@@ -191,7 +191,9 @@ pub enum Limit {
 pub struct Capability {
     /// The operation.
     pub endpoint: CapabilityName,
-    /// Its limits; empty when it has none.
+    /// Its limits, at least one; absent when it has none (the original API's schema).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(min = 1))]
     pub limits: Vec<Limit>,
 }
 

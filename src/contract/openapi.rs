@@ -390,7 +390,8 @@ fn get_operation(schemas: &mut Schemas) -> Value {
     token["links"] = delete_link();
     json!({
         "summary": "The caller's own token (capability tokensGetToken).",
-        "description": "Never the secret nor its hash. Each `calls` limit shows `used`, which already counts this call.",
+        "description": "Never the secret nor its hash. Each `calls` limit shows `used`, which already counts this call. \
+            A capability without limits has no `limits` field.",
         "responses": {
             "200": token,
             "401": { "$ref": "#/components/responses/Unauthorized" },

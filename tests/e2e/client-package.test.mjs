@@ -308,9 +308,9 @@ for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the packag
         capabilities: [{ endpoint, limits: [{ type: "calls", conditions: { max: 3 } }] }], lifetime: 60, description: null,
       });
       const token: Token = await client.getToken();
-      const limit = token.capabilities[0].limits[0];
-      const used: number = limit.type === "calls" ? limit.used : 0;
-      const moved: string | undefined = limit.type === "spend" ? limit.used : undefined;
+      const limit = token.capabilities[0].limits?.[0];
+      const used: number = limit?.type === "calls" ? limit.used : 0;
+      const moved: string | undefined = limit?.type === "spend" ? limit.used : undefined;
       try {
         await client.deleteToken(created.id);
       } catch (error) {
@@ -349,6 +349,7 @@ for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the packag
       await client.rotateToken("id", { grace: "60" });
       for await (const page of client.listTokens()) page.next_cursor;
       (await client.inspectToken("id")).created_at;
+      (await client.getToken()).capabilities[0].limits[0];
       return (await client.getToken()).valid_until;
     }
   `, settings);
@@ -359,5 +360,7 @@ for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the packag
   // A limit and a grace must be numbers.
   assert.match(wrong, /\(5,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, wrong);
   assert.match(wrong, /\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, wrong);
-  assert.equal(wrong.match(/error TS/g)?.length, 6, wrong);
+  // An unlimited capability has no `limits`.
+  assert.match(wrong, /\(9,\d+\): error TS2532: Object is possibly 'undefined'/, wrong);
+  assert.equal(wrong.match(/error TS/g)?.length, 7, wrong);
 });

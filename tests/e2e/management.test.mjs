@@ -206,7 +206,7 @@ test("paging: 250 tokens in pages of 100 are listed each exactly once, by the ad
     // Each limit's use, read from 131 trees' counters in one page of 1000: a
     // limit's used is its subtree's use (R's creates count its children's).
     const { pages } = await listAll(admin, { limit: 1000, via: fresh });
-    const used = new Map(pages.flatMap((page) => page.tokens).map((info) => [info.id, info.capabilities[0].limits[0]?.used]));
+    const used = new Map(pages.flatMap((page) => page.tokens).map((info) => [info.id, info.capabilities[0].limits?.[0].used]));
     assert.equal(used.size, 250);
     const unlimited = new Set(grandchildren.map((token) => token.id));
     const expectedUse = (id) => (id === R.id ? 69 + 50 : id === X.id ? 50 : unlimited.has(id) ? undefined : 0);

@@ -383,6 +383,15 @@ test("ErrorBody: status and error required, an optional reason; ErrorCode and Re
   assert.deepEqual([...allowedValues(doc.components.schemas.Reason)].sort(), [...CONTRACT_REASONS].sort());
 });
 
+test("Capability: limits is optional and has at least one item when present, as in the original schema", () => {
+  const capability = doc.components.schemas.Capability;
+  assert.deepEqual(capability.required, ["endpoint"]);
+  assert.equal(capability.properties.limits.minItems, 1);
+  const validate = validatorAt("/components/schemas/Capability");
+  assert.ok(validate({ endpoint: "nodeGetInfo" }), "an unlimited capability");
+  assert.ok(!validate({ endpoint: "nodeGetInfo", limits: [] }), "never an empty list");
+});
+
 test("every documented 403 example carries a reason, and no other example does", () => {
   const reasons = allowedValues(doc.components.schemas.Reason);
   let forbidden = 0;
@@ -577,7 +586,7 @@ test("GET /token: 200 with the caller's token, used counting this call", async (
     valid_until: created.valid_until,
     capabilities: [
       { endpoint: "tokensGetToken", limits: [{ type: "calls", conditions: { max: 3 }, used: 1 }] },
-      { endpoint: "nodeGetInfo", limits: [] },
+      { endpoint: "nodeGetInfo" },
     ],
   }]);
 });

@@ -175,7 +175,8 @@ fn get_token_shows_the_record_with_use_and_never_the_secret() {
     let body = json!({"description": "dashboard", "lifetime": 60, "capabilities": [
         {"endpoint": "tokensGetToken", "limits": [{"type": "calls", "conditions": {"max": 3}, "used": 2}]},
         limited("nodeGetPeers", 9),
-        {"endpoint": "nodePing"}
+        {"endpoint": "nodePing"},
+        {"endpoint": "nodeGetInfo", "limits": []}
     ]});
     let (secret, id) = harness.issue(ADMIN, body);
     let got = harness.get(&secret);
@@ -187,10 +188,11 @@ fn get_token_shows_the_record_with_use_and_never_the_secret() {
             "capabilities": [
                 {"endpoint": "tokensGetToken", "limits": [{"type": "calls", "conditions": {"max": 3}, "used": 1}]},
                 {"endpoint": "nodeGetPeers", "limits": [{"type": "calls", "conditions": {"max": 9}, "used": 0}]},
-                {"endpoint": "nodePing", "limits": []}
+                {"endpoint": "nodePing"},
+                {"endpoint": "nodeGetInfo"}
             ]
         }),
-        "the client's `used` of 2 is ignored; this call is counted"
+        "the client's `used` of 2 is ignored; this call is counted; no limits (none given, or `[]`) is no `limits`"
     );
     assert!(!got.response().body.as_deref().unwrap().contains(&secret[4..]));
 }
