@@ -1,10 +1,13 @@
 // An existing HOPR client works unchanged: the published @hoprnet/hopr-sdk
 // (2.1.9) creates, reads and deletes tokens against the Worker exactly as it
-// does against a HOPR node's REST API v3.
+// does against a HOPR node's REST API v3; its getToken reads exactly the
+// tokens its schema allows, and fails on the others as told in
+// docs/compatibility.md.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, utils, HoprSDK } from "@hoprnet/hopr-sdk";
-import { startWorker, client, ADMIN_TOKEN } from "./harness.mjs";
+import { TokenCapability } from "@hoprnet/hopr-sdk/types";
+import { startWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 
 const { createToken, getToken, deleteToken } = api;
 const { sdkApiError } = utils;
@@ -236,4 +239,99 @@ test("the SDK's headers pass CORS: preflight allows x-auth-token and content-typ
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
   const allowed = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase();
   for (const header of ["x-auth-token", "content-type"]) assert.ok(allowed.includes(header), `${header} in ${allowed}`);
+});
+
+// ---------------------------------------------------------------------------
+// Which tokens the SDK can read (docs/compatibility.md). Its getToken parses
+// the answer with its own zod schema: every capability must carry `limits`
+// with at least one item, each limit's `conditions.max` must be a number when
+// present (other conditions are dropped), and `endpoint` must be one of its
+// 33 names. Its createToken and deleteToken check nothing of the sort: they
+// work for every token.
+
+/** The capability names of the SDK's schema. */
+const SDK_NAMES = TokenCapability.shape.endpoint.options;
+
+/** The names of the service's catalogue that the SDK's schema does not know. */
+const OUTSIDE_THE_SDK = [
+  "messagesGetSize", "messagesPopAllMessage", "messagesPopMessage", "messagesDeleteMessages", "messageSign",
+  "accountGetAddress", "peersPingPeer", "channelsAggregateTickets", "ticketsResetStatistics", "networkGetPrice",
+  "networkGetProbability", "networkGetGraph", "nodeGetStatus", "sessionsCreateClient", "sessionsListClients",
+  "sessionsCloseClient", "sessionsGetConfig", "sessionsAdjustConfig", "sessionsWebsocket",
+  "sessionsCreateClientExplicitPath", "tokensRotate",
+];
+
+const PEER = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
+
+/** Creates a token through the SDK (which sends any capabilities as given); resolves to its secret. */
+async function sdkCreated(capabilities) {
+  const { token } = await createToken({ apiEndpoint, apiToken: ADMIN_TOKEN, capabilities, lifetime: 600, description: "compat" });
+  return token;
+}
+
+/** The ZodError getToken rejects with for the token holding `capabilities` (fails if it reads it). */
+async function unreadable(capabilities) {
+  const error = await rejection(getToken({ apiEndpoint, apiToken: await sdkCreated(capabilities) }));
+  assert.equal(error?.name, "ZodError", `a ZodError, got ${error?.name}: ${error?.message}`);
+  assert.equal(wire.at(-1).status, 200, "the service answered the token; the SDK could not parse it");
+  return error.issues.map(({ code, path, message }) => ({ code, path: path.join("."), message }));
+}
+
+test("hopr-sdk 2.1.9 knows 33 capability names, all in the catalogue; 21 names of the catalogue are outside its schema", async () => {
+  assert.equal(SDK_NAMES.length, 33);
+  const document = (await call("GET", "/api/v3/openapi.json")).body;
+  const schema = document.components.schemas.CapabilityName;
+  const catalogue = schema.enum ?? schema.oneOf.map((branch) => branch.const);
+  assert.deepEqual(SDK_NAMES.filter((name) => !catalogue.includes(name)), []);
+  assert.deepEqual(catalogue.filter((name) => !SDK_NAMES.includes(name)), OUTSIDE_THE_SDK);
+});
+
+test("hopr-sdk 2.1.9 getToken reads a token whose every capability has a calls limit, in its 33 names; targets come without their addresses", async () => {
+  const everyName = SDK_NAMES.map((name) => limited(name, 9_007_199_254_740_991));
+  everyName[SDK_NAMES.indexOf("accountWithdraw")].limits.push({ type: "targets", conditions: { allow: [PEER] } });
+  everyName[SDK_NAMES.indexOf("tokensGetToken")] = limited("tokensGetToken", 10);
+  const read = await getToken({ apiEndpoint, apiToken: await sdkCreated(everyName) });
+  assert.equal(read.capabilities.length, 33);
+  assert.deepEqual(read.capabilities.find((capability) => capability.endpoint === "tokensGetToken"),
+    { endpoint: "tokensGetToken", limits: [{ type: "calls", conditions: { max: 10 } }] });
+  assert.deepEqual(read.capabilities.find((capability) => capability.endpoint === "accountWithdraw"), {
+    endpoint: "accountWithdraw",
+    limits: [{ type: "calls", conditions: { max: 9_007_199_254_740_991 } }, { type: "targets", conditions: {} }],
+  }, "the SDK drops what its schema does not name: `used`, and the targets' `allow`");
+  const onWire = JSON.parse(wire.at(-1).text).capabilities.find((capability) => capability.endpoint === "accountWithdraw");
+  assert.deepEqual(onWire.limits[1], { type: "targets", conditions: { allow: [PEER] } }, "the wire has them");
+});
+
+test("hopr-sdk 2.1.9 getToken cannot read a capability without limits: ZodError, limits Required; the wire has no limits field", async () => {
+  const issues = await unreadable([limited("tokensGetToken", 5), { endpoint: "nodeGetInfo" }]);
+  assert.deepEqual(issues, [{ code: "invalid_type", path: "capabilities.1.limits", message: "Required" }]);
+  assert.deepEqual(JSON.parse(wire.at(-1).text).capabilities[1], { endpoint: "nodeGetInfo" }, "as the original schema has it");
+  const emptied = await unreadable([limited("tokensGetToken", 5), { endpoint: "nodeGetInfo", limits: [] }]);
+  assert.deepEqual(emptied, issues, "a request's limits: [] is no limits");
+});
+
+test("hopr-sdk 2.1.9 getToken cannot read a spend limit: ZodError, its max is a string", async () => {
+  const issues = await unreadable([
+    limited("tokensGetToken", 5),
+    { endpoint: "accountWithdraw", limits: [{ type: "calls", conditions: { max: 3 } }, { type: "spend", conditions: { max: "5 wxHOPR" } }] },
+  ]);
+  assert.deepEqual(issues, [{ code: "invalid_type", path: "capabilities.1.limits.1.conditions.max", message: "Expected number, received string" }]);
+});
+
+test("hopr-sdk 2.1.9 getToken cannot read any of the 21 names outside its schema, even with a calls limit: ZodError, invalid enum value", async () => {
+  for (const name of OUTSIDE_THE_SDK) {
+    const capabilities = [limited("tokensGetToken", 5), limited(name, 5)];
+    if (name === "sessionsCreateClient") capabilities[1].limits.push({ type: "listen", conditions: { allow: ["127.0.0.1:10000-10100"] } });
+    const issues = await unreadable(capabilities);
+    assert.deepEqual(issues.map(({ code, path }) => ({ code, path })), [{ code: "invalid_enum_value", path: "capabilities.1.endpoint" }], name);
+    assert.match(issues[0].message, new RegExp(`received '${name}'$`), name);
+  }
+});
+
+test("hopr-sdk 2.1.9 deleteToken deletes the tokens its getToken cannot read", async () => {
+  const token = await sdkCreated([limited("tokensGetToken", 5), ...caps("tokensRotate", "nodeGetStatus")]);
+  const read = await call("GET", "/api/v3/token", { token });
+  assert.equal(read.status, 200);
+  assert.equal(await deleteToken({ apiEndpoint, apiToken: ADMIN_TOKEN, id: read.body.id }), true);
+  assert.equal((await call("GET", "/api/v3/token", { token })).status, 401);
 });
