@@ -45,6 +45,8 @@ pub enum ErrorCode {
     BadGateway,
     /// The node did not answer the gateway in time (504).
     GatewayTimeout,
+    /// A route of the node's table, but no node is configured behind the gateway (503).
+    GatewayNotConfigured,
 }
 
 /// Why a known token was refused (403): the `reason` of the body, so that
@@ -136,6 +138,9 @@ pub enum ApiError {
     NodeUnreachable(String),
     /// The node did not answer within this many milliseconds.
     NodeTimeout(u32),
+    /// A route of the node's table was called, but the gateway is off: no
+    /// `ORIGIN_URL` names a node.
+    GatewayNotConfigured,
 }
 
 /// A used-up `calls` limit, as a 403 names it.
@@ -179,7 +184,7 @@ impl ApiError {
             ApiError::TokenNotFound | ApiError::AdminHasNoRecord | ApiError::RouteNotFound => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::RotationConflict => 409,
-            ApiError::Misconfigured(_) | ApiError::Unavailable(_) => 503,
+            ApiError::Misconfigured(_) | ApiError::Unavailable(_) | ApiError::GatewayNotConfigured => 503,
             ApiError::TooManyFailedSignIns(_) => 429,
             ApiError::NodeUnreachable(_) => 502,
             ApiError::NodeTimeout(_) => 504,
@@ -212,6 +217,7 @@ impl ApiError {
             ApiError::TooManyFailedSignIns(_) => ErrorCode::TooManyRequests,
             ApiError::NodeUnreachable(_) => ErrorCode::BadGateway,
             ApiError::NodeTimeout(_) => ErrorCode::GatewayTimeout,
+            ApiError::GatewayNotConfigured => ErrorCode::GatewayNotConfigured,
         }
     }
 
@@ -297,6 +303,9 @@ impl fmt::Display for ApiError {
                 f.write_str("the node could not be reached, or closed the connection before answering")
             }
             ApiError::NodeTimeout(ms) => write!(f, "the node did not answer within {ms} ms"),
+            ApiError::GatewayNotConfigured => {
+                f.write_str("no node is configured behind the gateway: the operator has not set ORIGIN_URL")
+            }
         }
     }
 }
@@ -322,6 +331,10 @@ mod tests {
             r#"{"status":"FORBIDDEN","error":"requested token lifetime not allowed","reason":"lifetime_not_allowed"}"#
         );
         assert_eq!(json(ApiError::TokenNotFound), r#"{"status":"NOT_FOUND","error":"token not found"}"#);
+        assert_eq!(
+            json(ApiError::GatewayNotConfigured),
+            r#"{"status":"GATEWAY_NOT_CONFIGURED","error":"no node is configured behind the gateway: the operator has not set ORIGIN_URL"}"#
+        );
     }
 
     #[test]

@@ -155,8 +155,9 @@ pub fn document() -> Value {
                 Secrets are returned once and stored only as hashes. `calls` limits are enforced atomically. \
                 A delete takes effect at once where it was made and within about 60 seconds everywhere else. \
                 Every error body is `{status, error}`, and every 403 adds a machine-readable `reason`. \
-                A path not listed here answers 404 `NOT_FOUND`; a listed path with another method answers \
-                405 `METHOD_NOT_ALLOWED` with an `Allow` header; `OPTIONS` on a listed path is a CORS preflight (204).",
+                A path not listed here nor in the gateway's route table (`GET /gateway`) answers 404 `NOT_FOUND`; a \
+                listed path with another method answers 405 `METHOD_NOT_ALLOWED` with an `Allow` header; `OPTIONS` on \
+                a listed path is a CORS preflight (204).",
             "x-max-delegation-depth": MAX_DEPTH,
             "x-max-body-bytes": MAX_BODY_BYTES
         },
@@ -179,7 +180,9 @@ pub fn document() -> Value {
                     Nothing was half-written.", &[
                         ApiError::Misconfigured(AdminTokenProblem::Missing),
                         ApiError::Misconfigured(AdminTokenProblem::Weak),
-                        ApiError::Unavailable(String::new())])
+                        ApiError::Unavailable(String::new())]),
+                "GatewayNotConfigured": error_response("A route of the gateway's table (`GET /gateway`) while no \
+                    node is configured behind it (ORIGIN_URL is not set).", &[ApiError::GatewayNotConfigured])
             }
         }
     })
@@ -308,7 +311,11 @@ fn operation(route: &ApiRoute, schemas: &mut Schemas) -> Value {
             "summary": "The node gateway: whether it is on, and the node routes it forwards with the capability each needs.",
             "description": "When ORIGIN_URL is configured, every route in this table is forwarded to the node for a \
                 token holding its capability (null: public), counted against its calls limit; the caller's \
-                credentials are replaced by ORIGIN_TOKEN. Other paths are answered 404. An unreachable node \
+                credentials are replaced by ORIGIN_TOKEN. Other paths are answered 404. Without ORIGIN_URL \
+                (`enabled` false), a route of this table is answered 503 GATEWAY_NOT_CONFIGURED \
+                (`#/components/responses/GatewayNotConfigured`) before any credential is read, counting nothing; \
+                another method on it is still 405, and `OPTIONS` still a preflight (204), so that a page on another \
+                origin can read that answer. An unreachable node \
                 answers 502 BAD_GATEWAY, a silent one 504 GATEWAY_TIMEOUT; either way the call stays counted \
                 against its limits, since the runtime cannot tell a request that never left from one the node \
                 read before the connection closed. Where a condition needs the request body, a body the node \

@@ -1,6 +1,7 @@
 //! Which way a request goes, decided once: an operation of edge-tokens' own
 //! API, a route of the node behind the gateway, a CORS preflight, or an
-//! error (`404` for an unknown path, `405` with the allowed methods).
+//! error (`404` for an unknown path, `405` with the allowed methods, `503`
+//! for a route of the node's table when no node is configured).
 //!
 //! Paths are matched raw, as the runtime gives them (percent-encoded, without
 //! the query). A node path with tricks (dot segments, encoded slashes or
@@ -24,11 +25,17 @@ pub enum Target {
     Preflight,
 }
 
-/// Resolves `method` and `path`. Node routes are considered only when the
-/// gateway is on.
+/// Resolves `method` and `path`. The node's table is the same whether the
+/// gateway is on or off: with it off, a route of the table is answered as
+/// not configured rather than unknown, after the method is checked (a wrong
+/// method stays wrong once a node is configured) and with preflights still
+/// allowed, so that a page on another origin can read that answer.
 pub fn resolve(method: &str, path: &str, gateway_enabled: bool) -> Result<Target, ApiError> {
     match resolve_api(method, path) {
-        Err(ApiError::RouteNotFound) if gateway_enabled => resolve_node(method, path),
+        Err(ApiError::RouteNotFound) => match resolve_node(method, path)? {
+            Target::Node(_) if !gateway_enabled => Err(ApiError::GatewayNotConfigured),
+            target => Ok(target),
+        },
         outcome => outcome,
     }
 }
@@ -161,8 +168,19 @@ mod tests {
 
     #[test]
     fn node_routes_need_the_gateway() {
-        assert_eq!(resolve("GET", "/api/v4/node/info", false), Err(ApiError::RouteNotFound));
+        assert_eq!(resolve("GET", "/api/v4/node/info", false), Err(ApiError::GatewayNotConfigured));
+        assert_eq!(resolve("GET", "/healthyz", false), Err(ApiError::GatewayNotConfigured));
         assert!(matches!(resolve("GET", "/api/v4/node/info", true), Ok(Target::Node(_))));
+    }
+
+    #[test]
+    fn without_the_gateway_unknown_paths_wrong_methods_and_preflights_answer_as_with_it() {
+        for path in ["/api/v4/admin", "/api/v4/node/../account/balances", "/api/v4/node/info/", "/nothing"] {
+            assert_eq!(resolve("GET", path, false), Err(ApiError::RouteNotFound), "{path}");
+        }
+        assert_eq!(resolve("PUT", "/api/v4/channels", false), not_allowed("GET, POST"));
+        assert_eq!(resolve("OPTIONS", "/api/v4/node/info", false), Ok(Target::Preflight));
+        assert_eq!(resolve("GET", "/api/v3/token", false), api(Operation::GetToken, None));
     }
 
     fn node(method: &str, path: &str) -> Access {

@@ -255,10 +255,43 @@ test("an unreachable node gives 502, a silent one 504, and the next call is serv
   });
 });
 
-test("without ORIGIN_URL the gateway is off and node paths are 404", async () => {
+test("without ORIGIN_URL a route of the node's table is 503 GATEWAY_NOT_CONFIGURED, with CORS; unknown paths stay 404, a wrong method 405, a preflight 204", async () => {
+  const NOT_CONFIGURED = { status: "GATEWAY_NOT_CONFIGURED", error: "no node is configured behind the gateway: the operator has not set ORIGIN_URL" };
   await withWorker({}, async (plain) => {
-    assert.equal((await plain("GET", "/api/v3/gateway")).body.enabled, false);
-    const response = await plain("GET", "/api/v4/node/info", { token: ADMIN_TOKEN });
-    assert.equal(response.status, 404);
+    const off = (await plain("GET", "/api/v3/gateway")).body;
+    assert.equal(off.enabled, false);
+    assert.ok(off.routes.length >= 50, "the table is served all the same");
+    const secret = (await plain("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: [limited("nodeGetInfo", 5), limited("tokensGetToken", 5)] } })).body.token;
+    const origin = { origin: "https://app.example" };
+    for (const [method, path, token] of [
+      ["GET", "/api/v4/node/info", secret],
+      ["GET", "/api/v4/node/info", undefined],
+      ["GET", "/api/v4/node/info", "etk_wrong"],
+      ["POST", "/api/v4/account/withdraw", ADMIN_TOKEN],
+      ["GET", "/api/v3/node/info", ADMIN_TOKEN],
+      ["GET", "/metrics", ADMIN_TOKEN],
+      ["GET", "/healthyz", undefined],
+    ]) {
+      const response = await plain(method, path, { token, headers: origin, body: method === "POST" ? { amount: "1 xDai" } : undefined });
+      assert.deepEqual([response.status, response.body], [503, NOT_CONFIGURED], `${method} ${path}`);
+      assert.equal(response.headers.get("access-control-allow-origin"), "*", "a page on another origin can read why");
+      assert.equal(response.headers.get("www-authenticate"), null, "no credential was asked for");
+      assert.equal(response.headers.get("via"), null, "the service's own answer");
+    }
+    const used = (await plain("GET", "/api/v3/token", { token: secret })).body.capabilities[0].limits[0].used;
+    assert.equal(used, 0, "nothing was counted");
+
+    const unknown = await plain("GET", "/api/v4/admin", { token: ADMIN_TOKEN });
+    assert.deepEqual([unknown.status, unknown.body.status], [404, "NOT_FOUND"]);
+    const tricked = await plain("GET", "/api/v4//node/info", { token: ADMIN_TOKEN });
+    assert.equal(tricked.status, 404);
+    const wrongMethod = await plain("PUT", "/api/v4/channels", { token: ADMIN_TOKEN });
+    assert.deepEqual([wrongMethod.status, wrongMethod.body.status, wrongMethod.headers.get("allow")], [405, "METHOD_NOT_ALLOWED", "GET, POST"]);
+    const preflight = await plain("OPTIONS", "/api/v4/node/info", {
+      headers: { ...origin, "access-control-request-method": "GET", "access-control-request-headers": "x-auth-token" },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
+    assert.match(preflight.headers.get("access-control-allow-headers"), /x-auth-token/);
   });
 });

@@ -64,7 +64,7 @@ const SERVICE_PATHS = {
 /** Every `status` value the contract names for an error body. */
 const CONTRACT_ERROR_STATUSES = [
   "UNAUTHORIZED", "FORBIDDEN", "INVALID_INPUT", "INVALID_TOKEN_CAPABILITIES", "INVALID_TOKEN_DESCRIPTION",
-  "PAYLOAD_TOO_LARGE", "NOT_FOUND", "CONFLICT", "MISCONFIGURED", "UNAVAILABLE", "TOO_MANY_REQUESTS",
+  "PAYLOAD_TOO_LARGE", "NOT_FOUND", "CONFLICT", "MISCONFIGURED", "UNAVAILABLE", "TOO_MANY_REQUESTS", "GATEWAY_NOT_CONFIGURED",
 ];
 
 /** The presets the contract names (offered by the console, served with the gateway's table). */
@@ -390,6 +390,18 @@ test("Capability: limits is optional and has at least one item when present, as 
   const validate = validatorAt("/components/schemas/Capability");
   assert.ok(validate({ endpoint: "nodeGetInfo" }), "an unlimited capability");
   assert.ok(!validate({ endpoint: "nodeGetInfo", limits: [] }), "never an empty list");
+});
+
+test("a node route without ORIGIN_URL: 503 with the documented GatewayNotConfigured body, whatever the credential", async () => {
+  const documented = doc.components.responses.GatewayNotConfigured.content["application/json"];
+  assert.equal(documented.schema.$ref, "#/components/schemas/ErrorBody");
+  assert.match(doc.paths["/gateway"].get.description, /503 GATEWAY_NOT_CONFIGURED/);
+  for (const token of [undefined, ADMIN_TOKEN, "etk_wrong"]) {
+    const res = await call("GET", "/api/v4/node/info", { token });
+    assert.equal(res.status, 503);
+    assert.deepEqual(res.body, documented.examples.example0.value);
+    assert.ok(validatorAt("/components/schemas/ErrorBody")(res.body));
+  }
 });
 
 test("every documented 403 example carries a reason, and no other example does", () => {

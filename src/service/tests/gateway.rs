@@ -97,6 +97,39 @@ fn an_unreachable_or_silent_node_is_502_or_504() {
     assert_eq!(got.body(), error("GATEWAY_TIMEOUT", "the node did not answer within 30000 ms"));
 }
 
+#[test]
+fn without_a_node_its_routes_are_503_not_configured_and_nothing_is_counted() {
+    let harness = Harness::without_node();
+    let (secret, _) = harness
+        .issue(ADMIN, json!({"capabilities": [limited("nodeGetInfo", 5), limited("tokensGetToken", 5)]}));
+    let not_configured = error(
+        "GATEWAY_NOT_CONFIGURED",
+        "no node is configured behind the gateway: the operator has not set ORIGIN_URL",
+    );
+    for (method, path, token) in [
+        ("GET", "/api/v4/node/info", Some(secret.as_str())),
+        ("GET", "/api/v4/node/info", None),
+        ("GET", "/api/v4/node/info", Some("etk_not-a-secret")),
+        ("POST", "/api/v3/account/withdraw", Some(ADMIN)),
+        ("GET", "/healthyz", None),
+        ("GET", "/metrics", Some(ADMIN)),
+    ] {
+        let got = harness.call(method, path, token, None);
+        assert_eq!((got.status(), got.body()), (503, not_configured.clone()), "{method} {path}");
+        assert_eq!(got.response().header("access-control-allow-origin"), Some("*"), "a page can read why");
+        assert_eq!(got.response().header("www-authenticate"), None);
+    }
+    let used = harness.get(&secret).body()["capabilities"][0]["limits"][0]["used"].clone();
+    assert_eq!(used, json!(0), "no call was counted");
+    assert_eq!(harness.call("GET", "/api/v4/nothing", Some(ADMIN), None).status(), 404);
+    let wrong_method = harness.call("PUT", "/api/v4/channels", Some(ADMIN), None);
+    assert_eq!((wrong_method.status(), wrong_method.response().header("allow")), (405, Some("GET, POST")));
+    let preflight = harness.call("OPTIONS", "/api/v4/node/info", None, None);
+    assert_eq!(preflight.status(), 204);
+    assert!(preflight.response().header("access-control-allow-methods").is_some());
+    assert!(harness.node_calls().is_empty());
+}
+
 // Conditions on arguments: each attack, then that it fails without
 // reaching the node or counting anything.
 

@@ -153,10 +153,19 @@ impl Harness {
     }
 
     fn with_admin(admin: Option<&str>) -> Harness {
+        Harness::configured(admin, true)
+    }
+
+    /// A service with no node behind its gateway (no `ORIGIN_URL`).
+    fn without_node() -> Harness {
+        Harness::configured(Some(ADMIN), false)
+    }
+
+    fn configured(admin: Option<&str>, gateway_enabled: bool) -> Harness {
         let config = Config {
             admin_token: admin.map(AdminToken::new),
             allowed_origins: AllowedOrigins::Any,
-            gateway_enabled: true,
+            gateway_enabled,
             session_listen_default: "127.0.0.1:0".parse().unwrap(),
         };
         let service =
