@@ -27,6 +27,13 @@ pub enum Access {
     Capability(&'static str),
 }
 
+/// The gateway's entry in the `Via` header of every answer that comes from
+/// the node (after any entries the node sent), as an intermediary names
+/// itself (RFC 9110, section 7.6.3: the protocol version, then a
+/// pseudonym). The service's own answers carry none, so a caller can tell
+/// the node's `401` from the service's.
+pub const VIA: &str = "1.1 edge-tokens";
+
 /// What a route's request carries that a gateway condition is about
 /// (`spend`, `targets`, `listen`), and where.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use crate::contract::{
     model::{
         CreateTokenRequest, CreatedToken, RotateRequest, RotatedToken, Token, TokenId, TokenInfo, TokenPage,
     },
-    node_routes::{conditions_of, Conditions, GatewayInfo},
+    node_routes::{conditions_of, Conditions, GatewayInfo, VIA},
     routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
 };
 
@@ -309,19 +309,21 @@ fn operation(route: &ApiRoute, schemas: &mut Schemas) -> Value {
         }),
         Operation::Gateway => json!({
             "summary": "The node gateway: whether it is on, and the node routes it forwards with the capability each needs.",
-            "description": "When ORIGIN_URL is configured, every route in this table is forwarded to the node for a \
+            "description": format!("When ORIGIN_URL is configured, every route in this table is forwarded to the node for a \
                 token holding its capability (null: public), counted against its calls limit; the caller's \
                 credentials are replaced by ORIGIN_TOKEN. Other paths are answered 404. Without ORIGIN_URL \
                 (`enabled` false), a route of this table is answered 503 GATEWAY_NOT_CONFIGURED \
                 (`#/components/responses/GatewayNotConfigured`) before any credential is read, counting nothing; \
                 another method on it is still 405, and `OPTIONS` still a preflight (204), so that a page on another \
-                origin can read that answer. An unreachable node \
+                origin can read that answer. Every answer that comes from the node carries `Via: {VIA}`, after any \
+                `Via` entries of the node's own (a WebSocket's 101 too); the service's own answers (its 401, 403, \
+                502, 504, ...) carry no `Via`, so a caller can tell the node's 401 from the service's. An unreachable node \
                 answers 502 BAD_GATEWAY, a silent one 504 GATEWAY_TIMEOUT; either way the call stays counted \
                 against its limits, since the runtime cannot tell a request that never left from one the node \
                 read before the connection closed. Where a condition needs the request body, a body the node \
                 could read otherwise than the gateway checked it (a key twice in an object, an array, no JSON) \
                 is refused with 400 INVALID_INPUT and never forwarded. On WebSocket routes the token may \
-                also be given as the apiToken query parameter, which is removed before forwarding.",
+                also be given as the apiToken query parameter, which is removed before forwarding."),
             "security": [],
             "responses": { "200": json_response("The gateway's state and route table.", schemas.response::<GatewayInfo>()) }
         }),

@@ -1,8 +1,9 @@
 //! Carries out the gateway's [`NodeCall`]s: the call goes to the node at
 //! `ORIGIN_URL` with the headers the service lets through and, on a route
 //! that needs a capability, the node's own token (`ORIGIN_TOKEN`); the
-//! node's answer streams back with the headers the service lets through and
-//! the service's CORS headers. WebSocket upgrades are proxied the same way.
+//! node's answer streams back with the headers the service lets through, the
+//! gateway's `Via` and the service's CORS headers. WebSocket upgrades are
+//! proxied the same way.
 
 use std::{pin::pin, time::Duration};
 
@@ -16,7 +17,7 @@ use crate::{
     contract::node_routes::Access,
     service::{
         gateway::{Node, NodeCall, NodeFailure},
-        headers::{forwards_request_header, keeps_answer_header, Outgoing},
+        headers::{self, forwards_request_header, keeps_answer_header, Outgoing, VIA_HEADER},
     },
 };
 
@@ -141,8 +142,9 @@ fn outgoing_kind(incoming: &Request, method: &Method, call: &NodeCall) -> worker
     })
 }
 
-/// The node's answer with only the headers the service lets through, plus
-/// its CORS headers; a WebSocket (101) needs no CORS.
+/// The node's answer with only the headers the service lets through, the
+/// gateway's `Via` and the service's CORS headers; a WebSocket (101) needs
+/// no CORS.
 fn passed_back(response: Response, cors: &[(&'static str, String)]) -> worker::Result<Response> {
     let status = response.status_code();
     let headers = Headers::new();
@@ -151,6 +153,7 @@ fn passed_back(response: Response, cors: &[(&'static str, String)]) -> worker::R
             headers.append(&name, &value)?;
         }
     }
+    headers.set(VIA_HEADER, &headers::via(headers.get(VIA_HEADER)?.as_deref()))?;
     if status != 101 {
         for (name, value) in cors {
             headers.set(name, value)?;

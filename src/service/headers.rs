@@ -1,9 +1,11 @@
 //! Which headers the gateway lets through, in each direction: the request
 //! headers the node is sent (an allow-list) and the node's answer headers
 //! the caller gets (everything but cookies, the node's CORS and hop-by-hop
-//! headers).
+//! headers), and the `Via` the gateway adds to the node's answers.
 //!
 //! Header names are compared in any letter case.
+
+use crate::contract::node_routes::VIA;
 
 /// How a call goes to the node: what it carries decides which headers it needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +71,18 @@ pub fn keeps_answer_header(name: &str, status: u16) -> bool {
         return false;
     }
     !is_one_of(name, HOP_BY_HOP) || (status == 101 && is_one_of(name, HANDSHAKE_ANSWER_HEADERS))
+}
+
+/// The header that lists the intermediaries an answer came through.
+pub const VIA_HEADER: &str = "via";
+
+/// The `Via` of an answer from the node: the entries the node sent, if any,
+/// then the gateway's own.
+pub fn via(node_via: Option<&str>) -> String {
+    match node_via.map(str::trim).filter(|entries| !entries.is_empty()) {
+        Some(entries) => format!("{entries}, {VIA}"),
+        None => VIA.to_string(),
+    }
 }
 
 fn is_one_of(name: &str, list: &[&str]) -> bool {
@@ -191,6 +205,17 @@ mod tests {
         {
             assert!(keeps_answer_header(name, 200), "{name}");
         }
+    }
+
+    #[test]
+    fn the_gateway_is_named_after_the_node_s_own_via() {
+        assert_eq!(via(None), "1.1 edge-tokens");
+        assert_eq!(via(Some(" ")), "1.1 edge-tokens");
+        assert_eq!(via(Some("1.1 nginx, 1.0 fred")), "1.1 nginx, 1.0 fred, 1.1 edge-tokens");
+        assert!(
+            keeps_answer_header("Via", 200) && keeps_answer_header("via", 101),
+            "the node's entries come back"
+        );
     }
 
     #[test]

@@ -3,17 +3,20 @@
 // attack, then the assertion that it fails. The node is sent only an
 // allow-list of request headers and its own token (none on the health
 // probes); the caller gets the node's answer without its cookies, its CORS
-// headers or its hop-by-hop headers, and with the gateway's own CORS.
+// headers or its hop-by-hop headers, and with the gateway's own CORS and its
+// `Via`, which none of the service's own answers carry.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { startGateway, ADMIN_TOKEN } from "./harness.mjs";
+import { startGateway, withWorker, ADMIN_TOKEN } from "./harness.mjs";
 import { NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
 
 const APP = "https://app.example";
 const EVIL = "https://evil.example";
 /** Added by the runtime to every request a Worker sends (on Cloudflare it names the Worker's zone). */
 const RUNTIME_HEADERS = ["cf-worker", "host"];
+/** The gateway's entry in the Via of the node's answers. */
+const VIA = "1.1 edge-tokens";
 
 let node;
 let worker;
@@ -162,6 +165,7 @@ test("a WebSocket still opens and round-trips, with its handshake, but without t
   const answered = await handshake;
   await new Promise((resolve) => (socket.readyState === WebSocket.OPEN ? resolve() : socket.once("open", resolve)));
   assert.equal(socket.protocol, "hopr-session", "the subprotocol was negotiated with the node");
+  assert.equal(answered.via, VIA, "the 101 came from the node, through the gateway");
   assert.equal(answered["set-cookie"], undefined);
   assert.equal(answered["access-control-allow-origin"], undefined);
   const reply = new Promise((resolve) => socket.once("message", (data) => resolve(String(data))));
@@ -178,4 +182,47 @@ test("a WebSocket still opens and round-trips, with its handshake, but without t
     assert.equal(seen.headers[name], undefined, name);
   }
   assert.ok(!JSON.stringify(seen).includes(secret.slice(4)), "the caller's token never reaches the node");
+});
+
+test("the node's answers carry Via: 1.1 edge-tokens after the node's own; the service's own answers carry none", async () => {
+  const document = (await call("GET", "/api/v3/openapi.json")).body;
+  assert.ok(document.paths["/gateway"].get.description.includes(`\`Via: ${VIA}\``), "the document names the same Via");
+  const secret = await tokenFor("channelsGetChannel");
+  const answered = await raw("GET", "/api/v4/channels/0xabc", { "x-auth-token": secret });
+  assert.equal(answered.status, 200, answered.text);
+  assert.equal(answered.headers.via, VIA);
+  const missing = await raw("GET", "/api/v4/channels/0xmissing", { "x-auth-token": secret });
+  assert.deepEqual([missing.status, JSON.parse(missing.text).status, missing.headers.via], [404, "CHANNEL_NOT_FOUND", VIA], "the node's own 404");
+  const probe = await raw("GET", "/healthyz", {});
+  assert.deepEqual([probe.status, probe.headers.via], [200, VIA]);
+
+  node.answerWith("/api/v4/channels/0xdef", { via: "1.1 node-proxy, 1.0 fred" });
+  const proxied = await raw("GET", "/api/v4/channels/0xdef", { "x-auth-token": secret });
+  assert.equal(proxied.headers.via, `1.1 node-proxy, 1.0 fred, ${VIA}`, "appended to the node's own, in order");
+
+  const before = node.received.length;
+  for (const [what, headers, path] of [
+    ["its 401", { "x-auth-token": "etk_wrong" }, "/api/v4/channels/0xabc"],
+    ["its 403", { "x-auth-token": secret }, "/api/v4/account/balances"],
+    ["its 404", { "x-auth-token": secret }, "/api/v4/nothing"],
+    ["its 405", { "x-auth-token": secret }, "/api/v4/channels/0xabc/fund"],
+    ["its preflight", { origin: APP, "access-control-request-method": "GET" }, "/api/v4/channels/0xabc"],
+    ["its own API", { "x-auth-token": ADMIN_TOKEN }, "/api/v3/gateway"],
+  ]) {
+    const method = what === "its preflight" ? "OPTIONS" : "GET";
+    const answer = await raw(method, path, headers);
+    assert.equal(answer.headers.via, undefined, `${what}: ${answer.status} ${answer.text}`);
+  }
+  assert.equal(node.received.length, before, "none of them reached the node");
+});
+
+test("a node's 401 (a wrong ORIGIN_TOKEN) is told from the service's 401 by its Via", async () => {
+  const bindings = { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: "not-the-node-token" };
+  await withWorker({ bindings }, async (misconfigured) => {
+    const nodes = await misconfigured("GET", "/api/v4/node/info", { token: ADMIN_TOKEN });
+    const services = await misconfigured("GET", "/api/v4/node/info", { token: "etk_wrong" });
+    assert.deepEqual([nodes.status, nodes.body.status, nodes.headers.get("via")], [401, "UNAUTHORIZED", VIA], "the node refused the gateway");
+    assert.deepEqual([services.status, services.body.status, services.headers.get("via")], [401, "UNAUTHORIZED", null], "the service refused the caller");
+    assert.equal(services.headers.get("www-authenticate"), 'Bearer realm="edge-tokens"');
+  });
 });
