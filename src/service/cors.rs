@@ -8,8 +8,9 @@
 pub const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
 /// The request headers a browser may send.
 pub const ALLOW_HEADERS: &str = "x-auth-token, authorization, content-type";
-/// The response headers a page may read.
-pub const EXPOSE_HEADERS: &str = "www-authenticate, allow";
+/// The response headers a page may read; `via` tells the node's answers
+/// from the service's own.
+pub const EXPOSE_HEADERS: &str = "www-authenticate, allow, via";
 /// How long a browser may cache a preflight answer, in seconds.
 pub const MAX_AGE: &str = "86400";
 

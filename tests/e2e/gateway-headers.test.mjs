@@ -124,7 +124,7 @@ test("the node answering with cookies, its own CORS and hop-by-hop headers: the 
   assert.equal(allowed.headers["access-control-allow-origin"], APP);
   assert.equal(allowed.headers["access-control-allow-credentials"], undefined);
   assert.equal(allowed.headers["access-control-allow-methods"], undefined);
-  assert.equal(allowed.headers["access-control-expose-headers"], "www-authenticate, allow");
+  assert.equal(allowed.headers["access-control-expose-headers"], "www-authenticate, allow, via", "a page may read the Via");
   assert.equal(allowed.headers.vary, "Origin");
   for (const name of ["proxy-authenticate", "proxy-connection", "upgrade", "trailer", "te"]) {
     assert.equal(allowed.headers[name], undefined, name);

@@ -90,7 +90,8 @@ fn answers_carry_cors_headers() {
     );
     assert_eq!(got.status(), 401);
     assert_eq!(got.response().header("access-control-allow-origin"), Some("*"));
-    assert!(got.response().header("access-control-expose-headers").unwrap().contains("www-authenticate"));
+    let exposed = got.response().header("access-control-expose-headers").unwrap();
+    assert!(exposed.contains("www-authenticate") && exposed.contains("via"), "{exposed}");
 }
 
 #[test]
