@@ -18,7 +18,7 @@ mod wire;
 use js_sys::Promise;
 use wasm_bindgen::{prelude::*, JsCast};
 
-use crate::service::secret;
+use crate::contract::secret;
 
 use self::fetch::Method;
 

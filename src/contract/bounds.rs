@@ -1,5 +1,6 @@
 //! Every bound and format a client can observe: body size, counts, lengths,
-//! delegation depth, and the shape of secrets and ids.
+//! delegation depth, and the length of ids (a secret's format is in
+//! [`crate::contract::secret`]).
 //!
 //! The validator and the service enforce these numbers, the OpenAPI document
 //! publishes them, and the console reads them from that document. A new
@@ -22,14 +23,6 @@ pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
 /// How long a throttled client address waits, in seconds.
 pub const THROTTLE_SECS: u32 = 60;
 
-/// The prefix of every secret.
-pub const SECRET_PREFIX: &str = "etk_";
-/// How many random base62 characters a secret carries after its prefix.
-pub const SECRET_BODY_LEN: usize = 32;
-/// How many base62 characters the checksum at the end of a secret takes.
-pub const SECRET_CHECKSUM_LEN: usize = 6;
-/// The length of a secret.
-pub const SECRET_LEN: usize = SECRET_PREFIX.len() + SECRET_BODY_LEN + SECRET_CHECKSUM_LEN;
 /// The length of a token id: base62 characters.
 pub const ID_LEN: usize = 22;
 

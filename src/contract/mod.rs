@@ -20,3 +20,4 @@ pub mod model;
 pub mod node_routes;
 pub mod openapi;
 pub mod routes;
+pub mod secret;

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::contract::{
     bounds::{
         DEFAULT_PAGE_TOKENS, MAX_ALLOWED, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS,
-        SECRET_BODY_LEN, SECRET_CHECKSUM_LEN, SECRET_PREFIX, THROTTLE_SECS,
+        THROTTLE_SECS,
     },
     catalogue::{CapabilityName, CAPABILITIES},
     error::{AdminTokenProblem, ApiError, ErrorBody, UsedUp},
@@ -22,6 +22,7 @@ use crate::contract::{
     },
     node_routes::{conditions_of, Conditions, GatewayInfo, VIA},
     routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
+    secret::{SECRET_BODY_LEN, SECRET_CHECKSUM_LEN, SECRET_PREFIX},
 };
 
 /// The amounts the node takes (hoprd's own grammar, in ECMA-262 regex):

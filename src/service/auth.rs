@@ -24,6 +24,7 @@ use crate::contract::{
     bounds::THROTTLE_SECS,
     error::{AdminTokenProblem, ApiError, UsedUp},
     routes::changes_tokens,
+    secret::is_well_formed,
 };
 
 use super::{
@@ -121,7 +122,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
                 .ok_or(ApiError::CredentialMissing)?;
         let tokens = self.tokens();
         let address = client_address(request);
-        if !secret::is_well_formed(&presented) {
+        if !is_well_formed(&presented) {
             // A malformed secret is refused without a storage read; the
             // limiter still counts it.
             if !admin.matches(&presented) {

@@ -22,6 +22,7 @@ use crate::contract::{
     error::{AdminTokenProblem, ApiError},
     model::{to_json, RotatedToken, TokenId, TokenInfo, TokenPage},
     routes::Operation,
+    secret::is_well_formed_id,
 };
 
 use super::{
@@ -179,7 +180,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         id: &str,
         now_ms: u64,
     ) -> Result<IndexEntry, ApiError> {
-        if !secret::is_well_formed_id(id) {
+        if !is_well_formed_id(id) {
             return Err(ApiError::TokenNotFound);
         }
         let tokens = self.tokens();

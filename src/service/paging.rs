@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use crate::contract::{
     bounds::{DEFAULT_PAGE_TOKENS, MAX_PAGE_TOKENS},
     error::ApiError,
+    secret::is_well_formed_id,
 };
 
-use super::secret::{self, AdminToken};
+use super::secret::AdminToken;
 
 /// A parsed `GET /tokens` query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -90,7 +91,7 @@ pub fn parse_list_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
         match name {
             "limit" => list.limit = parse_limit(value)?,
             "cursor" => list.cursor = Some(value.to_string()),
-            "parent" if secret::is_well_formed_id(value) => list.parent = Some(value.to_string()),
+            "parent" if is_well_formed_id(value) => list.parent = Some(value.to_string()),
             "parent" => return Err(invalid("parent must be a token id")),
             _ => {}
         }

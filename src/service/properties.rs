@@ -6,7 +6,11 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::contract::{catalogue::CAPABILITIES, error::ErrorCode};
+use crate::contract::{
+    catalogue::CAPABILITIES,
+    error::ErrorCode,
+    secret::{is_well_formed, SECRET_LEN},
+};
 
 use super::{
     delegate::{self, Creator},
@@ -121,13 +125,13 @@ proptest! {
     }
 
     #[test]
-    fn secrets_round_trip_and_a_changed_character_is_caught(position in 4usize..crate::contract::bounds::SECRET_LEN, replacement in "[0-9A-Za-z_]") {
+    fn secrets_round_trip_and_a_changed_character_is_caught(position in 4usize..SECRET_LEN, replacement in "[0-9A-Za-z_]") {
         let secret = secret::new_secret().unwrap();
-        prop_assert!(secret::is_well_formed(&secret));
+        prop_assert!(is_well_formed(&secret));
         let mut changed = secret.clone().into_bytes();
         let replacement = replacement.as_bytes()[0];
         prop_assume!(changed[position] != replacement);
         changed[position] = replacement;
-        prop_assert!(!secret::is_well_formed(&String::from_utf8(changed).unwrap()));
+        prop_assert!(!is_well_formed(&String::from_utf8(changed).unwrap()));
     }
 }

@@ -4,7 +4,10 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::json;
 
 use super::*;
-use crate::service::secret;
+use crate::{
+    contract::secret::{is_well_formed, is_well_formed_id},
+    service::secret,
+};
 
 // POST /tokens
 
@@ -15,8 +18,8 @@ fn create_returns_the_secret_once_and_stores_only_its_hash() {
     body["lifetime"] = json!(120);
     let created = harness.create(ADMIN, body).body();
     let secret = created["token"].as_str().unwrap();
-    assert!(secret::is_well_formed(secret), "{secret}");
-    assert!(secret::is_well_formed_id(created["id"].as_str().unwrap()));
+    assert!(is_well_formed(secret), "{secret}");
+    assert!(is_well_formed_id(created["id"].as_str().unwrap()));
     assert_eq!(created["valid_until"], json!(NOW + 120));
     for stored in harness.kv().keys().into_iter().chain(harness.kv().values()) {
         assert!(!stored.contains(&secret[4..]), "the secret is stored in {stored}");
