@@ -12,12 +12,15 @@
 //! an error or refusal reason in [`error`]; a node route in
 //! [`node_routes`]; a capability name in [`catalogue`].
 
+pub mod arguments;
 pub mod bounds;
 pub mod catalogue;
 pub mod currency;
 pub mod error;
+pub mod limits;
 pub mod model;
 pub mod node_routes;
 pub mod openapi;
 pub mod routes;
+pub mod schema;
 pub mod secret;

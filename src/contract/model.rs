@@ -5,83 +5,25 @@
 //! client's TypeScript declarations) is derived from them with `schemars`.
 //! A new wire field goes here, on its type.
 
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use crate::contract::{
     bounds::{
-        ID_LEN, MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_CAPABILITIES, MAX_COUNTED_DESCENDANTS,
-        MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS,
+        ID_LEN, MAX_CAPABILITIES, MAX_COUNTED_DESCENDANTS, MAX_DESCRIPTION_CHARS, MAX_GRACE_SECS,
+        MAX_LIFETIME_SECS, MAX_LIMITS,
     },
-    catalogue::CapabilityName,
+    catalogue::{CapabilityName, CAPABILITIES},
+    currency::Currency,
+    limits::{Limit, LimitType, RequestedLimit},
+    node_routes::{carried_by, Carried},
+    schema::secret_pattern,
 };
-
-/// The conditions of a `calls` limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(extend("additionalProperties" = false))]
-pub struct CallsConditions {
-    /// The most authorized calls of the endpoint, by the token and all its
-    /// descendants together.
-    #[schemars(range(min = 1, max = MAX_CALLS))]
-    pub max: u64,
-}
-
-/// The conditions of a `spend` limit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(extend("additionalProperties" = false))]
-pub struct SpendConditions {
-    /// The most of one currency that the token and its descendants together
-    /// may move through the node, written as the node writes amounts:
-    /// `"5 wxHOPR"`, `"0.5 xDai"`, `"1000 wei wxHOPR"`.
-    #[schemars(length(max = MAX_AMOUNT_CHARS), regex(pattern = crate::contract::openapi::AMOUNT_PATTERN))]
-    pub max: String,
-}
-
-/// The conditions of a `targets` or `listen` limit: what is allowed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(extend("additionalProperties" = false))]
-pub struct AllowConditions {
-    /// For `targets`, on-chain addresses (`0x` and 40 hex digits); for
-    /// `listen`, listen addresses with a port or a port range
-    /// (`127.0.0.1:10000-10100`, `[::1]:8080`).
-    #[schemars(length(min = 1, max = MAX_ALLOWED))]
-    pub allow: Vec<String>,
-}
-
-/// A limit as a create request gives it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "lowercase")]
-#[schemars(transform = crate::contract::openapi::allow_list_patterns)]
-pub enum RequestedLimit {
-    /// At most `conditions.max` authorized calls, ever. A client-supplied
-    /// `used` is ignored: never stored or echoed.
-    Calls {
-        /// The bound.
-        conditions: CallsConditions,
-    },
-    /// At most `conditions.max` of one currency moved, ever (routes that move
-    /// funds: withdraw, open channel, fund channel).
-    Spend {
-        /// The bound.
-        conditions: SpendConditions,
-    },
-    /// Only these target addresses (withdraw recipient, channel counterparty,
-    /// peer, session destination).
-    Targets {
-        /// The addresses.
-        conditions: AllowConditions,
-    },
-    /// Sessions may listen only on these addresses and ports of the node's
-    /// host (without it: loopback only).
-    Listen {
-        /// The addresses and port ranges.
-        conditions: AllowConditions,
-    },
-}
 
 /// A capability as a create request gives it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = crate::contract::openapi::limits_by_endpoint)]
+#[schemars(transform = limits_by_endpoint)]
 pub struct RequestedCapability {
     /// The operation the new token may call.
     pub endpoint: CapabilityName,
@@ -94,7 +36,7 @@ pub struct RequestedCapability {
 
 /// The body of `POST /tokens`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(transform = crate::contract::openapi::one_entry_per_endpoint)]
+#[schemars(transform = one_entry_per_endpoint)]
 pub struct CreateTokenRequest {
     /// What the new token may call: at most one entry per endpoint.
     #[schemars(length(min = 1, max = MAX_CAPABILITIES))]
@@ -115,7 +57,7 @@ pub struct CreateTokenRequest {
 #[schemars(extend("additionalProperties" = false))]
 pub struct CreatedToken {
     /// The secret to authenticate with. Shown only in this response.
-    #[schemars(regex(pattern = crate::contract::openapi::secret_pattern()))]
+    #[schemars(regex(pattern = secret_pattern()))]
     pub token: String,
     /// The public identifier.
     pub id: TokenId,
@@ -131,7 +73,7 @@ pub struct CreatedToken {
 #[schemars(extend("additionalProperties" = false))]
 pub struct RotatedToken {
     /// The new secret to authenticate with. Shown only in this response.
-    #[schemars(regex(pattern = crate::contract::openapi::secret_pattern()))]
+    #[schemars(regex(pattern = secret_pattern()))]
     pub token: String,
     /// The public identifier, unchanged.
     pub id: TokenId,
@@ -152,38 +94,6 @@ pub struct RotatedToken {
 pub struct TokenId(
     #[schemars(length(min = ID_LEN, max = ID_LEN), regex(pattern = r"^[0-9A-Za-z]+$"))] pub String,
 );
-
-/// A limit as the API shows it, with its use so far.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "type", rename_all = "lowercase")]
-#[schemars(transform = crate::contract::openapi::close_variants)]
-pub enum Limit {
-    /// At most `conditions.max` authorized calls, ever.
-    Calls {
-        /// The bound.
-        conditions: CallsConditions,
-        /// Authorized calls so far, by the token and its descendants; it
-        /// already counts the call that shows it.
-        used: u64,
-    },
-    /// At most `conditions.max` of one currency moved, ever.
-    Spend {
-        /// The bound.
-        conditions: SpendConditions,
-        /// Moved so far by the token and its descendants, in the same currency.
-        used: String,
-    },
-    /// Only these target addresses.
-    Targets {
-        /// The addresses, as given.
-        conditions: AllowConditions,
-    },
-    /// Sessions listen only on these addresses and ports.
-    Listen {
-        /// The addresses and port ranges, as given.
-        conditions: AllowConditions,
-    },
-}
 
 /// One operation a token may call, with its limits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -263,6 +173,76 @@ pub struct RotateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = MAX_GRACE_SECS))]
     pub grace: Option<u64>,
+}
+
+/// "At most one entry per endpoint", which JSON Schema has no keyword for:
+/// for each name of the catalogue, at most one item has it as `endpoint`.
+fn one_entry_per_endpoint(schema: &mut Schema) {
+    let rules: Vec<Value> = CAPABILITIES
+        .iter()
+        .map(|name| {
+            json!({ "minContains": 0, "maxContains": 1, "contains": {
+                "type": "object", "required": ["endpoint"], "properties": { "endpoint": { "const": name } } } })
+        })
+        .collect();
+    if let Some(capabilities) = schema.get_mut("properties").and_then(|p| p.get_mut("capabilities")) {
+        capabilities["allOf"] = Value::Array(rules);
+    }
+}
+
+/// Which limits each capability may carry, said in the terms Schemathesis
+/// can generate from: at most one limit of each type (of a type held once
+/// per currency, one per currency), and, by classes of capabilities that
+/// carry the same limits ([`carried_by`]), only the types and currencies the
+/// class carries.
+fn limits_by_endpoint(schema: &mut Schema) {
+    let mut classes: Vec<(Carried, Vec<&str>)> = Vec::new();
+    for name in CAPABILITIES {
+        let carried = carried_by(name);
+        match classes.iter_mut().find(|(class, _)| *class == carried) {
+            Some((_, names)) => names.push(name),
+            None => classes.push((carried, vec![name])),
+        }
+    }
+    let variants: Vec<Value> = classes
+        .iter()
+        .map(|(carried, names)| {
+            json!({ "properties": {
+                "endpoint": { "enum": names },
+                "limits": { "type": "array", "items": { "anyOf": allowed_limits(carried) } } } })
+        })
+        .collect();
+    let once = |kind: LimitType, conditions: Value| {
+        json!({ "contains": { "type": "object", "required": ["type"],
+                    "properties": { "type": { "const": kind.name() }, "conditions": conditions } },
+                "minContains": 0, "maxContains": 1 })
+    };
+    let (per_currency, once_each): (Vec<LimitType>, Vec<LimitType>) =
+        LimitType::ALL.into_iter().partition(|kind| kind.one_per_currency());
+    let rules: Vec<Value> = once_each
+        .into_iter()
+        .map(|kind| once(kind, json!({})))
+        .chain(per_currency.into_iter().flat_map(|kind| {
+            Currency::ALL.into_iter().map(move |currency| once(kind, kind.in_currency_schema(currency)))
+        }))
+        .collect();
+    if let Some(limits) = schema.get_mut("properties").and_then(|p| p.get_mut("limits")) {
+        limits["allOf"] = Value::Array(rules);
+    }
+    schema.insert("oneOf".to_string(), Value::Array(variants));
+}
+
+/// The limits a class of capabilities carrying `carried` may have.
+fn allowed_limits(carried: &Carried) -> Vec<Value> {
+    carried
+        .types
+        .iter()
+        .map(|kind| {
+            json!({ "type": "object", "required": ["type", "conditions"],
+                    "properties": { "type": { "const": kind.name() },
+                        "conditions": kind.conditions_schema(&carried.currencies) } })
+        })
+        .collect()
 }
 
 /// JSON text of a wire value. These are plain structs of strings, integers,

@@ -13,8 +13,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{
+    arguments::Arguments,
     catalogue::{Area, CapabilityName, Entry, CATALOGUE, PRESETS},
     currency::{Currency, CurrencyInfo},
+    limits::{LimitType, Scope},
 };
 
 /// What a caller needs to use a node route.
@@ -34,103 +36,43 @@ pub enum Access {
 /// the node's `401` from the service's.
 pub const VIA: &str = "1.1 edge-tokens";
 
-/// What a route's request carries that a gateway condition is about
-/// (`spend`, `targets`, `listen`), and where.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arguments {
-    /// Nothing a condition is about.
-    None,
-    /// A withdrawal: body `amount` (xDai or wxHOPR) and `address`.
-    Withdraw,
-    /// A channel opened: body `destination` and `amount` (wxHOPR).
-    OpenChannel,
-    /// Stake added: the counterparty in the path `{address}`, body `amount` (wxHOPR).
-    FundChannel,
-    /// Stake added to a channel named by its id (`/api/v3`): body `amount`;
-    /// its counterparty cannot be read from the request.
-    FundChannelById,
-    /// A channel named by its counterparty in the path `{address}`.
-    Channel,
-    /// A peer named in the path (`{address}`; in `/api/v3` also a peer id).
-    Peer,
-    /// Tickets redeemed: body `address` (one channel's counterparty), or
-    /// every channel without it.
-    RedeemTickets,
-    /// Every channel's tickets redeemed, whatever the body says (`/api/v3`,
-    /// whose node ignores `address`): no target can be held to a condition.
-    RedeemAllTickets,
-    /// A session: body `destination` and `listenHost`, where it listens.
-    Session,
-    /// A target the request names in a way the gateway cannot check (a
-    /// `/api/v3` channel id).
-    UnreadableTarget,
-}
-
-impl Arguments {
-    /// True when the route moves funds, so a `spend` budget applies.
-    pub fn moves_funds(self) -> bool {
-        matches!(
-            self,
-            Arguments::Withdraw
-                | Arguments::OpenChannel
-                | Arguments::FundChannel
-                | Arguments::FundChannelById
-        )
-    }
-
-    /// True when the route aims at a target, so a `targets` condition applies.
-    pub fn has_target(self) -> bool {
-        !matches!(self, Arguments::None)
-    }
-
-    /// True when the route opens a listener, so a `listen` condition applies.
-    pub fn listens(self) -> bool {
-        matches!(self, Arguments::Session)
-    }
-
-    /// The currencies the route moves: a withdrawal either, a channel only
-    /// the HOPR token.
-    pub fn currencies(self) -> &'static [Currency] {
-        match self {
-            Arguments::Withdraw => &Currency::ALL,
-            Arguments::OpenChannel | Arguments::FundChannel | Arguments::FundChannelById => {
-                &[Currency::WxHopr]
-            }
-            _ => &[],
-        }
-    }
-}
-
-/// The conditions a capability may carry, from what its routes' arguments
-/// are about, over both API generations.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Conditions {
-    /// A `spend` limit: some route moves funds.
-    pub spend: bool,
-    /// A `targets` limit: some route aims at a target address.
-    pub targets: bool,
-    /// A `listen` limit: some route opens a listener.
-    pub listen: bool,
+/// The limits a capability may carry: those whose scope its routes'
+/// arguments are in, over both API generations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Carried {
+    /// The limit types, in [`LimitType::ALL`]'s order.
+    pub types: Vec<LimitType>,
     /// The currencies its routes move, xDai first.
     pub currencies: Vec<Currency>,
 }
 
-/// The conditions `capability` may carry.
-pub fn conditions_of(capability: &str) -> Conditions {
-    let mut conditions = Conditions::default();
-    let routes =
-        all_routes().filter(|route| matches!(route.access, Access::Capability(name) if name == capability));
-    for arguments in routes.map(|route| route.arguments) {
-        conditions.spend |= arguments.moves_funds();
-        conditions.targets |= arguments.has_target();
-        conditions.listen |= arguments.listens();
-        for currency in arguments.currencies() {
-            if !conditions.currencies.contains(currency) {
-                conditions.currencies.push(*currency);
-            }
+impl Carried {
+    /// True when the capability may carry a limit of type `kind`.
+    pub fn carries(&self, kind: LimitType) -> bool {
+        self.types.contains(&kind)
+    }
+}
+
+/// The limits `capability` may carry.
+pub fn carried_by(capability: &str) -> Carried {
+    let arguments: Vec<Arguments> = all_routes()
+        .filter(|route| matches!(route.access, Access::Capability(name) if name == capability))
+        .map(|route| route.arguments)
+        .collect();
+    let types = LimitType::ALL
+        .into_iter()
+        .filter(|kind| match kind.scope() {
+            Scope::Every => true,
+            Scope::Routes { apply, .. } => arguments.iter().any(|arguments| apply(*arguments)),
+        })
+        .collect();
+    let mut currencies = Vec::new();
+    for currency in arguments.iter().flat_map(|arguments| arguments.currencies()) {
+        if !currencies.contains(currency) {
+            currencies.push(*currency);
         }
     }
-    conditions
+    Carried { types, currencies }
 }
 
 /// One route of the node's API.
@@ -349,19 +291,14 @@ pub struct CapabilityInfo {
 
 impl CapabilityInfo {
     fn new(entry: &Entry) -> CapabilityInfo {
-        let conditions = conditions_of(entry.name);
-        let carried =
-            [("spend", conditions.spend), ("targets", conditions.targets), ("listen", conditions.listen)];
+        let carried = carried_by(entry.name);
+        let by_routes = carried.types.iter().filter(|kind| matches!(kind.scope(), Scope::Routes { .. }));
         CapabilityInfo {
             name: CapabilityName(entry.name.to_string()),
             area: entry.area,
             summary: entry.summary.to_string(),
-            conditions: carried
-                .iter()
-                .filter(|(_, carried)| *carried)
-                .map(|(kind, _)| kind.to_string())
-                .collect(),
-            currencies: conditions.currencies.iter().map(|currency| currency.name().to_string()).collect(),
+            conditions: by_routes.map(|kind| kind.name().to_string()).collect(),
+            currencies: carried.currencies.iter().map(|currency| currency.name().to_string()).collect(),
         }
     }
 }
@@ -446,14 +383,15 @@ mod tests {
     use crate::contract::{catalogue, routes::API_PREFIX};
 
     #[test]
-    fn the_conditions_a_capability_may_carry_come_from_its_routes() {
-        let withdraw = conditions_of("accountWithdraw");
-        assert!(withdraw.spend && withdraw.targets && !withdraw.listen);
+    fn the_limits_a_capability_may_carry_come_from_its_routes() {
+        let withdraw = carried_by("accountWithdraw");
+        assert_eq!(withdraw.types, [LimitType::Calls, LimitType::Spend, LimitType::Targets]);
         assert_eq!(withdraw.currencies, [Currency::XDai, Currency::WxHopr]);
-        assert_eq!(conditions_of("channelsFundChannels").currencies, [Currency::WxHopr]);
-        let session = conditions_of("sessionsCreateClientExplicitPath");
-        assert!(!session.spend && session.targets && session.listen);
-        assert_eq!(conditions_of("nodeGetInfo"), Conditions::default());
+        assert_eq!(carried_by("channelsFundChannels").currencies, [Currency::WxHopr]);
+        let session = carried_by("sessionsCreateClientExplicitPath");
+        assert_eq!(session.types, [LimitType::Calls, LimitType::Targets, LimitType::Listen]);
+        let info = carried_by("nodeGetInfo");
+        assert_eq!((info.types, info.currencies), (vec![LimitType::Calls], vec![]));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The OpenAPI 3.1 document, derived: its schemas come from the wire types
 //! ([`crate::contract::model`], [`crate::contract::error`]) through
 //! `schemars`, its paths from the route table ([`crate::contract::routes`]),
-//! its bounds from [`crate::contract::bounds`]. What a derive cannot say (the
-//! operations' prose, "one entry per endpoint") is written here.
+//! its bounds from [`crate::contract::bounds`]. What a derive cannot say of
+//! an operation (its prose, its answers) is written here; what it cannot
+//! say of a type is said next to the type, from the building blocks of
+//! [`crate::contract::schema`].
 //!
 //! `build.rs` calls [`document`] and writes the result to `openapi.json`,
 //! which the service serves; nothing here runs in the Worker.
@@ -12,83 +14,17 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::{
     bounds::{
-        DEFAULT_PAGE_TOKENS, MAX_ALLOWED, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS,
-        THROTTLE_SECS,
+        DEFAULT_PAGE_TOKENS, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS, THROTTLE_SECS,
     },
-    catalogue::{CapabilityName, CAPABILITIES},
+    catalogue::CapabilityName,
     error::{AdminTokenProblem, ApiError, ErrorBody, UsedUp},
     model::{
         CreateTokenRequest, CreatedToken, RotateRequest, RotatedToken, Token, TokenId, TokenInfo, TokenPage,
     },
-    node_routes::{conditions_of, Conditions, GatewayInfo, VIA},
+    node_routes::{GatewayInfo, VIA},
     routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
-    secret::{SECRET_BODY_LEN, SECRET_CHECKSUM_LEN, SECRET_PREFIX},
+    schema::SCHEMAS,
 };
-
-/// The amounts the node takes (hoprd's own grammar, in ECMA-262 regex):
-/// digits with spaces and at most one dot, ending in a digit, whitespace,
-/// an optional `wei` marker, and `xDai` or `wxHOPR` in any letter case.
-pub const AMOUNT_PATTERN: &str = concat!(amount_number!(), "(?:[xX][dD][aA][iI]|[wW][xX][hH][oO][pP][rR])$");
-
-/// An amount up to its currency: see [`AMOUNT_PATTERN`].
-macro_rules! amount_number {
-    () => {
-        concat!(
-            "^ *(?:[0-9] *)*(?:\\. *(?:[0-9] *)*)?[0-9]",
-            "[\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+",
-            "(?:wei[_\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]?)?",
-        )
-    };
-}
-use amount_number;
-/// An on-chain address: 40 hex digits, `0x` optional, any letter case.
-pub const ADDRESS_PATTERN: &str = "^(?:0[xX])?[0-9a-fA-F]{40}$";
-/// A listen address with a port or a port range: IPv4, or IPv6 in brackets
-/// (without an embedded IPv4 address or a zone).
-const LISTEN_PATTERN: &str = concat!(
-    "^(?:",
-    "(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])",
-    "|\\[(?:",
-    "(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}",
-    "|(?:[0-9a-fA-F]{1,4}:){1,7}:",
-    "|(?:[0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}",
-    "|(?:[0-9a-fA-F]{1,4}:){1,5}(?::[0-9a-fA-F]{1,4}){1,2}",
-    "|(?:[0-9a-fA-F]{1,4}:){1,4}(?::[0-9a-fA-F]{1,4}){1,3}",
-    "|(?:[0-9a-fA-F]{1,4}:){1,3}(?::[0-9a-fA-F]{1,4}){1,4}",
-    "|(?:[0-9a-fA-F]{1,4}:){1,2}(?::[0-9a-fA-F]{1,4}){1,5}",
-    "|[0-9a-fA-F]{1,4}:(?::[0-9a-fA-F]{1,4}){1,6}",
-    "|:(?:(?::[0-9a-fA-F]{1,4}){1,7}|:)",
-    ")\\])",
-    ":(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)",
-    "(?:-(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0))?$"
-);
-
-/// Gives the `allow` lists of `targets` and `listen` limits their item
-/// patterns (one conditions type serves both; the derive cannot tell them
-/// apart).
-pub fn allow_list_patterns(schema: &mut Schema) {
-    let Some(Value::Array(variants)) = schema.get_mut("oneOf") else { return };
-    for variant in variants {
-        let pattern = match variant["properties"]["type"]["const"].as_str() {
-            Some("targets") => ADDRESS_PATTERN,
-            Some("listen") => LISTEN_PATTERN,
-            _ => continue,
-        };
-        variant["properties"]["conditions"] = allow_list(pattern);
-    }
-}
-
-/// The conditions of a `targets` or `listen` limit, whose entries match `pattern`.
-fn allow_list(pattern: &str) -> Value {
-    json!({
-        "type": "object", "required": ["allow"], "additionalProperties": false,
-        "properties": { "allow": { "type": "array", "minItems": 1, "maxItems": MAX_ALLOWED,
-            "items": { "type": "string", "pattern": pattern } } }
-    })
-}
-
-/// Where the document's schemas live, for `$ref`s.
-const SCHEMAS: &str = "#/components/schemas/";
 
 /// The schemas of the document: request bodies as the service reads them
 /// (a `#[serde(default)]` field is optional), answers as it writes them (only
@@ -187,111 +123,6 @@ pub fn document() -> Value {
             }
         }
     })
-}
-
-/// The pattern of a secret: prefix, base62 body and checksum.
-pub fn secret_pattern() -> String {
-    format!("^{SECRET_PREFIX}[0-9A-Za-z]{{{}}}$", SECRET_BODY_LEN + SECRET_CHECKSUM_LEN)
-}
-
-/// "At most one entry per endpoint", which JSON Schema has no keyword for:
-/// for each name of the catalogue, at most one item has it as `endpoint`.
-pub fn one_entry_per_endpoint(schema: &mut Schema) {
-    let rules: Vec<Value> = CAPABILITIES
-        .iter()
-        .map(|name| {
-            json!({ "minContains": 0, "maxContains": 1, "contains": {
-                "type": "object", "required": ["endpoint"], "properties": { "endpoint": { "const": name } } } })
-        })
-        .collect();
-    if let Some(capabilities) = schema.get_mut("properties").and_then(|p| p.get_mut("capabilities")) {
-        capabilities["allOf"] = Value::Array(rules);
-    }
-}
-
-/// Which limits each capability may carry, said in the terms Schemathesis
-/// can generate from: at most one limit of each type (one `spend` per
-/// currency), and, by classes of capabilities that carry the same
-/// conditions ([`conditions_of`]), only the types and currencies the class
-/// carries.
-pub fn limits_by_endpoint(schema: &mut Schema) {
-    let mut classes: Vec<(Conditions, Vec<&str>)> = Vec::new();
-    for name in CAPABILITIES {
-        let conditions = conditions_of(name);
-        match classes.iter_mut().find(|(class, _)| *class == conditions) {
-            Some((_, names)) => names.push(name),
-            None => classes.push((conditions, vec![name])),
-        }
-    }
-    let variants: Vec<Value> = classes
-        .iter()
-        .map(|(conditions, names)| {
-            json!({ "properties": {
-                "endpoint": { "enum": names },
-                "limits": { "type": "array", "items": { "anyOf": allowed_limits(conditions) } } } })
-        })
-        .collect();
-    let once = |kind: &str, conditions: Value| {
-        json!({ "contains": { "type": "object", "required": ["type"],
-                    "properties": { "type": { "const": kind }, "conditions": conditions } },
-                "minContains": 0, "maxContains": 1 })
-    };
-    let spend_in = |currency: &str| {
-        json!({ "type": "object", "required": ["max"],
-                "properties": { "max": { "type": "string", "pattern": format!("{}$", any_case(currency)) } } })
-    };
-    let rules = vec![
-        once("calls", json!({})),
-        once("targets", json!({})),
-        once("listen", json!({})),
-        once("spend", spend_in("xDai")),
-        once("spend", spend_in("wxHOPR")),
-    ];
-    if let Some(limits) = schema.get_mut("properties").and_then(|p| p.get_mut("limits")) {
-        limits["allOf"] = Value::Array(rules);
-    }
-    schema.insert("oneOf".to_string(), Value::Array(variants));
-}
-
-/// The limits a class of capabilities carrying `conditions` may have.
-fn allowed_limits(conditions: &Conditions) -> Vec<Value> {
-    let limit = |kind: &str, conditions: Value| {
-        json!({ "type": "object", "required": ["type", "conditions"],
-                "properties": { "type": { "const": kind }, "conditions": conditions } })
-    };
-    let mut allowed = vec![limit("calls", json!({ "$ref": format!("{SCHEMAS}CallsConditions") }))];
-    if conditions.spend {
-        let currencies: Vec<String> =
-            conditions.currencies.iter().map(|currency| any_case(currency.name())).collect();
-        let pattern = format!("{}(?:{})$", amount_number!(), currencies.join("|"));
-        allowed.push(limit(
-            "spend",
-            json!({ "type": "object", "required": ["max"],
-            "properties": { "max": { "type": "string", "pattern": pattern } } }),
-        ));
-    }
-    if conditions.targets {
-        allowed.push(limit("targets", allow_list(ADDRESS_PATTERN)));
-    }
-    if conditions.listen {
-        allowed.push(limit("listen", allow_list(LISTEN_PATTERN)));
-    }
-    allowed
-}
-
-/// A pattern for `name` in any letter case.
-fn any_case(name: &str) -> String {
-    name.chars().map(|c| format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())).collect()
-}
-
-/// Closes each variant of a tagged enum (`oneOf`) to other properties: the
-/// derive can only close the enum as a whole, which would refuse every object.
-pub fn close_variants(schema: &mut Schema) {
-    if let Some(Value::Array(variants)) = schema.get_mut("oneOf") {
-        for variant in variants {
-            variant["additionalProperties"] = json!(false);
-        }
-    }
 }
 
 fn operation(route: &ApiRoute, schemas: &mut Schemas) -> Value {

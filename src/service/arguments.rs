@@ -21,7 +21,7 @@ use serde::{
 };
 use serde_json::{Map, Value};
 
-use crate::contract::{error::ApiError, node_routes::Arguments};
+use crate::contract::{arguments::Arguments, error::ApiError};
 
 use super::{
     conditions::{self, Amount},

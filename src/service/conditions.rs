@@ -42,7 +42,12 @@ pub enum AmountError {
 impl fmt::Display for AmountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AmountError::Format => f.write_str("it is not an amount such as \"5 wxHOPR\" or \"0.5 xDai\""),
+            AmountError::Format => write!(
+                f,
+                "it is not an amount such as \"5 {}\" or \"0.5 {}\"",
+                Currency::WxHopr.name(),
+                Currency::XDai.name()
+            ),
             AmountError::Currency => {
                 let names: Vec<&str> = Currency::ALL.iter().map(|currency| currency.name()).collect();
                 write!(f, "its currency is not one the node moves ({})", names.join(", "))
@@ -285,6 +290,10 @@ mod tests {
         assert_eq!(
             AmountError::Currency.to_string(),
             "its currency is not one the node moves (xDai, wxHOPR)"
+        );
+        assert_eq!(
+            AmountError::Format.to_string(),
+            "it is not an amount such as \"5 wxHOPR\" or \"0.5 xDai\""
         );
     }
 

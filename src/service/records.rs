@@ -12,9 +12,8 @@ use super::{
 use crate::contract::{
     catalogue::CapabilityName,
     currency::Currency,
-    model::{
-        AllowConditions, CallsConditions, Capability, Limit, SpendConditions, Token, TokenId, TokenInfo,
-    },
+    limits::{AllowConditions, CallsConditions, Limit, SpendConditions},
+    model::{Capability, Token, TokenId, TokenInfo},
 };
 
 /// A capability as stored: the endpoint, its optional `calls` bound, its

@@ -17,18 +17,14 @@ use crate::contract::{
     },
     catalogue,
     error::ApiError,
-    node_routes::{self, Conditions},
+    limits::{LimitType, Scope, Shape},
+    node_routes::{carried_by, Carried},
 };
 
 use super::{
     conditions::{self, Amount, ListenRange},
     records::{Grant, SpendBudget},
 };
-
-/// The limit types a create request may give: `calls` on any capability,
-/// the gateway's conditions on the capabilities whose routes carry what they
-/// are about.
-const LIMIT_TYPES: &str = "'calls', 'spend', 'targets' or 'listen'";
 
 /// A validated create request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,20 +147,22 @@ fn schema_limit(at: &str, limit: &Value) -> Result<DraftLimit, ApiError> {
         Some(Value::Object(conditions)) => conditions,
         Some(_) => return Err(invalid_input(format!("{at}.conditions must be an object"))),
     };
-    let (name, expected) = match kind.as_str() {
-        "calls" => ("max", "an integer"),
-        "spend" => ("max", "a string"),
-        "targets" | "listen" => ("allow", "an array of strings"),
-        _ => return Ok(DraftLimit { kind, conditions: conditions.clone() }),
-    };
-    let fits = match (conditions.get(name), expected) {
-        (None, _) => return Err(invalid_input(format!("{at}.conditions.{name} is required"))),
-        (Some(max), "an integer") => integer(max).is_some(),
-        (Some(max), "a string") => max.is_string(),
-        (Some(allow), _) => allow.as_array().is_some_and(|allow| allow.iter().all(Value::is_string)),
-    };
-    if !fits {
-        return Err(invalid_input(format!("{at}.conditions.{name} must be {expected}")));
+    for condition in LimitType::named(&kind).map_or(&[][..], LimitType::conditions) {
+        let name = condition.name;
+        let fits = match (conditions.get(name), condition.shape) {
+            (None, _) => return Err(invalid_input(format!("{at}.conditions.{name} is required"))),
+            (Some(max), Shape::Count) => integer(max).is_some(),
+            (Some(max), Shape::Amount) => max.is_string(),
+            (Some(allow), Shape::List(_)) => {
+                allow.as_array().is_some_and(|allow| allow.iter().all(Value::is_string))
+            }
+        };
+        if !fits {
+            return Err(invalid_input(format!(
+                "{at}.conditions.{name} must be {}",
+                expected(condition.shape)
+            )));
+        }
     }
     Ok(DraftLimit { kind, conditions: conditions.clone() })
 }
@@ -230,28 +228,27 @@ fn check_limits(at: &str, endpoint: String, limits: &[DraftLimit]) -> Result<Gra
     let mut grant = Grant { endpoint, ..Grant::default() };
     for (j, limit) in limits.iter().enumerate() {
         let at = format!("{at}.limits[{j}]");
-        let only = match limit.kind.as_str() {
-            "calls" | "spend" => "max",
-            "targets" | "listen" => "allow",
-            kind => {
-                return Err(invalid_capabilities(format!(
-                    "{at}.type: unknown limit type '{kind}'; the types are {LIMIT_TYPES}"
-                )))
-            }
+        let Some(kind) = LimitType::named(&limit.kind) else {
+            return Err(invalid_capabilities(format!(
+                "{at}.type: unknown limit type '{}'; the types are {}",
+                limit.kind,
+                LimitType::listed()
+            )));
         };
+        let only = kind.conditions()[0].name;
         if let Some(name) = limit.conditions.keys().find(|name| *name != only) {
             return Err(invalid_capabilities(format!(
                 "{at}.conditions: unknown condition '{name}'; a '{}' limit has only '{only}'",
                 limit.kind
             )));
         }
-        let carried = node_routes::conditions_of(&grant.endpoint);
+        let carried = carried_by(&grant.endpoint);
         let value = &limit.conditions[only];
-        match limit.kind.as_str() {
-            "calls" => grant.max_calls = Some(check_calls(&at, value, grant.max_calls)?),
-            "spend" => check_spend(&at, value, &carried, &mut grant)?,
-            "targets" => grant.targets = Some(check_targets(&at, value, &carried, &grant)?),
-            _ => grant.listen = Some(check_listen(&at, value, &carried, &grant)?),
+        match kind {
+            LimitType::Calls => grant.max_calls = Some(check_calls(&at, value, grant.max_calls)?),
+            LimitType::Spend => check_spend(&at, value, &carried, &mut grant)?,
+            LimitType::Targets => grant.targets = Some(check_targets(&at, value, &carried, &grant)?),
+            LimitType::Listen => grant.listen = Some(check_listen(&at, value, &carried, &grant)?),
         }
     }
     Ok(grant)
@@ -259,7 +256,7 @@ fn check_limits(at: &str, endpoint: String, limits: &[DraftLimit]) -> Result<Gra
 
 fn check_calls(at: &str, max: &Value, held: Option<u64>) -> Result<u64, ApiError> {
     if held.is_some() {
-        return Err(invalid_capabilities(format!("{at}: duplicate 'calls' limit")));
+        return Err(duplicate(at, LimitType::Calls));
     }
     let max = integer(max).unwrap_or_default();
     if max < 1 {
@@ -271,11 +268,9 @@ fn check_calls(at: &str, max: &Value, held: Option<u64>) -> Result<u64, ApiError
     u64::try_from(max).map_err(|_| invalid_capabilities(format!("{at}.conditions.max is out of range")))
 }
 
-fn check_spend(at: &str, max: &Value, carried: &Conditions, grant: &mut Grant) -> Result<(), ApiError> {
+fn check_spend(at: &str, max: &Value, carried: &Carried, grant: &mut Grant) -> Result<(), ApiError> {
     let currencies = &carried.currencies;
-    if !carried.spend {
-        return Err(not_carried(at, "spend", &grant.endpoint, "moves no funds"));
-    }
+    not_carried(at, LimitType::Spend, carried, &grant.endpoint)?;
     let text = max.as_str().unwrap_or_default();
     if text.chars().count() > MAX_AMOUNT_CHARS {
         return Err(invalid_capabilities(format!(
@@ -296,7 +291,8 @@ fn check_spend(at: &str, max: &Value, carried: &Conditions, grant: &mut Grant) -
     }
     if grant.spend_in(amount.currency).is_some() {
         return Err(invalid_capabilities(format!(
-            "{at}: duplicate 'spend' limit in {}",
+            "{at}: duplicate '{}' limit in {}",
+            LimitType::Spend.name(),
             amount.currency.name()
         )));
     }
@@ -304,17 +300,10 @@ fn check_spend(at: &str, max: &Value, carried: &Conditions, grant: &mut Grant) -
     Ok(())
 }
 
-fn check_targets(
-    at: &str,
-    allow: &Value,
-    carried: &Conditions,
-    grant: &Grant,
-) -> Result<Vec<String>, ApiError> {
-    if !carried.targets {
-        return Err(not_carried(at, "targets", &grant.endpoint, "names no target address"));
-    }
+fn check_targets(at: &str, allow: &Value, carried: &Carried, grant: &Grant) -> Result<Vec<String>, ApiError> {
+    not_carried(at, LimitType::Targets, carried, &grant.endpoint)?;
     if grant.targets.is_some() {
-        return Err(invalid_capabilities(format!("{at}: duplicate 'targets' limit")));
+        return Err(duplicate(at, LimitType::Targets));
     }
     let mut addresses: Vec<String> = allow_list(at, allow)?
         .map(|(k, text)| {
@@ -333,14 +322,12 @@ fn check_targets(
 fn check_listen(
     at: &str,
     allow: &Value,
-    carried: &Conditions,
+    carried: &Carried,
     grant: &Grant,
 ) -> Result<Vec<ListenRange>, ApiError> {
-    if !carried.listen {
-        return Err(not_carried(at, "listen", &grant.endpoint, "opens no listener"));
-    }
+    not_carried(at, LimitType::Listen, carried, &grant.endpoint)?;
     if grant.listen.is_some() {
-        return Err(invalid_capabilities(format!("{at}: duplicate 'listen' limit")));
+        return Err(duplicate(at, LimitType::Listen));
     }
     allow_list(at, allow)?
         .map(|(k, text)| {
@@ -360,8 +347,28 @@ fn allow_list<'v>(at: &str, allow: &'v Value) -> Result<impl Iterator<Item = (us
     Ok(entries.iter().enumerate().map(|(k, entry)| (k, entry.as_str().unwrap_or_default())))
 }
 
-fn not_carried(at: &str, kind: &str, endpoint: &str, why: &str) -> ApiError {
-    invalid_capabilities(format!("{at}.type: a '{kind}' limit does not apply to {endpoint}, which {why}"))
+/// Refuses a limit of `kind` on `endpoint` unless the endpoint may carry it.
+fn not_carried(at: &str, kind: LimitType, carried: &Carried, endpoint: &str) -> Result<(), ApiError> {
+    match kind.scope() {
+        Scope::Routes { otherwise, .. } if !carried.carries(kind) => Err(invalid_capabilities(format!(
+            "{at}.type: a '{}' limit does not apply to {endpoint}, which {otherwise}",
+            kind.name()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn duplicate(at: &str, kind: LimitType) -> ApiError {
+    invalid_capabilities(format!("{at}: duplicate '{}' limit", kind.name()))
+}
+
+/// What a value of `shape` must be, in the words of a refusal.
+fn expected(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Count => "an integer",
+        Shape::Amount => "a string",
+        Shape::List(_) => "an array of strings",
+    }
 }
 
 /// A JSON number that is an integer, as JSON Schema counts them (`3.0` is
