@@ -21,6 +21,7 @@ pub mod limits;
 pub mod model;
 pub mod node_routes;
 pub mod openapi;
+pub mod read;
 pub mod routes;
 pub mod schema;
 pub mod secret;

