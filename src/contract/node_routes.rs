@@ -17,17 +17,8 @@ use crate::contract::{
     catalogue::{Area, CapabilityName, Entry, CATALOGUE, PRESETS},
     currency::{Currency, CurrencyInfo},
     limits::{LimitType, Scope},
+    routes::Access,
 };
-
-/// What a caller needs to use a node route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone: the node's health and readiness checks. Forwarded without
-    /// the node's token.
-    Public,
-    /// A token holding this capability.
-    Capability(&'static str),
-}
 
 /// The gateway's entry in the `Via` header of every answer that comes from
 /// the node (after any entries the node sent), as an intermediary names
@@ -339,7 +330,7 @@ impl GatewayInfo {
                 path: route.pattern.to_string(),
                 capability: match route.access {
                     Access::Capability(name) => Some(CapabilityName(name.to_string())),
-                    Access::Public => None,
+                    Access::Public | Access::Token => None,
                 },
                 websocket: route.websocket,
             })

@@ -6,6 +6,18 @@
 
 use crate::contract::catalogue::{TOKENS_CREATE, TOKENS_DELETE, TOKENS_GET_TOKEN, TOKENS_ROTATE};
 
+/// What a caller needs to call a route: of the API's own, or of the node's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Nothing: the documents, and the node's health and readiness checks
+    /// (forwarded without the node's token).
+    Public,
+    /// A token, whatever it holds.
+    Token,
+    /// A token holding this capability.
+    Capability(&'static str),
+}
+
 /// The prefix of every route of the API.
 pub const API_PREFIX: &str = "/api/v3";
 
@@ -42,6 +54,19 @@ impl Operation {
             Operation::RotateToken => TOKENS_ROTATE,
             Operation::OpenApi => "openApiDocument",
             Operation::Gateway => "gatewayRoutes",
+        }
+    }
+
+    /// What a caller needs: nothing for the documents, a token to list and
+    /// inspect, the operation's own capability for the rest.
+    pub fn access(self) -> Access {
+        match self {
+            Operation::OpenApi | Operation::Gateway => Access::Public,
+            Operation::ListTokens | Operation::InspectToken => Access::Token,
+            Operation::CreateToken
+            | Operation::GetToken
+            | Operation::DeleteToken
+            | Operation::RotateToken => Access::Capability(self.id()),
         }
     }
 }

@@ -5,9 +5,10 @@
 //! through the wrappers and 17 times with these (see BENCHMARKS.md, "Where
 //! the time goes"):
 //!
-//! - [`request_fields`]: the method, the URL and the headers the service
-//!   reads, as one string. Fields are separated by "\n" and a missing header
-//!   is "\0": neither can occur in a method, a parsed URL or a header value.
+//! - [`request_fields`]: the method, the URL, the headers the service reads
+//!   and then every header (what a node call may pass on), as one string.
+//!   Fields are separated by "\n" and a missing header is "\0": neither can
+//!   occur in a method, a parsed URL or a header value.
 //! - [`new_response`]: the answer in one call. Answers repeat a handful of
 //!   header sets (content type, CORS, challenge), so each set is parsed once
 //!   and kept, up to 64 of them.
@@ -33,7 +34,7 @@ use worker::{
 export function request_fields(request) {
   const h = request.headers;
   return [request.method, request.url, h.get("x-auth-token") ?? "\0", h.get("authorization") ?? "\0",
-    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
+    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0", ...[...h].flat()].join("\n");
 }
 export function new_response(status, body, headers) {
   let init = responseHeaders.get(headers);
@@ -85,7 +86,8 @@ export function assets_fetch(env, binding, request, method) {
 "#)]
 extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
-    /// `cf-connecting-ip`, joined by "\n"; "\0" for a missing header.
+    /// `cf-connecting-ip` ("\0" for a missing header), then each header's name
+    /// and value, joined by "\n".
     pub fn request_fields(request: &web_sys::Request) -> String;
     /// A `Response` with `headers` given as "name\nvalue\nname\nvalue…".
     pub fn new_response(status: u16, body: Option<String>, headers: &str) -> web_sys::Response;

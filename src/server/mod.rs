@@ -28,11 +28,12 @@ use worker::{event, js_sys, wasm_bindgen::JsValue, web_sys, Context, Env, Result
 
 use crate::service::{
     auth::SignInLimiter,
+    context::Config,
     cors::AllowedOrigins,
     http::{ApiRequest, ApiResponse, LogFields},
     log,
     secret::AdminToken,
-    Answer, Config, Service,
+    Answer, Service,
 };
 
 /// What the environment says, read once per isolate: secrets and variables
@@ -63,6 +64,7 @@ fn config(env: &Env, gateway_enabled: bool) -> Config {
             env.var("ALLOWED_ORIGINS").ok().map(|v| v.to_string()).as_deref(),
         ),
         gateway_enabled,
+        origin_token: env.secret("ORIGIN_TOKEN").ok().map(|token| token.to_string()),
         session_listen_default: session_listen_default(
             env.var("ORIGIN_SESSION_LISTEN_HOST").ok().map(|v| v.to_string()),
         ),
@@ -110,8 +112,8 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
             (into_web_response(response), status, log)
         }
         Answer::Node(response, log) => {
-            let status = response.status();
-            (response, status, log)
+            let status = response.status_code();
+            (response.into(), status, log)
         }
         Answer::File(response) => {
             let status = response.status();
@@ -139,12 +141,19 @@ fn request_head(request: &web_sys::Request) -> ApiRequest {
     // does not know, such as QUERY, to GET).
     let method = next().unwrap_or_default();
     let url = next().unwrap_or_default();
+    let (x_auth_token, authorization, origin, upgrade, client_address) =
+        (next(), next(), next(), next(), next());
+    let mut headers = Vec::new();
+    while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+        headers.push((name.to_string(), value.to_string()));
+    }
     ApiRequest {
-        x_auth_token: next(),
-        authorization: next(),
-        origin: next(),
-        upgrade: next(),
-        client_address: next(),
+        x_auth_token,
+        authorization,
+        origin,
+        upgrade,
+        client_address,
+        headers,
         ..ApiRequest::new(&method, &url)
     }
 }

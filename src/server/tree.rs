@@ -35,10 +35,12 @@ use super::{
     kv::WorkersKv,
 };
 use crate::service::{
-    budgets::{ChargeReply, ChargeRequest, Rotation, RotationReply, RotationStep, TreeCounters, Used},
-    cleanup::{self, CleanupQueue, Pending, Progress},
     log,
     store::{Budgets, StoreError, MIN_EXPIRY_SECS},
+    tree::{
+        budgets::{ChargeReply, ChargeRequest, Rotation, RotationReply, RotationStep, TreeCounters, Used},
+        cleanup::{self, CleanupQueue, Pending, Progress},
+    },
 };
 
 /// How long a deleted root's tree is kept after its clean-up: longer than KV

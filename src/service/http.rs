@@ -26,6 +26,8 @@ pub struct ApiRequest {
     pub upgrade: Option<String>,
     /// The client's address (`CF-Connecting-IP`), for throttling.
     pub client_address: Option<String>,
+    /// Every header, names in lower case: what a node call may pass on.
+    pub headers: Vec<(String, String)>,
 }
 
 impl ApiRequest {

@@ -8,9 +8,9 @@ use serde::Serialize;
 use crate::contract::model::to_json;
 
 use super::{
-    cleanup::{Progress, StepReport},
     http::{ApiRequest, LogFields},
     store::StoreError,
+    tree::cleanup::{Progress, StepReport},
 };
 
 /// The line's fields, in alphabetical order as earlier versions wrote them,

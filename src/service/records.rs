@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    budgets::{Charge, Used},
     conditions::{Amount, ListenRange},
+    tree::budgets::{Charge, Used},
 };
 use crate::contract::{
     catalogue::CapabilityName,

@@ -20,9 +20,18 @@ pub enum Target {
     /// An operation of the API, with the `{id}` of its path if it has one.
     Api(Operation, Option<String>),
     /// A node route, forwarded by the gateway.
-    Node(&'static NodeRoute),
+    Node(NodeTarget),
     /// `OPTIONS` on a known path: a CORS preflight.
     Preflight,
+}
+
+/// A node route as a request matched it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeTarget {
+    /// The route.
+    pub route: &'static NodeRoute,
+    /// Each `{name}` of its pattern and the path segment it matched.
+    pub parameters: Vec<(&'static str, String)>,
 }
 
 /// Resolves `method` and `path`. The node's table is the same whether the
@@ -52,7 +61,8 @@ fn resolve_api(method: &str, path: &str) -> Result<Target, ApiError> {
     let route = matching.iter().find(|route| route.method == method).ok_or_else(|| {
         ApiError::MethodNotAllowed(allow(matching.iter().map(|route| route.method).chain(["OPTIONS"])))
     })?;
-    Ok(Target::Api(route.operation, parameter_named(route.path, rest).map(|(_, id)| id.to_string())))
+    let id = parameters(route.path, rest).into_iter().next().map(|(_, id)| id);
+    Ok(Target::Api(route.operation, id))
 }
 
 fn resolve_node(method: &str, path: &str) -> Result<Target, ApiError> {
@@ -67,7 +77,7 @@ fn resolve_node(method: &str, path: &str) -> Result<Target, ApiError> {
         return Ok(Target::Preflight);
     }
     match matching.iter().find(|route| route.method == method) {
-        Some(route) => Ok(Target::Node(route)),
+        Some(route) => Ok(Target::Node(NodeTarget { route, parameters: parameters(route.pattern, path) })),
         None => Err(ApiError::MethodNotAllowed(allow(matching.iter().map(|route| route.method)))),
     }
 }
@@ -101,12 +111,13 @@ fn matches(pattern: &str, path: &str) -> bool {
     }
 }
 
-/// The first `{name}` of `pattern` and the segment of `path` it matched.
-pub fn parameter_named<'p>(pattern: &'static str, path: &'p str) -> Option<(&'static str, &'p str)> {
+/// Each `{name}` of `pattern` and the segment of `path` it matched.
+fn parameters(pattern: &'static str, path: &str) -> Vec<(&'static str, String)> {
     pattern
         .split('/')
         .zip(path.split('/'))
-        .find_map(|(p, s)| Some((p.strip_prefix('{')?.strip_suffix('}')?, s)))
+        .filter_map(|(p, s)| Some((p.strip_prefix('{')?.strip_suffix('}')?, s.to_string())))
+        .collect()
 }
 
 /// Refuses paths that could mean something else to the node than to the
@@ -126,7 +137,7 @@ fn is_plain_path(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::node_routes::Access;
+    use crate::contract::routes::Access;
 
     fn api(operation: Operation, id: Option<&str>) -> Result<Target, ApiError> {
         Ok(Target::Api(operation, id.map(String::from)))
@@ -185,7 +196,7 @@ mod tests {
 
     fn node(method: &str, path: &str) -> Access {
         match resolve(method, path, true) {
-            Ok(Target::Node(route)) => route.access,
+            Ok(Target::Node(target)) => target.route.access,
             other => panic!("{method} {path}: {other:?}"),
         }
     }
@@ -224,6 +235,15 @@ mod tests {
     forwarded!(v3_session_list, "GET", "/api/v3/session/udp", Access::Capability("sessionsListClients"));
     forwarded!(metrics, "GET", "/metrics", Access::Capability("nodeGetMetrics"));
     forwarded!(health, "GET", "/healthyz", Access::Public);
+
+    #[test]
+    fn a_node_route_comes_with_its_parameters() {
+        let Ok(Target::Node(target)) = resolve("DELETE", "/api/v4/session/udp/127.0.0.1/4000", true) else {
+            panic!("not a node route")
+        };
+        let parameters = [("protocol", "udp"), ("ip", "127.0.0.1"), ("port", "4000")];
+        assert_eq!(target.parameters, parameters.map(|(name, segment)| (name, segment.to_string())));
+    }
 
     resolves!(node_preflight, "OPTIONS", "/api/v4/node/info", Ok(Target::Preflight));
     resolves!(unknown_node_route, "GET", "/api/v4/admin", Err(ApiError::RouteNotFound));

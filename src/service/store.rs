@@ -19,13 +19,13 @@
 
 use std::fmt;
 
-use crate::contract::model::to_json;
-
 use std::collections::BTreeMap;
 
+use crate::contract::{error::ApiError, model::to_json};
+
 use super::{
-    budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Used},
     records::{IndexEntry, RetiredSecret, SecretState, TokenRecord},
+    tree::budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Used},
 };
 
 /// KV refuses expirations closer than this many seconds.
@@ -51,6 +51,13 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+/// A storage failure, as the caller sees it: `503`, the cause logged.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        ApiError::Unavailable(error.to_string())
+    }
+}
 
 /// One page of keys.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -4,7 +4,10 @@
 use serde_json::json;
 
 use super::*;
-use crate::{contract::node_routes::Access, service::gateway::NodeFailure};
+use crate::{
+    contract::routes::Access,
+    service::gateway::{NodeBody, NodeFailure},
+};
 
 #[test]
 fn a_call_the_token_may_make_is_forwarded_once_and_logged() {
@@ -161,7 +164,8 @@ fn a_withdrawal_within_its_conditions_is_forwarded_once_with_the_body_it_was_che
     assert_eq!(withdraw(&harness, &token, "0.25 xDai", PEER).status(), 200);
     let calls = harness.node_calls();
     assert_eq!(calls.len(), 1);
-    let sent: Value = serde_json::from_slice(calls[0].body.as_deref().unwrap()).unwrap();
+    let NodeBody::Read(sent) = &calls[0].body else { panic!("the body read: {:?}", calls[0].body) };
+    let sent: Value = serde_json::from_slice(sent).unwrap();
     assert_eq!(sent, json!({"amount": "0.25 xDai", "address": PEER}));
     assert_eq!(
         spend_used(&harness, &token),

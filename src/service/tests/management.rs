@@ -6,11 +6,11 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::service::{
-    budgets::{RotationAction, RotationReply, RotationStep},
-    management::MAX_TREES_PER_PAGE,
     records::IndexEntry,
     secret,
     store::{Budgets, StoreError, TokenStore},
+    tokens::listing::MAX_TREES_PER_PAGE,
+    tree::budgets::{RotationAction, RotationReply, RotationStep},
 };
 
 fn list(harness: &Harness, token: &str, query: &str) -> Got {

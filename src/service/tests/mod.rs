@@ -11,6 +11,8 @@ mod budgets;
 mod gateway;
 mod http;
 mod management;
+pub(crate) mod memory;
+mod properties;
 mod revocation;
 mod tokens;
 
@@ -18,16 +20,17 @@ use std::cell::{Cell, RefCell};
 
 use serde_json::{json, Value};
 
+use self::memory::{MemoryBudgets, MemoryKv, MemoryQueue};
 use super::{
     auth::SignInLimiter,
-    cleanup::{self, CleanupQueue, Progress},
+    context::Config,
     cors::AllowedOrigins,
     files::Files,
-    gateway::{Node, NodeCall, NodeFailure},
+    gateway::{Node, NodeAnswer, NodeCall, NodeFailure},
     http::{ApiRequest, ApiResponse, LogFields},
-    memory::{MemoryBudgets, MemoryKv, MemoryQueue},
     secret::AdminToken,
-    Answer, Config, Service,
+    tree::cleanup::{self, CleanupQueue, Progress},
+    Answer, Service,
 };
 
 /// The admin token of every test service: strong enough to be accepted.
@@ -54,19 +57,52 @@ impl SignInLimiter for CountingLimiter {
     }
 }
 
-/// A stand-in node: records every call and answers 200, or fails as told.
-#[derive(Debug, Default)]
+/// The node's own token, as the gateway is configured with it.
+const ORIGIN_TOKEN: &str = "the-nodes-own-token";
+
+/// An answer of the stand-in node: its status and headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct NodeReply {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+impl NodeAnswer for NodeReply {
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    fn headers(&self) -> Vec<(String, String)> {
+        self.headers.clone()
+    }
+
+    fn with_headers(self, headers: Vec<(String, String)>) -> Result<NodeReply, String> {
+        Ok(NodeReply { headers, ..self })
+    }
+}
+
+/// A stand-in node: records every call and answers `reply` (200 without
+/// headers unless told), or fails as told.
+#[derive(Debug)]
 struct RecordingNode {
     calls: RefCell<Vec<NodeCall>>,
+    reply: RefCell<NodeReply>,
     failure: RefCell<Option<NodeFailure>>,
 }
 
-impl Node for RecordingNode {
-    type Answer = u16;
+impl Default for RecordingNode {
+    fn default() -> RecordingNode {
+        let reply = NodeReply { status: 200, headers: Vec::new() };
+        RecordingNode { calls: RefCell::default(), reply: RefCell::new(reply), failure: RefCell::default() }
+    }
+}
 
-    async fn forward(&self, call: &NodeCall) -> Result<u16, NodeFailure> {
+impl Node for RecordingNode {
+    type Answer = NodeReply;
+
+    async fn forward(&self, call: &NodeCall) -> Result<NodeReply, NodeFailure> {
         self.calls.borrow_mut().push(call.clone());
-        self.failure.borrow().clone().map_or(Ok(200), Err)
+        self.failure.borrow().clone().map_or_else(|| Ok(self.reply.borrow().clone()), Err)
     }
 }
 
@@ -109,7 +145,7 @@ struct Harness {
 #[derive(Debug)]
 enum Got {
     Service(ApiResponse),
-    Node(u16, LogFields),
+    Node(NodeReply, LogFields),
     File(u16),
 }
 
@@ -117,7 +153,8 @@ impl Got {
     fn status(&self) -> u16 {
         match self {
             Got::Service(response) => response.status,
-            Got::Node(status, _) | Got::File(status) => *status,
+            Got::Node(reply, _) => reply.status,
+            Got::File(status) => *status,
         }
     }
 
@@ -166,6 +203,7 @@ impl Harness {
             admin_token: admin.map(AdminToken::new),
             allowed_origins: AllowedOrigins::Any,
             gateway_enabled,
+            origin_token: Some(ORIGIN_TOKEN.to_string()),
             session_listen_default: "127.0.0.1:0".parse().unwrap(),
         };
         let service =
@@ -191,7 +229,7 @@ impl Harness {
         };
         match pollster::block_on(self.service.handle(request, body.to_vec(), &self.node, &files, now_ms)) {
             Answer::Service(response) => Got::Service(response),
-            Answer::Node(status, log) => Got::Node(status, log),
+            Answer::Node(reply, log) => Got::Node(reply, log),
             Answer::File(status) => Got::File(status),
         }
     }

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::service::{cleanup::OPS_PER_STEP, store::Budgets};
+use crate::service::{store::Budgets, tree::cleanup::OPS_PER_STEP};
 
 #[test]
 fn a_tree_of_600_descendants_made_by_issued_tokens_is_revoked_by_one_delete() {
@@ -43,12 +43,12 @@ fn revoked_descendants_are_refused_by_the_budgets_too() {
     // records in storage; the tree's budgets refuse the call all the same.
     let stale = pollster::block_on(harness.service.budgets().charge(
         &root_id,
-        &crate::service::budgets::ChargeRequest {
+        &crate::service::tree::budgets::ChargeRequest {
             path: vec![root_id.clone(), "child".into()],
             ..Default::default()
         },
     ))
     .unwrap();
-    assert_eq!(stale.refused, Some(crate::service::budgets::Refusal::Revoked));
+    assert_eq!(stale.refused, Some(crate::service::tree::budgets::Refusal::Revoked));
     assert_eq!(harness.call("GET", "/api/v4/node/info", Some(&child), None).status(), 401);
 }

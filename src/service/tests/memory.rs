@@ -6,10 +6,12 @@ use std::{
     collections::{BTreeMap, HashMap, VecDeque},
 };
 
-use super::{
-    budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, TreeCounters, Used},
-    cleanup::{CleanupQueue, Pending},
+use crate::service::{
     store::{Budgets, KeyValue, Page, StoreError, MAX_BULK_KEYS, MAX_LIST_KEYS},
+    tree::{
+        budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, TreeCounters, Used},
+        cleanup::{CleanupQueue, Pending},
+    },
 };
 
 /// A key-value map. Expiry times are kept but not acted on: the service

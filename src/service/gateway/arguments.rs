@@ -4,7 +4,7 @@
 //! whose currency must have a `spend` budget (the budget itself is charged
 //! by the tree's counters).
 //!
-//! Arguments are read as the node reads them (see [`super::conditions`]):
+//! Arguments are read as the node reads them (see [`crate::service::conditions`]):
 //! the exact camelCase field of a JSON object body, or the route's path
 //! segment, percent-decoded. A request whose arguments cannot be read
 //! where a condition needs them is refused, never forwarded: the node might
@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::contract::{arguments::Arguments, error::ApiError};
 
-use super::{
+use crate::service::{
     conditions::{self, Amount},
     credential::percent_decode,
     records::Grant,

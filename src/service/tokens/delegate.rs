@@ -11,10 +11,10 @@
 
 use crate::contract::{bounds::MAX_DEPTH, error::ApiError};
 
-use super::{
+use super::validate::NewToken;
+use crate::service::{
     conditions::ListenRange,
     records::{Grant, SpendBudget, TokenRecord},
-    validate::NewToken,
 };
 
 /// Who is creating a token.

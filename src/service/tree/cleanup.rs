@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::store::{
+use crate::service::store::{
     ops_to_remove_index, ops_to_remove_record, KeyValue, StoreError, TokenStore, MAX_BULK_KEYS,
 };
 
@@ -129,9 +129,9 @@ fn affordable_children(budget: usize, depth: usize) -> usize {
 mod tests {
     use super::*;
     use crate::service::{
-        memory::{MemoryKv, MemoryQueue},
         records::TokenRecord,
         store::KeyValue,
+        tests::memory::{MemoryKv, MemoryQueue},
     };
 
     /// A subtree under `root`: `fanout` children, each with `fanout`

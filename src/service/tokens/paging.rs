@@ -17,7 +17,7 @@ use crate::contract::{
     secret::is_well_formed_id,
 };
 
-use super::secret::AdminToken;
+use crate::service::secret::AdminToken;
 
 /// A parsed `GET /tokens` query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use crate::contract::{
     read::{self, CreateBody},
 };
 
-use super::{
+use crate::service::{
     conditions::{self, Amount, ListenRange},
     records::{Grant, SpendBudget},
 };

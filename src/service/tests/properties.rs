@@ -19,11 +19,14 @@ use crate::contract::{
     secret::{is_well_formed, SECRET_LEN},
 };
 
-use super::{
-    delegate::{self, Creator},
+use crate::service::{
     records::{Grant, TokenRecord},
     secret,
-    validate::{self, NewToken},
+    tokens::{
+        delegate::{self, Creator},
+        validate::{self, NewToken},
+        OPENAPI_DOCUMENT,
+    },
 };
 
 fn endpoint() -> impl Strategy<Value = String> {
@@ -98,7 +101,7 @@ fn json() -> impl Strategy<Value = Value> {
 fn create_schema() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let document: Value = serde_json::from_str(super::tokens::OPENAPI_DOCUMENT).unwrap();
+        let document: Value = serde_json::from_str(OPENAPI_DOCUMENT).unwrap();
         let schema = json!({
             "$schema": document["jsonSchemaDialect"],
             "$ref": "#/components/schemas/CreateTokenRequest",

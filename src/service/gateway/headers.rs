@@ -1,7 +1,7 @@
 //! Which headers the gateway lets through, in each direction: the request
-//! headers the node is sent (an allow-list) and the node's answer headers
-//! the caller gets (everything but cookies, the node's CORS and hop-by-hop
-//! headers), and the `Via` the gateway adds to the node's answers.
+//! headers the node is sent (an allow-list, and the node's own token) and
+//! the node's answer headers the caller gets (everything but cookies, the
+//! node's CORS and hop-by-hop headers, with the gateway's `Via` and CORS).
 //!
 //! Header names are compared in any letter case.
 
@@ -52,6 +52,9 @@ const HOP_BY_HOP: &[&str] = &[
 /// A 101 needs them to complete the caller's handshake.
 const HANDSHAKE_ANSWER_HEADERS: &[&str] = &["connection", "upgrade"];
 
+/// The header that carries the node's own token (`ORIGIN_TOKEN`).
+pub const ORIGIN_TOKEN_HEADER: &str = "x-auth-token";
+
 /// True when a request header `name` may reach the node; the node's own token is added apart.
 pub fn forwards_request_header(name: &str, outgoing: Outgoing) -> bool {
     if is_one_of(name, REQUEST_HEADERS) {
@@ -74,11 +77,43 @@ pub fn keeps_answer_header(name: &str, status: u16) -> bool {
 }
 
 /// The header that lists the intermediaries an answer came through.
-pub const VIA_HEADER: &str = "via";
+const VIA_HEADER: &str = "via";
+
+/// The headers the caller gets of a node's answer with `status` and
+/// `headers`: those [`keeps_answer_header`] keeps, one `Via` ending in the
+/// gateway's, and, but on a WebSocket's 101, the service's `cors` headers
+/// in place of any of the same name.
+pub fn answer_headers(
+    status: u16,
+    headers: Vec<(String, String)>,
+    cors: &[(&'static str, String)],
+) -> Vec<(String, String)> {
+    let mut kept: Vec<(String, String)> =
+        headers.into_iter().filter(|(name, _)| keeps_answer_header(name, status)).collect();
+    let node_via: Vec<&str> = kept
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(VIA_HEADER))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let via = via((!node_via.is_empty()).then(|| node_via.join(", ")).as_deref());
+    replace(&mut kept, VIA_HEADER, via);
+    if status != 101 {
+        for (name, value) in cors {
+            replace(&mut kept, name, value.clone());
+        }
+    }
+    kept
+}
+
+/// Sets `name` to `value` in `headers`, in place of any entries it had.
+fn replace(headers: &mut Vec<(String, String)>, name: &str, value: String) {
+    headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+    headers.push((name.to_string(), value));
+}
 
 /// The `Via` of an answer from the node: the entries the node sent, if any,
 /// then the gateway's own.
-pub fn via(node_via: Option<&str>) -> String {
+fn via(node_via: Option<&str>) -> String {
     match node_via.map(str::trim).filter(|entries| !entries.is_empty()) {
         Some(entries) => format!("{entries}, {VIA}"),
         None => VIA.to_string(),
@@ -215,6 +250,38 @@ mod tests {
         assert!(
             keeps_answer_header("Via", 200) && keeps_answer_header("via", 101),
             "the node's entries come back"
+        );
+    }
+
+    fn pairs(headers: &[(&str, &str)]) -> Vec<(String, String)> {
+        headers.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
+    }
+
+    #[test]
+    fn the_caller_gets_the_nodes_headers_with_one_via_and_the_services_cors() {
+        let node = pairs(&[
+            ("content-type", "application/json"),
+            ("vary", "Accept-Encoding"),
+            ("via", "1.1 nginx"),
+            ("Via", "1.0 fred"),
+            ("set-cookie", "session=1"),
+            ("access-control-allow-origin", "https://node.example"),
+        ]);
+        let cors = [("access-control-allow-origin", "*".to_string()), ("vary", "Origin".to_string())];
+        let mut got = answer_headers(200, node.clone(), &cors);
+        got.sort();
+        let expected = pairs(&[
+            ("access-control-allow-origin", "*"),
+            ("content-type", "application/json"),
+            ("vary", "Origin"),
+            ("via", "1.1 nginx, 1.0 fred, 1.1 edge-tokens"),
+        ]);
+        assert_eq!(got, expected, "a CORS header of the service's replaces the node's of the same name");
+        let upgraded = answer_headers(101, pairs(&[("upgrade", "websocket")]), &cors);
+        assert_eq!(
+            upgraded,
+            pairs(&[("upgrade", "websocket"), ("via", "1.1 edge-tokens")]),
+            "no CORS on a 101"
         );
     }
 
