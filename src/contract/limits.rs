@@ -63,6 +63,17 @@ pub enum Shape {
     List(Entries),
 }
 
+/// A condition's value, read in its shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConditionValue {
+    /// A whole number.
+    Count(u64),
+    /// Text: an amount.
+    Text(String),
+    /// A list of text entries.
+    List(Vec<String>),
+}
+
 /// What the entries of a list condition are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entries {
@@ -274,6 +285,32 @@ pub enum RequestedLimit {
 }
 
 impl RequestedLimit {
+    /// The limit of type `kind` whose conditions have `values`, in the
+    /// order and the shapes of [`LimitType::conditions`]; `None` when they
+    /// do not fit.
+    pub fn from_values(kind: LimitType, values: Vec<ConditionValue>) -> Option<RequestedLimit> {
+        let mut values = values.into_iter();
+        let mut next = || values.next();
+        Some(match kind {
+            LimitType::Calls => {
+                let Some(ConditionValue::Count(max)) = next() else { return None };
+                RequestedLimit::Calls { conditions: CallsConditions { max } }
+            }
+            LimitType::Spend => {
+                let Some(ConditionValue::Text(max)) = next() else { return None };
+                RequestedLimit::Spend { conditions: SpendConditions { max } }
+            }
+            LimitType::Targets => {
+                let Some(ConditionValue::List(allow)) = next() else { return None };
+                RequestedLimit::Targets { conditions: AllowConditions { allow } }
+            }
+            LimitType::Listen => {
+                let Some(ConditionValue::List(allow)) = next() else { return None };
+                RequestedLimit::Listen { conditions: AllowConditions { allow } }
+            }
+        })
+    }
+
     /// Its type.
     pub fn kind(&self) -> LimitType {
         match self {
@@ -355,13 +392,30 @@ mod tests {
     }
 
     #[test]
-    fn each_condition_is_a_field_of_its_wire_conditions() {
+    fn each_condition_is_a_field_of_its_wire_conditions_and_makes_the_limit_in_its_shape() {
         for (requested, _) in samples() {
+            let kind = requested.kind();
             let conditions = serde_json::to_value(&requested).unwrap()["conditions"].clone();
-            let fields: Vec<&str> = requested.kind().conditions().iter().map(|c| c.name).collect();
+            let fields: Vec<&str> = kind.conditions().iter().map(|c| c.name).collect();
             let keys: Vec<&str> = conditions.as_object().unwrap().keys().map(String::as_str).collect();
-            assert_eq!(keys, fields, "{:?}", requested.kind());
+            assert_eq!(keys, fields, "{kind:?}");
+            let values = kind
+                .conditions()
+                .iter()
+                .map(|condition| match (condition.shape, &conditions[condition.name]) {
+                    (Shape::Count, value) => ConditionValue::Count(value.as_u64().unwrap()),
+                    (Shape::Amount, value) => ConditionValue::Text(value.as_str().unwrap().to_string()),
+                    (Shape::List(_), value) => {
+                        ConditionValue::List(serde_json::from_value(value.clone()).unwrap())
+                    }
+                })
+                .collect();
+            assert_eq!(RequestedLimit::from_values(kind, values), Some(requested), "{kind:?}");
         }
+        assert_eq!(
+            RequestedLimit::from_values(LimitType::Calls, vec![ConditionValue::Text("1".into())]),
+            None
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::contract::{
     bounds::{MAX_BODY_BYTES, MAX_CAPABILITIES, MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS},
     catalogue::CapabilityName,
     error::ApiError,
-    limits::{LimitType, RequestedLimit, Shape},
+    limits::{ConditionValue, LimitType, RequestedLimit, Shape},
     model::{CreateTokenRequest, RequestedCapability, RotateRequest},
 };
 
@@ -163,7 +163,7 @@ impl Reading {
             ));
             return Ok(None);
         };
-        let mut read = Map::new();
+        let mut values = Vec::new();
         for condition in kind.conditions() {
             let (field, shape) = (condition.name, condition.shape);
             let value = conditions
@@ -171,9 +171,10 @@ impl Reading {
                 .ok_or_else(|| invalid(format!("{at}.conditions.{field} is required")))?;
             let value = shaped(value, shape)
                 .ok_or_else(|| invalid(format!("{at}.conditions.{field} must be {}", expected(shape))))?;
-            read.insert(field.to_string(), value);
+            values.push(value);
         }
-        if let Some(unknown) = conditions.keys().find(|key| !read.contains_key(*key)) {
+        let known = |key: &str| kind.conditions().iter().any(|condition| condition.name == key);
+        if let Some(unknown) = conditions.keys().find(|key| !known(key)) {
             let known: Vec<String> = kind.conditions().iter().map(|c| format!("'{}'", c.name)).collect();
             self.stop(format!(
                 "{at}.conditions: unknown condition '{unknown}'; a '{name}' limit has only {}",
@@ -181,13 +182,11 @@ impl Reading {
             ));
             return Ok(None);
         }
-        let limit = Value::Object(Map::from_iter([
-            ("type".to_string(), Value::String(name.clone())),
-            ("conditions".to_string(), Value::Object(read)),
-        ]));
-        // The fields were checked against the type's own list of them (a
-        // test holds the list to the type).
-        serde_json::from_value(limit).map(Some).map_err(|e| invalid(format!("{at}: {e}")))
+        // The values are in the order and the shapes of the type's own list
+        // of its conditions, which a test holds to the type.
+        RequestedLimit::from_values(kind, values)
+            .map(Some)
+            .ok_or_else(|| invalid(format!("{at}.conditions do not make a '{name}' limit")))
     }
 
     /// Ends the reading at the first thing the wire types cannot hold.
@@ -213,15 +212,18 @@ fn lifetime(value: Option<&Value>) -> Result<Option<u64>, ApiError> {
 }
 
 /// `value` as a condition of `shape` holds it; `None` when it is not one.
-fn shaped(value: &Value, shape: Shape) -> Option<Value> {
+fn shaped(value: &Value, shape: Shape) -> Option<ConditionValue> {
     match shape {
         // Saturated: the validator judges the range, and names the bound.
-        Shape::Count => integer(value).map(|count| Value::from(count.clamp(0, i128::from(u64::MAX)) as u64)),
-        Shape::Amount => value.is_string().then(|| value.clone()),
-        Shape::List(_) => value
-            .as_array()
-            .is_some_and(|entries| entries.iter().all(Value::is_string))
-            .then(|| value.clone()),
+        Shape::Count => {
+            integer(value).map(|count| ConditionValue::Count(count.clamp(0, i128::from(u64::MAX)) as u64))
+        }
+        Shape::Amount => value.as_str().map(|text| ConditionValue::Text(text.to_string())),
+        Shape::List(_) => {
+            let entries: Option<Vec<String>> =
+                value.as_array()?.iter().map(|entry| entry.as_str().map(str::to_string)).collect();
+            entries.map(ConditionValue::List)
+        }
     }
 }
 
