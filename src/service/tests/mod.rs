@@ -7,6 +7,7 @@
 //! the rate-limiting binding, forwarding over HTTP, browsers) is tested end
 //! to end under `tests/e2e/`.
 
+mod access;
 mod budgets;
 mod gateway;
 mod http;
