@@ -1,16 +1,16 @@
-//! What clients observe: the API's wire types, the capability catalogue,
-//! the currencies a node moves, error codes and refusal reasons, every bound, the API's routes, the node
-//! gateway's route table, and the OpenAPI document derived from them.
+//! What clients observe: the API's wire types and how request bodies are
+//! read into them, the limit types, the capability catalogue, the
+//! currencies a node moves, error codes and refusal reasons, every bound,
+//! the format of secrets, the API's routes, the node gateway's route table,
+//! and the OpenAPI document derived from them.
 //!
 //! Nothing here knows how a request is served. These modules depend only on
-//! each other (as `crate::contract::…`), `serde` and `schemars`, because
+//! each other (as `crate::contract::…`), `serde`, `schemars` and `sha2`, because
 //! `build.rs` compiles them on their own to write the OpenAPI document at
 //! build time: the Worker serves that file and carries no schema code.
 //!
-//! Where a change goes: a wire field on its type in [`model`]; a route in
-//! [`routes`] (and its handler in `service::tokens`); a bound in [`bounds`];
-//! an error or refusal reason in [`error`]; a node route in
-//! [`node_routes`]; a capability name in [`catalogue`].
+//! Where a change goes (a field, a route, a limit type, a condition, a
+//! currency): `docs/architecture.md`.
 
 pub mod arguments;
 pub mod bounds;
