@@ -13,7 +13,7 @@ use crate::contract::{
     bounds::{MAX_CALLS, MAX_LIFETIME_SECS},
     catalogue::CAPABILITIES,
     error::ErrorCode,
-    limits::LimitType,
+    limits::{Entries, LimitType, Shape},
     node_routes::carried_by,
     read,
     secret::{is_well_formed, SECRET_LEN},
@@ -150,21 +150,34 @@ fn listen_range() -> impl Strategy<Value = String> {
     })
 }
 
-/// A limit of `kind`, with conditions right or nearly.
+/// A condition of `shape`, right or nearly.
+fn condition(shape: Shape) -> BoxedStrategy<Value> {
+    match shape {
+        Shape::Count => {
+            prop_oneof![0u64..5, Just(MAX_CALLS), Just(MAX_CALLS + 1)].prop_map(Value::from).boxed()
+        }
+        Shape::Amount => amount().prop_map(Value::from).boxed(),
+        Shape::List(Entries::Addresses) => {
+            prop::collection::vec(address(), 0..3).prop_map(Value::from).boxed()
+        }
+        Shape::List(Entries::ListenRanges) => {
+            prop::collection::vec(listen_range(), 0..3).prop_map(Value::from).boxed()
+        }
+    }
+}
+
+/// A limit of `kind`, each of its conditions right or nearly.
 fn limit(kind: LimitType) -> BoxedStrategy<Value> {
-    let conditions = match kind {
-        LimitType::Calls => prop_oneof![0u64..5, Just(MAX_CALLS), Just(MAX_CALLS + 1)]
-            .prop_map(|max| json!({ "max": max }))
-            .boxed(),
-        LimitType::Spend => amount().prop_map(|max| json!({ "max": max })).boxed(),
-        LimitType::Targets => {
-            prop::collection::vec(address(), 0..3).prop_map(|allow| json!({ "allow": allow })).boxed()
-        }
-        LimitType::Listen => {
-            prop::collection::vec(listen_range(), 0..3).prop_map(|allow| json!({ "allow": allow })).boxed()
-        }
-    };
-    conditions.prop_map(move |conditions| json!({ "type": kind.name(), "conditions": conditions })).boxed()
+    let fields: Vec<(&str, BoxedStrategy<Value>)> =
+        kind.conditions().iter().map(|c| (c.name, condition(c.shape))).collect();
+    let (names, values): (Vec<&str>, Vec<BoxedStrategy<Value>>) = fields.into_iter().unzip();
+    values
+        .prop_map(move |values| {
+            let conditions: Map<String, Value> =
+                names.iter().map(|name| name.to_string()).zip(values).collect();
+            json!({ "type": kind.name(), "conditions": conditions })
+        })
+        .boxed()
 }
 
 /// A capability of the catalogue with limits of the types it carries.
