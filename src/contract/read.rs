@@ -440,10 +440,14 @@ mod tests {
         let read_many = read(&many).unwrap();
         assert!(read_many.request.capabilities.is_empty());
         assert!(read_many.beyond.unwrap().to_string().contains("at most 64 entries, got 65"));
-        let limits =
-            read(&with_limits("a", &[r#"{"type":"calls","conditions":{"max":1}}"#; 6].join(","))).unwrap();
+        let limits = read(&with_limits(
+            "a",
+            &[r#"{"type":"calls","conditions":{"max":1}}"#; MAX_LIMITS + 1].join(","),
+        ))
+        .unwrap();
         assert_eq!(limits.request.capabilities[0].limits, [], "the endpoint is kept, for its own checks");
-        assert!(limits.beyond.unwrap().to_string().contains("limits must have at most 5 entries"));
+        let too_many = format!("limits must have at most {MAX_LIMITS} entries");
+        assert!(limits.beyond.unwrap().to_string().contains(&too_many));
         let unknown = read(&with_limits("a", r#"{"type":"calls","conditions":{"max":1,"min":0}}"#)).unwrap();
         assert_eq!(
             unknown.beyond.unwrap().to_string(),

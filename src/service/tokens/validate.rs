@@ -456,10 +456,4 @@ mod tests {
         InvalidTokenCapabilities,
         "allow[0]: '0.0.0.0' is not an address with a port"
     );
-    rejected!(
-        too_many_limits,
-        &with_limits("accountWithdraw", &[r#"{"type":"calls","conditions":{"max":1}}"#; 6].join(",")),
-        InvalidTokenCapabilities,
-        "at most 5 entries"
-    );
 }
