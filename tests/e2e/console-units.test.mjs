@@ -791,16 +791,19 @@ test("tokens: a row's capabilities in words, the most used first, each limit's u
   assert.deepEqual(capabilityUses({ capabilities: [] }), []);
 });
 
-test("generations: the node API's generations are labelled as the gateway's table names them, and the README names the same releases", () => {
+test("generations: the node API's generations are labelled as the gateway's table names them, and docs/gateway.md names the same releases", () => {
   const { gateway } = service;
   assert.deepEqual(gateway.generations.map((generation) => [generation.name, generation.prefix]), [["/api/v4", "/api/v4/"], ["/api/v3", "/api/v3/"], ["Root", "/"]]);
   for (const route of gateway.routes) assert.ok(gateway.generations.some((generation) => route.path.startsWith(generation.prefix)), route.path);
-  // The releases a label names (e.g. "hoprd-api 4.14", "node 5.0.0-rc.1") are the ones the README's gateway section names.
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("Every route of the node's API is mapped"), readme.indexOf("Operations\nthat had no capability name"));
+  // The releases a label names (e.g. "hoprd-api 4.14", "node 5.0.0-rc.1") are the ones docs/gateway.md's route table names.
+  const guide = readFileSync(join(root, "docs", "gateway.md"), "utf8");
+  const start = guide.indexOf("Every route of the node's API is mapped");
+  const end = guide.indexOf("Operations that had no capability name");
+  assert.ok(start >= 0 && end > start, "docs/gateway.md still introduces its route table");
+  const section = guide.slice(start, end);
   const releases = gateway.generations.flatMap((generation) => generation.about.match(/\b\d+\.\d+(?:\.\d+)?(?:-rc\.\d+)?\b/gu) ?? []);
   assert.ok(releases.length >= 3, releases.join(", "));
-  for (const release of releases) assert.ok(section.includes(release), `the README's route table names ${release}`);
+  for (const release of releases) assert.ok(section.includes(release), `docs/gateway.md's route table names ${release}`);
   // And the console writes none of its own.
   const www = join(root, "www");
   for (const name of readdirSync(www).filter((file) => file.endsWith(".js"))) {

@@ -186,6 +186,17 @@ export function withRuntimeOutput(error, logs) {
   return error;
 }
 
+/**
+ * True when fetch failed on a pooled connection that the runtime had closed:
+ * workerd closes a keep-alive connection after 5 s idle, and fetch keeps one
+ * for 4 s, so a loaded machine's late timer can send a request on a closed
+ * connection, which the runtime never read. Sending it again on a new one is
+ * what a browser does too.
+ */
+function closedWhileIdle(error) {
+  return ["UND_ERR_SOCKET", "ECONNRESET"].includes(error?.cause?.code);
+}
+
 /** A small fetch wrapper: JSON in, `{ status, headers, body }` out. */
 export function client(url) {
   return async function call(method, path, { token, headers = {}, body, raw } = {}) {
@@ -196,7 +207,12 @@ export function client(url) {
       init.body = JSON.stringify(body);
       init.headers["content-type"] = "application/json";
     }
-    const response = await fetch(url + path, init);
+    const response = await fetch(url + path, init)
+      .catch((error) => (closedWhileIdle(error) ? fetch(url + path, init) : Promise.reject(error)))
+      .catch((error) => {
+        // fetch says only "fetch failed": the cause (a refused or closed connection) is the news.
+        throw new Error(`${method} ${path}: ${error.message}: ${error.cause?.code ?? ""} ${error.cause?.message ?? error.cause ?? ""}`, { cause: error });
+      });
     const text = await response.text();
     let json;
     try {
