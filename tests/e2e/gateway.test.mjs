@@ -1,4 +1,4 @@
-// The node gateway against a fake node, over real HTTP and WebSockets: each
+// The node gateway against the stand-in node, over real HTTP and WebSockets: each
 // mapped route is forwarded only with its capability, limits count exactly
 // under concurrency, the caller's token never reaches the node (in a header
 // or in the query), a query token is a credential only for a WebSocket
@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { startGateway, withWorker, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
-import { NODE_TOKEN } from "./fake-node.mjs";
+import { NODE_TOKEN } from "./stand-in-node.mjs";
 
 let node;
 let worker;
@@ -60,7 +60,7 @@ test("every mapped route is forwarded with its capability, and refused without i
     const secret = await tokenFor(route.capability);
     const forwarded = await call(route.method, `${path}?probe=1`, { token: secret, body });
     assert.equal(forwarded.status, 200, `${route.method} ${path}: ${forwarded.text}`);
-    assert.equal(forwarded.headers.get("x-node"), "fake", "the node's answer comes back unchanged");
+    assert.equal(forwarded.headers.get("x-node"), "stand-in", "the node's answer comes back unchanged");
     assert.equal(node.received.length, before + 1);
     const seen = node.received.at(-1);
     assert.deepEqual([seen.method, seen.path, seen.query], [route.method, path, "?probe=1"]);
