@@ -349,51 +349,6 @@ test("delete during a grace period refuses both secrets and the subtree, and lea
   assert.deepEqual(left, [], "every key the token, its rotation and its child wrote is gone");
 });
 
-test("logs: list, inspect and rotate each log one line with the caller's token id and status, and no secret", async () => {
-  const { lines, secrets } = await loggedManagement();
-  assert.deepEqual(
-    lines.map((line) => [line.method, line.status, line.token_id]),
-    [
-      ["GET", 200, secrets.id],
-      ["GET", 200, secrets.id],
-      ["POST", 201, secrets.id],
-      ["GET", 404, secrets.id],
-    ],
-  );
-  const logged = worker.logs.join("\n");
-  for (const secret of [secrets.old, secrets.new]) assert.ok(!logged.includes(secret.slice(4)), "a secret reached the logs");
-});
-
-test(
-  "logs: the operation of each line names what was served (tokensList, tokensInspect, tokensRotate)",
-  async () => {
-    const { lines } = await loggedManagement();
-    assert.deepEqual(lines.map((line) => line.operation), ["tokensList", "tokensInspect", "tokensRotate", "tokensInspect"]);
-  },
-);
-
-/** Lists, inspects, rotates and inspects an unknown id as a new token; the log lines of those four requests. */
-async function loggedManagement() {
-  const token = await issue(admin, { capabilities: caps("tokensRotate") });
-  const jsonLines = () => worker.logs.filter((line) => line.startsWith("{"));
-  const settled = async () => {
-    for (let count = -1; count !== jsonLines().length; ) {
-      count = jsonLines().length;
-      await sleep(200);
-    }
-    return jsonLines().length;
-  };
-  const from = await settled();
-  assert.equal((await call("GET", `${API}/tokens`, { token: token.token })).status, 200);
-  assert.equal((await inspect(token.token, token.id)).status, 200);
-  const rotated = await rotate(token.token, token.id);
-  assert.equal(rotated.status, 201);
-  assert.equal((await inspect(rotated.body.token, UNKNOWN_ID)).status, 404);
-  await settled();
-  const lines = jsonLines().slice(from).map((line) => JSON.parse(line));
-  return { lines, secrets: { id: token.id, old: token.token, new: rotated.body.token } };
-}
-
 // ---------------------------------------------------------------------------
 // Attacks on rotation and paging: racing rotations, a rotation racing a
 // delete, a forged cursor.
