@@ -374,21 +374,34 @@ test(
 test(
   "a rotation racing a delete never brings the token back: once DELETE answered 204, it is refused, not found and not listed",
   async () => {
-    await withWorker({}, async (fresh) => {
-      for (let trial = 0; trial < 120; trial++) {
+    // Behind the test shim, every other delete is slowed down (10 to 30 ms a key), so that the
+    // rotation runs while the delete is under way; the others go first, and the rotation after.
+    await withWorker({ entry: new URL("faults-shim.mjs", import.meta.url).pathname }, async (fresh) => {
+      const outcomes = { rotated: 0, refused: 0 };
+      const ids = [];
+      for (let trial = 0; trial < 60; trial++) {
         const token = await issue(admin, { capabilities: caps("tokensGetToken", "tokensCreate") }, fresh);
+        ids.push(token.id);
         await Promise.all(Array.from({ length: 3 }, () => issue(token.token, { capabilities: caps("tokensGetToken") }, fresh)));
+        const slow = trial % 2 ? { "x-test-delay": `delete:=${10 * (1 + (trial % 3))}` } : {};
         const [deleted, rotated] = await Promise.all([
-          fresh("DELETE", `${API}/tokens/${token.id}`, { token: admin }),
-          sleep(trial % 10).then(() => fresh("POST", `${API}/tokens/${token.id}/rotate`, { token: admin })),
+          fresh("DELETE", `${API}/tokens/${token.id}`, { token: admin, headers: slow }),
+          fresh("POST", `${API}/tokens/${token.id}/rotate`, { token: admin }),
         ]);
         assert.equal(deleted.status, 204, deleted.text);
         if (rotated.status === 201) {
+          outcomes.rotated += 1;
           const read = await fresh("GET", `${API}/token`, { token: rotated.body.token });
           assert.equal(read.status, 401, `trial ${trial}: the rotated secret of a deleted token works`);
+        } else {
+          outcomes.refused += 1;
+          assert.deepEqual([rotated.status, rotated.body], [404, TOKEN_NOT_FOUND], `trial ${trial}: ${rotated.text}`);
         }
         assert.equal((await fresh("GET", `${API}/tokens/${token.id}`, { token: admin })).status, 404, `trial ${trial}: inspect`);
       }
+      assert.ok(outcomes.rotated > 0 && outcomes.refused > 0, `both orders were tried: ${JSON.stringify(outcomes)}`);
+      const listed = (await listAll(admin, { limit: 1000, via: fresh })).ids;
+      assert.deepEqual(ids.filter((id) => listed.includes(id)), [], "none is listed");
     });
   },
 );

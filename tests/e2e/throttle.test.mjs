@@ -75,12 +75,13 @@ test("once an address is throttled, a correct guess looks exactly like a wrong o
   });
 });
 
-test("a guessable admin token is refused as misconfiguration, not throttled", async () => {
+test("a guessable admin token is refused as misconfiguration, and trying it is never counted as a failed sign-in", async () => {
   for (const weak of ["12345678", "        ", "a".repeat(31)]) {
-    await withWorker({ bindings: { API_TOKEN: weak } }, async (call) => {
+    // One failed sign-in allowed: a second counted attempt would be 429.
+    await withWorker({ bindings: { API_TOKEN: weak }, failedSignInLimit: 1 }, async (call) => {
       const basic = `Basic ${Buffer.from(`${weak}:`).toString("base64")}`;
-      for (const headers of [{ "x-auth-token": weak }, { authorization: basic }]) {
-        const answer = await call("POST", "/api/v3/tokens", { headers, body: { capabilities: caps("tokensGetToken") } });
+      for (const headers of [{ "x-auth-token": weak }, { authorization: basic }, { "x-auth-token": weak }]) {
+        const answer = await call("POST", "/api/v3/tokens", { ...from("192.0.2.30", headers), body: { capabilities: caps("tokensGetToken") } });
         assert.equal(answer.status, 503, JSON.stringify(weak));
         assert.equal(answer.body.status, "MISCONFIGURED");
         assert.match(answer.body.error, /at least 32 characters/);
