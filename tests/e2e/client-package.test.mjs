@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { startWorker, ADMIN_TOKEN } from "./harness.mjs";
-import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { startStandInNode, NODE_TOKEN } from "./stand-in-node.mjs";
 import { projectWithPackage } from "./project.mjs";
 
 let worker;
@@ -17,7 +17,7 @@ let project;
 let userProject;
 
 before(async () => {
-  node = await startFakeNode();
+  node = await startStandInNode();
   worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN } });
   userProject = projectWithPackage("user-app");
   project = userProject.dir;
@@ -31,7 +31,7 @@ after(async () => {
 
 /**
  * Runs `source` as a module of the user's project and returns what it prints
- * as JSON. Asynchronously: the fake node lives in this process and must keep
+ * as JSON. Asynchronously: the stand-in node lives in this process and must keep
  * answering meanwhile.
  */
 async function runInProject(source) {

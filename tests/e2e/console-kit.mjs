@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser } from "./browser.mjs";
-import { startFakeNode, NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
+import { startStandInNode, NODE_TOKEN, HEALTH_PATHS } from "./stand-in-node.mjs";
 import { READY_WITHIN_MS, startWranglerDev } from "./wrangler-dev.mjs";
 import { readFacts } from "../../www/facts.js";
 
@@ -33,7 +33,7 @@ export const api = (httpStatus, status, error, reason) =>
  * The service for the tests of one file: {@link startService}, started
  * before its tests and stopped after. Its fields are filled in once it is
  * ready.
- * @returns {{ origin: string, node: Awaited<ReturnType<typeof startFakeNode>>, gateway: any }}
+ * @returns {{ origin: string, node: Awaited<ReturnType<typeof startStandInNode>>, gateway: any }}
  */
 export function useService() {
   const service = {};
@@ -50,11 +50,11 @@ export function useService() {
 /**
  * Starts the stand-in node and `wrangler dev` in front of it, with its own
  * local storage; resolves when the Worker answers.
- * @returns {Promise<{ origin: string, node: Awaited<ReturnType<typeof startFakeNode>>, gateway: any, stop: () => Promise<void> }>}
+ * @returns {Promise<{ origin: string, node: Awaited<ReturnType<typeof startStandInNode>>, gateway: any, stop: () => Promise<void> }>}
  */
 export async function startService() {
   mkdirSync(artifacts, { recursive: true });
-  const node = await startFakeNode();
+  const node = await startStandInNode();
   const wrangler = await startWranglerDev({
     API_TOKEN: ADMIN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS),
   });

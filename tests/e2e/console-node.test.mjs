@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENGINES, ENGINE_NAMES } from "./browser.mjs";
 import { ADMIN, artifacts, useService, useTab } from "./console-kit.mjs";
-import { NODE_TOKEN } from "./fake-node.mjs";
+import { NODE_TOKEN } from "./stand-in-node.mjs";
 import { join } from "node:path";
 
 const service = useService();
@@ -174,7 +174,7 @@ function nodeSuite(engine) {
 
   test("a 404 NOT_FOUND is told to be the node's or the gateway's by asking the gateway again, not by its text", async () => {
     const { gateway } = service;
-    // The fake node has no such answer and the gateway cannot lose its node
+    // The stand-in node has no such answer and the gateway cannot lose its node
     // mid-run: the browser is given the answers instead.
     let table = "same";
     const tableAsks = [];

@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { startGateway, withWorker, ADMIN_TOKEN } from "./harness.mjs";
-import { NODE_TOKEN } from "./fake-node.mjs";
+import { NODE_TOKEN } from "./stand-in-node.mjs";
 
 // ----------------------------------------------------------------------------
 // Fixtures: addresses, limits, request bodies
@@ -122,7 +122,7 @@ async function assertRefusedUnseen(action, field) {
 async function assertForwardedOnce(action, { method = "POST", path, body }) {
   const { answer, seen } = await watchingTheNode(action);
   assert.equal(answer.status, 200, `${method} ${path}: ${answer.text}`);
-  assert.equal(answer.headers.get("x-node"), "fake", "the node's own answer comes back");
+  assert.equal(answer.headers.get("x-node"), "stand-in", "the node's own answer comes back");
   assert.equal(seen.length, 1, "forwarded exactly once");
   assert.deepEqual([seen[0].method, seen[0].path], [method, path]);
   if (body !== undefined) assert.equal(seen[0].body, body, "the node gets the caller's body byte for byte");

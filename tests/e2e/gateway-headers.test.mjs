@@ -1,5 +1,5 @@
 // Header hygiene of the node gateway, tried as an attacker would against the
-// built Worker in workerd with the recording fake node: each test is an
+// built Worker in workerd with the recording stand-in node: each test is an
 // attack, then the assertion that it fails. The node is sent only an
 // allow-list of request headers and its own token (none on the health
 // probes); the caller gets the node's answer without its cookies, its CORS
@@ -9,7 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { startGateway, withWorker, ADMIN_TOKEN } from "./harness.mjs";
-import { NODE_TOKEN, HEALTH_PATHS } from "./fake-node.mjs";
+import { NODE_TOKEN, HEALTH_PATHS } from "./stand-in-node.mjs";
 
 const APP = "https://app.example";
 const EVIL = "https://evil.example";
@@ -119,7 +119,7 @@ test("the node answering with cookies, its own CORS and hop-by-hop headers: the 
   const secret = await tokenFor("channelsGetChannel");
   const allowed = await raw("GET", "/api/v4/channels/0xabc", { "x-auth-token": secret, origin: APP });
   assert.equal(allowed.status, 200, allowed.text);
-  assert.equal(allowed.headers["x-node"], "fake", "the node's own headers still come back");
+  assert.equal(allowed.headers["x-node"], "stand-in", "the node's own headers still come back");
   assert.equal(allowed.headers["set-cookie"], undefined);
   assert.equal(allowed.headers["access-control-allow-origin"], APP);
   assert.equal(allowed.headers["access-control-allow-credentials"], undefined);

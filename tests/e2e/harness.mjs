@@ -7,7 +7,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { startFakeNode, NODE_TOKEN } from "./fake-node.mjs";
+import { startStandInNode, NODE_TOKEN } from "./stand-in-node.mjs";
 
 export const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdefghijklmnop";
 
@@ -28,7 +28,7 @@ const compatibilityDate = wranglerToml.match(/^compatibility_date = "([^"]+)"/m)
  * @param {Record<string, string>} [bindings]
  */
 export async function startGateway(bindings = {}, { persist = false } = {}) {
-  const node = await startFakeNode();
+  const node = await startStandInNode();
   const worker = await startWorker({ bindings: { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ...bindings }, persist });
   const close = async () => {
     await worker.close();

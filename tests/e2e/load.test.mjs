@@ -1,6 +1,8 @@
 // Load without loss: a bounded mix of about 2,000 creates, reads and deletes
-// at 32 connections. Every created token authenticates, every deleted one is
-// refused, limits are exact, and no request gets a 5xx.
+// at 32 connections, one token in three with a calls limit (so its tree's
+// Durable Object counts). Every created token authenticates, every deleted
+// one is refused, and no request gets a 5xx. That limits are exact under
+// concurrency is limits.test.mjs.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
@@ -8,7 +10,7 @@ import { startWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
 const CONCURRENCY = 32;
 const TOKENS = 500;
 const LIMITED_EVERY = 3; // one token in three has a calls limit of LIMIT
-const LIMIT = 3;
+const LIMIT = 3; // more than the two reads each token gets: none is refused
 
 const worker = await startWorker();
 const call = client(worker.url);
@@ -31,11 +33,6 @@ async function pool(items, task) {
 }
 
 const getToken = (token) => call("GET", "/api/v3/token", { token });
-const EXHAUSTED = {
-  status: "UNAUTHORIZED",
-  error: `authorization failed: calls limit of tokensGetToken used up (${LIMIT} of ${LIMIT})`,
-  reason: "limit_exhausted",
-};
 
 test("a concurrent mix of creates, reads and deletes loses nothing", { timeout: 120_000 }, async () => {
   const bodies = Array.from({ length: TOKENS }, (_, i) => ({
@@ -63,25 +60,13 @@ test("a concurrent mix of creates, reads and deletes loses nothing", { timeout: 
   );
   mixedResults.forEach((response, i) => {
     const [kind, token] = mixed[i];
-    if (kind === "read" && token.limited && response.status !== 200) assert.deepEqual([response.status, response.body], [403, EXHAUSTED]);
-    else assert.equal(response.status, kind === "delete" ? 204 : 200, `${kind} ${token.id}: ${response.text}`);
+    assert.equal(response.status, kind === "delete" ? 204 : 200, `${kind} ${token.id}: ${response.text}`);
+    if (kind === "read") assert.equal(response.body.id, token.id);
   });
 
-  // Every deleted token is refused; every kept one still works or has used up its limit.
+  // Every deleted token is refused.
   const afterDelete = await pool(doomed, (token) => getToken(token.token));
   assert.ok(afterDelete.every((response) => response.status === 401), "deleted tokens are refused");
-
-  // Limits are exact: each kept limited token got exactly LIMIT successful reads in all.
-  const keptLimited = kept.filter((token) => token.limited);
-  const extra = keptLimited.flatMap((token) => Array.from({ length: LIMIT + 2 }, () => token));
-  const extraResults = await pool(extra, (token) => getToken(token.token));
-  for (const response of extraResults.filter((r) => r.status !== 200)) assert.deepEqual([response.status, response.body], [403, EXHAUSTED]);
-  for (const token of keptLimited) {
-    const ok = [...reads, ...mixedResults.filter((_, i) => mixed[i][0] === "read"), ...extraResults].filter(
-      (response) => response.status === 200 && response.body.id === token.id,
-    ).length;
-    assert.equal(ok, LIMIT, `token ${token.id} had exactly ${LIMIT} authorized reads`);
-  }
 
   assert.deepEqual(statuses.filter((status) => status >= 500), [], "no 5xx");
 });

@@ -1,9 +1,10 @@
 // The OpenAPI document served at /api/v3/openapi.json matches the built
 // Worker's real answers in workerd: every documented response of every
-// operation is driven, each real answer is held against the document
-// (status documented, documented headers sent, body valid against the
-// documented schema, `reason` on every 403 and only there, and an error body
-// of a documented kind), and every documented error example is answered
+// operation is driven (what the token operations share, from one route ×
+// outcome matrix), each real answer is held against the document (status
+// documented, documented headers sent, body valid against the documented
+// schema, `reason` on every 403 and only there, and an error body of a
+// documented kind), and every documented error example is answered
 // verbatim. The bounds the document publishes (body size, delegation depth,
 // page size, grace period) are tried at their edges.
 import { test, after } from "node:test";
@@ -24,6 +25,12 @@ const VARIANTS = {
   noCounters: { durableObjects: false },
   throttled: { failedSignInLimit: 1 },
 };
+/** What each Worker without a usable admin token is called with, and answers. */
+const MISCONFIGURATIONS = [
+  ["noAdmin", "anything-at-all", "the API_TOKEN secret is not configured"],
+  ["weakAdmin", VARIANTS.weakAdmin.bindings.API_TOKEN, "the API_TOKEN secret must be at least 32 characters and not only whitespace"],
+  ["blankAdmin", VARIANTS.blankAdmin.bindings.API_TOKEN, "the API_TOKEN secret must be at least 32 characters and not only whitespace"],
+];
 const started = new Map();
 function variant(name) {
   if (!started.has(name)) started.set(name, startWorker(VARIANTS[name]));
@@ -88,6 +95,15 @@ const limitExhausted = (endpoint, max) => ({
   reason: "limit_exhausted",
 });
 const TOKEN_NOT_FOUND = { status: "NOT_FOUND", error: "token not found" };
+const UNAVAILABLE = { status: "UNAVAILABLE", error: "token storage is unavailable; try again" };
+const THROTTLED = { status: "TOO_MANY_REQUESTS", error: "too many failed sign-ins from this address; retry in 60 seconds" };
+const IN_GRACE = {
+  status: "UNAUTHORIZED",
+  error: "authorization failed: a secret replaced by a rotation works only for the token's other calls during its grace period; it may not create, delete or rotate tokens",
+  reason: "secret_in_grace",
+};
+/** The capabilities a secret in its grace period may not use. */
+const GRACE_REFUSED = ["tokensCreate", "tokensDelete", "tokensRotate"];
 const CAPABILITIES_NOT_ALLOWED = { status: "FORBIDDEN", error: "requested token capabilities not allowed", reason: "capabilities_not_allowed" };
 const LIFETIME_NOT_ALLOWED = { status: "FORBIDDEN", error: "requested token lifetime not allowed", reason: "lifetime_not_allowed" };
 
@@ -225,16 +241,17 @@ async function adminCreate(body) {
   return res.body;
 }
 
-/**
- * Two secrets no route accepts, of a token that held `capabilities`: the
- * token's own after it was deleted, and one forged from it (its last
- * character changed).
- */
-async function refusedSecrets(...capabilities) {
-  const token = await adminCreate({ capabilities: caps(...capabilities) });
-  assert.equal((await call("DELETE", url("/tokens/{id}", token.id), admin)).status, 204);
-  const forged = token.token.slice(0, -1) + (token.token.endsWith("A") ? "B" : "A");
-  return { deleted: token.token, forged };
+const rotate = (id, options) => call("POST", url("/tokens/{id}/rotate", id), options);
+
+/** An issued parent holding the token capabilities, with one child and one grandchild. */
+async function family() {
+  const all = caps("tokensCreate", "tokensGetToken", "tokensDelete", "tokensRotate");
+  const parent = await adminCreate({ capabilities: all, description: "parent" });
+  const child = await call("POST", url("/tokens"), { token: parent.token, body: { capabilities: all, description: "child" } });
+  assert.equal(child.status, 201, child.text);
+  const grandchild = await call("POST", url("/tokens"), { token: child.body.token, body: { capabilities: caps("tokensGetToken") } });
+  assert.equal(grandchild.status, 201, grandchild.text);
+  return { parent, child: child.body, grandchild: grandchild.body };
 }
 
 const CREATE_PATHS = ["/tokens", "/tokens/"];
@@ -243,7 +260,7 @@ const ANY_ID = "AAAAAAAAAAAAAAAAAAAAAA";
 // ---------------------------------------------------------------------------
 // The document itself.
 
-test("GET /openapi.json: 200, an OpenAPI 3.1 JSON document, served without a credential", async () => {
+test("GET /openapi.json: 200, an OpenAPI 3.1 JSON document, served without a credential, also by a Worker without a usable admin token", async () => {
   conforms("/openapi.json", "get", served);
   assert.equal(served.status, 200);
   assert.match(doc.openapi, /^3\.1\./);
@@ -251,6 +268,11 @@ test("GET /openapi.json: 200, an OpenAPI 3.1 JSON document, served without a cre
   const withGarbage = await call("GET", `${API}/openapi.json`, { token: "etk_not-a-token" });
   conforms("/openapi.json", "get", withGarbage);
   assert.deepEqual(withGarbage.body, doc);
+  for (const [name] of MISCONFIGURATIONS) {
+    const document = await (await variant(name))("GET", `${API}/openapi.json`);
+    conforms("/openapi.json", "get", document);
+    assert.equal(document.status, 200, `${name}: the public document is still served`);
+  }
 });
 
 test("the document lists every path the service answers, under server url /api/v3", () => {
@@ -503,31 +525,6 @@ for (const path of CREATE_PATHS) {
     }
   });
 
-  test(`POST ${path}: 401 for no, malformed, forged and deleted credentials`, async () => {
-    const { deleted, forged } = await refusedSecrets("tokensCreate", "tokensGetToken");
-    const body = { capabilities: caps("tokensGetToken") };
-    for (const token of [undefined, "", "garbage", forged, deleted]) {
-      const res = await call("POST", url(path), { token, body });
-      conforms(path, "post", res);
-      assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED], `token ${JSON.stringify(token)}`);
-    }
-  });
-
-  test(`POST ${path}: 403 UNAUTHORIZED without tokensCreate, and once its calls limit of 10 is used up`, async () => {
-    const reader = await adminCreate({ capabilities: caps("tokensGetToken") });
-    const denied = await call("POST", url(path), { token: reader.token, body: { capabilities: caps("tokensGetToken") } });
-    conforms(path, "post", denied);
-    assert.deepEqual([denied.status, denied.body], [403, missingCapability("tokensCreate")]);
-
-    const ten = await adminCreate({ capabilities: [limited("tokensCreate", 10), ...caps("tokensGetToken")] });
-    for (let i = 1; i <= 11; i++) {
-      const res = await call("POST", url(path), { token: ten.token, body: { capabilities: caps("tokensGetToken") } });
-      conforms(path, "post", res);
-      if (i <= 10) assert.equal(res.status, 201, `create ${i}: ${res.text}`);
-      else assert.deepEqual([res.status, res.body], [403, limitExhausted("tokensCreate", 10)]);
-    }
-  });
-
   test(`POST ${path}: 403 FORBIDDEN when a delegated token asks for more than it holds, or to outlive itself`, async () => {
     const parent = await adminCreate({ capabilities: [...caps("tokensCreate"), limited("tokensGetToken", 5)], lifetime: 600 });
     const widenings = [
@@ -549,22 +546,6 @@ for (const path of CREATE_PATHS) {
     conforms(path, "post", narrowed);
     assert.equal(narrowed.status, 201);
     assert.equal(narrowed.body.valid_until, parent.valid_until, "the child inherits the parent's expiry");
-  });
-
-  test(`POST ${path}: 413 PAYLOAD_TOO_LARGE one byte over info.x-max-body-bytes, 201 at it`, async () => {
-    const max = doc.info["x-max-body-bytes"];
-    assert.ok(Number.isInteger(max) && max > 0, `x-max-body-bytes: ${max}`);
-    const padded = (size) => {
-      const shell = JSON.stringify({ capabilities: caps("tokensGetToken"), padding: "" });
-      return JSON.stringify({ capabilities: caps("tokensGetToken"), padding: "p".repeat(size - shell.length) });
-    };
-    const headers = { "content-type": "application/json" };
-    const atMax = await call("POST", url(path), { ...admin, raw: padded(max), headers });
-    conforms(path, "post", atMax);
-    assert.equal(atMax.status, 201, atMax.text);
-    const over = await call("POST", url(path), { ...admin, raw: padded(max + 1), headers });
-    conforms(path, "post", over);
-    assert.equal(over.status, 413);
   });
 }
 
@@ -619,38 +600,6 @@ test("GET /token: 200 through each documented security scheme", async () => {
   }
 });
 
-test("GET /token: 401 for no, malformed, forged and deleted credentials", async () => {
-  const { deleted, forged } = await refusedSecrets("tokensGetToken");
-  const attempts = [
-    {},
-    { token: "garbage" },
-    { token: forged },
-    { token: deleted },
-    { headers: { authorization: "Bearer garbage" } },
-    { headers: { authorization: "Basic !!!" } },
-  ];
-  for (const options of attempts) {
-    const res = await call("GET", `${API}/token`, options);
-    conforms("/token", "get", res);
-    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED], JSON.stringify(options));
-  }
-});
-
-test("GET /token: 403 UNAUTHORIZED without tokensGetToken, and once its calls limit of 10 is used up", async () => {
-  const other = await adminCreate({ capabilities: caps("tokensCreate") });
-  const denied = await call("GET", `${API}/token`, { token: other.token });
-  conforms("/token", "get", denied);
-  assert.deepEqual([denied.status, denied.body], [403, missingCapability("tokensGetToken")]);
-
-  const ten = await adminCreate({ capabilities: [limited("tokensGetToken", 10)] });
-  for (let i = 1; i <= 11; i++) {
-    const res = await call("GET", `${API}/token`, { token: ten.token });
-    conforms("/token", "get", res);
-    if (i <= 10) assert.equal(res.body.capabilities[0].limits[0].used, i);
-    else assert.deepEqual([res.status, res.body], [403, limitExhausted("tokensGetToken", 10)]);
-  }
-});
-
 test("GET /token: 404 NOT_FOUND for the admin token", async () => {
   const res = await call("GET", `${API}/token`, admin);
   conforms("/token", "get", res);
@@ -677,63 +626,11 @@ test("DELETE /tokens/{id}: 204 with an empty body, for the admin, for itself and
   assert.equal(itself.status, 204);
 });
 
-test("DELETE /tokens/{id}: 401 for no, malformed, forged and deleted credentials", async () => {
-  const target = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const { deleted, forged } = await refusedSecrets("tokensDelete");
-  for (const token of [undefined, "garbage", forged, deleted]) {
-    const res = await call("DELETE", url("/tokens/{id}", target.id), { token });
-    conforms("/tokens/{id}", "delete", res);
-    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
-  }
-});
-
-test("DELETE /tokens/{id}: 403 UNAUTHORIZED without tokensDelete, and once its calls limit of 10 is used up", async () => {
-  const reader = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const denied = await call("DELETE", url("/tokens/{id}", reader.id), { token: reader.token });
-  conforms("/tokens/{id}", "delete", denied);
-  assert.deepEqual([denied.status, denied.body], [403, missingCapability("tokensDelete")]);
-
-  const ten = await adminCreate({ capabilities: [...caps("tokensCreate"), limited("tokensDelete", 10)] });
-  for (let i = 1; i <= 11; i++) {
-    const child = await call("POST", `${API}/tokens`, { token: ten.token, body: { capabilities: caps("tokensCreate") } });
-    assert.equal(child.status, 201, child.text);
-    const res = await call("DELETE", url("/tokens/{id}", child.body.id), { token: ten.token });
-    conforms("/tokens/{id}", "delete", res);
-    if (i <= 10) assert.equal(res.status, 204, `delete ${i}: ${res.text}`);
-    else assert.deepEqual([res.status, res.body], [403, limitExhausted("tokensDelete", 10)]);
-  }
-});
-
-test("DELETE /tokens/{id}: 404 NOT_FOUND for unknown, malformed, already deleted and not-yours ids", async () => {
-  const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const deleter = await adminCreate({ capabilities: caps("tokensDelete") });
-  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
-  for (const [credential, id] of [[admin, ANY_ID], [admin, "not-an-id"], [admin, deleted.id], [{ token: deleter.token }, stranger.id]]) {
-    const res = await call("DELETE", url("/tokens/{id}", id), credential);
-    conforms("/tokens/{id}", "delete", res);
-    assert.deepEqual([res.status, res.body], [404, { status: "NOT_FOUND", error: "token not found" }], id);
-  }
-  assert.equal((await call("GET", `${API}/token`, { token: stranger.token })).status, 200, "the not-yours attempt left it alone");
-});
-
 // ---------------------------------------------------------------------------
 // GET /tokens (tokensList).
 
 /** A listing's ids. */
 const idsOf = (page) => page.body.tokens.map((token) => token.id);
-
-/** An issued parent holding the token capabilities, with one child and one grandchild. */
-async function family() {
-  const all = caps("tokensCreate", "tokensGetToken", "tokensDelete", "tokensRotate");
-  const parent = await adminCreate({ capabilities: all, description: "parent" });
-  const child = await call("POST", url("/tokens"), { token: parent.token, body: { capabilities: all, description: "child" } });
-  assert.equal(child.status, 201, child.text);
-  const grandchild = await call("POST", url("/tokens"), { token: child.body.token, body: { capabilities: caps("tokensGetToken") } });
-  assert.equal(grandchild.status, 201, grandchild.text);
-  return { parent, child: child.body, grandchild: grandchild.body };
-}
-
 test("GET /tokens: 200 TokenPage for the admin, for an issued token (itself first), a page at a time, and for a parent's children", async () => {
   const { parent, child, grandchild } = await family();
   const everything = await call("GET", `${API}/tokens?limit=1000`, admin);
@@ -795,27 +692,6 @@ test("GET /tokens: 400 INVALID_INPUT for a limit outside 1..1000, a cursor the s
   assert.ok(!validate("parent")("x") && !validate("parent")(`${ANY_ID}A`), "a parent that is no id is documented as invalid");
 });
 
-test("GET /tokens: 401 for no, malformed, forged and deleted credentials", async () => {
-  const { deleted, forged } = await refusedSecrets("tokensGetToken");
-  for (const token of [undefined, "garbage", forged, deleted]) {
-    const res = await call("GET", `${API}/tokens`, { token });
-    conforms("/tokens", "get", res);
-    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED], `token ${JSON.stringify(token)}`);
-  }
-});
-
-test("GET /tokens: 404 NOT_FOUND for a parent the caller may not see (its own parent, a stranger, unknown, deleted)", async () => {
-  const { parent, child } = await family();
-  const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
-  for (const [credential, id] of [[{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id], [admin, ANY_ID], [admin, deleted.id]]) {
-    const res = await call("GET", `${API}/tokens?parent=${id}`, credential);
-    conforms("/tokens", "get", res);
-    assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
-  }
-});
-
 // ---------------------------------------------------------------------------
 // GET /tokens/{id} (tokensInspect).
 
@@ -832,33 +708,8 @@ test("GET /tokens/{id}: 200 TokenInfo with descendants, for the admin, for itsel
   assert.deepEqual([below.status, below.body.parent, below.body.descendants], [200, child.id, 0]);
 });
 
-test("GET /tokens/{id}: 401 for no, malformed, forged and deleted credentials", async () => {
-  const target = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const { deleted, forged } = await refusedSecrets("tokensGetToken");
-  for (const token of [undefined, "garbage", forged, deleted]) {
-    const res = await call("GET", url("/tokens/{id}", target.id), { token });
-    conforms("/tokens/{id}", "get", res);
-    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
-  }
-});
-
-test("GET /tokens/{id}: 404 NOT_FOUND for unknown, malformed, deleted and not-yours ids", async () => {
-  const { parent, child } = await family();
-  const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
-  const cases = [[admin, ANY_ID], [admin, "not-an-id"], [admin, deleted.id], [{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id]];
-  for (const [credential, id] of cases) {
-    const res = await call("GET", url("/tokens/{id}", id), credential);
-    conforms("/tokens/{id}", "get", res);
-    assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
-  }
-});
-
 // ---------------------------------------------------------------------------
 // POST /tokens/{id}/rotate (tokensRotate).
-
-const rotate = (id, options) => call("POST", url("/tokens/{id}/rotate", id), options);
 
 test("POST /tokens/{id}/rotate: 201 RotatedToken for the same id and expiry, with and without a body, by the admin, itself and its ancestor", async () => {
   const target = await adminCreate({ capabilities: caps("tokensGetToken", "tokensRotate"), lifetime: 600 });
@@ -905,35 +756,6 @@ test("POST /tokens/{id}/rotate: 400 INVALID_INPUT for a body that is not an obje
   }
 });
 
-test("POST /tokens/{id}/rotate: 401 for no, malformed, forged and deleted credentials, and for a secret it replaced", async () => {
-  const target = await adminCreate({ capabilities: caps("tokensRotate") });
-  const { deleted, forged } = await refusedSecrets("tokensRotate");
-  const replaced = await rotate(target.id, { token: target.token });
-  assert.equal(replaced.status, 201, replaced.text);
-  for (const token of [undefined, "garbage", forged, deleted, target.token]) {
-    const res = await rotate(target.id, { token });
-    conforms("/tokens/{id}/rotate", "post", res);
-    assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED]);
-  }
-});
-
-test("POST /tokens/{id}/rotate: 403 UNAUTHORIZED without tokensRotate, and once its calls limit of 10 is used up", async () => {
-  const reader = await adminCreate({ capabilities: caps("tokensGetToken", "tokensDelete") });
-  const denied = await rotate(reader.id, { token: reader.token });
-  conforms("/tokens/{id}/rotate", "post", denied);
-  assert.deepEqual([denied.status, denied.body], [403, missingCapability("tokensRotate")]);
-
-  const ten = await adminCreate({ capabilities: [...caps("tokensCreate"), limited("tokensRotate", 10)] });
-  const child = await call("POST", url("/tokens"), { token: ten.token, body: { capabilities: caps("tokensCreate") } });
-  assert.equal(child.status, 201, child.text);
-  for (let i = 1; i <= 11; i++) {
-    const res = await rotate(child.body.id, { token: ten.token });
-    conforms("/tokens/{id}/rotate", "post", res);
-    if (i <= 10) assert.equal(res.status, 201, `rotate ${i}: ${res.text}`);
-    else assert.deepEqual([res.status, res.body], [403, limitExhausted("tokensRotate", 10)]);
-  }
-});
-
 test("POST /tokens/{id}/rotate: 409 CONFLICT for all but one of 10 concurrent rotations, which change nothing", async () => {
   const target = await adminCreate({ capabilities: [limited("tokensGetToken", 100), ...caps("tokensRotate")] });
   const conflict = { status: "CONFLICT", error: "another rotation of this token is under way or went first; nothing was changed" };
@@ -954,134 +776,213 @@ test("POST /tokens/{id}/rotate: 409 CONFLICT for all but one of 10 concurrent ro
   assert.ok(bySelf.every((res) => res.status === 201 || res.status === 409 || res.body.reason === "secret_in_grace"), bySelf.map((res) => res.text).join("\n"));
 });
 
-test("POST /tokens, DELETE /tokens/{id} and POST /tokens/{id}/rotate: 403 secret_in_grace for a secret a rotation replaced", async () => {
-  const leaked = await adminCreate({ capabilities: caps("tokensCreate", "tokensDelete", "tokensRotate", "tokensGetToken") });
-  const rotated = await rotate(leaked.id, { token: leaked.token, body: { grace: 300 } });
-  assert.equal(rotated.status, 201, rotated.text);
-  const inGrace = {
-    status: "UNAUTHORIZED",
-    error: "authorization failed: a secret replaced by a rotation works only for the token's other calls during its grace period; it may not create, delete or rotate tokens",
-    reason: "secret_in_grace",
-  };
-  for (const [path, method, res] of [
-    ...(await Promise.all(CREATE_PATHS.map(async (path) => [path, "post", await call("POST", url(path), { token: leaked.token, body: { capabilities: caps("tokensGetToken") } })]))),
-    ["/tokens/{id}", "delete", await call("DELETE", url("/tokens/{id}", leaked.id), { token: leaked.token })],
-    ["/tokens/{id}/rotate", "post", await rotate(leaked.id, { token: leaked.token, body: { grace: 0 } })],
-  ]) {
-    conforms(path, method, res);
-    assert.deepEqual([res.status, res.body], [403, inGrace], `${method} ${path}`);
-  }
-  assert.equal((await call("GET", url("/token"), { token: rotated.body.token })).status, 200, "the owner's secret works");
-  assert.equal((await call("GET", url("/token"), { token: leaked.token })).status, 200, "the old one, for other calls, until its grace ends");
-});
-
-test("POST /tokens/{id}/rotate: 404 NOT_FOUND for unknown, malformed, deleted and not-yours ids", async () => {
-  const { parent, child } = await family();
-  const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
-  assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
-  const cases = [[admin, ANY_ID], [admin, "not-an-id"], [admin, deleted.id], [{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id]];
-  for (const [credential, id] of cases) {
-    const res = await rotate(id, credential);
-    conforms("/tokens/{id}/rotate", "post", res);
-    assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
-  }
-  assert.equal((await call("GET", url("/token"), { token: stranger.token })).status, 200, "the not-yours attempt left its secret alone");
-});
-
-test("POST /tokens/{id}/rotate: 413 PAYLOAD_TOO_LARGE one byte over info.x-max-body-bytes, 201 at it", async () => {
-  const target = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const max = doc.info["x-max-body-bytes"];
-  const padded = (size) => {
-    const shell = JSON.stringify({ grace: 0, padding: "" });
-    return JSON.stringify({ grace: 0, padding: "p".repeat(size - shell.length) });
-  };
-  const headers = { "content-type": "application/json" };
-  const atMax = await rotate(target.id, { ...admin, raw: padded(max), headers });
-  conforms("/tokens/{id}/rotate", "post", atMax);
-  assert.equal(atMax.status, 201, atMax.text);
-  const over = await rotate(target.id, { ...admin, raw: padded(max + 1), headers });
-  conforms("/tokens/{id}/rotate", "post", over);
-  assert.deepEqual([over.status, over.body], [413, { status: "PAYLOAD_TOO_LARGE", error: `request body is larger than ${max} bytes` }]);
-});
-
 // ---------------------------------------------------------------------------
-// Every token operation: 503 and 429.
+// The route × outcome matrix: every token operation, against every outcome
+// the operations share, each outcome driven by one piece of code (as Unkey
+// tests every route for its 401s and 403s). Each cell is a test named
+// "<METHOD> <path>: <outcome>"; what is particular to one operation is above.
 
-/** Each token operation, called with `token` (and what it needs to get that far). */
-function everyOperation(token, { id = ANY_ID } = {}) {
-  return [
-    ["/tokens", "post", (c) => c("POST", url("/tokens"), { token, body: { capabilities: caps("tokensGetToken") } })],
-    ["/tokens/", "post", (c) => c("POST", url("/tokens/"), { token, body: { capabilities: caps("tokensGetToken") } })],
-    ["/token", "get", (c) => c("GET", url("/token"), { token })],
-    ["/tokens/{id}", "delete", (c) => c("DELETE", url("/tokens/{id}", id), { token })],
-    ["/tokens", "get", (c) => c("GET", url("/tokens"), { token })],
-    ["/tokens/{id}", "get", (c) => c("GET", url("/tokens/{id}", id), { token })],
-    ["/tokens/{id}/rotate", "post", (c) => c("POST", url("/tokens/{id}/rotate", id), { token, body: { grace: 1 } })],
-  ];
+/**
+ * The token operations: the capability each needs (none: any token may call
+ * it), a valid body for those that take one, the status of a call that goes
+ * through, and how it names the token it acts on (by the id in its path, or as
+ * the `parent` filter of a listing).
+ */
+const OPERATIONS = [
+  { method: "post", path: "/tokens", capability: "tokensCreate", body: { capabilities: caps("tokensGetToken") }, success: 201 },
+  { method: "post", path: "/tokens/", capability: "tokensCreate", body: { capabilities: caps("tokensGetToken") }, success: 201 },
+  { method: "get", path: "/token", capability: "tokensGetToken", success: 200 },
+  { method: "delete", path: "/tokens/{id}", capability: "tokensDelete", success: 204, names: "id" },
+  { method: "get", path: "/tokens", success: 200, names: "parent" },
+  { method: "get", path: "/tokens/{id}", success: 200, names: "id" },
+  { method: "post", path: "/tokens/{id}/rotate", capability: "tokensRotate", body: { grace: 1 }, success: 201, names: "id" },
+];
+
+/** Calls `operation` through the client `c` on token `id` (by default: an unknown id, and no filter), with its body unless `options` has one. */
+function send(operation, c, { id, ...options } = {}) {
+  const target = operation.names === "parent" ? url(operation.path) + (id ? `?parent=${id}` : "") : url(operation.path, id ?? ANY_ID);
+  return c(operation.method.toUpperCase(), target, { body: operation.body, ...options });
 }
 
-test("503 MISCONFIGURED on every token operation without API_TOKEN, or with one that is too short or blank", async () => {
-  const cases = [
-    ["noAdmin", "anything-at-all", "the API_TOKEN secret is not configured"],
-    ["weakAdmin", VARIANTS.weakAdmin.bindings.API_TOKEN, "the API_TOKEN secret must be at least 32 characters and not only whitespace"],
-    ["blankAdmin", VARIANTS.blankAdmin.bindings.API_TOKEN, "the API_TOKEN secret must be at least 32 characters and not only whitespace"],
-  ];
-  for (const [name, token, error] of cases) {
-    const misconfigured = await variant(name);
-    for (const [path, method, send] of everyOperation(token)) {
-      const res = await send(misconfigured);
-      conforms(path, method, res);
-      assert.deepEqual([res.status, res.body], [503, { status: "MISCONFIGURED", error }], `${name}: ${method} ${path}`);
-    }
-    const document = await misconfigured("GET", `${API}/openapi.json`);
-    conforms("/openapi.json", "get", document);
-    assert.equal(document.status, 200, "the public document is still served");
-  }
-});
+/**
+ * Three secrets no operation accepts, of tokens that held `capability`: one
+ * a rotation replaced, a deleted token's, and one forged from it (its last
+ * character changed).
+ */
+async function refusedSecrets(capability) {
+  const kept = await adminCreate({ capabilities: caps(capability) });
+  const gone = await adminCreate({ capabilities: caps(capability) });
+  assert.equal((await rotate(kept.id, admin)).status, 201);
+  assert.equal((await call("DELETE", url("/tokens/{id}", gone.id), admin)).status, 204);
+  return { replaced: kept.token, deleted: gone.token, forged: gone.token.slice(0, -1) + (gone.token.endsWith("A") ? "B" : "A") };
+}
 
-test("503 UNAVAILABLE on every token operation when storage fails", async () => {
-  const unavailable = { status: "UNAVAILABLE", error: "token storage is unavailable; try again" };
-  const { token: wellFormed } = await adminCreate({ capabilities: caps("tokensGetToken") });
-  const storageless = await variant("noKv");
-  const operations = everyOperation(ADMIN_TOKEN);
-  operations[2] = ["/token", "get", (c) => c("GET", url("/token"), { token: wellFormed })];
-  for (const [path, method, send] of operations) {
-    const res = await send(storageless);
-    conforms(path, method, res);
-    assert.deepEqual([res.status, res.body], [503, unavailable], `${method} ${path}`);
-  }
-  const counterless = await variant("noCounters");
-  const created = await counterless("POST", url("/tokens"), { ...admin, body: { capabilities: [limited("tokensGetToken", 3)] } });
-  assert.equal(created.status, 201, created.text);
-  const res = await counterless("GET", url("/token"), { token: created.body.token });
-  conforms("/token", "get", res);
-  assert.deepEqual([res.status, res.body], [503, unavailable], "a limited token without its counters");
-  // Listing and inspecting show each limit's use, which only the counters know.
-  const views = [
-    ["/tokens", "get", url("/tokens")],
-    ["/tokens/{id}", "get", url("/tokens/{id}", created.body.id)],
-  ];
-  for (const [path, method, target] of views) {
-    const view = await counterless("GET", target, admin);
-    conforms(path, method, view);
-    assert.deepEqual([view.status, view.body], [503, unavailable], `${method} ${path} of a limited token without its counters`);
-  }
-});
+/** How much of its `endpoint` limit token `id` has used, as the admin inspects it. */
+async function usedOf(id, endpoint) {
+  const info = await call("GET", url("/tokens/{id}", id), admin);
+  assert.equal(info.status, 200, info.text);
+  return info.body.capabilities.find((capability) => capability.endpoint === endpoint).limits[0].used;
+}
 
-test("429 TOO_MANY_REQUESTS with Retry-After on every token operation once a client address fails to sign in too often", async () => {
-  const throttled = await variant("throttled");
-  const wrong = everyOperation("wrong-token-for-throttling");
-  const first = await wrong[0][2](throttled);
-  conforms(wrong[0][0], wrong[0][1], first);
-  assert.equal(first.status, 401, "the first failure is within the limit");
-  for (const [path, method, send] of wrong) {
-    const res = await send(throttled);
-    conforms(path, method, res);
-    assert.equal(res.status, 429, `${method} ${path}: ${res.text}`);
-    assert.equal(res.headers.get("retry-after"), "60");
+/** The outcomes every operation shares: `applies` says which operations have one (all by default). */
+const OUTCOMES = [
+  {
+    title: () => "401 for no, malformed, forged, deleted and replaced credentials",
+    async run(operation) {
+      const { id } = await adminCreate({ capabilities: caps("tokensGetToken") });
+      const { replaced, deleted, forged } = await refusedSecrets(operation.capability ?? "tokensGetToken");
+      const attempts = [
+        {}, { token: "" }, { token: "garbage" }, { token: forged }, { token: deleted }, { token: replaced },
+        { headers: { authorization: "Bearer garbage" } }, { headers: { authorization: "Basic !!!" } },
+      ];
+      for (const options of attempts) {
+        const res = await send(operation, call, { id, ...options });
+        conforms(operation.path, operation.method, res);
+        assert.deepEqual([res.status, res.body], [401, AUTHENTICATION_FAILED], JSON.stringify(options));
+      }
+    },
+  },
+  {
+    title: (operation) => `403 UNAUTHORIZED without ${operation.capability}, and once its calls limit of 10 is used up`,
+    applies: (operation) => operation.capability !== undefined,
+    async run(operation) {
+      const { capability } = operation;
+      const lacking = await adminCreate({ capabilities: caps(capability === "tokensGetToken" ? "tokensCreate" : "tokensGetToken") });
+      const denied = await send(operation, call, { token: lacking.token, id: lacking.id });
+      conforms(operation.path, operation.method, denied);
+      assert.deepEqual([denied.status, denied.body], [403, missingCapability(capability)]);
+
+      // The holder creates each token it deletes or rotates: a new one for every call.
+      const others = ["tokensCreate", "tokensGetToken"].filter((name) => name !== capability);
+      const holder = await adminCreate({ capabilities: [limited(capability, 10), ...caps(...others)] });
+      for (let i = 1; i <= 11; i++) {
+        const subject = operation.names === "id" ? await call("POST", url("/tokens"), { token: holder.token, body: { capabilities: caps("tokensGetToken") } }) : undefined;
+        const res = await send(operation, call, { token: holder.token, id: subject?.body.id });
+        conforms(operation.path, operation.method, res);
+        if (i > 10) assert.deepEqual([res.status, res.body], [403, limitExhausted(capability, 10)]);
+        else {
+          assert.equal(res.status, operation.success, `call ${i}: ${res.text}`);
+          assert.equal(await usedOf(holder.id, capability), i, `call ${i} is counted once`);
+          // An answer showing the caller's own token (GET /token) counts the call it answers.
+          if (res.body?.id === holder.id) assert.equal(res.body.capabilities[0].limits[0].used, i);
+        }
+      }
+    },
+  },
+  {
+    title: () => "403 secret_in_grace for a secret a rotation replaced, which still works for the token's other calls",
+    applies: (operation) => GRACE_REFUSED.includes(operation.capability),
+    async run(operation) {
+      const leaked = await adminCreate({ capabilities: caps("tokensCreate", "tokensDelete", "tokensRotate", "tokensGetToken") });
+      const rotated = await rotate(leaked.id, { token: leaked.token, body: { grace: 300 } });
+      assert.equal(rotated.status, 201, rotated.text);
+      const res = await send(operation, call, { token: leaked.token, id: leaked.id });
+      conforms(operation.path, operation.method, res);
+      assert.deepEqual([res.status, res.body], [403, IN_GRACE]);
+      assert.equal((await call("GET", url("/token"), { token: rotated.body.token })).status, 200, "the owner's secret works");
+      assert.equal((await call("GET", url("/token"), { token: leaked.token })).status, 200, "the old one, for other calls, until its grace ends");
+    },
+  },
+  {
+    title: (operation) =>
+      `404 NOT_FOUND for ${operation.names === "id" ? "an unknown, malformed" : "an unknown"}, deleted or not-yours ${operation.names === "id" ? "id" : "parent"}`,
+    applies: (operation) => operation.names !== undefined,
+    async run(operation) {
+      const { parent, child } = await family();
+      const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
+      const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
+      assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
+      const cases = [[admin, ANY_ID], [admin, deleted.id], [{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id]];
+      // A malformed id in a path names no token; as a filter it is a bad request (400, above).
+      if (operation.names === "id") cases.push([admin, "not-an-id"]);
+      for (const [credential, id] of cases) {
+        const res = await send(operation, call, { ...credential, id });
+        conforms(operation.path, operation.method, res);
+        assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
+      }
+      for (const untouched of [parent, stranger]) {
+        assert.equal((await call("GET", url("/token"), { token: untouched.token })).status, 200, "the not-yours attempts left it alone");
+      }
+    },
+  },
+  {
+    title: (operation) => `413 PAYLOAD_TOO_LARGE one byte over info.x-max-body-bytes, ${operation.success} at it`,
+    applies: (operation) => operation.body !== undefined,
+    async run(operation) {
+      const max = doc.info["x-max-body-bytes"];
+      assert.ok(Number.isInteger(max) && max > 0, `x-max-body-bytes: ${max}`);
+      const { id } = await adminCreate({ capabilities: caps("tokensGetToken") });
+      const padded = (size) => {
+        const shell = JSON.stringify({ ...operation.body, padding: "" });
+        return JSON.stringify({ ...operation.body, padding: "p".repeat(size - shell.length) });
+      };
+      const headers = { "content-type": "application/json" };
+      const atMax = await send(operation, call, { ...admin, id, raw: padded(max), headers });
+      conforms(operation.path, operation.method, atMax);
+      assert.equal(atMax.status, operation.success, atMax.text);
+      const over = await send(operation, call, { ...admin, id, raw: padded(max + 1), headers });
+      conforms(operation.path, operation.method, over);
+      assert.deepEqual([over.status, over.body], [413, { status: "PAYLOAD_TOO_LARGE", error: `request body is larger than ${max} bytes` }]);
+    },
+  },
+  {
+    title: () => "429 TOO_MANY_REQUESTS with Retry-After once its client address fails to sign in too often",
+    async run(operation) {
+      const throttled = await variant("throttled");
+      // Each operation from an address of its own, whose one allowed failure is its first.
+      const from = { "cf-connecting-ip": `192.0.2.${OPERATIONS.indexOf(operation) + 1}` };
+      const first = await send(operation, throttled, { token: "wrong-token-for-throttling", headers: from });
+      conforms(operation.path, operation.method, first);
+      assert.equal(first.status, 401, "the first failure is within the limit");
+      const res = await send(operation, throttled, { token: "wrong-token-for-throttling", headers: from });
+      conforms(operation.path, operation.method, res);
+      assert.deepEqual([res.status, res.body], [429, THROTTLED], res.text);
+      assert.equal(res.headers.get("retry-after"), "60");
+    },
+  },
+  {
+    title: () => "503 MISCONFIGURED without API_TOKEN, or with one that is too short or blank",
+    async run(operation) {
+      for (const [name, token, error] of MISCONFIGURATIONS) {
+        const res = await send(operation, await variant(name), { token });
+        conforms(operation.path, operation.method, res);
+        assert.deepEqual([res.status, res.body], [503, { status: "MISCONFIGURED", error }], name);
+      }
+    },
+  },
+  {
+    title: () => "503 UNAVAILABLE when storage fails, and for a limited token without its counters",
+    async run(operation) {
+      // Without KV, no issued secret can be looked up, and no call of the admin's reaches
+      // its data (GET /token reads none for the admin: 404 above).
+      const { token: issued } = await adminCreate({ capabilities: caps("tokensGetToken") });
+      const storageless = await variant("noKv");
+      for (const token of operation.path === "/token" ? [issued] : [issued, ADMIN_TOKEN]) {
+        const res = await send(operation, storageless, { token });
+        conforms(operation.path, operation.method, res);
+        assert.deepEqual([res.status, res.body], [503, UNAVAILABLE], token === ADMIN_TOKEN ? "the admin" : "an issued secret");
+      }
+      // Without Durable Objects, a limited token's calls cannot be counted, and listing or
+      // inspecting it cannot show its use.
+      const counterless = await variant("noCounters");
+      const endpoint = operation.capability ?? "tokensGetToken";
+      const others = ["tokensGetToken"].filter((name) => name !== endpoint);
+      const created = await counterless("POST", url("/tokens"), { ...admin, body: { capabilities: [limited(endpoint, 3), ...caps(...others)] } });
+      assert.equal(created.status, 201, created.text);
+      const caller = operation.capability ? created.body.token : ADMIN_TOKEN;
+      const res = await send(operation, counterless, { token: caller, id: operation.names === "parent" ? undefined : created.body.id });
+      conforms(operation.path, operation.method, res);
+      assert.deepEqual([res.status, res.body], [503, UNAVAILABLE], "a limited token without its counters");
+    },
+  },
+];
+
+for (const operation of OPERATIONS) {
+  for (const outcome of OUTCOMES) {
+    if (outcome.applies?.(operation) === false) continue;
+    test(`${operation.method.toUpperCase()} ${operation.path}: ${outcome.title(operation)}`, () => outcome.run(operation));
   }
-});
+}
 
 // ---------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ export const NODE_TOKEN = "node-own-api-token-0123456789";
 /** The node's health probes, which a node answers without its token. */
 export const HEALTH_PATHS = ["/startedz", "/readyz", "/healthyz", "/eligiblez"];
 
-/** Starts the fake node; resolves to `{ url, received, hang(path), drop(path, how), answerWith(path, headers), close() }`. */
-export async function startFakeNode() {
+/** Starts the stand-in node; resolves to `{ url, received, hang(path), drop(path, how), answerWith(path, headers), close() }`. */
+export async function startStandInNode() {
   const received = [];
   const hanging = new Set();
   /** Paths whose requests are read whole, then dropped: "close" or "reset". */
@@ -44,7 +44,7 @@ export async function startFakeNode() {
         response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ status: "CHANNEL_NOT_FOUND", error: "no such channel" }));
         return;
       }
-      response.writeHead(200, { "content-type": "application/json", "x-node": "fake", ...extraHeaders.get(url.pathname) });
+      response.writeHead(200, { "content-type": "application/json", "x-node": "stand-in", ...extraHeaders.get(url.pathname) });
       response.end(JSON.stringify({ method: request.method, path: url.pathname, query: url.search, body: Buffer.concat(chunks).toString() }));
     });
   });
