@@ -135,7 +135,7 @@ impl TokensClient {
 
     /// Gives the token `id` a new secret, shown only this once; the old one
     /// keeps working `options.grace` seconds (0 by default).
-    #[wasm_bindgen(js_name = rotateToken, unchecked_return_type = "Promise<CreatedToken>")]
+    #[wasm_bindgen(js_name = rotateToken, unchecked_return_type = "Promise<RotatedToken>")]
     pub fn rotate_token(
         &self,
         id: &str,

@@ -207,7 +207,7 @@ pub struct Generation {
 
 /// The generations of the node's API, newest first; the root routes last.
 /// The last released node that served `/api/v3` (2.2.3, `hoprd-api` 3.12)
-/// had a different table (see README).
+/// had a different table (see docs/gateway.md, "Routes").
 pub const GENERATIONS: &[Generation] = &[
     Generation {
         name: "/api/v4",

@@ -7,8 +7,8 @@
 //! The Worker answers these rather than the assets layer so that every
 //! answer is the contract's (JSON errors, `Allow` on each 405) and every
 //! request body is read before the answer: `wrangler dev`'s local proxy
-//! breaks on bodies that the assets layer leaves unread (README, "Running
-//! locally").
+//! breaks on bodies that the assets layer leaves unread (docs/development.md,
+//! "Running locally").
 
 use crate::contract::error::ApiError;
 

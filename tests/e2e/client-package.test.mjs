@@ -300,7 +300,7 @@ async function typeCheck(source, settings) {
 for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the package's TypeScript declarations type the wire in camelCase, and reason, with ${projectName}`, async () => {
   const clean = await typeCheck(`
     import { TokensClient, TokensApiError, type CreatedToken, type Token, type Reason, type ErrorCode, type CapabilityName,
-      type TokenInfo, type TokenPage, type TokenList, type ListTokensOptions } from "edge-tokens";
+      type TokenInfo, type TokenPage, type TokenList, type ListTokensOptions, type RotatedToken } from "edge-tokens";
     export async function use(url: string): Promise<number | undefined> {
       const client = new TokensClient(url, { token: "t", scheme: "bearer", timeoutMs: 5000 });
       const endpoint: CapabilityName = "nodeGetInfo";
@@ -333,10 +333,11 @@ for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the packag
       const count: number = await client.listTokens().then((p) => p.tokens.length, () => 0);
       await client.listTokens().catch(() => undefined);
       const inspected: TokenInfo = await client.inspectToken(ids[0]);
-      const rotated: CreatedToken = await client.rotateToken(inspected.id, { grace: 60 });
+      const rotated: RotatedToken = await client.rotateToken(inspected.id, { grace: 60 });
+      const oldSecretEnds: number = rotated.oldSecretValidUntilMs;
       await client.rotateToken(inspected.id);
       const node: unknown = await client.request("GET", "/api/v4/node/info");
-      return [...ids, rotated.token, String(inspected.descendants ?? count), String(next?.tokens.length), String(node)];
+      return [...ids, rotated.token, String(oldSecretEnds), String(inspected.descendants ?? count), String(next?.tokens.length), String(node)];
     }
   `, settings);
   assert.equal(clean, "", "a typical use type-checks, declarations included");

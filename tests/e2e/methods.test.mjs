@@ -5,7 +5,7 @@
 // keeps running (issue 19). Requests with a body that the static-assets
 // layer answered itself (405 on a file) made wrangler 4.86.0's dev proxy
 // lose connections and exit; the Worker now answers every request and
-// reads every body. See README, "Running locally".
+// reads every body. See docs/development.md, "Running locally".
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
