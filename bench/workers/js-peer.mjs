@@ -75,10 +75,10 @@ async function storageKey(secret) {
 function corsHeaders(env, origin) {
   const list = (env.ALLOWED_ORIGINS ?? "").split(/[\s,]+/).filter(Boolean).map((o) => o.replace(/\/+$/, ""));
   if (list.length === 0 || list.includes("*")) {
-    return { "access-control-allow-origin": "*", "access-control-expose-headers": "www-authenticate, allow" };
+    return { "access-control-allow-origin": "*", "access-control-expose-headers": "www-authenticate, allow, via" };
   }
   if (origin && list.includes(origin)) {
-    return { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": "www-authenticate, allow" };
+    return { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": "www-authenticate, allow, via" };
   }
   return { vary: "Origin" };
 }
@@ -141,7 +141,7 @@ async function getToken(request, env, now, log) {
   const token = {
     id: record.id,
     description: record.description,
-    capabilities: record.grants.map((g) => ({ endpoint: g.endpoint, limits: [] })),
+    capabilities: record.grants.map((g) => ({ endpoint: g.endpoint })),
   };
   if (record.valid_until !== undefined) token.valid_until = record.valid_until;
   return token;
