@@ -114,19 +114,39 @@ try {
     for (const [name, log] of round % 2 ? [...cases].reverse() : cases) results.get([name, log].join()).push(await sample(name, log));
   }
   const summary = {};
+  const tenth = (x) => Math.round(x * 10) / 10;
   for (const [name, log] of cases) {
-    const values = results.get([name, log].join()).sort((a, b) => a - b);
+    const values = [...results.get([name, log].join())].sort((a, b) => a - b);
     summary[`${name.replace("-", "_")}_${log ? "with_log" : "without_log"}`] = {
-      median_us: Math.round(values[values.length >> 1] * 10) / 10,
-      min_us: Math.round(values[0] * 10) / 10,
+      median_us: tenth(values[values.length >> 1]),
+      min_us: tenth(values[0]),
+      max_us: tenth(values.at(-1)),
     };
   }
+  // Ours over the peer's, sample by sample (the two ran back to back in each round): its spread
+  // tells a difference from noise.
+  const ratios = {};
+  for (const log of [true, false]) {
+    const ours = results.get(["edge-tokens", log].join());
+    const peers = results.get(["js-peer", log].join());
+    // A sample too short for the CPU clock's 10 ms ticks reads 0 µs (a smoke run's): no ratio.
+    const each = ours.map((us, i) => us / peers[i]).filter(Number.isFinite).sort((a, b) => a - b);
+    const hundredth = (x) => Math.round(x * 100) / 100;
+    ratios[log ? "with_log" : "without_log"] = each.length === 0
+      ? null
+      : { median: hundredth(each[each.length >> 1]), min: hundredth(each[0]), max: hundredth(each.at(-1)) };
+  }
   if (args.json) {
-    console.log(JSON.stringify({ requests: REQUESTS, rounds: ROUNDS, ...summary }));
+    console.log(JSON.stringify({ requests: REQUESTS, rounds: ROUNDS, ...summary, edge_tokens_vs_js_peer: ratios }));
   } else {
     console.log(`isolate: µs per GET /api/v3/token inside the isolate (in-memory KV), ${ROUNDS} samples of ${REQUESTS}:`);
-    for (const [key, { median_us, min_us }] of Object.entries(summary)) {
-      console.log(`isolate: ${key.padEnd(28)} median ${median_us.toFixed(1).padStart(6)}  min ${min_us.toFixed(1).padStart(6)}`);
+    for (const [key, { median_us, min_us, max_us }] of Object.entries(summary)) {
+      console.log(`isolate: ${key.padEnd(28)} median ${median_us.toFixed(1).padStart(6)}  range ${min_us.toFixed(1)}–${max_us.toFixed(1)}`);
+    }
+    for (const [key, ratio] of Object.entries(ratios)) {
+      if (ratio === null) continue;
+      const { median, min, max } = ratio;
+      console.log(`isolate: edge-tokens / JS peer ${key.padEnd(12)} ${median.toFixed(2)}× (${min.toFixed(2)}–${max.toFixed(2)} sample by sample)`);
     }
   }
 
