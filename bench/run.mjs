@@ -90,6 +90,17 @@ const RATIOS = {
   js_proxy_vs_node_direct: ["js_proxy_node_call", "node_direct"],
   gateway_vs_node_direct: ["gateway", "node_direct"],
 };
+/** Why each target may be missed, as far as the profiles tell (see Where the time goes). */
+const WHY_MISSED = {
+  get_token_vs_js_peer: "the KV read is most of both Workers' cost here; what ours adds over the peer is the machinery around the Rust code: the futures machinery, worker-build's class wrapper, code built for size",
+  get_token_vs_kv_get_limit: "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top",
+  get_token_limited_vs_js_peer_limited: "the Durable Object call still goes through worker's wrappers, whose Response::text reads the answer through a stream reader, on top of what the unlimited GET pays; the peer also writes the audit event that ours will write once issue 22 lands",
+  gateway_vs_js_proxy: "the proxy checks nothing and writes no log line; ours authenticates (two hashes, the grant), writes its log line, and forwards through worker's wrappers (a crossing per header, a Delay timer for the timeout)",
+  isolate_with_log_vs_js_peer: "the futures machinery, worker-build's class wrapper and code built for size; console.log costs both Workers alike",
+  server_wasm_gzip: "the Worker outgrew its budget",
+  client_wasm_gzip: "the client outgrew its budget",
+};
+
 /** What the runtime said besides the Workers' JSON log lines (the last 50 lines), to explain a failure. */
 const runtimeErrors = [];
 /** `kv_ops` of each `GET /api/v3/tokens` answered, read from the Worker's log lines. */
@@ -436,6 +447,9 @@ const report = {
   server_wasm_gzip_bytes: sizes.server_wasm_gzip_bytes,
   client_wasm_gzip_bytes: sizes.client_wasm_gzip_bytes,
   cold_start_ms: round(median(coldStarts)),
+  cold_start_range_ms: [round(Math.min(...coldStarts)), round(Math.max(...coldStarts))],
+  // What built the measured Worker, when it is this tree's build/ (a --build variant says its own).
+  build_settings: args.build ? null : buildSettings(),
   server_wasm_bytes: sizes.server_wasm_bytes,
   client_wasm_bytes: sizes.client_wasm_bytes,
   cold_start_noop_ms: round(median(noopColdStarts)),
@@ -795,6 +809,26 @@ function machine() {
   };
 }
 
+/** The targets a full run missed: by how much, and why. */
+function missed(r) {
+  const lines = Object.entries(r.targets).filter(([, t]) => !t.met && t.value !== null).map(([name, t]) => {
+    const floor = Number(t.target.replace(/[^0-9.]/g, ""));
+    const short = typeof t.value === "number" ? ` (${t.value.toFixed(2)}× against ${t.target}: ${Math.abs(Math.round((100 * (t.value - floor)) / floor))}% off)` : "";
+    return `- \`${name}\`${short}: ${WHY_MISSED[name]}.`;
+  });
+  return lines.length === 0 ? "" : `\nWhere a target is missed, by how much and why:\n\n${lines.join("\n")}\n`;
+}
+
+/** The release profile of Cargo.toml and the wasm-opt passes .ci/build-worker has worker-build run, in words. */
+function buildSettings() {
+  const cargo = readFileSync(path("Cargo.toml"), "utf8");
+  const release = cargo.split(/^\[profile\.release\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
+  const setting = (name) => release.match(new RegExp(`^${name} = (.+)$`, "m"))?.[1];
+  const wasmOpt = cargo.match(/^\[package\.metadata\.wasm-pack\.profile\.release\]\s*\nwasm-opt = \[(.*)\]/m)?.[1]?.replaceAll('"', "");
+  return `opt-level ${setting("opt-level")}, lto ${setting("lto")}, codegen-units ${setting("codegen-units")}, ` +
+    `panic ${setting("panic")} ([profile.release] of Cargo.toml) and wasm-opt ${wasmOpt ?? "(none)"}`;
+}
+
 function kib(bytes) {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
@@ -890,7 +924,7 @@ HTTP request.
 ${row("(a) `GET /api/v4/node/info` straight to the stand-in node, with the node's token", "node_direct")}
 ${row("(j) the same through a JavaScript proxy: one KV read, then the call forwarded with the node's token (`bench/workers/js-proxy.mjs`)", "js_proxy_node_call", `${vsr("js_proxy_vs_node_direct")} straight`)}
 ${row("(b) the same through the gateway, token without limits", "gateway", `${vsr("gateway_vs_js_proxy")} JS proxy, ${vsr("gateway_vs_node_direct")} straight`)}
-${row("(c) the same, token with a `calls` limit (+1 call to its tree's Durable Object)", "gateway_limited", `${vsr("gateway_limited_vs_js_proxy")} JS proxy, ${vs(r.gateway_limited, r.node_direct)} straight`)}
+${row("(c) the same, token with a `calls` limit (+1 call to its tree's Durable Object)", "gateway_limited", `${vs(r.gateway_limited, r.node_direct)} straight`)}
 ${row("(d) `POST /api/v4/channels/{address}/fund` of 1 wei wxHOPR through the gateway, token with a `spend` budget and a `targets` condition (+ the body read and checked, +1 Durable Object call)", "gateway_spend", `${vs(r.gateway_spend, r.node_direct)} straight`)}
 
 ### What the gateway adds
@@ -930,37 +964,42 @@ with and without its one-line log), and ours over the peer's sample by sample.
 
 ## Where the time goes
 
-What the profiles (\`node bench/isolate.mjs --profile\`, and the runtime's inspector under load)
-showed, and what the Worker does about it:
+What the profiles showed on 2026-12-07 (\`node bench/isolate.mjs --profile\`, inside the isolate;
+\`node bench/profile.mjs --path PATH [--peer]\`, under load; both by function), and what the Worker
+does about it:
 
-- **The KV read dominates.** Miniflare's local KV costs a few hundred µs of workerd CPU per read
-  (the one-KV-read limit above, against the no-op). Both \`GET /api/v3/token\` Workers spend most
-  of each request on it, so their own work decides only a small share of the requests/s, and the
-  ratio to the JavaScript peer moves from round to round, and from run to run, on a busy machine
-  (the round-by-round range under Targets shows how far): read a single run's ratios near 1 as a tie.
+- **The KV read dominates under load here.** Miniflare's local KV is SQLite in the same workerd
+  process, so a read costs a few hundred µs of workerd CPU (the one-KV-read limit against the
+  no-op); on Cloudflare a hot read is served from the location's cache and costs wall time, not
+  the Worker's CPU. Both \`GET /api/v3/token\` Workers spend most of each request on it, so
+  their own work decides a small share of the requests/s and the ratios move from round to round
+  on a busy machine: read a ratio whose range holds 1.0 as a tie.
+- **The Worker's own work inside the isolate** (a \`GET\` without its log line, about 75 µs
+  in the build of 2026-12-07): about a fifth is the runtime's \`Request\` and reading the answer,
+  which the harness pays for both Workers alike; an eighth is building the answer's
+  \`Response\`; about 11% is the futures machinery (\`wasm-bindgen-futures\` wakes its tasks with
+  workerd's \`queueMicrotask\`, a runtime call, and makes a closure, a registered finalizer and a
+  Promise for each future); about 5% is the class that worker-build wraps around the Worker
+  (a \`Proxy\` built per request, and another per method looked up, to reinitialise the wasm after
+  a panic); our Rust code with serde_json, the allocator and SHA-256 (twice per request for an
+  issued token: the checksum and the storage key) is about a quarter. The peer's own JavaScript
+  costs about as much as our Rust: the difference is in the machinery around it.
 - **Crossings between wasm and JavaScript.** Going through the \`worker\` crate's wrappers, a
-  \`GET\` made 75 calls across the boundary (each KV method looked up, headers read one by one,
-  \`Headers\` and \`Response\` built piece by piece, the body copied through a \`Uint8Array\`). It now
-  makes 17: one for the request's method, URL and the four headers the service reads, one for the
-  KV read, one for the answer (each set of answer headers is parsed once per isolate), one for the
-  log line, two for the clock, and the futures machinery. The settings are read once per isolate.
-- **Code generation.** The Worker is built for size, \`opt-level = "z"\` and \`wasm-opt -Oz\`, like
-  the client: with the gateway's conditions, \`opt-level = 3\` and \`-O3\` made it about 35 KiB
-  larger (gzip), over its 250 KiB budget. What that costs, measured inside the isolate as above
-  (alternating builds, medians of 7): about 14 µs of the Worker's own work per \`GET\`, some 2–3%
-  of a request's workerd CPU, where the KV read dominates. Building only SHA-256 (done three
-  times per request: checksum, storage key, admin comparison) at \`opt-level = 3\` made no
-  difference beyond noise. The KV calls are plain JavaScript (\`src/server/js.rs\`), which keeps
-  \`worker\`'s KV wrapper and its conversions out of the wasm.
-- **What is left is not ours to change.** \`wasm-bindgen-futures\` wakes its tasks with
-  \`queueMicrotask\`, which in workerd costs about as much as all our hashing (two calls per
-  request, about 9% of the Worker's own time); it has no switch to use a resolved Promise, and the
-  Worker does not patch globals to force one.
+  \`GET\` made 75 calls across the boundary. It now makes 17: one for the request's method, URL
+  and the headers the service reads, one for the KV read, one for the answer (each set of answer
+  headers is parsed once per isolate), one for the log line, two for the clock, and the futures
+  machinery. The limited \`GET\` and the gateway still go through the wrappers: \`worker\`'s
+  \`Response::text\` reads the tree's answer through a stream reader chunk by chunk (about 9% of
+  the isolate's busy time on a limited \`GET\` under load), the gateway copies headers one crossing
+  at a time and races the node against a \`Delay\` timer.
+- **Code generation.** The Worker is built for size (the settings are under *Size and start-up*).
+  \`opt-level = 3\` with \`wasm-opt -O3\` cut the Worker's own work inside the isolate by about a
+  tenth (ranges overlapping on this busy machine) for 33 KiB more gzip; \`wasm-opt -O4\` aborts on
+  the exception-handling instructions wasm-bindgen emits (binaryen 132's Flatten pass).
 - **The log line stays.** It is the audit trail (operation, token id, status, cause) that the
-  platform's invocation logs do not have. It is not free: under load, \`console.log\` cost about
-  30 µs of workerd CPU per request (an A/B of our Worker with and without it), several times
-  what it costs inside the isolate alone, because workerd also writes each line out. Both Workers
-  pay it.
+  platform's invocation logs do not have. Inside the isolate, \`console.log\` is about a third of
+  each Worker's work with its log line (some 45–55 µs for ours and the peer's alike), the runtime's
+  own cost; building the line in wasm and passing it across is under 2%.
 
 ${r.before ? beforeAndAfter(r.before) : ""}## Size and start-up
 
@@ -969,8 +1008,8 @@ ${r.before ? beforeAndAfter(r.before) : ""}## Size and start-up
 | server wasm (\`build/index_bg.wasm\`) | ${kib(r.server_wasm_bytes)} | ${kib(r.server_wasm_gzip_bytes)} |
 | client wasm (\`pkg/web/edge_tokens_bg.wasm\`) | ${kib(r.client_wasm_bytes)} | ${kib(r.client_wasm_gzip_bytes)} |
 
-Cold start, from \`new Miniflare(...)\` (starting workerd with the Worker) to the first answer of
-\`GET /api/v3/openapi.json\`: **${Math.round(r.cold_start_ms)} ms** (median of ${r.settings.cold_starts}). For scale, the same for the no-op
+${r.build_settings ? `Built with ${r.build_settings}.\n\n` : ""}Cold start, from \`new Miniflare(...)\` (starting workerd with the Worker) to the first answer of
+\`GET /api/v3/openapi.json\`: **${Math.round(r.cold_start_ms)} ms** (median of ${r.settings.cold_starts}${r.cold_start_range_ms ? `, ${Math.round(r.cold_start_range_ms[0])}–${Math.round(r.cold_start_range_ms[1])} ms` : ""}). For scale, the same for the no-op
 JavaScript Worker (no bindings): ${Math.round(r.cold_start_noop_ms)} ms; the difference is compiling and instantiating our
 wasm, setting up the KV, Durable Object and rate-limit bindings, and the first request.
 
@@ -989,6 +1028,7 @@ wasm, setting up the KV, Durable Object and rate-limit bindings, and the first r
 
 The ratios are of the medians; *round by round* is the median and range of the same ratio
 computed within each round, where the Workers ran side by side.
+${missed(r)}
 
 These are benchmarks, not tests: \`npm test\` only runs \`npm run bench:smoke\`, which checks that
 every Worker still answers correctly (the peer byte for byte like ours) and never judges timings.
