@@ -8,15 +8,17 @@
 //
 // Options: --build DIR (default build/), --requests N (per sample, 5000),
 // --rounds N (7), --profile, --profile-out FILE (default: a .cpuprofile in
-// the temp dir), --json (print only a JSON summary, for bench/run.mjs).
+// the temp dir), --profile-worker edge-tokens|js-peer (whose profile, ours by
+// default), --profile-log (profile with the log line on), --json (print only
+// a JSON summary, for bench/run.mjs).
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Miniflare } from "miniflare";
-import WebSocket from "ws";
 import { runtimeCpuMs } from "./cpu.mjs";
+import { cpuProfile, report, summarize } from "./profiler.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
 const { values: args } = parseArgs({
@@ -26,6 +28,8 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     profile: { type: "boolean", default: false },
     "profile-out": { type: "string" },
+    "profile-worker": { type: "string", default: "edge-tokens" },
+    "profile-log": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -114,93 +118,48 @@ try {
     for (const [name, log] of round % 2 ? [...cases].reverse() : cases) results.get([name, log].join()).push(await sample(name, log));
   }
   const summary = {};
+  const tenth = (x) => Math.round(x * 10) / 10;
   for (const [name, log] of cases) {
-    const values = results.get([name, log].join()).sort((a, b) => a - b);
+    const values = [...results.get([name, log].join())].sort((a, b) => a - b);
     summary[`${name.replace("-", "_")}_${log ? "with_log" : "without_log"}`] = {
-      median_us: Math.round(values[values.length >> 1] * 10) / 10,
-      min_us: Math.round(values[0] * 10) / 10,
+      median_us: tenth(values[values.length >> 1]),
+      min_us: tenth(values[0]),
+      max_us: tenth(values.at(-1)),
     };
   }
+  // Ours over the peer's, sample by sample (the two ran back to back in each round): its spread
+  // tells a difference from noise.
+  const ratios = {};
+  for (const log of [true, false]) {
+    const ours = results.get(["edge-tokens", log].join());
+    const peers = results.get(["js-peer", log].join());
+    // A sample too short for the CPU clock's 10 ms ticks reads 0 µs (a smoke run's): no ratio.
+    const each = ours.map((us, i) => us / peers[i]).filter(Number.isFinite).sort((a, b) => a - b);
+    const hundredth = (x) => Math.round(x * 100) / 100;
+    ratios[log ? "with_log" : "without_log"] = each.length === 0
+      ? null
+      : { median: hundredth(each[each.length >> 1]), min: hundredth(each[0]), max: hundredth(each.at(-1)) };
+  }
   if (args.json) {
-    console.log(JSON.stringify({ requests: REQUESTS, rounds: ROUNDS, ...summary }));
+    console.log(JSON.stringify({ requests: REQUESTS, rounds: ROUNDS, ...summary, edge_tokens_vs_js_peer: ratios }));
   } else {
     console.log(`isolate: µs per GET /api/v3/token inside the isolate (in-memory KV), ${ROUNDS} samples of ${REQUESTS}:`);
-    for (const [key, { median_us, min_us }] of Object.entries(summary)) {
-      console.log(`isolate: ${key.padEnd(28)} median ${median_us.toFixed(1).padStart(6)}  min ${min_us.toFixed(1).padStart(6)}`);
+    for (const [key, { median_us, min_us, max_us }] of Object.entries(summary)) {
+      console.log(`isolate: ${key.padEnd(28)} median ${median_us.toFixed(1).padStart(6)}  range ${min_us.toFixed(1)}–${max_us.toFixed(1)}`);
+    }
+    for (const [key, ratio] of Object.entries(ratios)) {
+      if (ratio === null) continue;
+      const { median, min, max } = ratio;
+      console.log(`isolate: edge-tokens / JS peer ${key.padEnd(12)} ${median.toFixed(2)}× (${min.toFixed(2)}–${max.toFixed(2)} sample by sample)`);
     }
   }
 
   if (wantsProfile) {
-    const profile = await cpuProfile(() => sample("edge-tokens", false, REQUESTS * 2));
+    const profile = await cpuProfile(mf, "harness", () => sample(args["profile-worker"], args["profile-log"], REQUESTS * 2));
     writeFileSync(profileFile, JSON.stringify(profile));
-    report(profile);
+    report(summarize(profile), "isolate:");
     console.log(`isolate: profile written to ${profileFile} (open it in Chrome DevTools, Performance tab)`);
   }
 } finally {
   await mf.dispose();
-}
-
-/** Records a V8 CPU profile of the harness isolate while `work` runs. */
-async function cpuProfile(work) {
-  const inspector = await mf.getInspectorURL();
-  const targets = await fetch(`http://${inspector.host}/json`).then((r) => r.json());
-  const target = targets.find((t) => t.id.includes("harness"));
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((ok, fail) => socket.once("open", ok).once("error", fail));
-  let id = 0;
-  const waiting = new Map();
-  socket.on("message", (data) => {
-    const message = JSON.parse(data);
-    waiting.get(message.id)?.(message.result);
-    waiting.delete(message.id);
-  });
-  const send = (method, params = {}) =>
-    new Promise((ok) => {
-      waiting.set(++id, ok);
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  try {
-    await send("Profiler.enable");
-    await send("Profiler.setSamplingInterval", { interval: 50 });
-    await send("Profiler.start");
-    await work();
-    return (await send("Profiler.stop")).profile;
-  } finally {
-    socket.close();
-  }
-}
-
-/** Prints self time by kind and the functions that take the most. */
-function report(profile) {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const hits = new Map();
-  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
-  const busy = [...hits].filter(([id]) => nodes.get(id).callFrame.functionName !== "(idle)");
-  const total = busy.reduce((sum, [, n]) => sum + n, 0);
-  const kinds = new Map();
-  const functions = new Map();
-  for (const [id, n] of busy) {
-    const { functionName, url } = nodes.get(id).callFrame;
-    const kind = url.includes(".wasm")
-      ? "wasm (our Rust code and its crates)"
-      : url.endsWith("index.js")
-        ? "wasm-bindgen / worker-build glue (index.js)"
-        : url.endsWith("harness.mjs")
-          ? "the harness itself"
-          : /^(wasm-to-js|js-to-wasm)/.test(functionName)
-            ? "wasm <-> JavaScript transitions"
-            : functionName === "(garbage collector)"
-              ? "garbage collection"
-              : "runtime built-ins (Request, Response, Headers, console, ...)";
-    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
-    const name = `${functionName || "(anonymous)"}${url ? ` ${url.split("/").pop()}` : ""}`;
-    functions.set(name, (functions.get(name) ?? 0) + n);
-  }
-  const pct = (n) => `${((100 * n) / total).toFixed(1).padStart(5)}%`;
-  console.log("isolate: our Worker's busy time by kind:");
-  for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1])) console.log(`isolate:   ${pct(n)}  ${kind}`);
-  console.log("isolate: by function (self time), top 25:");
-  for (const [name, n] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
-    console.log(`isolate:   ${pct(n)}  ${name.length > 110 ? `${name.slice(0, 107)}...` : name}`);
-  }
 }

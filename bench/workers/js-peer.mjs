@@ -5,8 +5,18 @@
 // domain-separated SHA-256 of the secret, hex), one bulk KV read of the
 // record `t:<hex>` and the client address's lock-out `l:<address>`, the same
 // JSON answer, the same CORS headers and the same one-line JSON log.
-// It serves tokens without `calls` limits only (those need the Durable
-// Object); it exists to be measured against the Rust Worker.
+//
+// A token with a `calls` limit costs one round trip to its tree's Durable
+// Object (`PeerTree`, a SQLite-backed object named after the tree's root, as
+// the Rust Worker's `TokenTree`): the same message (`/charge`, the caller's
+// path, its charges and its tree's expiry), the same reads (the counters of
+// the tokens charged and of the caller, the revocations of its path, the
+// tree's expiry fact), the same check, the counters upserted in one
+// `transactionSync`, and besides them one row of the audit trail that issue
+// 22 adds (`events`, see /work/team/issue22-design.md): the Rust Worker will
+// write that row in the same call once issue 22 lands, so the peer pays for
+// it now. It exists to be measured against the Rust Worker.
+import { DurableObject } from "cloudflare:workers";
 
 const PREFIX = "etk_";
 const BODY_LEN = 32;
@@ -75,10 +85,10 @@ async function storageKey(secret) {
 function corsHeaders(env, origin) {
   const list = (env.ALLOWED_ORIGINS ?? "").split(/[\s,]+/).filter(Boolean).map((o) => o.replace(/\/+$/, ""));
   if (list.length === 0 || list.includes("*")) {
-    return { "access-control-allow-origin": "*", "access-control-expose-headers": "www-authenticate, allow" };
+    return { "access-control-allow-origin": "*", "access-control-expose-headers": "www-authenticate, allow, via" };
   }
   if (origin && list.includes(origin)) {
-    return { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": "www-authenticate, allow" };
+    return { "access-control-allow-origin": origin, vary: "Origin", "access-control-expose-headers": "www-authenticate, allow, via" };
   }
   return { vary: "Origin" };
 }
@@ -99,7 +109,7 @@ function notLockedOut(until, now) {
 }
 const unauthenticated = () => new Refusal(401, "UNAUTHORIZED", "authentication failed", { "www-authenticate": CHALLENGE });
 
-async function getToken(request, env, now, log) {
+async function getToken(request, env, url, now, log) {
   const admin = env.API_TOKEN;
   if (!admin) throw new Refusal(503, "MISCONFIGURED", "the API_TOKEN secret is not configured");
   if ([...admin].length < 32 || admin.trim() === "") {
@@ -131,21 +141,147 @@ async function getToken(request, env, now, log) {
     if (record.ancestors.some((id) => found.get(`i:${id}`) == null)) throw unauthenticated();
   }
   log.token_id = record.id;
-  const grant = record.grants.find((g) => g.endpoint === "tokensGetToken");
+  const grant = record.grants.find((g) => g.endpoint === OPERATION);
   if (!grant) {
-    throw new Refusal(403, "UNAUTHORIZED", "authorization failed: the token does not hold the tokensGetToken capability", {}, null, "missing_capability");
+    throw new Refusal(403, "UNAUTHORIZED", `authorization failed: the token does not hold the ${OPERATION} capability`, {}, null, "missing_capability");
   }
-  if (record.grants.some((g) => g.max_calls !== undefined)) {
-    throw new Refusal(501, "UNAVAILABLE", "the JavaScript peer does not serve tokens with calls limits");
+  if (record.grants.some((g) => g.spend?.length)) {
+    throw new Refusal(501, "UNAVAILABLE", "the JavaScript peer does not serve tokens with spend budgets");
   }
+  const used = record.grants.some((g) => g.max_calls !== undefined) ? await charge(env, record, grant, request, url) : {};
   const token = {
     id: record.id,
     description: record.description,
-    capabilities: record.grants.map((g) => ({ endpoint: g.endpoint, limits: [] })),
+    capabilities: record.grants.map((g) => capability(g, used)),
   };
   if (record.valid_until !== undefined) token.valid_until = record.valid_until;
   return token;
 }
+
+/** A capability as the API shows it: `limits` only when it has one, with its use. */
+function capability(grant, used) {
+  if (grant.max_calls === undefined) return { endpoint: grant.endpoint };
+  const calls = { type: "calls", conditions: { max: grant.max_calls }, used: Number(used[grant.endpoint] ?? 0) };
+  return { endpoint: grant.endpoint, limits: [calls] };
+}
+
+/**
+ * Counts the call against the token's limit and every limited ancestor's in one round trip to
+ * the tree's object, which also records the call in the audit trail; the caller's counters.
+ */
+async function charge(env, record, grant, request, url) {
+  const ancestors = record.ancestors ?? [];
+  const path = [...ancestors, record.id];
+  const maxes = grant.max_calls === undefined ? [] : [...(grant.shared_with ?? []), grant.max_calls];
+  const limited = path.slice(path.length - maxes.length);
+  const message = {
+    path,
+    charges: limited.map((token, i) => ({ token, counter: grant.endpoint, max: maxes[i], amount: 1 })),
+    tree_valid_until: ancestors.length ? record.root_valid_until : record.valid_until,
+    event: { token: record.id, actor: record.id, operation: OPERATION, method: request.method, path: url.pathname },
+  };
+  let reply;
+  try {
+    const tree = env.PEER_TREES.get(env.PEER_TREES.idFromName(path[0]));
+    const response = await tree.fetch("https://tree/charge", { method: "POST", body: JSON.stringify(message) });
+    if (!response.ok) throw new Error(`the tree's budgets answered ${response.status}`);
+    reply = JSON.parse(await response.text());
+  } catch (error) {
+    throw new Refusal(503, "UNAVAILABLE", "token storage is unavailable; try again", {}, `storage failed: Durable Object: ${error}`);
+  }
+  if (reply.refused === "Revoked") throw unauthenticated();
+  if (reply.refused) {
+    const { charge: spent, used } = reply.refused.UsedUp;
+    const shared = spent.token !== record.id ? ", shared with an ancestor's subtree" : "";
+    throw new Refusal(403, "UNAUTHORIZED", `authorization failed: calls limit of ${spent.counter} used up (${used} of ${spent.max}${shared})`, {}, null, "limit_exhausted");
+  }
+  return reply.used;
+}
+
+/**
+ * One delegation tree's budgets, as the Rust Worker's `TokenTree` keeps them (src/server/tree.rs):
+ * every event reads the rows it needs from SQLite, decides, and writes what changed in one
+ * transaction, so that the answer leaves only once the write is durable. `/charge` also writes
+ * the call's audit event in that transaction, as issue 22 will have the Rust Worker do.
+ */
+export class PeerTree extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+  }
+
+  async fetch(request) {
+    const body = await request.text();
+    const path = new URL(request.url).pathname;
+    if (path === "/events") return Response.json(this.sql.exec("SELECT seq, lineage, token, operation, status FROM events ORDER BY seq").raw().toArray());
+    if (path !== "/charge") return new Response("not found", { status: 404 });
+    const message = JSON.parse(body);
+    const reply = this.charge(message);
+    if (message.tree_valid_until !== undefined) await this.rememberExpiry(message.tree_valid_until);
+    return new Response(JSON.stringify(reply, (_, value) => (typeof value === "bigint" ? Number(value) : value)));
+  }
+
+  /** Counts `charges` for `path` if none of it was revoked and each has room; records the event. */
+  charge({ path, charges = [], event }) {
+    const caller = path.at(-1);
+    const used = new Map();
+    const read = [...charges.map((c) => c.token), caller];
+    for (const [token, counter, amount] of this.sql.exec(`SELECT token, counter, amount FROM used WHERE token IN (${marks(read.length)})`, ...read).raw()) {
+      used.set(`${token}\0${counter}`, BigInt(amount));
+    }
+    const revoked = this.sql.exec(`SELECT token, at_ms FROM revoked WHERE token IN (${marks(path.length)})`, ...path).toArray().length > 0;
+    const usedOf = (token, counter) => used.get(`${token}\0${counter}`) ?? 0n;
+    let refused;
+    if (revoked) refused = "Revoked";
+    else {
+      const full = charges.find((c) => usedOf(c.token, c.counter) + BigInt(c.amount) > BigInt(c.max));
+      if (full) refused = { UsedUp: { charge: full, used: usedOf(full.token, full.counter) } };
+    }
+    if (!refused) for (const c of charges) used.set(`${c.token}\0${c.counter}`, usedOf(c.token, c.counter) + BigInt(c.amount));
+    const status = refused === undefined ? 200 : refused === "Revoked" ? 401 : 403;
+    const reason = refused?.UsedUp ? "limit_exhausted" : null;
+    this.ctx.storage.transactionSync(() => {
+      if (!refused && charges.length > 0) {
+        const rows = charges.map((c) => [c.token, c.counter, String(usedOf(c.token, c.counter))]);
+        this.sql.exec(`INSERT INTO used (token, counter, amount) VALUES ${rows.map(() => "(?, ?, ?)").join(", ")} ` +
+          "ON CONFLICT (token, counter) DO UPDATE SET amount = excluded.amount", ...rows.flat());
+      }
+      if (event && status !== 401) {
+        this.sql.exec("INSERT INTO events (at_ms, lineage, token, actor, operation, method, path, status, reason, amount, target) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", Date.now(), `${path.join("/")}/`, event.token, event.actor,
+          event.operation, event.method, event.path, status, reason);
+      }
+    });
+    const callerUsed = {};
+    for (const [key, amount] of used) {
+      const [token, counter] = key.split("\0");
+      if (token === caller) callerUsed[counter] = amount;
+    }
+    return refused === undefined ? { used: callerUsed } : { refused, used: callerUsed };
+  }
+
+  /** Remembers when the tree's root expires, the first time a charge says (the Rust Worker's alarm follows it). */
+  async rememberExpiry(until) {
+    if (this.sql.exec("SELECT value FROM facts WHERE name = 'expires'").toArray().length > 0) return;
+    this.sql.exec("INSERT OR REPLACE INTO facts (name, value) VALUES ('expires', ?)", until);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm((until + 60) * 1000);
+  }
+
+  async alarm() {}
+}
+
+const OPERATION = "tokensGetToken";
+const marks = (n) => Array(n).fill("?").join(", ");
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS used (token TEXT NOT NULL, counter TEXT NOT NULL, amount TEXT NOT NULL,
+    PRIMARY KEY (token, counter)) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS revoked (token TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,
+    lineage TEXT NOT NULL, token TEXT NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL, method TEXT NOT NULL,
+    path TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT, amount TEXT, target TEXT);
+  CREATE INDEX IF NOT EXISTS events_lineage ON events (lineage);`;
 
 export default {
   async fetch(request, env) {
@@ -165,7 +301,7 @@ export default {
     } else {
       log.operation = "tokensGetToken";
       try {
-        body = await getToken(request, env, Math.floor(started / 1000), log);
+        body = await getToken(request, env, url, Math.floor(started / 1000), log);
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;
         status = error.httpStatus;
