@@ -32,7 +32,7 @@ pub fn read(rows: Vec<Row>, windows: &mut Windows) -> Option<()> {
 /// The statements that store what the periodic ones of `charges` added to
 /// `windows` at `now_ms`: the slot each counted in, and the forgetting of
 /// the counter's slots that no longer count.
-pub fn writes(charges: &[Charge], windows: &Windows, now_ms: u64) -> Vec<(&'static str, Value)> {
+pub fn writes(charges: &[Charge], windows: &Windows, now_ms: u64) -> Vec<(String, Value)> {
     let mut statements = Vec::new();
     for charge in charges {
         let Some(window) = window::window_of(&charge.counter) else { continue };
@@ -43,11 +43,12 @@ pub fn writes(charges: &[Charge], windows: &Windows, now_ms: u64) -> Vec<(&'stat
         };
         statements.push((
             "INSERT INTO slots (token, counter, slot, amount) VALUES (?, ?, ?, ?)
-                ON CONFLICT (token, counter, slot) DO UPDATE SET amount = excluded.amount",
+                ON CONFLICT (token, counter, slot) DO UPDATE SET amount = excluded.amount"
+                .to_string(),
             json!([charge.token, charge.counter, slot, amount.to_string()]),
         ));
         statements.push((
-            "DELETE FROM slots WHERE token = ? AND counter = ? AND slot < ?",
+            "DELETE FROM slots WHERE token = ? AND counter = ? AND slot < ?".to_string(),
             json!([charge.token, charge.counter, window.first_counted(now_ms)]),
         ));
     }
