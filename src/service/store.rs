@@ -25,7 +25,7 @@ use crate::contract::{error::ApiError, model::to_json};
 
 use super::{
     records::{IndexEntry, RetiredSecret, SecretState, TokenRecord},
-    tree::budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Used},
+    tree::budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Usage},
 };
 
 /// KV refuses expirations closer than this many seconds.
@@ -91,8 +91,8 @@ pub trait KeyValue {
 pub trait Budgets {
     /// Applies `request` to the counters of tree `tree`.
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError>;
-    /// The use of each of `tokens` of tree `tree`.
-    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Used>, StoreError>;
+    /// The use of each of `tokens` of tree `tree`, at the tree's clock.
+    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Usage>, StoreError>;
     /// Revokes token `id` (with `depth` ancestors) of tree `tree` with its
     /// subtree in the counters, and schedules the removal of its descendants
     /// from storage.

@@ -27,7 +27,7 @@ use crate::service::{
     http::ApiResponse,
     records::IndexEntry,
     store::{Budgets, KeyValue, Page, MAX_BULK_KEYS, MAX_LIST_KEYS},
-    tree::budgets::Used,
+    tree::budgets::Usage,
 };
 
 /// The most delegation trees whose budgets one page reads.
@@ -118,7 +118,7 @@ async fn page<K: KeyValue, B: Budgets>(
     let used = charge::usage_of(context.budgets, &entries).await?;
     let tokens = entries
         .iter()
-        .map(|entry| entry.record.to_info(used.get(&entry.record.id).unwrap_or(&Used::new())))
+        .map(|entry| entry.record.to_info(used.get(&entry.record.id).unwrap_or(&Usage::default())))
         .collect();
     Ok((tokens, next))
 }

@@ -10,6 +10,7 @@
 use crate::contract::{
     bounds::{MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_DESCRIPTION_CHARS},
     catalogue,
+    currency::Currency,
     error::ApiError,
     limits::{AllowConditions, CallsConditions, LimitType, RequestedLimit, Scope, SpendConditions},
     model::RequestedCapability,
@@ -19,7 +20,7 @@ use crate::contract::{
 
 use crate::service::{
     conditions::{self, Amount, ListenRange},
-    records::{Grant, SpendBudget},
+    records::{Grant, PeriodicBudget, SpendBudget},
 };
 
 /// A validated create request.
@@ -84,11 +85,8 @@ fn grant(at: &str, endpoint: &str, limits: &[RequestedLimit]) -> Result<Grant, A
         let at = format!("{at}.limits[{j}]");
         carries(&at, limit.kind(), &carried, endpoint)?;
         match limit {
-            RequestedLimit::Calls { conditions } => grant.max_calls = Some(calls(&at, conditions, &grant)?),
-            RequestedLimit::Spend { conditions } => {
-                let budget = spend(&at, conditions, &carried, &grant)?;
-                grant.spend.push(budget);
-            }
+            RequestedLimit::Calls { conditions } => add_calls(&at, conditions, &mut grant)?,
+            RequestedLimit::Spend { conditions } => add_spend(&at, conditions, &carried, &mut grant)?,
             RequestedLimit::Targets { conditions } => grant.targets = Some(targets(&at, conditions, &grant)?),
             RequestedLimit::Listen { conditions } => grant.listen = Some(listen(&at, conditions, &grant)?),
         }
@@ -96,10 +94,73 @@ fn grant(at: &str, endpoint: &str, limits: &[RequestedLimit]) -> Result<Grant, A
     Ok(grant)
 }
 
-fn calls(at: &str, conditions: &CallsConditions, grant: &Grant) -> Result<u64, ApiError> {
-    if grant.max_calls.is_some() {
-        return Err(duplicate(at, LimitType::Calls));
+/// Adds a `calls` limit to `grant`: one for the token's lifetime, one per
+/// period.
+fn add_calls(at: &str, conditions: &CallsConditions, grant: &mut Grant) -> Result<(), ApiError> {
+    let max = calls(at, conditions)?;
+    match conditions.period {
+        None if grant.max_calls.is_some() => Err(duplicate_budget(at, false, None)),
+        None => {
+            grant.max_calls = Some(max);
+            Ok(())
+        }
+        Some(period) => add_periodic(at, None, u128::from(max), period, grant),
     }
+}
+
+/// Adds a `spend` limit to `grant`: of each currency, one for the token's
+/// lifetime, one per period.
+fn add_spend(
+    at: &str,
+    conditions: &SpendConditions,
+    carried: &Carried,
+    grant: &mut Grant,
+) -> Result<(), ApiError> {
+    let amount = spend(at, conditions, carried, grant)?;
+    match conditions.period {
+        None if grant.spend_in(amount.currency).is_some() => {
+            Err(duplicate_budget(at, false, Some(amount.currency)))
+        }
+        None => {
+            grant.spend.push(SpendBudget {
+                currency: amount.currency,
+                max: amount.wei,
+                shared_with: Vec::new(),
+            });
+            Ok(())
+        }
+        Some(period) => add_periodic(at, Some(amount.currency), amount.wei, period, grant),
+    }
+}
+
+/// Adds a periodic limit of at most `max` calls (without a currency) or wei
+/// of `currency` in any span of `period` seconds, the first of its kind.
+fn add_periodic(
+    at: &str,
+    currency: Option<Currency>,
+    max: u128,
+    period: u64,
+    grant: &mut Grant,
+) -> Result<(), ApiError> {
+    if grant.periodic_of(currency).is_some() {
+        return Err(duplicate_budget(at, true, currency));
+    }
+    grant.periodic.push(PeriodicBudget { currency, max, period, shared_with: Vec::new() });
+    Ok(())
+}
+
+/// A second `calls` limit, or `spend` limit in `currency`, for the token's
+/// lifetime or (`periodic`) per period.
+fn duplicate_budget(at: &str, periodic: bool, currency: Option<Currency>) -> ApiError {
+    let span = if periodic { "periodic " } else { "" };
+    let (kind, within) = match currency {
+        Some(currency) => (LimitType::Spend, format!(" in {}", currency.name())),
+        None => (LimitType::Calls, String::new()),
+    };
+    invalid_capabilities(format!("{at}: duplicate {span}'{}' limit{within}", kind.name()))
+}
+
+fn calls(at: &str, conditions: &CallsConditions) -> Result<u64, ApiError> {
     match conditions.max {
         0 => Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1"))),
         max if max > MAX_CALLS => {
@@ -109,12 +170,14 @@ fn calls(at: &str, conditions: &CallsConditions, grant: &Grant) -> Result<u64, A
     }
 }
 
+/// The amount of a `spend` limit: one the node reads, in a currency the
+/// endpoint moves.
 fn spend(
     at: &str,
     conditions: &SpendConditions,
     carried: &Carried,
     grant: &Grant,
-) -> Result<SpendBudget, ApiError> {
+) -> Result<Amount, ApiError> {
     let text = &conditions.max;
     if text.chars().count() > MAX_AMOUNT_CHARS {
         return Err(invalid_capabilities(format!(
@@ -133,14 +196,7 @@ fn spend(
             amount.currency.name()
         )));
     }
-    if grant.spend_in(amount.currency).is_some() {
-        return Err(invalid_capabilities(format!(
-            "{at}: duplicate '{}' limit in {}",
-            LimitType::Spend.name(),
-            amount.currency.name()
-        )));
-    }
-    Ok(SpendBudget { currency: amount.currency, max: amount.wei, shared_with: Vec::new() })
+    Ok(amount)
 }
 
 fn targets(at: &str, conditions: &AllowConditions, grant: &Grant) -> Result<Vec<String>, ApiError> {
