@@ -819,14 +819,20 @@ function missed(r) {
   return lines.length === 0 ? "" : `\nWhere a target is missed, by how much and why:\n\n${lines.join("\n")}\n`;
 }
 
-/** The release profile of Cargo.toml and the wasm-opt passes .ci/build-worker has worker-build run, in words. */
+/** The Cargo profile worker-build builds the Worker with, and the wasm-opt passes .ci/build-worker runs, in words. */
 function buildSettings() {
   const cargo = readFileSync(path("Cargo.toml"), "utf8");
-  const release = cargo.split(/^\[profile\.release\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
-  const setting = (name) => release.match(new RegExp(`^${name} = (.+)$`, "m"))?.[1];
-  const wasmOpt = cargo.match(/^\[package\.metadata\.wasm-pack\.profile\.release\]\s*\nwasm-opt = \[(.*)\]/m)?.[1]?.replaceAll('"', "");
-  return `opt-level ${setting("opt-level")}, lto ${setting("lto")}, codegen-units ${setting("codegen-units")}, ` +
-    `panic ${setting("panic")} ([profile.release] of Cargo.toml) and wasm-opt ${wasmOpt ?? "(none)"}`;
+  const script = readFileSync(path(".ci/build-worker"), "utf8");
+  const name = script.match(/^worker-build --profile (\S+)/m)?.[1] ?? "release";
+  const section = (profile) => cargo.split(new RegExp(`^\\[profile\\.${profile}\\]\\s*$`, "m"))[1]?.split(/^\[/m)[0] ?? "";
+  const setting = (profile, key) => {
+    const own = section(profile).match(new RegExp(`^${key} = (.+)$`, "m"))?.[1];
+    const parent = section(profile).match(/^inherits = "(.+)"$/m)?.[1];
+    return own ?? (parent ? setting(parent, key) : undefined);
+  };
+  const wasmOpt = [...script.matchAll(/^"\$WASM_OPT_BIN" (-O\w*)/gm)].map((m) => m[1]).join(" ") || "(none)";
+  return `opt-level ${setting(name, "opt-level")}, lto ${setting(name, "lto")}, codegen-units ${setting(name, "codegen-units")}, ` +
+    `panic ${setting(name, "panic")} (Cargo.toml's \`${name}\` profile) and wasm-opt ${wasmOpt} (.ci/build-worker)`;
 }
 
 function kib(bytes) {
