@@ -34,20 +34,26 @@ function only(pattern, what) {
   return found[0];
 }
 
-const getter = only(/(__wbg_queueMicrotask_[0-9a-f]+:function\((\w+)\)\{)return \2\.queueMicrotask(\})/, "queueMicrotask getter");
-glue = glue.replace(getter[0], `${getter[1]}return void 0${getter[3]}`);
+// An identifier of the minified glue (esbuild names some `$`), and one found, for a pattern.
+const NAME = String.raw`[\w$]+`;
+const escaped = (name) => name.replaceAll("$", "\\$");
 
-const [, reinit] = only(/function (\w+)\(\)\{\w+\.criticalError&&\(console\.log\("Reinitializing Wasm application"\)/, "reinitialisation check");
-const [, critical] = only(/function (\w+)\((\w+)\)\{\2 instanceof WebAssembly\.RuntimeError&&/, "critical error handler");
-const [, entrypoint] = only(/export\{[^}]*?\b(\w+) as default\}/, "default export");
-const wrapped = only(new RegExp(`\\b${entrypoint}=new Proxy\\((\\w+),\\w+\\)`), "entrypoint Proxy");
-const [, method] = only(new RegExp(`\\b${wrapped[1]}\\.prototype\\.(\\w+)=`), "method of the entrypoint class");
+const getter = only(new RegExp(String.raw`(__wbg_queueMicrotask_[0-9a-f]+:function\((${NAME})\)\{)return \2\.queueMicrotask(\})`), "queueMicrotask getter");
+glue = glue.replace(getter[0], () => `${getter[1]}return void 0${getter[3]}`);
+
+const [, reinit] = only(new RegExp(String.raw`function (${NAME})\(\)\{${NAME}\.criticalError&&\(console\.log\("Reinitializing Wasm application"\)`), "reinitialisation check");
+const [, critical] = only(new RegExp(String.raw`function (${NAME})\((${NAME})\)\{\2 instanceof WebAssembly\.RuntimeError&&`), "critical error handler");
+const [, entrypoint] = only(new RegExp(String.raw`export\{[^}]*?(?<![\w$])(${NAME}) as default\}`), "default export");
+const wrapped = only(new RegExp(String.raw`(?<![\w$])${escaped(entrypoint)}=new Proxy\((${NAME}),${NAME}\)`), "entrypoint Proxy");
+const [, method] = only(new RegExp(String.raw`(?<![\w$])${escaped(wrapped[1])}\.prototype\.(${NAME})=`), "method of the entrypoint class");
 if (method !== "fetch") {
   console.error(`worker-glue: the entrypoint class's one method is ${method}, not fetch: has worker-build changed?`);
   process.exit(1);
 }
-glue = glue.replace(wrapped[0], `${entrypoint}=class extends ${wrapped[1]}{fetch(r){${reinit}();` +
-  `try{return super.fetch(r).catch(e=>{throw ${critical}(e),e})}catch(e){throw ${critical}(e),e}}}`);
+// Parameter names longer than any the minifier gives a top-level function.
+glue = glue.replace(wrapped[0], () => `${entrypoint}=class extends ${wrapped[1]}{fetch(request){${reinit}();` +
+  `try{return super.fetch(request).catch(error=>{throw ${critical}(error),error})}` +
+  `catch(error){throw ${critical}(error),error}}}`);
 
 writeFileSync(file, glue);
 console.log("worker-glue: tasks woken with Promise.then; the entrypoint is a subclass, not a Proxy");
