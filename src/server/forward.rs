@@ -40,6 +40,16 @@ impl Origin {
             .unwrap_or(DEFAULT_TIMEOUT_MS);
         Some(Origin { base: base.to_string(), timeout_ms })
     }
+
+    /// The URL of `call` on this node.
+    fn url(&self, call: &NodeCall) -> String {
+        let mut url = format!("{}{}", self.base, call.path);
+        if let Some(query) = &call.query {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
+    }
 }
 
 /// The node as the service sees it while one request is served: the
@@ -63,10 +73,10 @@ impl Node for Gateway<'_> {
     async fn forward(&self, call: &NodeCall) -> Result<web_sys::Response, NodeFailure> {
         // The service routes to the node only when the gateway is on.
         let origin = self.origin.ok_or_else(|| NodeFailure::Unreachable("no node is configured".into()))?;
-        let mut target = format!("{}{}", origin.base, call.path);
-        if let Some(query) = &call.query {
-            target.push('?');
-            target.push_str(query);
+        // The headers cross as lines, so none may hold a line break; the
+        // runtime's Headers refuses one anyway (in an ORIGIN_TOKEN, say).
+        if call.headers.iter().any(|(name, value)| name.contains('\n') || value.contains('\n')) {
+            return Err(NodeFailure::Unreachable("a header to send holds a line break".into()));
         }
         let body = match &call.body {
             NodeBody::Read(bytes) => Some(Uint8Array::from(bytes.as_slice())),
@@ -74,13 +84,14 @@ impl Node for Gateway<'_> {
         };
         let sent = node_fetch(
             self.request,
-            &target,
+            &origin.url(call),
             &call.method,
             &header_text(call.headers.iter().map(|(name, value)| (name.as_str(), value.as_str()))),
             body,
             matches!(call.body, NodeBody::Streamed),
             origin.timeout_ms,
-        );
+        )
+        .map_err(|error| NodeFailure::Unreachable(error_text(&error)))?;
         match JsFuture::from(sent).await {
             Ok(answer) if answer.is_null() => Err(NodeFailure::TimedOut(origin.timeout_ms)),
             Ok(answer) => Ok(answer.unchecked_into()),

@@ -168,6 +168,7 @@ extern "C" {
     /// `streamed`, `request`'s body; aborted unless the answer's head comes
     /// within `timeout_ms`, and then resolved with null. (A timeout that
     /// also cut the answer's body would be `AbortSignal.timeout`.)
+    #[wasm_bindgen(catch)]
     pub fn node_fetch(
         request: &web_sys::Request,
         target: &str,
@@ -176,7 +177,7 @@ extern "C" {
         body: Option<Uint8Array>,
         streamed: bool,
         timeout_ms: u32,
-    ) -> Promise;
+    ) -> Result<Promise, JsValue>;
     /// `answer` with its status, body, WebSocket and `cf`, but exactly `headers`.
     #[wasm_bindgen(catch)]
     pub fn passed_back(answer: &web_sys::Response, headers: &str) -> Result<web_sys::Response, JsValue>;
