@@ -1139,6 +1139,8 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   built on a scratch copy) exactly the same way, without touching these results.
 - \`node bench/run.mjs --before FILE --changes TEXT\` adds a *Before and after* section: FILE is an
   earlier run's \`results.json\` (\`git show REV:bench/results.json\`), TEXT says what changed since.
+- \`node bench/run.mjs --render bench/results.json\` writes this page anew from those results,
+  measuring nothing (after a change to its text in \`bench/run.mjs\`).
 - \`node bench/isolate.mjs [--build DIR] --profile\` prints where our Worker's own time goes (wasm,
   wasm-bindgen glue, runtime built-ins, by function) and writes a \`.cpuprofile\` for DevTools.
 - On a busy machine requests/s move from round to round; compare Workers within one run, and
