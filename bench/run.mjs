@@ -17,7 +17,9 @@
 // --before FILE (the results.json of an earlier run, such as the last one
 // committed: `git show REV:bench/results.json`, shown beside this run's),
 // --changes TEXT (what the Worker does differently since that run, printed
-// with the comparison so that a moved number has its reason beside it).
+// with the comparison so that a moved number has its reason beside it),
+// --render FILE (measure nothing: write BENCHMARKS.md anew from FILE, a
+// results.json, after a change to this generator's text).
 // Expects the Worker in build/ and the client in pkg/ (`sh .ci/build`). The
 // run works on a copy of them taken at its start, so a rebuild meanwhile
 // does not mix two builds into one result.
@@ -48,6 +50,7 @@ const { values: args } = parseArgs({
     build: { type: "string" },
     before: { type: "string" },
     changes: { type: "string" },
+    render: { type: "string" },
   },
 });
 const smoke = args.smoke;
@@ -93,20 +96,27 @@ const RATIOS = {
 };
 /** Why each target may be missed, as far as the profiles tell (see Where the time goes). */
 const WHY_MISSED = {
-  get_token_vs_js_peer: "the KV read is most of both Workers' cost here; what ours adds over the peer is the machinery around the Rust code: the futures machinery, worker-build's class wrapper, code built for size",
+  get_token_vs_js_peer: "the KV read (Miniflare's SQLite, in the same process) is most of both Workers' cost here, so the ratio moves with the machine's load; inside the isolate ours still does more than the peer: the futures machinery (a closure, a registered finalizer and a Promise per future) and the answer's and the log line's glue",
   get_token_vs_kv_get_limit: "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top",
-  get_token_limited_vs_js_peer_limited: "the Durable Object call still goes through worker's wrappers, whose Response::text reads the answer through a stream reader, on top of what the unlimited GET pays; the peer also writes the audit event that ours will write once issue 22 lands",
-  gateway_vs_js_proxy: "the proxy checks nothing and writes no log line; ours authenticates (two hashes, the grant), writes its log line, and forwards through worker's wrappers (a crossing per header, a Delay timer for the timeout)",
-  isolate_with_log_vs_js_peer: "the futures machinery, worker-build's class wrapper and code built for size; console.log costs both Workers alike",
+  get_token_limited_vs_js_peer_limited: "the Durable Object call still goes through worker's wrappers, whose Response::text reads the answer through a stream reader, on top of what the unlimited GET pays (the call in one crossing waits for issue 22's rewrite of src/server/tree.rs); the peer also writes the audit event that ours will write once issue 22 lands",
+  gateway_vs_js_proxy: "the proxy checks nothing and writes no log line; ours authenticates (two hashes, the grant) and writes its log line (about 12% of its isolate's time under load)",
+  isolate_with_log_vs_js_peer: "the futures machinery that is left (a closure, a registered finalizer and a Promise per future: wasm-bindgen-futures' design) and the answer's and the log line's glue; console.log costs both Workers alike",
   server_wasm_gzip: "the Worker outgrew its budget",
   client_wasm_gzip: "the client outgrew its budget",
 };
 
+/** The machine's 1-minute load average at the start of the timed rounds and after each. */
+const loadSeen = [];
 /** What the runtime said besides the Workers' JSON log lines (the last 50 lines), to explain a failure. */
 const runtimeErrors = [];
 /** `kv_ops` of each `GET /api/v3/tokens` answered, read from the Worker's log lines. */
 const listingKvOps = [];
 const compatibilityDate = readFileSync(path("wrangler.toml"), "utf8").match(/^compatibility_date = "([^"]+)"/m)[1];
+if (args.render) {
+  writeFileSync(MARKDOWN_FILE, markdown(JSON.parse(readFileSync(args.render, "utf8"))));
+  log(`wrote ${MARKDOWN_FILE} from ${args.render}, measuring nothing`);
+  process.exit(0);
+}
 const BUILD_DIR = args.build ? resolve(args.build) : path("build");
 const CLIENT_WASM = path("pkg/web/edge_tokens_bg.wasm");
 for (const file of [join(BUILD_DIR, "index.js"), join(BUILD_DIR, "index_bg.wasm"), CLIENT_WASM]) {
@@ -357,6 +367,7 @@ try {
   const newTally = () => ({ latencies: [], errors: 0, failures: [], elapsedMs: 0, cpuMs: 0, retries: 0 });
 
   const samples = Object.fromEntries(scenarios.map((s) => [s.key, []]));
+  loadSeen.push(os.loadavg()[0]);
   try {
     // One untimed pass first: every Worker compiled, tiered up and warm, every connection open.
     for (const scenario of scenarios) await slice(scenario, newTally(), smoke ? 100 : 1000);
@@ -370,6 +381,7 @@ try {
         const order = (r * SLICES + k) % 2 ? [...scenarios].reverse() : scenarios;
         for (const scenario of order) await slice(scenario, tallies.get(scenario), SLICE_MS);
       }
+      loadSeen.push(os.loadavg()[0]);
       for (const scenario of scenarios) {
         const tally = tallies.get(scenario);
         if (tally.latencies.length === 0) fail(`${scenario.label}: no answer at all`);
@@ -463,6 +475,8 @@ const report = {
   targets: {},
   settings: { rounds: ROUNDS, slices_per_round: SLICES, slice_ms: SLICE_MS, concurrency: CONCURRENCY, cold_starts: COLD_STARTS },
   machine: machine(),
+  // The machine is shared: what else ran is the load beside ours.
+  load_1min: { min: round(Math.min(...loadSeen), 2), median: round(median(loadSeen), 2), max: round(Math.max(...loadSeen), 2) },
   date: new Date().toISOString(),
   samples: results.rounds,
 };
@@ -538,15 +552,40 @@ and *workerd CPU µs/request* before requests/s.${b.changes ? `\n\nWhat changed 
 | measurement | requests/s | p50 ms | workerd CPU µs/request |
 |---|---:|---:|---:|
 ${rows.join("\n")}
+${counterparts(b)}
+`;
+}
 
+/** Each of ours over its counterpart in workerd CPU per request, in each run: the load moves both alike. */
+function counterparts(b) {
+  const cpu = (run, key) => b.measurements[key]?.[run]?.workerd_us ?? null;
+  const rows = [
+    ["get_token", "js_peer_get_token"],
+    ["get_token", "kv_get_limit"],
+    ["get_token_limited", "js_peer_get_token_limited"],
+    ["gateway", "js_proxy_node_call"],
+  ].map(([ours, theirs]) => {
+    const share = (run) => (cpu(run, ours) && cpu(run, theirs) ? `${(cpu(run, ours) / cpu(run, theirs)).toFixed(2)}×` : "n/a");
+    return `| \`${ours}\` / \`${theirs}\` | ${share("before")} | ${share("after")} |`;
+  });
+  return `
+Ours over its counterpart in workerd CPU per request, within each run (a busier machine slows
+both alike, so this moves less than either number; below 1.0, ours costs less):
+
+| ours / counterpart | before | after |
+|---|---:|---:|
+${rows.join("\n")}
 `;
 }
 
 async function create(base, body, creator = ADMIN_TOKEN) {
-  const response = await fetch(`${base}/api/v3/tokens`, {
-    method: "POST",
-    headers: { "x-auth-token": creator, "content-type": "application/json" },
-    body,
+  const init = { method: "POST", headers: { "x-auth-token": creator, "content-type": "application/json" }, body };
+  const response = await fetch(`${base}/api/v3/tokens`, init).catch((error) => {
+    // As the load generator does (bench/loadgen.mjs, send): a pooled connection that workerd
+    // closed for being idle just as it was reused never delivered the request; on a busy machine
+    // the seeding's second wave of creates meets one. Sent again, once, on a new connection.
+    if (!["UND_ERR_SOCKET", "ECONNRESET"].includes(error?.cause?.code)) throw error;
+    return fetch(`${base}/api/v3/tokens`, init);
   });
   const text = await response.text();
   if (response.status !== 201) fail(`seeding: POST /api/v3/tokens answered ${response.status} ${text}`);
@@ -836,14 +875,20 @@ function missed(r) {
   return lines.length === 0 ? "" : `\nWhere a target is missed, by how much and why:\n\n${lines.join("\n")}\n`;
 }
 
-/** The release profile of Cargo.toml and the wasm-opt passes .ci/build-worker has worker-build run, in words. */
+/** The Cargo profile worker-build builds the Worker with, and the wasm-opt passes .ci/build-worker runs, in words. */
 function buildSettings() {
   const cargo = readFileSync(path("Cargo.toml"), "utf8");
-  const release = cargo.split(/^\[profile\.release\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
-  const setting = (name) => release.match(new RegExp(`^${name} = (.+)$`, "m"))?.[1];
-  const wasmOpt = cargo.match(/^\[package\.metadata\.wasm-pack\.profile\.release\]\s*\nwasm-opt = \[(.*)\]/m)?.[1]?.replaceAll('"', "");
-  return `opt-level ${setting("opt-level")}, lto ${setting("lto")}, codegen-units ${setting("codegen-units")}, ` +
-    `panic ${setting("panic")} ([profile.release] of Cargo.toml) and wasm-opt ${wasmOpt ?? "(none)"}`;
+  const script = readFileSync(path(".ci/build-worker"), "utf8");
+  const name = script.match(/^worker-build --profile (\S+)/m)?.[1] ?? "release";
+  const section = (profile) => cargo.split(new RegExp(`^\\[profile\\.${profile}\\]\\s*$`, "m"))[1]?.split(/^\[/m)[0] ?? "";
+  const setting = (profile, key) => {
+    const own = section(profile).match(new RegExp(`^${key} = (.+)$`, "m"))?.[1];
+    const parent = section(profile).match(/^inherits = "(.+)"$/m)?.[1];
+    return own ?? (parent ? setting(parent, key) : undefined);
+  };
+  const wasmOpt = [...script.matchAll(/^"\$WASM_OPT_BIN" (-O\w*)/gm)].map((m) => m[1]).join(" ") || "(none)";
+  return `opt-level ${setting(name, "opt-level")}, lto ${setting(name, "lto")}, codegen-units ${setting(name, "codegen-units")}, ` +
+    `panic ${setting(name, "panic")} (Cargo.toml's \`${name}\` profile) and wasm-opt ${wasmOpt} (.ci/build-worker)`;
 }
 
 function kib(bytes) {
@@ -894,7 +939,8 @@ Measured by \`npm run bench\` (\`bench/run.mjs\`) on ${r.date.slice(0, 10)}; raw
 [\`bench/results.json\`](bench/results.json).
 
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node.js ${m.node}, Miniflare ${m.miniflare}
-(workerd). Every Worker runs in the same workerd process, each on its own direct socket (no proxy
+(workerd)${r.load_1min ? `, shared with other people's builds and tests: the 1-minute load average read ${r.load_1min.min}–${r.load_1min.max}
+(median ${r.load_1min.median}) across the rounds` : ""}. Every Worker runs in the same workerd process, each on its own direct socket (no proxy
 in front). The load generator (\`bench/loadgen.mjs\`, node:http with keep-alive) runs on the same
 machine and keeps ${r.settings.concurrency} requests in flight per Worker. After one untimed warm-up pass, the ${Object.keys(r.samples).length}
 measurements are interleaved in slices of ${r.settings.slice_ms} ms (forwards, then backwards), ${r.settings.slices_per_round} slices each per round,
@@ -992,27 +1038,33 @@ does about it:
   their own work decides a small share of the requests/s and the ratios move from round to round
   on a busy machine: read a ratio whose range holds 1.0 as a tie.
 - **The Worker's own work inside the isolate** (a \`GET\` without its log line, about 75 µs
-  in the build of 2026-12-07): about a fifth is the runtime's \`Request\` and reading the answer,
-  which the harness pays for both Workers alike; an eighth is building the answer's
-  \`Response\`; about 11% is the futures machinery (\`wasm-bindgen-futures\` wakes its tasks with
+  in the size-built Worker of 2026-12-07): about a fifth is the runtime's \`Request\` and reading
+  the answer, which the harness pays for both Workers alike; an eighth is building the answer's
+  \`Response\`; about 11% was the futures machinery (\`wasm-bindgen-futures\` woke its tasks with
   workerd's \`queueMicrotask\`, a runtime call, and makes a closure, a registered finalizer and a
-  Promise for each future); about 5% is the class that worker-build wraps around the Worker
+  Promise for each future); about 5% was the class that worker-build wraps around the Worker
   (a \`Proxy\` built per request, and another per method looked up, to reinitialise the wasm after
   a panic); our Rust code with serde_json, the allocator and SHA-256 (twice per request for an
   issued token: the checksum and the storage key) is about a quarter. The peer's own JavaScript
-  costs about as much as our Rust: the difference is in the machinery around it.
+  costs about as much as our Rust: the difference is in the machinery around it. The build now
+  rewrites two spots of that glue (\`.ci/worker-glue.mjs\`): tasks are woken with a resolved
+  Promise's \`then\` (V8's own microtask, the queue's documented fallback), and the entrypoint is a
+  subclass that runs the same reinitialisation check, not a Proxy per request
+  (\`tests/e2e/recovery.test.mjs\` holds the recovery after a trap).
 - **Crossings between wasm and JavaScript.** Going through the \`worker\` crate's wrappers, a
   \`GET\` made 75 calls across the boundary. It now makes 17: one for the request's method, URL
   and the headers the service reads, one for the KV read, one for the answer (each set of answer
   headers is parsed once per isolate), one for the log line, two for the clock, and the futures
-  machinery. The limited \`GET\` and the gateway still go through the wrappers: \`worker\`'s
-  \`Response::text\` reads the tree's answer through a stream reader chunk by chunk (about 9% of
-  the isolate's busy time on a limited \`GET\` under load), the gateway copies headers one crossing
-  at a time and races the node against a \`Delay\` timer.
-- **Code generation.** The Worker is built for size (the settings are under *Size and start-up*).
-  \`opt-level = 3\` with \`wasm-opt -O3\` cut the Worker's own work inside the isolate by about a
-  tenth (ranges overlapping on this busy machine) for 33 KiB more gzip; \`wasm-opt -O4\` aborts on
-  the exception-handling instructions wasm-bindgen emits (binaryen 132's Flatten pass).
+  machinery. A gateway call crosses three times for the node (the call with its timeout, the
+  answer's headers as text, the answer rebuilt) instead of once per header each way and a
+  \`Delay\` timer raced with the call. The limited \`GET\` still goes through the wrappers:
+  \`worker\`'s \`Response::text\` reads the tree's answer through a stream reader chunk by chunk
+  (about 9% of the isolate's busy time on a limited \`GET\` under load).
+- **Code generation.** The Worker is built for speed, the client for size (the settings are
+  under *Size and start-up*): \`opt-level = 3\` with \`wasm-opt -O3\` cut the Worker's own work
+  inside the isolate by about a tenth (ranges overlapping on this busy machine) for some 35 KiB
+  more gzip, within its 400 KiB budget; \`wasm-opt -O4\` aborts on the exception-handling
+  instructions wasm-bindgen emits (binaryen 132's Flatten pass).
 - **The log line stays.** It is the audit trail (operation, token id, status, cause) that the
   platform's invocation logs do not have. Inside the isolate, \`console.log\` is about a third of
   each Worker's work with its log line (some 45–55 µs for ours and the peer's alike), the runtime's
@@ -1104,6 +1156,8 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   built on a scratch copy) exactly the same way, without touching these results.
 - \`node bench/run.mjs --before FILE --changes TEXT\` adds a *Before and after* section: FILE is an
   earlier run's \`results.json\` (\`git show REV:bench/results.json\`), TEXT says what changed since.
+- \`node bench/run.mjs --render bench/results.json\` writes this page anew from those results,
+  measuring nothing (after a change to its text in \`bench/run.mjs\`).
 - \`node bench/isolate.mjs [--build DIR] --profile\` prints where our Worker's own time goes (wasm,
   wasm-bindgen glue, runtime built-ins, by function) and writes a \`.cpuprofile\` for DevTools.
 - On a busy machine requests/s move from round to round; compare Workers within one run, and

@@ -3,15 +3,16 @@
 //! headers, body), within `ORIGIN_TIMEOUT_MS`, redirects not followed; the
 //! node's answer streams back with the headers the service decides
 //! ([`NodeAnswer`]). WebSocket upgrades go the same way.
+//!
+//! A call crosses to JavaScript three times: the call with its timeout
+//! ([`node_fetch`]), the answer's headers as text, and the answer rebuilt
+//! with the headers the caller gets ([`passed_back`]); `worker`'s `Fetch`,
+//! `Headers`, `AbortController` and `Delay` crossed once per header each way
+//! and once per step of the timeout.
 
-use std::{pin::pin, time::Duration};
+use worker::{js_sys::Uint8Array, wasm_bindgen::JsCast, wasm_bindgen_futures::JsFuture, web_sys, Env};
 
-use futures_util::future::{select, Either};
-use worker::{
-    js_sys::Uint8Array, web_sys, AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit,
-    RequestRedirect, Response,
-};
-
+use super::js::{error_text, header_lines, header_pairs, header_text, node_fetch, passed_back};
 use crate::service::gateway::{Node, NodeAnswer, NodeBody, NodeCall, NodeFailure};
 
 /// How long the node may take to start answering, unless `ORIGIN_TIMEOUT_MS` says otherwise.
@@ -39,6 +40,16 @@ impl Origin {
             .unwrap_or(DEFAULT_TIMEOUT_MS);
         Some(Origin { base: base.to_string(), timeout_ms })
     }
+
+    /// The URL of `call` on this node.
+    fn url(&self, call: &NodeCall) -> String {
+        let mut url = format!("{}{}", self.base, call.path);
+        if let Some(query) = &call.query {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
+    }
 }
 
 /// The node as the service sees it while one request is served: the
@@ -57,68 +68,50 @@ impl<'a> Gateway<'a> {
 }
 
 impl Node for Gateway<'_> {
-    type Answer = Response;
+    type Answer = web_sys::Response;
 
-    async fn forward(&self, call: &NodeCall) -> Result<Response, NodeFailure> {
+    async fn forward(&self, call: &NodeCall) -> Result<web_sys::Response, NodeFailure> {
         // The service routes to the node only when the gateway is on.
         let origin = self.origin.ok_or_else(|| NodeFailure::Unreachable("no node is configured".into()))?;
-        let outgoing = outgoing(origin, self.request, call).map_err(unreachable)?;
-        let controller = AbortController::default();
-        let signal = controller.signal();
-        let fetch = Fetch::Request(outgoing);
-        let answer = pin!(fetch.send_with_signal(&signal));
-        let deadline = pin!(Delay::from(Duration::from_millis(u64::from(origin.timeout_ms))));
-        match select(answer, deadline).await {
-            Either::Left((answer, _)) => answer.map_err(unreachable),
-            Either::Right(_) => {
-                controller.abort();
-                Err(NodeFailure::TimedOut(origin.timeout_ms))
-            }
+        // The headers cross as lines, so none may hold a line break; the
+        // runtime's Headers refuses one anyway (in an ORIGIN_TOKEN, say).
+        if call.headers.iter().any(|(name, value)| name.contains('\n') || value.contains('\n')) {
+            return Err(NodeFailure::Unreachable("a header to send holds a line break".into()));
+        }
+        let body = match &call.body {
+            NodeBody::Read(bytes) => Some(Uint8Array::from(bytes.as_slice())),
+            NodeBody::Streamed | NodeBody::Empty => None,
+        };
+        let sent = node_fetch(
+            self.request,
+            &origin.url(call),
+            &call.method,
+            &header_text(call.headers.iter().map(|(name, value)| (name.as_str(), value.as_str()))),
+            body,
+            matches!(call.body, NodeBody::Streamed),
+            origin.timeout_ms,
+        )
+        .map_err(|error| NodeFailure::Unreachable(error_text(&error)))?;
+        match JsFuture::from(sent).await {
+            Ok(answer) if answer.is_null() => Err(NodeFailure::TimedOut(origin.timeout_ms)),
+            Ok(answer) => Ok(answer.unchecked_into()),
+            Err(error) => Err(NodeFailure::Unreachable(error_text(&error))),
         }
     }
 }
 
-/// The request for the node, as `call` says.
-fn outgoing(origin: &Origin, incoming: &web_sys::Request, call: &NodeCall) -> worker::Result<Request> {
-    let mut target = format!("{}{}", origin.base, call.path);
-    if let Some(query) = &call.query {
-        target.push('?');
-        target.push_str(query);
-    }
-    let headers = Headers::new();
-    for (name, value) in &call.headers {
-        headers.append(name, value)?;
-    }
-    let mut init = RequestInit::new();
-    init.with_method(Method::from(call.method.clone()))
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual);
-    init.with_body(match &call.body {
-        NodeBody::Read(bytes) => Some(Uint8Array::from(bytes.as_slice()).into()),
-        NodeBody::Streamed => incoming.body().map(Into::into),
-        NodeBody::Empty => None,
-    });
-    Request::new_with_init(&target, &init)
-}
-
-impl NodeAnswer for Response {
+impl NodeAnswer for web_sys::Response {
     fn status(&self) -> u16 {
-        self.status_code()
+        web_sys::Response::status(self)
     }
 
     fn headers(&self) -> Vec<(String, String)> {
-        Response::headers(self).entries().collect()
+        let lines = header_lines(&web_sys::Response::headers(self));
+        header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect()
     }
 
-    fn with_headers(self, headers: Vec<(String, String)>) -> Result<Response, String> {
-        let replaced = Headers::new();
-        for (name, value) in &headers {
-            replaced.append(name, value).map_err(|error| error.to_string())?;
-        }
-        Ok(Response::with_headers(self, replaced))
+    fn with_headers(self, headers: Vec<(String, String)>) -> Result<web_sys::Response, String> {
+        let text = header_text(headers.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+        passed_back(&self, &text).map_err(|error| error_text(&error))
     }
-}
-
-fn unreachable(error: worker::Error) -> NodeFailure {
-    NodeFailure::Unreachable(error.to_string())
 }

@@ -23,9 +23,16 @@
 //!   `transactionSync`, so that they land together or not at all.
 //! - [`assets_fetch`]: a console file from the static-assets binding, also
 //!   for size (`worker`'s `Fetcher` brings its request wrappers along).
+//! - [`node_fetch`], [`header_lines`] and [`passed_back`]: a gateway call to
+//!   the node, its answer's headers as text, and the answer rebuilt with the
+//!   headers the caller gets; `worker`'s wrappers crossed once per header
+//!   each way and once per step of the timeout.
+//!
+//! Headers cross as text, "name\nvalue\nname\nvalue…" ([`header_text`],
+//! [`header_pairs`]): neither a name nor a value can hold a "\n".
 
 use worker::{
-    js_sys::{self, Array, Promise},
+    js_sys::{self, Array, Promise, Uint8Array},
     wasm_bindgen::{self, prelude::*, JsCast},
     web_sys,
 };
@@ -78,6 +85,32 @@ export function sql_write(storage, statements) {
     for (const [query, ...params] of JSON.parse(statements)) storage.sql.exec(query, ...params);
   });
 }
+export function header_lines(headers) {
+  return [...headers].flat().join("\n");
+}
+function headersOf(lines) {
+  const headers = new Headers();
+  const parts = lines === "" ? [] : lines.split("\n");
+  for (let i = 0; i + 1 < parts.length; i += 2) headers.append(parts[i], parts[i + 1]);
+  return headers;
+}
+export function node_fetch(request, target, method, headers, body, streamed, timeoutMs) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const init = { method, headers: headersOf(headers), redirect: "manual", signal: controller.signal };
+  if (body !== undefined) init.body = body;
+  else if (streamed) init.body = request.body;
+  return fetch(target, init).then(
+    (answer) => { clearTimeout(timer); return answer; },
+    (error) => { clearTimeout(timer); if (controller.signal.aborted) return null; throw error; },
+  );
+}
+export function passed_back(answer, headers) {
+  const init = { status: answer.status, headers: headersOf(headers) };
+  if (answer.webSocket) init.webSocket = answer.webSocket;
+  if (answer.cf) init.cf = answer.cf;
+  return new Response(answer.body, init);
+}
 export function assets_fetch(env, binding, request, method) {
   const assets = env[binding];
   if (!assets || typeof assets.fetch !== "function") return null;
@@ -128,6 +161,26 @@ extern "C" {
     /// Runs the JSON array of `[query, ...params]` statements in one transaction.
     #[wasm_bindgen(catch)]
     pub fn sql_write(storage: &JsValue, statements: &str) -> Result<(), JsValue>;
+    /// Every header, as [`header_text`] writes them.
+    pub fn header_lines(headers: &web_sys::Headers) -> String;
+    /// `fetch` of `target` with `method` and `headers` (as [`header_text`]
+    /// writes them), redirects not followed, with `body`, or else, if
+    /// `streamed`, `request`'s body; aborted unless the answer's head comes
+    /// within `timeout_ms`, and then resolved with null. (A timeout that
+    /// also cut the answer's body would be `AbortSignal.timeout`.)
+    #[wasm_bindgen(catch)]
+    pub fn node_fetch(
+        request: &web_sys::Request,
+        target: &str,
+        method: &str,
+        headers: &str,
+        body: Option<Uint8Array>,
+        streamed: bool,
+        timeout_ms: u32,
+    ) -> Result<Promise, JsValue>;
+    /// `answer` with its status, body, WebSocket and `cf`, but exactly `headers`.
+    #[wasm_bindgen(catch)]
+    pub fn passed_back(answer: &web_sys::Response, headers: &str) -> Result<web_sys::Response, JsValue>;
     /// `env[binding].fetch()` of `request`'s URL with `method`, its headers
     /// and no body, redirects not followed; null when the binding is missing.
     #[wasm_bindgen(catch)]
@@ -146,4 +199,24 @@ pub fn error_text(error: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| error.as_string())
         .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// Headers as text for the functions above: "name\nvalue\nname\nvalue…".
+pub fn header_text<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut text = String::new();
+    for (name, value) in headers {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(name);
+        text.push('\n');
+        text.push_str(value);
+    }
+    text
+}
+
+/// The name and value pairs of headers written as text.
+pub fn header_pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut parts = text.split('\n').filter(|_| !text.is_empty());
+    std::iter::from_fn(move || Some((parts.next()?, parts.next()?)))
 }

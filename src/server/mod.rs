@@ -113,8 +113,8 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
             (into_web_response(response), status, log)
         }
         Answer::Node(response, log) => {
-            let status = response.status_code();
-            (response.into(), status, log)
+            let status = response.status();
+            (response, status, log)
         }
         Answer::File(response) => {
             let status = response.status();
@@ -160,15 +160,7 @@ fn request_head(request: &web_sys::Request) -> ApiRequest {
 }
 
 fn into_web_response(response: ApiResponse) -> web_sys::Response {
-    let mut headers = String::new();
-    for (name, value) in &response.headers {
-        if !headers.is_empty() {
-            headers.push('\n');
-        }
-        headers.push_str(name);
-        headers.push('\n');
-        headers.push_str(value);
-    }
+    let headers = js::header_text(response.headers.iter().map(|(name, value)| (*name, value.as_str())));
     js::new_response(response.status, response.body, &headers)
 }
 
