@@ -6,6 +6,7 @@
 // only lets the form say so before a request is spent.
 
 import { DECIMALS, amountText, currencyNamed, readAmount, unitsText } from "./amounts.js";
+import { perPeriod } from "./periods.js";
 
 /** The limit types, as the API names them. */
 export const CALLS = "calls";
@@ -95,14 +96,16 @@ export function listenLine(ranges) {
  * The limits of a new token's capability in words, for the summary of
  * what was granted.
  * @param {{ type: string, conditions: any }[]} limits as the create request gives them
- * @returns {string[]} e.g. ["at most 3 calls", "at most 1 wxHOPR moved"]
+ * @returns {string[]} e.g. ["at most 3 calls", "at most 10 calls an hour", "at most 1 wxHOPR moved a day"]
  */
 export function grantedLimits(limits) {
-  const calls = limits.filter((limit) => limit.type === CALLS).map(({ conditions: { max } }) => `at most ${max} call${max === 1 ? "" : "s"}`);
+  const every = ({ period }) => (period === undefined ? "" : ` ${perPeriod(period)}`);
+  const calls = limits.filter((limit) => limit.type === CALLS)
+    .map(({ conditions }) => `at most ${conditions.max} call${conditions.max === 1 ? "" : "s"}${every(conditions)}`);
   if (calls.length === 0) calls.push("no calls limit");
-  const spend = limits.filter((limit) => limit.type === SPEND).map(({ conditions: { max } }) => {
-    const amount = readAmount(max);
-    return `at most ${amount ? amountText(amount.wei, amount.currency) : max} moved`;
+  const spend = limits.filter((limit) => limit.type === SPEND).map(({ conditions }) => {
+    const amount = readAmount(conditions.max);
+    return `at most ${amount ? amountText(amount.wei, amount.currency) : conditions.max} moved${every(conditions)}`;
   });
   const listen = limits.filter((limit) => limit.type === LISTEN).map((limit) => listenLine(limit.conditions.allow));
   return [...calls, ...spend, ...listen];

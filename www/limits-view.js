@@ -6,10 +6,12 @@
 
 import { amountText, unitsText } from "./amounts.js";
 import {
-  CALLS, SPEND, grantedLimits, heldConditions, listenLine, offeredConditions, spendUsed, targetsLine,
+  CALLS, SPEND, grantedLimits, heldConditions, listenLine, offeredConditions, targetsLine,
 } from "./conditions.js";
 import { element } from "./dom.js";
-import { callsUsed, capitalized } from "./format.js";
+import { capitalized } from "./format.js";
+import { isPeriodic } from "./periods.js";
+import { limitUse } from "./tokens.js";
 
 /**
  * One held capability: its name; for each calls limit and each spend
@@ -21,25 +23,22 @@ import { callsUsed, capitalized } from "./format.js";
 export function heldCapability({ endpoint, limits }) {
   const item = element("li", "held-item");
   item.append(element("code", "held-name", endpoint));
-  const calls = limits.filter((limit) => limit.type === CALLS);
-  if (calls.length === 0) item.append(element("span", "held-usage muted", "no calls limit"));
-  for (const { used, conditions: { max } } of calls) {
-    const meter = element("meter");
-    // Greener while plenty is left, red near the end: the browser's own colours.
-    Object.assign(meter, { min: 0, max, value: used, low: max * 0.75, high: max * 0.9, optimum: 0 });
-    item.append(...usageBar(meter, `${endpoint}: ${callsUsed(used, max)}`, callsUsed(used, max)));
-  }
-  for (const limit of limits.filter((each) => each.type === SPEND)) {
-    const { text, used, max } = spendUsed(limit);
-    if (max === undefined) {
+  const now = Date.now();
+  if (!limits.some((limit) => limit.type === CALLS)) item.append(element("span", "held-usage muted", "no calls limit"));
+  for (const limit of [...limits.filter((each) => each.type === CALLS), ...limits.filter((each) => each.type === SPEND)]) {
+    const { text, used, max, share } = limitUse(limit, now);
+    if (share === undefined) {
       item.append(element("span", "held-usage held-wide", text));
       continue;
     }
-    // A bar only approximates; the words are exact to the wei.
-    const meter = Object.assign(element("meter"), { min: 0, max: 1, value: Number((used * 1000n) / max) / 1000, low: 0.75, high: 0.9, optimum: 0 });
+    // Greener while plenty is left, red near the end: the browser's own colours.
+    const meter = element("meter");
+    if (limit.type === CALLS) Object.assign(meter, { min: 0, max, value: used, low: max * 0.75, high: max * 0.9, optimum: 0 });
+    // A bar only approximates an amount; the words are exact to the wei.
+    else Object.assign(meter, { min: 0, max: 1, value: share, low: 0.75, high: 0.9, optimum: 0 });
     const bar = usageBar(meter, `${endpoint}: ${text}`, text);
-    // Its words are long: on a narrow screen, each takes a whole line.
-    for (const part of bar) part.classList.add("held-spend");
+    // Long words (an amount, a period): on a narrow screen, each takes a whole line.
+    if (limit.type === SPEND || isPeriodic(limit)) for (const part of bar) part.classList.add("held-spend");
     item.append(...bar);
   }
   item.append(...conditionLines(heldConditions(limits)));
