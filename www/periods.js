@@ -45,6 +45,16 @@ export function perPeriod(seconds) {
 }
 
 /**
+ * A span of time in words: "an hour", "2 days".
+ * @param {number} seconds
+ * @returns {string}
+ */
+export function spanOf(seconds) {
+  const { span, count } = inSpans(seconds);
+  return count === 1 ? span.one : `${count} ${span.unit}s`;
+}
+
+/**
  * A span of time ending now, in words, after "the last": "hour", "2 days".
  * @param {number} seconds
  * @returns {string}

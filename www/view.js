@@ -388,7 +388,8 @@ export function renderChoicesHint(hint) {
 /**
  * Calls `handler(draft)` with the create form's values as typed, its
  * errors cleared; wires the capability choices (see choices-view.js).
- * @param {(draft: { picked: ({ limit: string } & import("./conditions.js").ConditionsDraft)[], lifetime: string, unit: string,
+ * @param {(draft: { picked: ({ limit: string, every?: { max: string, period: string } } & import("./conditions.js").ConditionsDraft)[],
+ *   lifetime: string, unit: string,
  *   description: string }) => void} handler
  * @param {(preset: string, missing: boolean) => void} onPreset after a preset was chosen (ticked, or not for want of capabilities)
  */
@@ -664,7 +665,9 @@ export function showCreateProblem(field, problem) {
 /** The id of a capability's field in the create form, by kind. */
 const FIELD_IDS = {
   calls: ({ endpoint }) => `limit-${endpoint}`,
+  every: ({ endpoint }) => `every-${endpoint}`,
   spend: ({ endpoint, currency }) => `spend-${endpoint}-${currency}`,
+  spendEvery: ({ endpoint, currency }) => `spend-every-${endpoint}-${currency}`,
   targets: ({ endpoint }) => `targets-${endpoint}`,
   listen: ({ endpoint }) => `listen-${endpoint}`,
 };

@@ -26,7 +26,7 @@ import { createRequest, graceSeconds, lifetimeBound, offers } from "../../www/ru
 import {
   capabilityUses, deletedSentence, deletesWith, limitUse, listSummary, matches, mayUse, pageOf, rowsFor, treeOrder,
 } from "../../www/tokens.js";
-import { clockTime, isPeriodic, lastSpan, lastUsed, perPeriod, periodChoices, periodicUse } from "../../www/periods.js";
+import { clockTime, isPeriodic, lastSpan, lastUsed, perPeriod, periodChoices, periodicUse, spanOf } from "../../www/periods.js";
 import {
   CHART_EVENTS, CHART_HOURS, actorName, chartStart, chartsCaption, eventRows, outcome, usageCharts, wantsMore,
 } from "../../www/usage.js";
@@ -58,6 +58,9 @@ const LIMITS = {
   addressPattern: /^0x[0-9a-f]{40}$/u,
   maxTargets: 2,
   maxListen: 2,
+  minPeriod: 120,
+  maxPeriod: 2 * 86_400,
+  eventsPageLimit: 7,
 };
 
 test("format and rules: durations, countdowns, error sentences, delegation bounds from the service's facts", () => {
@@ -820,6 +823,7 @@ test("periods: in words, the choices within the service's bounds, a periodic lim
   assert.deepEqual([3600, 86_400, 60, 7 * 86_400, 7200, 90, 172_800].map(perPeriod),
     ["an hour", "a day", "a minute", "a week", "every 2 hours", "every 90 seconds", "every 2 days"]);
   assert.deepEqual([3600, 7200, 86_400, 60].map(lastSpan), ["hour", "2 hours", "day", "minute"]);
+  assert.deepEqual([3600, 7200, 86_400].map(spanOf), ["an hour", "2 hours", "a day"]);
   // The choices: the clock's spans within the bounds, none written as a bound.
   assert.deepEqual(periodChoices({ minPeriod: 3600, maxPeriod: 7 * 86_400 }).map((choice) => [choice.seconds, choice.label]),
     [[3600, "an hour"], [86_400, "a day"], [604_800, "a week"]]);
@@ -950,4 +954,47 @@ test("usage charts: hour buckets over the last days, each limit's line, refusals
   assert.equal(wantsMore({ read: 10, cursor: "c", oldestAt: charts.start - 1, start: charts.start }), false, "older than the span");
   assert.equal(wantsMore({ read: 10, start: charts.start }), false, "the last page");
   assert.equal(wantsMore({ read: CHART_EVENTS, cursor: "c", oldestAt: charts.start + 1, start: charts.start }), false, "the cap");
+});
+
+test("rules: periodic limits from the form, held to the creator's (no more, over no shorter a period)", () => {
+  const draft = (picked) => ({ picked, lifetime: "", unit: "hours", description: "" });
+  const admin = { allowed: offers({}, ["nodePing", "accountWithdraw"]), delegated: false, limits: LIMITS };
+  const ping = (every, limit = "") => ({ endpoint: "nodePing", limit, every });
+  assert.deepEqual(createRequest(draft([ping({ max: "5", period: "3600" }, "7")]), admin, 0).request.capabilities,
+    [{ endpoint: "nodePing", limits: [{ type: "calls", conditions: { max: 7 } }, { type: "calls", conditions: { max: 5, period: 3600 } }] }]);
+  assert.deepEqual(createRequest(draft([ping({ max: "", period: "3600" })]), admin, 0).request.capabilities, [{ endpoint: "nodePing" }], "empty: none");
+  const bad = createRequest(draft([ping({ max: "8", period: "3600" })]), admin, 0);
+  assert.deepEqual([bad.problem, bad.field], ["The calls limit of nodePing per period must be a whole number from 2 to 7.", { kind: "every", endpoint: "nodePing" }]);
+  const withdraw = (fields) => ({ endpoint: "accountWithdraw", limit: "", ...fields });
+  assert.deepEqual(createRequest(draft([withdraw({ spend: { xDai: "" }, spendEvery: { xDai: { max: "5", period: "86400" } } })]), admin, 0).request.capabilities,
+    [{ endpoint: "accountWithdraw", limits: [{ type: "spend", conditions: { max: "5 xDai", period: 86_400 } }] }]);
+  const zero = createRequest(draft([withdraw({ spendEvery: { xDai: { max: "0", period: "86400" } } })]), admin, 0);
+  assert.deepEqual([zero.problem, zero.field], ["The spend budget of accountWithdraw in xDai per period must be more than 0.", { kind: "spendEvery", endpoint: "accountWithdraw", currency: "xDai" }]);
+
+  // A creator with periodic limits: the new token keeps them, no wider, over no shorter a period.
+  const holder = { token: { capabilities: [
+    { endpoint: "nodePing", limits: [{ type: "calls", conditions: { max: 5, period: 3600 }, used: 1 }] },
+    { endpoint: "accountWithdraw", limits: [{ type: "spend", conditions: { max: "2 xDai", period: 86_400 }, used: "0 xDai" }] },
+  ] } };
+  const allowed = offers(holder, []);
+  assert.deepEqual(allowed, [
+    { endpoint: "nodePing", every: { max: 5, period: 3600 } },
+    { endpoint: "accountWithdraw", spendEvery: [{ currency: "xDai", wei: 2n * 10n ** 18n, period: 86_400 }] },
+  ], "a periodic limit is no lifetime bound");
+  assert.deepEqual(offeredConditions({ conditions: ["spend"], currencies: ["xDai", "wxHOPR"], spendEvery: allowed[1].spendEvery }),
+    { currencies: ["xDai"], targets: false, listen: false });
+  const child = { allowed, delegated: true, limits: LIMITS };
+  const problem = (picked) => createRequest(draft(picked), child, 0).problem;
+  assert.equal(problem([ping({ max: "", period: "3600" })]), "Give nodePing a calls limit of at most 5 an hour: yours has one, and the new token must keep it.");
+  assert.equal(problem([ping({ max: "6", period: "3600" })]), "The calls limit of nodePing per period must be a whole number from 2 to 5.");
+  assert.equal(problem([ping({ max: "5", period: "120" })]), "The calls limit of nodePing may count over an hour or longer, as yours does, not less.");
+  assert.deepEqual(createRequest(draft([ping({ max: "3", period: "86400" }, "7")]), child, 0).request.capabilities[0].limits,
+    [{ type: "calls", conditions: { max: 7 } }, { type: "calls", conditions: { max: 3, period: 86_400 } }], "fewer calls over a longer period; any lifetime limit");
+  assert.equal(problem([withdraw({ spendEvery: { xDai: { max: "", period: "86400" } } })]),
+    "Give accountWithdraw a spend budget per period of at most 2 xDai a day: yours has one, and the new token must keep it.");
+  assert.equal(problem([withdraw({ spendEvery: { xDai: { max: "3", period: "86400" } } })]),
+    "The spend budget of accountWithdraw in xDai per period may be at most 2 xDai: yours is no larger.");
+  assert.equal(problem([withdraw({ spendEvery: { xDai: { max: "1", period: "3600" } } })]),
+    "The spend budget of accountWithdraw in xDai per period may count over a day or longer, as yours does, not less.");
+  assert.equal(createRequest(draft([withdraw({ spendEvery: { xDai: { max: "1", period: "172800" } } })]), child, 0).request.capabilities[0].limits[0].conditions.period, 172_800);
 });
