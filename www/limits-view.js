@@ -116,7 +116,7 @@ export function conditionFields(choice, delegated, periods) {
       : `Empty: no budget in ${currency}. A number, such as 5 or 0.25.`));
     if (periods.length === 0) continue;
     const every = choice.spendEvery?.find((budget) => budget.currency === currency);
-    const perInput = Object.assign(element("input", "condition-spend condition-spend-every"), { type: "text", inputMode: "decimal" });
+    const perInput = Object.assign(element("input", "condition-spend-every"), { type: "text", inputMode: "decimal" });
     perInput.dataset.currency = currency;
     fields.append(periodicField({
       id: `spend-every-${endpoint}-${currency}`, label: `Spend budget in ${currency} per period`, endpoint, periods, preferred: 86_400,
@@ -222,7 +222,7 @@ export function showConditions(item, shown) {
  */
 export function readConditions(item) {
   const draft = {};
-  const spend = [...item.querySelectorAll(".condition-spend:not(.condition-spend-every)")];
+  const spend = [...item.querySelectorAll(".condition-spend")];
   if (spend.length > 0) draft.spend = Object.fromEntries(spend.map((input) => [input.dataset.currency, input.value]));
   const every = [...item.querySelectorAll(".condition-spend-every")];
   if (every.length > 0) {

@@ -242,8 +242,9 @@ function toUnits(wei) {
 /**
  * A limit's line. A periodic limit bounds the sum over any span of its
  * period: for a period of an hour or more, that sum over the whole hours of
- * the period ending with each hour is drawn against its `max`; a shorter
- * period bounds each hour to `max` for each period that fits in it. A
+ * the period ending with each hour is drawn against its `max`; a period
+ * of an hour or less bounds each hour's bar to `max` for each period that
+ * fits in it. A
  * lifetime limit bounds the total: the total at the end of each hour
  * (counted back from its `used` now) is drawn against its `max`.
  */
@@ -254,7 +255,7 @@ function limitLine(limit, values, known, measure) {
   if (isPeriodic(limit)) {
     const { period } = limit.conditions;
     const label = `at most ${words(max)} ${perPeriod(period)}`;
-    if (period < HOUR) {
+    if (period <= HOUR) {
       const most = max * (typeof max === "bigint" ? BigInt(Math.ceil(HOUR / period)) : Math.ceil(HOUR / period));
       return { kind: "period", label, bound: measure.number(most), boundText: `${words(most)} in an hour` };
     }
@@ -263,7 +264,7 @@ function limitLine(limit, values, known, measure) {
     return {
       kind: "period", label, bound: measure.number(max), boundText: words(max),
       running: known(sums.map(measure.number)), runningTexts: sums.map(measure.text),
-      runningLabel: span === 1 ? "used in the hour" : `used in the last ${span} hours`,
+      runningLabel: `used in the last ${span} hours`,
     };
   }
   // Counted back from now: the total at the end of an hour is what is used now less what came after.

@@ -659,7 +659,8 @@ export function showCreateProblem(field, problem) {
   if (control) revealChoice(control);
   // Not shown (its capability is not picked, or not offered): said under the form instead.
   if (!control || control.matches(":disabled") || !control.checkVisibility()) return say("create", problem, "error");
-  showFieldError(control, problem);
+  // A field per period shares its line with the period: the message goes under the line.
+  showFieldError(control, problem, control.closest(".periodic-row") ?? control);
 }
 
 /** The id of a capability's field in the create form, by kind. */
