@@ -37,9 +37,14 @@ pub const MAX_COUNTED_DESCENDANTS: u64 = 10_000;
 /// secret may keep working.
 pub const MAX_GRACE_SECS: u64 = 3600;
 
-/// The most limits one capability may carry: calls, spend in each of the two
-/// currencies, targets and listen.
-pub const MAX_LIMITS: usize = 5;
+/// The most limits one capability may carry: calls and spend in each of the
+/// two currencies, each once for the token's lifetime and once per period,
+/// then targets and listen.
+pub const MAX_LIMITS: usize = 8;
+/// The shortest period of a periodic limit, in seconds.
+pub const MIN_PERIOD_SECS: u64 = 60;
+/// The longest period of a periodic limit, in seconds: 365 days.
+pub const MAX_PERIOD_SECS: u64 = 31_536_000;
 /// The most entries of a `targets` or `listen` list.
 pub const MAX_ALLOWED: usize = 64;
 /// The longest amount a `spend` limit takes, in characters.

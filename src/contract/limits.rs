@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::{
     arguments::Arguments,
-    bounds::{MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS},
+    bounds::{MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_PERIOD_SECS, MIN_PERIOD_SECS},
     currency::Currency,
     schema::{
         allow_list, amount_pattern, any_amount_pattern, close_variants, ends_in, ADDRESS_PATTERN,
@@ -50,13 +50,21 @@ pub struct Condition {
     pub name: &'static str,
     /// What it holds.
     pub shape: Shape,
+    /// True when a limit of the type must have it.
+    pub required: bool,
 }
+
+/// The name of the condition that makes a limit periodic.
+pub const PERIOD: &str = "period";
 
 /// What a condition holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     /// A whole number.
     Count,
+    /// A period: a whole number of seconds from [`MIN_PERIOD_SECS`] to
+    /// [`MAX_PERIOD_SECS`].
+    Period,
     /// An amount of a currency, written as the node writes amounts.
     Amount,
     /// A list of entries.
@@ -120,12 +128,23 @@ impl LimitType {
 
     /// The fields of its conditions.
     pub fn conditions(self) -> &'static [Condition] {
+        const PERIODIC: Condition = Condition { name: PERIOD, shape: Shape::Period, required: false };
         match self {
-            LimitType::Calls => &[Condition { name: "max", shape: Shape::Count }],
-            LimitType::Spend => &[Condition { name: "max", shape: Shape::Amount }],
-            LimitType::Targets => &[Condition { name: "allow", shape: Shape::List(Entries::Addresses) }],
-            LimitType::Listen => &[Condition { name: "allow", shape: Shape::List(Entries::ListenRanges) }],
+            LimitType::Calls => &[Condition { name: "max", shape: Shape::Count, required: true }, PERIODIC],
+            LimitType::Spend => &[Condition { name: "max", shape: Shape::Amount, required: true }, PERIODIC],
+            LimitType::Targets => {
+                &[Condition { name: "allow", shape: Shape::List(Entries::Addresses), required: true }]
+            }
+            LimitType::Listen => {
+                &[Condition { name: "allow", shape: Shape::List(Entries::ListenRanges), required: true }]
+            }
         }
+    }
+
+    /// True when its limits may be periodic (carry a [`PERIOD`]): then a
+    /// capability may carry one for its lifetime and one per period.
+    pub fn periodic(self) -> bool {
+        self.conditions().iter().any(|condition| condition.shape == Shape::Period)
     }
 
     /// Which capabilities may carry it: by what their routes' arguments are about.
@@ -182,11 +201,20 @@ impl Entries {
     }
 }
 
-/// The conditions of `kind` as a schema with only its amount, matching `pattern`.
+/// The conditions of `kind` as a schema whose amount matches `pattern`.
 fn amount_condition(kind: LimitType, pattern: String) -> Value {
     let field = field_shaped(kind, |shape| shape == Shape::Amount);
-    json!({ "type": "object", "required": [field],
-            "properties": Map::from_iter([(field.to_string(), json!({ "type": "string", "pattern": pattern }))]) })
+    let mut properties =
+        Map::from_iter([(field.to_string(), json!({ "type": "string", "pattern": pattern }))]);
+    if kind.periodic() {
+        properties.insert(PERIOD.to_string(), period_schema());
+    }
+    json!({ "type": "object", "required": [field], "properties": properties })
+}
+
+/// A period as the document's rules state it.
+pub fn period_schema() -> Value {
+    json!({ "type": "integer", "minimum": MIN_PERIOD_SECS, "maximum": MAX_PERIOD_SECS })
 }
 
 /// The conditions of `kind` as a schema of its list.
@@ -229,6 +257,11 @@ pub struct CallsConditions {
     /// descendants together.
     #[schemars(range(min = 1, max = MAX_CALLS))]
     pub max: u64,
+    /// When present, `max` bounds the calls in any span of this many
+    /// seconds (a sliding window) instead of the token's whole life.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64", range(min = MIN_PERIOD_SECS, max = MAX_PERIOD_SECS))]
+    pub period: Option<u64>,
 }
 
 /// The conditions of a `spend` limit.
@@ -240,6 +273,11 @@ pub struct SpendConditions {
     /// `"5 wxHOPR"`, `"0.5 xDai"`, `"1000 wei wxHOPR"`.
     #[schemars(length(max = MAX_AMOUNT_CHARS), regex(pattern = any_amount_pattern()))]
     pub max: String,
+    /// When present, `max` bounds what is moved in any span of this many
+    /// seconds (a sliding window) instead of the token's whole life.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64", range(min = MIN_PERIOD_SECS, max = MAX_PERIOD_SECS))]
+    pub period: Option<u64>,
 }
 
 /// The conditions of a `targets` or `listen` limit: what is allowed.
@@ -258,14 +296,16 @@ pub struct AllowConditions {
 #[serde(tag = "type", rename_all = "lowercase")]
 #[schemars(transform = list_patterns)]
 pub enum RequestedLimit {
-    /// At most `conditions.max` authorized calls, ever. A client-supplied
-    /// `used` is ignored: never stored or echoed.
+    /// At most `conditions.max` authorized calls, ever, or in any span of
+    /// `conditions.period` seconds. A client-supplied `used` is ignored:
+    /// never stored or echoed.
     Calls {
         /// The bound.
         conditions: CallsConditions,
     },
-    /// At most `conditions.max` of one currency moved, ever (routes that move
-    /// funds: withdraw, open channel, fund channel).
+    /// At most `conditions.max` of one currency moved, ever, or in any span
+    /// of `conditions.period` seconds (routes that move funds: withdraw,
+    /// open channel, fund channel).
     Spend {
         /// The bound.
         conditions: SpendConditions,
@@ -286,19 +326,19 @@ pub enum RequestedLimit {
 
 impl RequestedLimit {
     /// The limit of type `kind` whose conditions have `values`, in the
-    /// order and the shapes of [`LimitType::conditions`]; `None` when they
-    /// do not fit.
-    pub fn from_values(kind: LimitType, values: Vec<ConditionValue>) -> Option<RequestedLimit> {
+    /// order and the shapes of [`LimitType::conditions`] (`None` for an
+    /// optional condition not given); `None` when they do not fit.
+    pub fn from_values(kind: LimitType, values: Vec<Option<ConditionValue>>) -> Option<RequestedLimit> {
         let mut values = values.into_iter();
-        let mut next = || values.next();
+        let mut next = || values.next().flatten();
         Some(match kind {
             LimitType::Calls => {
                 let Some(ConditionValue::Count(max)) = next() else { return None };
-                RequestedLimit::Calls { conditions: CallsConditions { max } }
+                RequestedLimit::Calls { conditions: CallsConditions { max, period: period(next())? } }
             }
             LimitType::Spend => {
                 let Some(ConditionValue::Text(max)) = next() else { return None };
-                RequestedLimit::Spend { conditions: SpendConditions { max } }
+                RequestedLimit::Spend { conditions: SpendConditions { max, period: period(next())? } }
             }
             LimitType::Targets => {
                 let Some(ConditionValue::List(allow)) = next() else { return None };
@@ -309,6 +349,15 @@ impl RequestedLimit {
                 RequestedLimit::Listen { conditions: AllowConditions { allow } }
             }
         })
+    }
+
+    /// Its period, for a periodic limit.
+    pub fn period(&self) -> Option<u64> {
+        match self {
+            RequestedLimit::Calls { conditions } => conditions.period,
+            RequestedLimit::Spend { conditions } => conditions.period,
+            RequestedLimit::Targets { .. } | RequestedLimit::Listen { .. } => None,
+        }
     }
 
     /// Its type.
@@ -322,25 +371,49 @@ impl RequestedLimit {
     }
 }
 
+/// An optional period among a limit's condition values: `Some(None)` when
+/// not given, `None` when it is not a period.
+fn period(value: Option<ConditionValue>) -> Option<Option<u64>> {
+    match value {
+        None => Some(None),
+        Some(ConditionValue::Count(secs)) => Some(Some(secs)),
+        Some(_) => None,
+    }
+}
+
 /// A limit as the API shows it, with its use so far.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 #[schemars(transform = close_variants)]
 pub enum Limit {
-    /// At most `conditions.max` authorized calls, ever.
+    /// At most `conditions.max` authorized calls, ever, or in any span of
+    /// `conditions.period` seconds.
     Calls {
         /// The bound.
         conditions: CallsConditions,
-        /// Authorized calls so far, by the token and its descendants; it
-        /// already counts the call that shows it.
+        /// Authorized calls by the token and its descendants, so far or, for
+        /// a periodic limit, in the current span; it already counts the call
+        /// that shows it.
         used: u64,
+        /// For a periodic limit with use in the current span: when capacity
+        /// next returns, in seconds since the Unix epoch (rounded up).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(with = "u64")]
+        returns_at: Option<u64>,
     },
-    /// At most `conditions.max` of one currency moved, ever.
+    /// At most `conditions.max` of one currency moved, ever, or in any span
+    /// of `conditions.period` seconds.
     Spend {
         /// The bound.
         conditions: SpendConditions,
-        /// Moved so far by the token and its descendants, in the same currency.
+        /// Moved by the token and its descendants, in the same currency, so
+        /// far or, for a periodic limit, in the current span.
         used: String,
+        /// For a periodic limit with use in the current span: when capacity
+        /// next returns, in seconds since the Unix epoch (rounded up).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(with = "u64")]
+        returns_at: Option<u64>,
     },
     /// Only these target addresses.
     Targets {
@@ -360,14 +433,17 @@ mod tests {
     use crate::contract::{bounds::MAX_LIMITS, currency::Currency};
 
     fn samples() -> Vec<(RequestedLimit, Limit)> {
-        let calls = CallsConditions { max: 1 };
-        let spend = SpendConditions { max: "1 xDai".into() };
+        let calls = CallsConditions { max: 1, period: Some(60) };
+        let spend = SpendConditions { max: "1 xDai".into(), period: Some(3600) };
         let allow = AllowConditions { allow: vec!["x".into()] };
         vec![
-            (RequestedLimit::Calls { conditions: calls }, Limit::Calls { conditions: calls, used: 0 }),
+            (
+                RequestedLimit::Calls { conditions: calls },
+                Limit::Calls { conditions: calls, used: 0, returns_at: None },
+            ),
             (
                 RequestedLimit::Spend { conditions: spend.clone() },
-                Limit::Spend { conditions: spend, used: "0 xDai".into() },
+                Limit::Spend { conditions: spend, used: "0 xDai".into(), returns_at: None },
             ),
             (
                 RequestedLimit::Targets { conditions: allow.clone() },
@@ -403,26 +479,47 @@ mod tests {
                 .conditions()
                 .iter()
                 .map(|condition| match (condition.shape, &conditions[condition.name]) {
-                    (Shape::Count, value) => ConditionValue::Count(value.as_u64().unwrap()),
+                    (Shape::Count | Shape::Period, value) => ConditionValue::Count(value.as_u64().unwrap()),
                     (Shape::Amount, value) => ConditionValue::Text(value.as_str().unwrap().to_string()),
                     (Shape::List(_), value) => {
                         ConditionValue::List(serde_json::from_value(value.clone()).unwrap())
                     }
                 })
+                .map(Some)
                 .collect();
-            assert_eq!(RequestedLimit::from_values(kind, values), Some(requested), "{kind:?}");
+            assert_eq!(RequestedLimit::from_values(kind, values), Some(requested.clone()), "{kind:?}");
         }
         assert_eq!(
-            RequestedLimit::from_values(LimitType::Calls, vec![ConditionValue::Text("1".into())]),
+            RequestedLimit::from_values(LimitType::Calls, vec![Some(ConditionValue::Text("1".into()))]),
             None
         );
     }
 
     #[test]
-    fn the_most_limits_of_a_capability_is_one_of_each_type_and_one_spend_per_currency() {
+    fn a_period_is_optional_and_only_calls_and_spend_take_one() {
+        let lifetime =
+            RequestedLimit::from_values(LimitType::Calls, vec![Some(ConditionValue::Count(3)), None]);
+        assert_eq!(
+            lifetime,
+            Some(RequestedLimit::Calls { conditions: CallsConditions { max: 3, period: None } })
+        );
+        assert_eq!(serde_json::to_value(lifetime.unwrap()).unwrap()["conditions"], json!({ "max": 3 }));
+        let periodic: Vec<LimitType> = LimitType::ALL.into_iter().filter(|kind| kind.periodic()).collect();
+        assert_eq!(periodic, [LimitType::Calls, LimitType::Spend]);
+        for kind in LimitType::ALL {
+            let required = kind.conditions().iter().filter(|condition| condition.required).count();
+            assert_eq!(required, 1, "{kind:?} has one condition it cannot do without");
+        }
+    }
+
+    #[test]
+    fn the_most_limits_of_a_capability_is_one_of_each_type_and_one_spend_per_currency_each_for_life_and_per_period(
+    ) {
         let most: usize = LimitType::ALL
             .iter()
             .map(|kind| if kind.one_per_currency() { Currency::ALL.len() } else { 1 })
+            .zip(LimitType::ALL.map(|kind| if kind.periodic() { 2 } else { 1 }))
+            .map(|(kept, spans)| kept * spans)
             .sum();
         assert_eq!(MAX_LIMITS, most);
     }

@@ -16,7 +16,7 @@ use crate::contract::{
     },
     catalogue::{CapabilityName, CAPABILITIES},
     currency::Currency,
-    limits::{Limit, LimitType, RequestedLimit},
+    limits::{period_schema, Limit, LimitType, RequestedLimit, PERIOD},
     node_routes::{carried_by, Carried},
     schema::secret_pattern,
 };
@@ -27,8 +27,9 @@ use crate::contract::{
 pub struct RequestedCapability {
     /// The operation the new token may call.
     pub endpoint: CapabilityName,
-    /// At most one limit of each type (one `spend` per currency), of the
-    /// types the capability's routes carry.
+    /// At most one limit of each type (one `spend` per currency) for the
+    /// token's lifetime and one per period, of the types the capability's
+    /// routes carry.
     #[serde(default)]
     #[schemars(length(max = MAX_LIMITS))]
     pub limits: Vec<RequestedLimit>,
@@ -221,15 +222,33 @@ fn limits_by_endpoint(schema: &mut Schema) {
         LimitType::ALL.into_iter().partition(|kind| kind.one_per_currency());
     let rules: Vec<Value> = once_each
         .into_iter()
-        .map(|kind| once(kind, json!({})))
+        .flat_map(|kind| spans(kind, json!({})).into_iter().map(move |conditions| once(kind, conditions)))
         .chain(per_currency.into_iter().flat_map(|kind| {
-            Currency::ALL.into_iter().map(move |currency| once(kind, kind.in_currency_schema(currency)))
+            Currency::ALL.into_iter().flat_map(move |currency| {
+                spans(kind, kind.in_currency_schema(currency)).into_iter().map(move |c| once(kind, c))
+            })
         }))
         .collect();
     if let Some(limits) = schema.get_mut("properties").and_then(|p| p.get_mut("limits")) {
         limits["allOf"] = Value::Array(rules);
     }
     schema.insert("oneOf".to_string(), Value::Array(variants));
+}
+
+/// The conditions of `kind`'s limits that a capability carries at most one
+/// of: those matching `conditions`, and of a periodic type, those for the
+/// token's lifetime apart from those per period.
+fn spans(kind: LimitType, conditions: Value) -> Vec<Value> {
+    if !kind.periodic() {
+        return vec![conditions];
+    }
+    let with = |span: Value| match conditions.as_object().is_some_and(|rules| rules.is_empty()) {
+        true => span,
+        false => json!({ "allOf": [conditions.clone(), span] }),
+    };
+    let periodic =
+        json!({ "type": "object", "properties": { PERIOD: period_schema() }, "required": [PERIOD] });
+    vec![with(json!({ "type": "object", "not": periodic })), with(periodic)]
 }
 
 /// The limits a class of capabilities carrying `carried` may have.

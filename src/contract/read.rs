@@ -20,7 +20,10 @@
 use serde_json::{Map, Value};
 
 use crate::contract::{
-    bounds::{MAX_BODY_BYTES, MAX_CAPABILITIES, MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS},
+    bounds::{
+        MAX_BODY_BYTES, MAX_CAPABILITIES, MAX_GRACE_SECS, MAX_LIFETIME_SECS, MAX_LIMITS, MAX_PERIOD_SECS,
+        MIN_PERIOD_SECS,
+    },
     catalogue::CapabilityName,
     error::ApiError,
     limits::{ConditionValue, LimitType, RequestedLimit, Shape},
@@ -166,12 +169,16 @@ impl Reading {
         let mut values = Vec::new();
         for condition in kind.conditions() {
             let (field, shape) = (condition.name, condition.shape);
-            let value = conditions
-                .get(field)
-                .ok_or_else(|| invalid(format!("{at}.conditions.{field} is required")))?;
+            let Some(value) = conditions.get(field) else {
+                if condition.required {
+                    return Err(invalid(format!("{at}.conditions.{field} is required")));
+                }
+                values.push(None);
+                continue;
+            };
             let value = shaped(value, shape)
                 .ok_or_else(|| invalid(format!("{at}.conditions.{field} must be {}", expected(shape))))?;
-            values.push(value);
+            values.push(Some(value));
         }
         let known = |key: &str| kind.conditions().iter().any(|condition| condition.name == key);
         if let Some(unknown) = conditions.keys().find(|key| !known(key)) {
@@ -218,6 +225,9 @@ fn shaped(value: &Value, shape: Shape) -> Option<ConditionValue> {
         Shape::Count => {
             integer(value).map(|count| ConditionValue::Count(count.clamp(0, i128::from(u64::MAX)) as u64))
         }
+        Shape::Period => integer(value)
+            .filter(|secs| (i128::from(MIN_PERIOD_SECS)..=i128::from(MAX_PERIOD_SECS)).contains(secs))
+            .map(|secs| ConditionValue::Count(secs as u64)),
         Shape::Amount => value.as_str().map(|text| ConditionValue::Text(text.to_string())),
         Shape::List(_) => {
             let entries: Option<Vec<String>> =
@@ -228,11 +238,12 @@ fn shaped(value: &Value, shape: Shape) -> Option<ConditionValue> {
 }
 
 /// What a value of `shape` must be, in the words of a refusal.
-fn expected(shape: Shape) -> &'static str {
+fn expected(shape: Shape) -> String {
     match shape {
-        Shape::Count => "an integer",
-        Shape::Amount => "a string",
-        Shape::List(_) => "an array of strings",
+        Shape::Count => "an integer".to_string(),
+        Shape::Period => format!("an integer from {MIN_PERIOD_SECS} to {MAX_PERIOD_SECS} (seconds)"),
+        Shape::Amount => "a string".to_string(),
+        Shape::List(_) => "an array of strings".to_string(),
     }
 }
 
@@ -364,6 +375,34 @@ mod tests {
         "conditions.max must be a string"
     );
     refused!(
+        period_too_short,
+        &with_limits("nodePing", r#"{"type":"calls","conditions":{"max":1,"period":59}}"#),
+        "capabilities[0].limits[0].conditions.period must be an integer from 60 to 31536000 (seconds)"
+    );
+    refused!(
+        period_over_a_year,
+        &with_limits(
+            "accountWithdraw",
+            r#"{"type":"spend","conditions":{"max":"1 xDai","period":31536001}}"#
+        ),
+        "capabilities[0].limits[0].conditions.period must be an integer from 60 to 31536000 (seconds)"
+    );
+    refused!(
+        fractional_period,
+        &with_limits("nodePing", r#"{"type":"calls","conditions":{"max":1,"period":60.5}}"#),
+        "conditions.period must be an integer"
+    );
+    refused!(
+        period_as_text,
+        &with_limits("nodePing", r#"{"type":"calls","conditions":{"max":1,"period":"60"}}"#),
+        "conditions.period must be an integer"
+    );
+    refused!(
+        null_period,
+        &with_limits("nodePing", r#"{"type":"calls","conditions":{"max":1,"period":null}}"#),
+        "conditions.period must be an integer"
+    );
+    refused!(
         targets_not_strings,
         &with_limits("accountWithdraw", r#"{"type":"targets","conditions":{"allow":[1]}}"#),
         "allow must be an array of strings"
@@ -401,7 +440,21 @@ mod tests {
     }
 
     fn calls(max: u64) -> RequestedLimit {
-        RequestedLimit::Calls { conditions: CallsConditions { max } }
+        RequestedLimit::Calls { conditions: CallsConditions { max, period: None } }
+    }
+
+    #[test]
+    fn a_period_is_read_in_its_range_and_may_be_left_out() {
+        for (period, kept) in [("60", Some(60)), ("3600.0", Some(3600)), ("31536000", Some(31_536_000))] {
+            let body = read(&with_limits(
+                "nodePing",
+                &format!(r#"{{"type":"calls","conditions":{{"max":2,"period":{period}}}}}"#),
+            ));
+            let limit = RequestedLimit::Calls { conditions: CallsConditions { max: 2, period: kept } };
+            assert_eq!(body.unwrap().request.capabilities[0].limits, [limit], "{period}");
+        }
+        let lifetime = read(&with_limits("nodePing", r#"{"type":"calls","conditions":{"max":2}}"#));
+        assert_eq!(lifetime.unwrap().request.capabilities[0].limits, [calls(2)]);
     }
 
     #[test]
@@ -451,7 +504,7 @@ mod tests {
         let unknown = read(&with_limits("a", r#"{"type":"calls","conditions":{"max":1,"min":0}}"#)).unwrap();
         assert_eq!(
             unknown.beyond.unwrap().to_string(),
-            "capabilities[0].limits[0].conditions: unknown condition 'min'; a 'calls' limit has only 'max'"
+            "capabilities[0].limits[0].conditions: unknown condition 'min'; a 'calls' limit has only 'max' and 'period'"
         );
     }
 }

@@ -217,14 +217,16 @@ impl TokenRecord {
 fn limits(grant: &Grant, used: &Used) -> Vec<Limit> {
     let used_of = |counter: &str| used.get(counter).copied().unwrap_or(0);
     let calls = grant.max_calls.map(|max| Limit::Calls {
-        conditions: CallsConditions { max },
+        conditions: CallsConditions { max, period: None },
         used: u64::try_from(used_of(&grant.endpoint)).unwrap_or(u64::MAX),
+        returns_at: None,
     });
     let spend = grant.spend.iter().map(|budget| {
         let amount = |wei| Amount { currency: budget.currency, wei }.to_string();
         Limit::Spend {
-            conditions: SpendConditions { max: amount(budget.max) },
+            conditions: SpendConditions { max: amount(budget.max), period: None },
             used: amount(used_of(&spend_counter(&grant.endpoint, budget.currency))),
+            returns_at: None,
         }
     });
     let allow = |entries: Vec<String>| AllowConditions { allow: entries };

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 use crate::contract::{
-    bounds::{MAX_CALLS, MAX_LIFETIME_SECS},
+    bounds::{MAX_CALLS, MAX_LIFETIME_SECS, MAX_PERIOD_SECS, MIN_PERIOD_SECS},
     catalogue::CAPABILITIES,
     error::ErrorCode,
     limits::{Entries, LimitType, Shape},
@@ -156,6 +156,14 @@ fn condition(shape: Shape) -> BoxedStrategy<Value> {
         Shape::Count => {
             prop_oneof![0u64..5, Just(MAX_CALLS), Just(MAX_CALLS + 1)].prop_map(Value::from).boxed()
         }
+        Shape::Period => prop_oneof![
+            Just(MIN_PERIOD_SECS - 1),
+            MIN_PERIOD_SECS..=MIN_PERIOD_SECS + 5,
+            Just(MAX_PERIOD_SECS),
+            Just(MAX_PERIOD_SECS + 1)
+        ]
+        .prop_map(Value::from)
+        .boxed(),
         Shape::Amount => amount().prop_map(Value::from).boxed(),
         Shape::List(Entries::Addresses) => {
             prop::collection::vec(address(), 0..3).prop_map(Value::from).boxed()
@@ -166,15 +174,27 @@ fn condition(shape: Shape) -> BoxedStrategy<Value> {
     }
 }
 
-/// A limit of `kind`, each of its conditions right or nearly.
+/// A limit of `kind`, each of its conditions right or nearly, an optional
+/// one given or not.
 fn limit(kind: LimitType) -> BoxedStrategy<Value> {
-    let fields: Vec<(&str, BoxedStrategy<Value>)> =
-        kind.conditions().iter().map(|c| (c.name, condition(c.shape))).collect();
-    let (names, values): (Vec<&str>, Vec<BoxedStrategy<Value>>) = fields.into_iter().unzip();
+    let fields: Vec<(&str, BoxedStrategy<Option<Value>>)> = kind
+        .conditions()
+        .iter()
+        .map(|c| {
+            let value = condition(c.shape);
+            let value =
+                if c.required { value.prop_map(Some).boxed() } else { prop::option::of(value).boxed() };
+            (c.name, value)
+        })
+        .collect();
+    let (names, values): (Vec<&str>, Vec<BoxedStrategy<Option<Value>>>) = fields.into_iter().unzip();
     values
         .prop_map(move |values| {
-            let conditions: Map<String, Value> =
-                names.iter().map(|name| name.to_string()).zip(values).collect();
+            let conditions: Map<String, Value> = names
+                .iter()
+                .zip(values)
+                .filter_map(|(name, value)| Some((name.to_string(), value?)))
+                .collect();
             json!({ "type": kind.name(), "conditions": conditions })
         })
         .boxed()

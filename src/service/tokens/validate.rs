@@ -83,6 +83,11 @@ fn grant(at: &str, endpoint: &str, limits: &[RequestedLimit]) -> Result<Grant, A
     for (j, limit) in limits.iter().enumerate() {
         let at = format!("{at}.limits[{j}]");
         carries(&at, limit.kind(), &carried, endpoint)?;
+        if limit.period().is_some() {
+            return Err(invalid_capabilities(format!(
+                "{at}.conditions.period: periodic limits are not enforced yet"
+            )));
+        }
         match limit {
             RequestedLimit::Calls { conditions } => grant.max_calls = Some(calls(&at, conditions, &grant)?),
             RequestedLimit::Spend { conditions } => {
