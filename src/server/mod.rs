@@ -13,6 +13,7 @@
 //! there are no files: `404`).
 
 mod body;
+mod events;
 mod files;
 mod forward;
 mod js;
@@ -88,9 +89,10 @@ fn session_listen_default(configured: Option<String>) -> SocketAddr {
 
 /// Works on the runtime's own request and response objects; `worker`'s
 /// wrappers are built only on the paths that need them (a body to read, a
-/// call to forward).
+/// call to forward). What the answer leaves to do (noting a token's last
+/// use) runs after it has left, with `ctx.waitUntil`.
 #[event(fetch)]
-async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
+async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
     let started_ms = js_sys::Date::now();
     let settings = settings(&env);
     let service = Service::new(
@@ -105,6 +107,11 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     let files = files::Assets::new(&env, &request);
     let answer = service.handle(&api_request, &body, &node, &files, started_ms as u64).await;
     body.discard_unread().await;
+    let deferred = service.take_deferred();
+    if !deferred.is_empty() {
+        let env = env.clone();
+        ctx.wait_until(async move { deferred.run(&kv::WorkersKv::new(&env)).await });
+    }
     let (response, status, log_fields) = match answer {
         Answer::Service(response) => {
             let status = response.status;

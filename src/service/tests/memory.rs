@@ -11,6 +11,7 @@ use crate::service::{
     tree::{
         budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, TreeCounters, Used},
         cleanup::{CleanupQueue, Pending},
+        events::{EventsQuery, NumberedEvent, StoredEvent},
     },
 };
 
@@ -131,6 +132,10 @@ pub struct MemoryBudgets {
     pub revoked: RefCell<Vec<(String, usize)>>,
     /// How many charges and reads were asked for.
     pub asked: Cell<usize>,
+    /// Each tree's audit trail, numbered in order.
+    events: RefCell<HashMap<String, Vec<(u64, StoredEvent)>>>,
+    /// The number of the last event recorded in any tree.
+    last_event: Cell<u64>,
 }
 
 impl Budgets for MemoryBudgets {
@@ -153,6 +158,23 @@ impl Budgets for MemoryBudgets {
     async fn rotate(&self, tree: &str, step: &RotationStep) -> Result<RotationReply, StoreError> {
         // The tree's clock: the request's own, as nothing else runs meanwhile.
         Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().rotate(step, step.started_ms))
+    }
+
+    async fn record(&self, tree: &str, event: &StoredEvent) -> Result<(), StoreError> {
+        self.last_event.set(self.last_event.get() + 1);
+        let mut events = self.events.borrow_mut();
+        events.entry(tree.to_string()).or_default().push((self.last_event.get(), event.clone()));
+        Ok(())
+    }
+
+    async fn events(&self, tree: &str, query: &EventsQuery) -> Result<Vec<NumberedEvent>, StoreError> {
+        let events = self.events.borrow();
+        let page = events.get(tree).into_iter().flatten().rev();
+        Ok(page
+            .filter(|(seq, stored)| query.covers(&stored.lineage, *seq))
+            .take(query.limit)
+            .map(|(seq, stored)| NumberedEvent { seq: *seq, event: stored.event.clone() })
+            .collect())
     }
 }
 
