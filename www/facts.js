@@ -29,6 +29,7 @@ import { LISTEN, TARGETS } from "./conditions.js";
  * @property {number} maxListen the most ranges of a listen condition
  * @property {number} minPeriod the shortest period of a periodic limit, in seconds
  * @property {number} maxPeriod the longest period of a periodic limit, in seconds
+ * @property {number} eventsPageLimit the most events one page of `GET /tokens/{id}/events` may hold
  */
 
 /**
@@ -84,6 +85,7 @@ export function readFacts(document) {
     maxListen: count(allowed(LISTEN).maxItems, "the most listen ranges"),
     minPeriod: count(period.minimum, "the shortest period"),
     maxPeriod: count(period.maximum, "the longest period"),
+    eventsPageLimit: count(pageLimit("/tokens/{id}/events").maximum, "the largest page of events"),
   };
   if (missing.length > 0) throw new Error(`the OpenAPI document does not give ${[...new Set(missing)].join(", ")}`);
   return facts;

@@ -402,6 +402,7 @@ test("facts: the catalogue and every bound come from the service's OpenAPI docum
     maxListen: allowList("listen").maxItems,
     minPeriod: schemas.CallsConditions.properties.period.minimum,
     maxPeriod: schemas.CallsConditions.properties.period.maximum,
+    eventsPageLimit: document.paths["/tokens/{id}/events"].get.parameters.find((parameter) => parameter.name === "limit").schema.maximum,
   });
   assert.deepEqual([schemas.SpendConditions.properties.period.minimum, schemas.SpendConditions.properties.period.maximum], [facts.minPeriod, facts.maxPeriod],
     "one bound for the periods of calls and of spend");
@@ -411,7 +412,7 @@ test("facts: the catalogue and every bound come from the service's OpenAPI docum
   assert.deepEqual([facts.maxDescription, facts.maxLifetime, facts.maxCapabilities, facts.maxCalls, facts.maxDepth, facts.maxBodyBytes],
     [256, 3_155_760_000, 64, Number.MAX_SAFE_INTEGER, 32, 16 * 1024]);
   assert.deepEqual([facts.maxLimits, facts.maxAmountChars, facts.maxTargets, facts.maxListen], [8, 64, 64, 64]);
-  assert.deepEqual([facts.minPeriod, facts.maxPeriod], [60, 365 * 86_400]);
+  assert.deepEqual([facts.minPeriod, facts.maxPeriod, facts.eventsPageLimit], [60, 365 * 86_400, 1000]);
   // The patterns read by JavaScript as the service reads them.
   assert.ok(["5 wxHOPR", "0.5 xdai", "1 000 wei wxHOPR", "5 wei_xDai"].every((amount) => facts.amountPattern.test(amount)));
   assert.ok(!["5wxHOPR", "1e3 xDai", "5 wei", "-1 xDai"].some((amount) => facts.amountPattern.test(amount)));
