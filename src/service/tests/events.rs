@@ -262,3 +262,12 @@ fn last_used_at_is_absent_until_a_call_then_noted_after_the_answer_at_most_once_
     harness.run_deferred();
     assert_eq!(inspect()["last_used_at"], json!(NOW + 65));
 }
+
+#[test]
+fn a_token_that_deletes_itself_leaves_no_note_of_its_use() {
+    let harness = Harness::new();
+    let (secret, id) = harness.issue(ADMIN, caps(&["tokensDelete"]));
+    assert_eq!(harness.delete(&secret, &id).status(), 204);
+    harness.run_deferred();
+    assert!(harness.kept_keys().is_empty(), "{:?}", harness.kv().keys());
+}
