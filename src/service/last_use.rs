@@ -14,7 +14,7 @@ use std::{cell::RefCell, collections::HashMap};
 
 use crate::contract::bounds::LAST_USE_LAG_SECS;
 
-use super::store::{KeyValue, TokenStore};
+use super::store::{KeyValue, StoreError, TokenStore, MAX_BULK_KEYS};
 
 /// The most tokens an isolate remembers noting; past it, it forgets them
 /// all, and the next use of each is noted again.
@@ -72,6 +72,19 @@ impl Deferred {
             let _ = tokens.note_use(&noted.id, noted.secs, noted.valid_until).await;
         }
     }
+}
+
+/// When each of `ids` last authenticated a call (seconds since the
+/// epoch), in order: one read per [`MAX_BULK_KEYS`] ids.
+pub async fn of<K: KeyValue>(
+    tokens: &TokenStore<'_, K>,
+    ids: &[String],
+) -> Result<Vec<Option<u64>>, StoreError> {
+    let mut uses = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_BULK_KEYS) {
+        uses.extend(tokens.last_uses(chunk).await?);
+    }
+    Ok(uses)
 }
 
 #[cfg(test)]

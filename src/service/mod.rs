@@ -157,6 +157,12 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             (None, Ok(())) => Err(ApiError::AuthenticationFailed),
         };
         let mut response = respond(outcome, log);
+        if let (Some(Principal::Issued(record)), Some(subject)) = (&caller, &response.subject) {
+            if operation == Operation::DeleteToken && subject.last() == Some(&record.id) {
+                // A token that deleted itself leaves no note of its use behind.
+                self.deferred.borrow_mut().uses.retain(|noted| noted.id != record.id);
+            }
+        }
         if let Some(caller) = &caller {
             let done = Done {
                 caller,

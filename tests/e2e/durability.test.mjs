@@ -130,7 +130,9 @@ test("a clean-up cut off by a restart resumes and removes every revoked key; no 
       .flat();
     assert.equal((await call("DELETE", `/api/v3/tokens/${root.id}`, { token: root.token })).status, 204);
     await worker.restart();
-    const keys = async () => (await (await worker.mf.getKVNamespace("TOKENS")).list()).keys.map((key) => key.name);
+    // Beside the tombstones that keep the deleted tokens' audit trails readable.
+    const keys = async () =>
+      (await (await worker.mf.getKVNamespace("TOKENS")).list()).keys.map((key) => key.name).filter((name) => !name.startsWith("x:"));
     const deadline = Date.now() + 240_000;
     while ((await keys()).length > 2 && Date.now() < deadline) await sleep(500);
     assert.equal((await keys()).length, 2, "only the bystander's record and index entry remain");

@@ -9,6 +9,7 @@
 
 mod access;
 mod budgets;
+mod events;
 mod gateway;
 mod http;
 mod management;
@@ -290,6 +291,12 @@ impl Harness {
                 return steps;
             }
         }
+    }
+
+    /// Does what the answers so far left to do after they were sent, as
+    /// the Worker does with `ctx.waitUntil`.
+    fn run_deferred(&self) {
+        pollster::block_on(self.service.take_deferred().run(self.kv()));
     }
 
     /// The calls the node received.
