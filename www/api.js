@@ -73,7 +73,8 @@ export const NODE_TIMEOUT_MS = 35_000;
  * Opens a session for `secret` on this page's origin, where the Worker
  * serves the API next to the console.
  *
- * The management routes (list, inspect, rotate) go through the client's
+ * A token's events are read with the package's `listEvents`. The other
+ * management routes (list, inspect, rotate) go through the client's
  * `request()`, which answers the API's JSON as it is (snake_case); they are
  * turned into the client's camelCase here, so that switching to the
  * package's own methods changes only these functions.
@@ -113,12 +114,13 @@ async function listTokens(client, { limit, cursor, parent }) {
   return page;
 }
 
+// One page of the package's `listEvents` (awaited: one page; its events'
+// names are one word, the same in either case).
 async function listEvents(client, id, { limit, cursor }) {
-  const query = new URLSearchParams();
-  if (limit !== undefined) query.set("limit", String(limit));
-  if (cursor !== undefined) query.set("cursor", cursor);
-  const search = query.toString();
-  const body = await client.request("GET", `${TOKENS_PATH}/${encodeURIComponent(id)}/events${search ? `?${search}` : ""}`);
+  const options = {};
+  if (limit !== undefined) options.limit = limit;
+  if (cursor !== undefined) options.cursor = cursor;
+  const body = await client.listEvents(id, options);
   if (!Array.isArray(body?.events)) throw unexpected("the events");
   const page = { events: body.events.filter(isEvent) };
   if (typeof body.cursor === "string") page.cursor = body.cursor;

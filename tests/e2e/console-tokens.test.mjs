@@ -248,7 +248,9 @@ function tokensSuite(engine) {
     const accepted = await as(secret);
     assert.equal(accepted.status, 200, "the new one is accepted");
     assert.equal((await accepted.json()).tokens[0].id, wanted.id, "for the same token");
-    assert.deepEqual(await inspect(), unrotated, "the same token: capabilities, counters, expiry, maker and age");
+    // The same token (its last use aside: the new secret was just used).
+    const { last_used_at: _used, ...rotated } = await inspect();
+    assert.deepEqual(rotated, unrotated, "the same token: capabilities, counters, expiry, maker and age");
     await click("#rotated-done");
     assert.equal(await tab.warnsBeforeLeaving(), false);
     found = { ...wanted, token: secret };
@@ -444,8 +446,16 @@ function tokensSuite(engine) {
     assert.ok(await tab.fits());
     await tab.shot("detail-usage", { fullPage: true });
 
+    // The list: when each token was last used.
     await click("#detail-back");
     await visible("#tokens");
+    await click("#tokens-reload");
+    await listRead();
+    await searchTokens(`${tag} usage bot`);
+    assert.match(await text(`#tokens-list .token-row[data-id="${bot.id}"] .token-used`), /^Last used:\s+used (just now|\d+ min ago)$/);
+    assert.match(await attribute(`#tokens-list .token-row[data-id="${bot.id}"] .token-used`, "title"), /^Last used \w{3} \d+, \d{4}/);
+    await searchTokens(paged[0].id);
+    assert.match(await text(`#tokens-list .token-row[data-id="${paged[0].id}"] .token-used`), /^Last used:\s+never used$/);
     await searchTokens("");
   });
 
