@@ -154,6 +154,9 @@ pub struct UsedUp {
     pub used: u64,
     /// True when the limit is an ancestor's, shared by its whole subtree.
     pub shared: bool,
+    /// The limit's period, in seconds, for a periodic limit: then `used`
+    /// counts the current span.
+    pub period: Option<u64>,
 }
 
 /// What is wrong with the `API_TOKEN` secret.
@@ -265,14 +268,14 @@ impl fmt::Display for ApiError {
             ApiError::MissingCapability(endpoint) => {
                 write!(f, "authorization failed: the token does not hold the {endpoint} capability")
             }
-            ApiError::LimitExhausted(UsedUp { endpoint, max, used, shared: false }) => {
-                write!(f, "authorization failed: calls limit of {endpoint} used up ({used} of {max})")
+            ApiError::LimitExhausted(UsedUp { endpoint, max, used, shared, period }) => {
+                let per = period.map(|secs| format!(" per {secs} s")).unwrap_or_default();
+                let whose = if *shared { ", shared with an ancestor's subtree" } else { "" };
+                write!(
+                    f,
+                    "authorization failed: calls limit of {endpoint} used up ({used} of {max}{per}{whose})"
+                )
             }
-            ApiError::LimitExhausted(UsedUp { endpoint, max, used, shared: true }) => write!(
-                f,
-                "authorization failed: calls limit of {endpoint} used up ({used} of {max}, \
-                 shared with an ancestor's subtree)"
-            ),
             ApiError::ConditionFailed(why) => write!(f, "authorization failed: {why}"),
             ApiError::CapabilitiesNotAllowed => f.write_str("requested token capabilities not allowed"),
             ApiError::LifetimeNotAllowed => f.write_str("requested token lifetime not allowed"),
@@ -339,7 +342,8 @@ mod tests {
 
     #[test]
     fn every_403_has_a_reason_and_keeps_the_contract_prefix() {
-        let used_up = UsedUp { endpoint: "accountWithdraw".into(), max: 10, used: 10, shared: false };
+        let used_up =
+            UsedUp { endpoint: "accountWithdraw".into(), max: 10, used: 10, shared: false, period: None };
         let refusals = [
             ApiError::MissingCapability("nodeGetInfo".into()),
             ApiError::LimitExhausted(used_up),
@@ -358,10 +362,17 @@ mod tests {
             max: 10,
             used: 10,
             shared: false,
+            period: None,
         })
         .body();
         assert_eq!(body.error, "authorization failed: calls limit of accountWithdraw used up (10 of 10)");
         assert_eq!(body.reason, Some(Reason::LimitExhausted));
+        let periodic =
+            UsedUp { endpoint: "nodeGetInfo".into(), max: 2, used: 2, shared: true, period: Some(60) };
+        assert_eq!(
+            ApiError::LimitExhausted(periodic).to_string(),
+            "authorization failed: calls limit of nodeGetInfo used up (2 of 2 per 60 s, shared with an ancestor's subtree)"
+        );
     }
 
     #[test]

@@ -351,15 +351,6 @@ impl RequestedLimit {
         })
     }
 
-    /// Its period, for a periodic limit.
-    pub fn period(&self) -> Option<u64> {
-        match self {
-            RequestedLimit::Calls { conditions } => conditions.period,
-            RequestedLimit::Spend { conditions } => conditions.period,
-            RequestedLimit::Targets { .. } | RequestedLimit::Listen { .. } => None,
-        }
-    }
-
     /// Its type.
     pub fn kind(&self) -> LimitType {
         match self {

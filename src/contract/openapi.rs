@@ -384,7 +384,13 @@ fn missing(endpoint: &str) -> ApiError {
 }
 
 fn exhausted(endpoint: &str) -> ApiError {
-    ApiError::LimitExhausted(UsedUp { endpoint: endpoint.to_string(), max: 10, used: 10, shared: false })
+    ApiError::LimitExhausted(UsedUp {
+        endpoint: endpoint.to_string(),
+        max: 10,
+        used: 10,
+        shared: false,
+        period: None,
+    })
 }
 
 fn json_response(description: &str, schema: Schema) -> Value {

@@ -18,6 +18,7 @@ mod files;
 mod forward;
 mod js;
 mod kv;
+mod slots;
 mod tree;
 
 use std::{

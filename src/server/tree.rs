@@ -15,7 +15,8 @@
 //! and a fresh object reads back what the last one wrote.
 //!
 //! Tables: `used` (each token's use per counter; amounts as decimal text,
-//! since they outgrow SQLite's integers), `revoked`, `rotations`, `cleanup`
+//! since they outgrow SQLite's integers), `slots` (the periodic limits'
+//! windows, see [`slots`]), `revoked`, `rotations`, `cleanup`
 //! (the clean-up's pending tokens, in order), `facts` (when the tree's
 //! root expires, whether it was deleted, when the tree is dropped) and
 //! `events` (the audit trail, see [`super::events`]). One alarm drives the
@@ -36,14 +37,16 @@ use super::{
     events,
     js::{sql_query, sql_write},
     kv::WorkersKv,
+    slots,
 };
 use crate::service::{
     log,
     store::{Budgets, StoreError, MIN_EXPIRY_SECS},
     tree::{
-        budgets::{ChargeReply, ChargeRequest, Rotation, RotationReply, RotationStep, TreeCounters, Used},
+        budgets::{ChargeReply, ChargeRequest, Rotation, RotationReply, RotationStep, TreeCounters, Usage},
         cleanup::{self, CleanupQueue, Pending, Progress},
         events::{EventsQuery, NumberedEvent, StoredEvent, EVENTS_KEPT_MS},
+        window,
     },
 };
 
@@ -143,7 +146,7 @@ impl TokenTree {
     fn sql<'s>(&self, storage: &'s Storage) -> Result<Sql<'s>> {
         let sql = Sql(storage);
         if !self.schema_ready.get() {
-            sql.write(&[(SCHEMA, json!([])), (events::SCHEMA, json!([]))])?;
+            sql.write(&[(SCHEMA, json!([])), (events::SCHEMA, json!([])), (slots::SCHEMA, json!([]))])?;
             self.schema_ready.set(true);
         }
         Ok(sql)
@@ -257,6 +260,8 @@ impl Sql<'_> {
                 let amount = amount.parse().map_err(|_| unreadable_row("used"))?;
                 counters.used.entry(token).or_default().insert(counter, amount);
             }
+            let rows = self.rows(&in_list(slots::SELECT, tokens.len()), json!(tokens))?;
+            slots::read(rows, &mut counters.windows).ok_or_else(|| unreadable_row("slots"))?;
         }
         if !path.is_empty() {
             let query = in_list("SELECT token, at_ms FROM revoked WHERE token IN", path.len());
@@ -269,11 +274,13 @@ impl Sql<'_> {
         let touched: Vec<&str> = request.charges.iter().map(|charge| charge.token.as_str()).collect();
         let read: Vec<&str> = touched.iter().copied().chain(request.caller()).collect();
         let mut counters = self.counters(&read, &request.path)?;
-        let reply = counters.apply(request);
+        let now_ms = now_ms();
+        let reply = counters.apply(request, now_ms);
         if reply.refused.is_none() && !touched.is_empty() {
             let rows: Vec<(&str, &str, u128)> = request
                 .charges
                 .iter()
+                .filter(|charge| window::window_of(&charge.counter).is_none())
                 .map(|charge| {
                     (
                         charge.token.as_str(),
@@ -282,14 +289,17 @@ impl Sql<'_> {
                     )
                 })
                 .collect();
-            self.write(&upserts(&rows))?;
+            let mut statements = upserts(&rows);
+            let periodic = slots::writes(&request.charges, &counters.windows, now_ms);
+            statements.extend(periodic.into_iter().map(|(query, params)| (query.to_string(), params)));
+            self.write(&statements)?;
         }
         Ok(reply)
     }
 
-    fn usage(&self, tokens: &[String]) -> Result<BTreeMap<String, Used>> {
+    fn usage(&self, tokens: &[String]) -> Result<BTreeMap<String, Usage>> {
         let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        Ok(self.counters(&refs, &[])?.usage(tokens))
+        Ok(self.counters(&refs, &[])?.usage(tokens, now_ms()))
     }
 
     fn revoke(&self, revoke: &Revoke) -> Result<()> {
@@ -479,7 +489,7 @@ impl Budgets for DurableBudgets {
         &self,
         tree: &str,
         tokens: &[String],
-    ) -> std::result::Result<BTreeMap<String, Used>, StoreError> {
+    ) -> std::result::Result<BTreeMap<String, Usage>, StoreError> {
         reply(&self.call(tree, "/usage", &tokens).await?)
     }
 

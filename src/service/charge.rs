@@ -16,7 +16,10 @@ use super::{
     conditions::Amount,
     records::{spend_counter_currency, IndexEntry, TokenRecord},
     store::Budgets,
-    tree::budgets::{Charge, ChargeRequest, Refusal, Used},
+    tree::{
+        budgets::{Charge, ChargeRequest, Refusal, Usage},
+        window,
+    },
 };
 
 /// Counts one call of `endpoint` by `principal`. Returns the caller's
@@ -25,7 +28,7 @@ pub async fn call<B: Budgets>(
     budgets: &B,
     principal: &Principal,
     endpoint: &str,
-) -> Result<Option<Used>, ApiError> {
+) -> Result<Option<Usage>, ApiError> {
     let Principal::Issued(record) = principal else { return Ok(None) };
     charges(budgets, record, record.charges(endpoint, None)).await
 }
@@ -36,7 +39,7 @@ pub async fn charges<B: Budgets>(
     budgets: &B,
     record: &TokenRecord,
     charges: Vec<Charge>,
-) -> Result<Option<Used>, ApiError> {
+) -> Result<Option<Usage>, ApiError> {
     if charges.is_empty() {
         return Ok(None);
     }
@@ -45,7 +48,7 @@ pub async fn charges<B: Budgets>(
 }
 
 /// The counters of a limited token, without counting a call.
-pub async fn counters<B: Budgets>(budgets: &B, record: &TokenRecord) -> Result<Used, ApiError> {
+pub async fn counters<B: Budgets>(budgets: &B, record: &TokenRecord) -> Result<Usage, ApiError> {
     let request = ChargeRequest {
         path: record.path(),
         charges: Vec::new(),
@@ -59,7 +62,7 @@ pub async fn counters<B: Budgets>(budgets: &B, record: &TokenRecord) -> Result<U
 pub async fn usage_of<B: Budgets>(
     budgets: &B,
     entries: &[IndexEntry],
-) -> Result<BTreeMap<String, Used>, ApiError> {
+) -> Result<BTreeMap<String, Usage>, ApiError> {
     let mut by_tree: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for entry in entries.iter().filter(|entry| entry.record.is_limited()) {
         by_tree.entry(entry.tree()).or_default().push(entry.record.id.clone());
@@ -73,7 +76,7 @@ async fn ask<B: Budgets>(
     budgets: &B,
     record: &TokenRecord,
     request: ChargeRequest,
-) -> Result<Used, ApiError> {
+) -> Result<Usage, ApiError> {
     let reply = budgets.charge(record.tree(), &request).await?;
     match reply.refused {
         None => Ok(reply.used),
@@ -83,21 +86,26 @@ async fn ask<B: Budgets>(
 }
 
 /// The refusal of a charge that did not fit: a used-up `calls` limit, or an
-/// amount more than is left of a `spend` budget.
+/// amount more than is left of a `spend` budget; of a periodic one, in the
+/// current span.
 fn used_up(record: &TokenRecord, charge: Charge, used: u128) -> ApiError {
     let shared = charge.token != record.id;
-    match spend_counter_currency(&charge.counter) {
+    let period = window::period_of(&charge.counter);
+    let base = window::base_of(&charge.counter);
+    match spend_counter_currency(base) {
         Some(currency) => {
             let whose = if shared { "an ancestor's spend budget" } else { "the spend budget" };
             let left = Amount { currency, wei: charge.max.saturating_sub(used) };
             let max = Amount { currency, wei: charge.max };
+            let per = period.map(|secs| format!(" per {secs} s")).unwrap_or_default();
             ApiError::ConditionFailed(format!(
-                "amount: moves more than is left of {whose} ({left} of {max} left)"
+                "amount: moves more than is left of {whose} ({left} of {max}{per} left)"
             ))
         }
         None => ApiError::LimitExhausted(UsedUp {
             shared,
-            endpoint: charge.counter,
+            endpoint: base.to_string(),
+            period,
             max: u64::try_from(charge.max).unwrap_or(u64::MAX),
             used: u64::try_from(used).unwrap_or(u64::MAX),
         }),

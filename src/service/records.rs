@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     conditions::{Amount, ListenRange},
-    tree::budgets::{Charge, Used},
+    tree::{
+        budgets::{Charge, Usage},
+        window::periodic_counter,
+    },
 };
 use crate::contract::{
     catalogue::CapabilityName,
@@ -43,17 +46,85 @@ pub struct Grant {
     /// loopback only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listen: Option<Vec<ListenRange>>,
+    /// Periodic limits: of the calls, and of the amount moved in each
+    /// currency, at most one each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub periodic: Vec<PeriodicBudget>,
 }
 
 impl Grant {
     /// True when the capability carries a condition on the call's arguments.
     pub fn has_conditions(&self) -> bool {
-        !self.spend.is_empty() || self.targets.is_some() || self.listen.is_some()
+        self.has_spend_limits() || self.targets.is_some() || self.listen.is_some()
     }
 
     /// The `spend` budget in `currency`, if the capability has one.
     pub fn spend_in(&self, currency: Currency) -> Option<&SpendBudget> {
         self.spend.iter().find(|budget| budget.currency == currency)
+    }
+
+    /// The periodic limit of the calls (`currency` `None`) or of the amount
+    /// moved in `currency`, if the capability has one.
+    pub fn periodic_of(&self, currency: Option<Currency>) -> Option<&PeriodicBudget> {
+        self.periodic.iter().find(|budget| budget.currency == currency)
+    }
+
+    /// True when the capability bounds what its calls move: then they may
+    /// move only [`Self::spend_currencies`].
+    pub fn has_spend_limits(&self) -> bool {
+        !self.spend_currencies().is_empty()
+    }
+
+    /// The currencies of its `spend` limits, for its lifetime or per period.
+    pub fn spend_currencies(&self) -> Vec<Currency> {
+        let lifetime = self.spend.iter().map(|budget| budget.currency);
+        let mut currencies: Vec<Currency> =
+            lifetime.chain(self.periodic.iter().filter_map(|budget| budget.currency)).collect();
+        currencies.sort();
+        currencies.dedup();
+        currencies
+    }
+}
+
+/// A periodic limit: at most `max` calls (without a currency) or wei of
+/// `currency` in any span of `period` seconds, shared down the tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodicBudget {
+    /// The currency of a `spend` limit; `None` for `calls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// The most in any span of the period.
+    pub max: u128,
+    /// The period, in seconds.
+    pub period: u64,
+    /// The periodic limit of the same kind of each ancestor that has one on
+    /// this endpoint, top-most first, as for `calls`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<Bound>,
+}
+
+/// A periodic limit's bound: at most `max` in any span of `period` seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bound {
+    /// The most.
+    pub max: u128,
+    /// The span, in seconds.
+    pub period: u64,
+}
+
+impl PeriodicBudget {
+    /// Its own bound.
+    pub fn bound(&self) -> Bound {
+        Bound { max: self.max, period: self.period }
+    }
+
+    /// What its counters count on `endpoint`: the calls, or the amount
+    /// moved in its currency.
+    pub fn base(&self, endpoint: &str) -> String {
+        match self.currency {
+            Some(currency) => spend_counter(endpoint, currency),
+            None => endpoint.to_string(),
+        }
     }
 }
 
@@ -134,30 +205,45 @@ impl TokenRecord {
 
     /// What one call of `endpoint` moving `spent` counts against: the
     /// token's own limits and each limited ancestor's, for the calls and for
-    /// the amount. Empty when nothing limits it.
+    /// the amount, for their lifetime and per period. Empty when nothing
+    /// limits it.
     pub fn charges(&self, endpoint: &str, spent: Option<Amount>) -> Vec<Charge> {
         let Some(grant) = self.grant(endpoint) else { return Vec::new() };
         let mut charges = Vec::new();
         if let Some(max) = grant.max_calls {
-            let maxes = grant.shared_with.iter().chain([&max]).map(|max| u128::from(*max));
-            charges.extend(self.chain(endpoint, maxes.collect(), 1));
+            let maxes =
+                grant.shared_with.iter().chain([&max]).map(|max| (endpoint.to_string(), u128::from(*max)));
+            charges.extend(self.chain(maxes.collect(), 1));
         }
         let budget = spent.and_then(|amount| Some((amount, grant.spend_in(amount.currency)?)));
         if let Some((amount, budget)) = budget {
-            let maxes = budget.shared_with.iter().chain([&budget.max]).copied().collect();
-            charges.extend(self.chain(&spend_counter(endpoint, amount.currency), maxes, amount.wei));
+            let counter = spend_counter(endpoint, amount.currency);
+            let maxes = budget.shared_with.iter().chain([&budget.max]).map(|max| (counter.clone(), *max));
+            charges.extend(self.chain(maxes.collect(), amount.wei));
+        }
+        for budget in &grant.periodic {
+            let amount = match (budget.currency, spent) {
+                (None, _) => 1,
+                (Some(currency), Some(amount)) if amount.currency == currency => amount.wei,
+                _ => continue,
+            };
+            let base = budget.base(endpoint);
+            let bounds = budget.shared_with.iter().copied().chain([budget.bound()]);
+            let windows = bounds.map(|bound| (periodic_counter(&base, bound.period), bound.max));
+            charges.extend(self.chain(windows.collect(), amount));
         }
         charges
     }
 
-    /// Charges of `amount` on `counter` against the last `maxes.len()`
-    /// tokens of the path (the limited ancestors and the token).
-    fn chain(&self, counter: &str, maxes: Vec<u128>, amount: u128) -> Vec<Charge> {
+    /// Charges of `amount` against the last `limits.len()` tokens of the
+    /// path (the limited ancestors and the token), each on its counter and
+    /// with its `max`.
+    fn chain(&self, limits: Vec<(String, u128)>, amount: u128) -> Vec<Charge> {
         let path = self.path();
-        path[path.len().saturating_sub(maxes.len())..]
+        path[path.len().saturating_sub(limits.len())..]
             .iter()
-            .zip(maxes)
-            .map(|(token, max)| Charge { token: token.clone(), counter: counter.to_string(), max, amount })
+            .zip(limits)
+            .map(|(token, (counter, max))| Charge { token: token.clone(), counter, max, amount })
             .collect()
     }
     /// The grant for `endpoint`, if the token holds it.
@@ -168,7 +254,9 @@ impl TokenRecord {
     /// True when any capability has a `calls` limit or a `spend` budget, so
     /// its counters live in its tree's Durable Object.
     pub fn is_limited(&self) -> bool {
-        self.grants.iter().any(|grant| grant.max_calls.is_some() || !grant.spend.is_empty())
+        self.grants
+            .iter()
+            .any(|grant| grant.max_calls.is_some() || !grant.spend.is_empty() || !grant.periodic.is_empty())
     }
 
     /// True once `now_ms` (milliseconds since the epoch) has reached
@@ -180,7 +268,7 @@ impl TokenRecord {
 
     /// The token as the API shows it, with each limit's `used` looked up in
     /// `used` (the token's subtree's use).
-    pub fn to_token(&self, used: &Used) -> Token {
+    pub fn to_token(&self, used: &Usage) -> Token {
         Token {
             id: TokenId(self.id.clone()),
             description: self.description.clone(),
@@ -190,7 +278,7 @@ impl TokenRecord {
     }
 
     /// The token as the management routes show it.
-    pub fn to_info(&self, used: &Used) -> TokenInfo {
+    pub fn to_info(&self, used: &Usage) -> TokenInfo {
         TokenInfo {
             id: TokenId(self.id.clone()),
             description: self.description.clone(),
@@ -203,7 +291,7 @@ impl TokenRecord {
         }
     }
 
-    fn capabilities(&self, used: &Used) -> Vec<Capability> {
+    fn capabilities(&self, used: &Usage) -> Vec<Capability> {
         self.grants
             .iter()
             .map(|grant| Capability {
@@ -214,29 +302,64 @@ impl TokenRecord {
     }
 }
 
-/// A grant's limits as the API shows them, with their use in `used`.
-fn limits(grant: &Grant, used: &Used) -> Vec<Limit> {
-    let used_of = |counter: &str| used.get(counter).copied().unwrap_or(0);
+/// A grant's limits as the API shows them, with their use in `used`: the
+/// calls', for their lifetime then per period, then the amounts', then the
+/// conditions.
+fn limits(grant: &Grant, used: &Usage) -> Vec<Limit> {
     let calls = grant.max_calls.map(|max| Limit::Calls {
         conditions: CallsConditions { max, period: None },
-        used: u64::try_from(used_of(&grant.endpoint)).unwrap_or(u64::MAX),
+        used: u64::try_from(used.of(&grant.endpoint)).unwrap_or(u64::MAX),
         returns_at: None,
     });
     let spend = grant.spend.iter().map(|budget| {
         let amount = |wei| Amount { currency: budget.currency, wei }.to_string();
         Limit::Spend {
             conditions: SpendConditions { max: amount(budget.max), period: None },
-            used: amount(used_of(&spend_counter(&grant.endpoint, budget.currency))),
+            used: amount(used.of(&spend_counter(&grant.endpoint, budget.currency))),
             returns_at: None,
         }
     });
+    let (periodic_calls, periodic_spend): (Vec<&PeriodicBudget>, Vec<&PeriodicBudget>) =
+        grant.periodic.iter().partition(|budget| budget.currency.is_none());
+    let periodic = |budget: &PeriodicBudget| periodic_limit(&grant.endpoint, budget, used);
     let allow = |entries: Vec<String>| AllowConditions { allow: entries };
     let targets = grant.targets.clone().map(|targets| Limit::Targets { conditions: allow(targets) });
     let listen = grant
         .listen
         .as_ref()
         .map(|ranges| Limit::Listen { conditions: allow(ranges.iter().map(ToString::to_string).collect()) });
-    calls.into_iter().chain(spend).chain(targets).chain(listen).collect()
+    calls
+        .into_iter()
+        .chain(periodic_calls.into_iter().map(periodic))
+        .chain(spend)
+        .chain(periodic_spend.into_iter().map(periodic))
+        .chain(targets)
+        .chain(listen)
+        .collect()
+}
+
+/// A periodic limit on `endpoint` as the API shows it: its use in the
+/// current span, and when capacity next returns (in whole seconds, rounded
+/// up, so never earlier than it does).
+fn periodic_limit(endpoint: &str, budget: &PeriodicBudget, used: &Usage) -> Limit {
+    let counter = periodic_counter(&budget.base(endpoint), budget.period);
+    let returns_at = used.returns_at_ms.get(&counter).map(|ms| ms.div_ceil(1000));
+    let period = Some(budget.period);
+    match budget.currency {
+        None => Limit::Calls {
+            conditions: CallsConditions { max: u64::try_from(budget.max).unwrap_or(u64::MAX), period },
+            used: u64::try_from(used.of(&counter)).unwrap_or(u64::MAX),
+            returns_at,
+        },
+        Some(currency) => {
+            let amount = |wei| Amount { currency, wei }.to_string();
+            Limit::Spend {
+                conditions: SpendConditions { max: amount(budget.max), period },
+                used: amount(used.of(&counter)),
+                returns_at,
+            }
+        }
+    }
 }
 
 /// What is stored under a token's public id: where its record is, and the

@@ -32,7 +32,7 @@ use crate::contract::{bounds::EVENTS_KEPT_SECS, error::ApiError, model::to_json}
 use super::{
     records::{IndexEntry, RetiredSecret, SecretState, TokenRecord},
     tree::{
-        budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Used},
+        budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Usage},
         events::{EventsQuery, NumberedEvent, StoredEvent},
     },
 };
@@ -100,8 +100,8 @@ pub trait KeyValue {
 pub trait Budgets {
     /// Applies `request` to the counters of tree `tree`.
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError>;
-    /// The use of each of `tokens` of tree `tree`.
-    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Used>, StoreError>;
+    /// The use of each of `tokens` of tree `tree`, at the tree's clock.
+    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Usage>, StoreError>;
     /// Revokes token `id` (with `depth` ancestors) of tree `tree` with its
     /// subtree in the counters, and schedules the removal of its descendants
     /// from storage.

@@ -33,7 +33,7 @@ use crate::service::{
 /// body: the body's fields are under a condition of the grant, or the call
 /// opens a listener (loopback only, unless a condition allows more).
 pub fn needs_body(grant: &Grant, arguments: Arguments) -> bool {
-    let spends = !grant.spend.is_empty();
+    let spends = grant.has_spend_limits();
     let targets = grant.targets.is_some();
     match arguments {
         Arguments::Withdraw | Arguments::OpenChannel => spends || targets,
@@ -103,7 +103,7 @@ pub fn check(grant: &Grant, call: &NodeCallArguments<'_>) -> Result<Option<Amoun
     if call.arguments.listens() {
         check_listen(grant, call, fields)?;
     }
-    if grant.spend.is_empty() || !call.arguments.moves_funds() {
+    if !grant.has_spend_limits() || !call.arguments.moves_funds() {
         return Ok(None);
     }
     spent(grant, fields).map(Some)
@@ -172,8 +172,9 @@ fn spent(grant: &Grant, fields: Option<&Map<String, Value>>) -> Result<Amount, A
         .ok_or_else(|| failed("amount: missing, and the spend condition needs it"))?;
     let amount: Amount =
         text.parse().map_err(|why| failed(&format!("amount: '{text}' is not an amount: {why}")))?;
-    if grant.spend_in(amount.currency).is_none() {
-        let budgets: Vec<&str> = grant.spend.iter().map(|budget| budget.currency.name()).collect();
+    let currencies = grant.spend_currencies();
+    if !currencies.contains(&amount.currency) {
+        let budgets: Vec<&str> = currencies.iter().map(|currency| currency.name()).collect();
         return Err(failed(&format!(
             "amount: the spend condition allows only {}, not {}",
             budgets.join(" and "),

@@ -9,7 +9,7 @@ use std::{
 use crate::service::{
     store::{Budgets, KeyValue, Page, StoreError, MAX_BULK_KEYS, MAX_LIST_KEYS},
     tree::{
-        budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, TreeCounters, Used},
+        budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, TreeCounters, Usage},
         cleanup::{CleanupQueue, Pending},
         events::{EventsQuery, NumberedEvent, StoredEvent},
     },
@@ -123,9 +123,12 @@ impl KeyValue for MemoryKv {
 }
 
 /// The counters of every tree in a map; each call is atomic because nothing
-/// else runs meanwhile. Revoked subtrees are kept for the clean-up.
+/// else runs meanwhile. Revoked subtrees are kept for the clean-up. Their
+/// clock is the time of the request being served, which the tests set.
 #[derive(Debug, Default)]
 pub struct MemoryBudgets {
+    /// The trees' clock, in milliseconds since the epoch.
+    pub now_ms: Cell<u64>,
     trees: RefCell<HashMap<String, TreeCounters>>,
     /// The tokens revoked, with their depths, in order: what a clean-up
     /// would walk.
@@ -141,12 +144,12 @@ pub struct MemoryBudgets {
 impl Budgets for MemoryBudgets {
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError> {
         self.asked.set(self.asked.get() + 1);
-        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request))
+        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get()))
     }
 
-    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Used>, StoreError> {
+    async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Usage>, StoreError> {
         self.asked.set(self.asked.get() + 1);
-        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().usage(tokens))
+        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().usage(tokens, self.now_ms.get()))
     }
 
     async fn revoke(&self, tree: &str, id: &str, depth: usize) -> Result<(), StoreError> {

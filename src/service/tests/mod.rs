@@ -14,6 +14,7 @@ mod gateway;
 mod http;
 mod management;
 pub(crate) mod memory;
+mod periodic;
 mod properties;
 mod revocation;
 mod tokens;
@@ -230,6 +231,7 @@ impl Harness {
 
     /// Sends `request` with `body` at `now_ms`.
     fn send_at(&self, request: &ApiRequest, body: &[u8], now_ms: u64) -> Got {
+        self.service.budgets().now_ms.set(now_ms);
         let files = StandInFiles {
             path: &request.path,
             asked: &self.files_asked,
@@ -248,8 +250,20 @@ impl Harness {
 
     /// `method path` with `token` in `x-auth-token` and a JSON `body`.
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Got {
+        self.call_at(method, path, token, body, at(NOW))
+    }
+
+    /// [`Harness::call`] at `now_ms`.
+    fn call_at(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        now_ms: u64,
+    ) -> Got {
         let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        self.send(&request(method, path, token), &body)
+        self.send_at(&request(method, path, token), &body, now_ms)
     }
 
     fn create(&self, token: &str, body: Value) -> Got {

@@ -20,7 +20,7 @@ use crate::contract::{
 };
 
 use crate::service::{
-    records::{Grant, TokenRecord},
+    records::{Grant, PeriodicBudget, TokenRecord},
     secret,
     tokens::{
         delegate::{self, Creator},
@@ -34,9 +34,18 @@ fn endpoint() -> impl Strategy<Value = String> {
 }
 
 fn grants() -> impl Strategy<Value = Vec<Grant>> {
-    prop::collection::btree_map(endpoint(), prop::option::of(1u64..100), 1..8).prop_map(|map| {
+    let limits = (prop::option::of(1u64..100), prop::option::of((1u128..100, 60u64..200)));
+    prop::collection::btree_map(endpoint(), limits, 1..8).prop_map(|map| {
         map.into_iter()
-            .map(|(endpoint, max_calls)| Grant { endpoint, max_calls, ..Grant::default() })
+            .map(|(endpoint, (max_calls, periodic))| {
+                let periodic = periodic.map(|(max, period)| PeriodicBudget {
+                    currency: None,
+                    max,
+                    period,
+                    shared_with: Vec::new(),
+                });
+                Grant { endpoint, max_calls, periodic: periodic.into_iter().collect(), ..Grant::default() }
+            })
             .collect()
     })
 }
@@ -237,6 +246,10 @@ proptest! {
             prop_assert!(held.is_some(), "{} is not the parent's", grant.endpoint);
             if let Some(held_max) = held.and_then(|held| held.max_calls) {
                 prop_assert!(grant.max_calls.is_some_and(|max| max <= held_max));
+            }
+            if let Some(above) = held.and_then(|held| held.periodic_of(None)) {
+                let periodic = grant.periodic_of(None);
+                prop_assert!(periodic.is_some_and(|own| own.max <= above.max && own.period >= above.period));
             }
         }
         if let Some(limit) = parent.valid_until {

@@ -2,19 +2,21 @@
 //!
 //! The admin token may grant anything. An issued token may grant only what it
 //! holds: each capability it has, with each limit it has there kept and no
-//! wider (a `calls` or `spend` max no larger, in no other currency; targets
-//! among its own; listen ranges within its own, or loopback only where it
-//! has none), and an expiry no later than its own (inherited when the
-//! request gives no lifetime). The child records its ancestors, so that the
+//! wider (a `calls` or `spend` max no larger, in no other currency; a
+//! periodic one periodic still, with a max no larger and a period no
+//! shorter, so that no span of its own period holds more; targets among its
+//! own; listen ranges within its own, or loopback only where it has none),
+//! and an expiry no later than its own (inherited when the request gives no
+//! lifetime). The child records its ancestors, so that the
 //! whole subtree can be revoked with any of them, and the limits above each
 //! of its capabilities, whose budgets its calls share.
 
-use crate::contract::{bounds::MAX_DEPTH, error::ApiError};
+use crate::contract::{bounds::MAX_DEPTH, currency::Currency, error::ApiError};
 
 use super::validate::NewToken;
 use crate::service::{
     conditions::ListenRange,
-    records::{Grant, SpendBudget, TokenRecord},
+    records::{Bound, Grant, PeriodicBudget, SpendBudget, TokenRecord},
 };
 
 /// Who is creating a token.
@@ -91,7 +93,18 @@ fn sharing_with(parent: &TokenRecord, grant: &Grant) -> Grant {
             SpendBudget { shared_with, ..budget.clone() }
         })
         .collect();
-    Grant { shared_with, spend, ..grant.clone() }
+    let periodic = grant
+        .periodic
+        .iter()
+        .map(|budget| {
+            let above = held.periodic_of(budget.currency);
+            let shared_with: Vec<Bound> = above
+                .map(|above| above.shared_with.iter().copied().chain([above.bound()]).collect())
+                .unwrap_or_default();
+            PeriodicBudget { shared_with, ..budget.clone() }
+        })
+        .collect();
+    Grant { shared_with, spend, periodic, ..grant.clone() }
 }
 
 /// True when `grant` is no wider than what `parent` holds of its endpoint:
@@ -103,12 +116,17 @@ fn within_parent(parent: &TokenRecord, grant: &Grant) -> bool {
         (Some(_), None) => false,
         (Some(held_max), Some(max)) => max <= held_max,
     };
-    let spend = held.spend.is_empty()
-        || (!grant.spend.is_empty()
-            && grant
-                .spend
-                .iter()
-                .all(|budget| held.spend_in(budget.currency).is_some_and(|above| budget.max <= above.max)));
+    let periodic_calls = periodic_within(held, grant, None);
+    let spend = match held.spend_currencies() {
+        moved if moved.is_empty() => true,
+        moved => {
+            let asked = grant.spend_currencies();
+            !asked.is_empty()
+                && asked
+                    .iter()
+                    .all(|currency| moved.contains(currency) && spend_within(held, grant, *currency))
+        }
+    };
     let targets = match (&held.targets, &grant.targets) {
         (None, _) => true,
         (Some(_), None) => false,
@@ -121,7 +139,28 @@ fn within_parent(parent: &TokenRecord, grant: &Grant) -> bool {
             ranges.iter().all(|range| allowed.iter().any(|above| range.within(above)))
         }
     };
-    calls && spend && targets && listen
+    calls && periodic_calls && spend && targets && listen
+}
+
+/// True when `grant` keeps each limit `held` has on what a call moves in
+/// `currency`, at most as wide: its lifetime budget, and its periodic one.
+fn spend_within(held: &Grant, grant: &Grant, currency: Currency) -> bool {
+    let lifetime = held
+        .spend_in(currency)
+        .is_none_or(|above| grant.spend_in(currency).is_some_and(|budget| budget.max <= above.max));
+    lifetime && periodic_within(held, grant, Some(currency))
+}
+
+/// True when `grant` keeps the periodic limit `held` has on the calls
+/// (`currency` `None`) or on what they move in `currency`, if it has one:
+/// at most as many in a period at least as long, so that no span of the
+/// held period sees more.
+fn periodic_within(held: &Grant, grant: &Grant, currency: Option<Currency>) -> bool {
+    held.periodic_of(currency).is_none_or(|above| {
+        grant
+            .periodic_of(currency)
+            .is_some_and(|budget| budget.max <= above.max && budget.period >= above.period)
+    })
 }
 
 /// True when a token with `ancestors` and id `target` is `caller_id` itself

@@ -29,7 +29,7 @@ use crate::service::{
     last_use,
     records::IndexEntry,
     store::{Budgets, KeyValue, Page, MAX_BULK_KEYS, MAX_LIST_KEYS},
-    tree::budgets::Used,
+    tree::budgets::Usage,
 };
 
 /// The most delegation trees whose budgets one page reads.
@@ -125,7 +125,7 @@ async fn page<K: KeyValue, B: Budgets>(
         .zip(last_uses)
         .map(|(entry, last_used_at)| TokenInfo {
             last_used_at,
-            ..entry.record.to_info(used.get(&entry.record.id).unwrap_or(&Used::new()))
+            ..entry.record.to_info(used.get(&entry.record.id).unwrap_or(&Usage::default()))
         })
         .collect();
     Ok((tokens, next))

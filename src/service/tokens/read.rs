@@ -12,7 +12,7 @@ use crate::service::{
     context::Context,
     http::ApiResponse,
     store::{Budgets, KeyValue, MAX_LIST_KEYS},
-    tree::budgets::Used,
+    tree::budgets::Usage,
 };
 
 /// `GET /token`: the caller's own token; the admin token has none.
@@ -25,7 +25,7 @@ pub async fn own<K: KeyValue, B: Budgets>(
     let used = match used {
         Some(used) => used,
         None if record.is_limited() => charge::counters(context.budgets, record).await?,
-        None => Used::new(),
+        None => Usage::default(),
     };
     Ok(ApiResponse::json(200, to_json(&record.to_token(&used))))
 }
@@ -39,7 +39,7 @@ pub async fn inspect<K: KeyValue, B: Budgets>(
 ) -> Result<ApiResponse, ApiError> {
     let entry = visible_token(context, principal, id, now_ms).await?;
     let used = charge::usage_of(context.budgets, std::slice::from_ref(&entry)).await?;
-    let mut info = entry.record.to_info(used.get(id).unwrap_or(&Used::new()));
+    let mut info = entry.record.to_info(used.get(id).unwrap_or(&Usage::default()));
     info.descendants = Some(count_descendants(context, id).await?);
     info.last_used_at = context.tokens.last_uses(&[id.to_string()]).await?.pop().flatten();
     Ok(ApiResponse::json(200, to_json(&info)))

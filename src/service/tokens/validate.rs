@@ -10,6 +10,7 @@
 use crate::contract::{
     bounds::{MAX_ALLOWED, MAX_AMOUNT_CHARS, MAX_CALLS, MAX_DESCRIPTION_CHARS},
     catalogue,
+    currency::Currency,
     error::ApiError,
     limits::{AllowConditions, CallsConditions, LimitType, RequestedLimit, Scope, SpendConditions},
     model::RequestedCapability,
@@ -19,7 +20,7 @@ use crate::contract::{
 
 use crate::service::{
     conditions::{self, Amount, ListenRange},
-    records::{Grant, SpendBudget},
+    records::{Grant, PeriodicBudget, SpendBudget},
 };
 
 /// A validated create request.
@@ -83,16 +84,33 @@ fn grant(at: &str, endpoint: &str, limits: &[RequestedLimit]) -> Result<Grant, A
     for (j, limit) in limits.iter().enumerate() {
         let at = format!("{at}.limits[{j}]");
         carries(&at, limit.kind(), &carried, endpoint)?;
-        if limit.period().is_some() {
-            return Err(invalid_capabilities(format!(
-                "{at}.conditions.period: periodic limits are not enforced yet"
-            )));
-        }
         match limit {
-            RequestedLimit::Calls { conditions } => grant.max_calls = Some(calls(&at, conditions, &grant)?),
+            RequestedLimit::Calls { conditions } => {
+                let max = calls(&at, conditions)?;
+                match conditions.period {
+                    None if grant.max_calls.is_some() => return Err(duplicate(&at, LimitType::Calls)),
+                    None => grant.max_calls = Some(max),
+                    Some(period) => {
+                        grant.periodic.push(periodic(&at, None, u128::from(max), period, &grant)?)
+                    }
+                }
+            }
             RequestedLimit::Spend { conditions } => {
-                let budget = spend(&at, conditions, &carried, &grant)?;
-                grant.spend.push(budget);
+                let amount = spend(&at, conditions, &carried, &grant)?;
+                match conditions.period {
+                    None if grant.spend_in(amount.currency).is_some() => {
+                        return Err(duplicate_in(&at, "", amount.currency))
+                    }
+                    None => grant.spend.push(SpendBudget {
+                        currency: amount.currency,
+                        max: amount.wei,
+                        shared_with: Vec::new(),
+                    }),
+                    Some(period) => {
+                        let budget = periodic(&at, Some(amount.currency), amount.wei, period, &grant)?;
+                        grant.periodic.push(budget);
+                    }
+                }
             }
             RequestedLimit::Targets { conditions } => grant.targets = Some(targets(&at, conditions, &grant)?),
             RequestedLimit::Listen { conditions } => grant.listen = Some(listen(&at, conditions, &grant)?),
@@ -101,10 +119,7 @@ fn grant(at: &str, endpoint: &str, limits: &[RequestedLimit]) -> Result<Grant, A
     Ok(grant)
 }
 
-fn calls(at: &str, conditions: &CallsConditions, grant: &Grant) -> Result<u64, ApiError> {
-    if grant.max_calls.is_some() {
-        return Err(duplicate(at, LimitType::Calls));
-    }
+fn calls(at: &str, conditions: &CallsConditions) -> Result<u64, ApiError> {
     match conditions.max {
         0 => Err(invalid_capabilities(format!("{at}.conditions.max must be at least 1"))),
         max if max > MAX_CALLS => {
@@ -114,12 +129,14 @@ fn calls(at: &str, conditions: &CallsConditions, grant: &Grant) -> Result<u64, A
     }
 }
 
+/// The amount of a `spend` limit: one the node reads, in a currency the
+/// endpoint moves.
 fn spend(
     at: &str,
     conditions: &SpendConditions,
     carried: &Carried,
     grant: &Grant,
-) -> Result<SpendBudget, ApiError> {
+) -> Result<Amount, ApiError> {
     let text = &conditions.max;
     if text.chars().count() > MAX_AMOUNT_CHARS {
         return Err(invalid_capabilities(format!(
@@ -138,14 +155,36 @@ fn spend(
             amount.currency.name()
         )));
     }
-    if grant.spend_in(amount.currency).is_some() {
-        return Err(invalid_capabilities(format!(
-            "{at}: duplicate '{}' limit in {}",
-            LimitType::Spend.name(),
-            amount.currency.name()
-        )));
+    Ok(amount)
+}
+
+/// A periodic limit of at most `max` calls (without a currency) or wei of
+/// `currency` in any span of `period` seconds, the first of its kind.
+fn periodic(
+    at: &str,
+    currency: Option<Currency>,
+    max: u128,
+    period: u64,
+    grant: &Grant,
+) -> Result<PeriodicBudget, ApiError> {
+    if grant.periodic_of(currency).is_some() {
+        return Err(match currency {
+            Some(currency) => duplicate_in(at, "periodic ", currency),
+            None => {
+                invalid_capabilities(format!("{at}: duplicate periodic '{}' limit", LimitType::Calls.name()))
+            }
+        });
     }
-    Ok(SpendBudget { currency: amount.currency, max: amount.wei, shared_with: Vec::new() })
+    Ok(PeriodicBudget { currency, max, period, shared_with: Vec::new() })
+}
+
+/// A second `spend` limit in `currency` of one `kind` ("" or "periodic ").
+fn duplicate_in(at: &str, kind: &str, currency: Currency) -> ApiError {
+    invalid_capabilities(format!(
+        "{at}: duplicate {kind}'{}' limit in {}",
+        LimitType::Spend.name(),
+        currency.name()
+    ))
 }
 
 fn targets(at: &str, conditions: &AllowConditions, grant: &Grant) -> Result<Vec<String>, ApiError> {

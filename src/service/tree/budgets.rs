@@ -7,6 +7,8 @@
 //! or nowhere ([`TreeCounters::apply`]). So the calls of E made by
 //! a whole subtree never exceed the `max` of its top-most limited token. A
 //! token's counter is its subtree's use: its own calls and its descendants'.
+//! A periodic limit's counter is a sliding window instead ([`window`]),
+//! read at the tree's clock: what counts in any span of its period.
 //!
 //! The state machine lives here, free of any runtime, so that the Worker's
 //! Durable Object (one per tree, named after its admin-made root) and the
@@ -17,9 +19,31 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::window::{self, Windows};
+
 /// What a token has used so far, by counter: calls by endpoint name, amounts
 /// moved by endpoint and currency.
 pub type Used = BTreeMap<String, u128>;
+
+/// A token's use as the API shows it: each counter's ([`Used`]; a periodic
+/// one's in the current span) and, for each periodic counter in use, when
+/// capacity next returns (milliseconds since the epoch).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// By counter.
+    #[serde(default)]
+    pub used: Used,
+    /// By periodic counter in use.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub returns_at_ms: BTreeMap<String, u64>,
+}
+
+impl Usage {
+    /// The use of `counter`.
+    pub fn of(&self, counter: &str) -> u128 {
+        self.used.get(counter).copied().unwrap_or(0)
+    }
+}
 
 /// One count against one token's limit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +103,7 @@ pub struct ChargeReply {
     pub refused: Option<Refusal>,
     /// The caller's counters after the call.
     #[serde(default)]
-    pub used: Used,
+    pub used: Usage,
 }
 
 /// The counters of one delegation tree.
@@ -88,6 +112,9 @@ pub struct TreeCounters {
     /// Each token's use, by token id.
     #[serde(default)]
     pub used: BTreeMap<String, Used>,
+    /// Each token's periodic use, in windows.
+    #[serde(default)]
+    pub windows: Windows,
     /// Revoked tokens, with when (milliseconds since the epoch) they were
     /// revoked.
     #[serde(default)]
@@ -207,31 +234,42 @@ pub enum RotationReply {
 }
 
 impl TreeCounters {
-    /// Answers `request`: if no token of its path is revoked and every
-    /// charge has room, counts each of them once.
-    pub fn apply(&mut self, request: &ChargeRequest) -> ChargeReply {
-        let refused = self.refusal(request);
+    /// Answers `request` at `now_ms` (the tree's clock): if no token of its
+    /// path is revoked and every charge has room, counts each of them once.
+    pub fn apply(&mut self, request: &ChargeRequest, now_ms: u64) -> ChargeReply {
+        let refused = self.refusal(request, now_ms);
         if refused.is_none() {
             for charge in &request.charges {
-                let used = self
-                    .used
-                    .entry(charge.token.clone())
-                    .or_default()
-                    .entry(charge.counter.clone())
-                    .or_insert(0);
-                *used = used.saturating_add(charge.amount);
+                self.add(charge, now_ms);
             }
         }
-        let used = request.caller().and_then(|caller| self.used.get(caller)).cloned().unwrap_or_default();
+        let used = request.caller().map(|caller| self.usage_of(caller, now_ms)).unwrap_or_default();
         ChargeReply { refused, used }
     }
 
-    /// The use of each of `tokens`.
-    pub fn usage(&self, tokens: &[String]) -> BTreeMap<String, Used> {
-        tokens
-            .iter()
-            .map(|token| (token.clone(), self.used.get(token).cloned().unwrap_or_default()))
-            .collect()
+    /// The use of each of `tokens` at `now_ms`.
+    pub fn usage(&self, tokens: &[String], now_ms: u64) -> BTreeMap<String, Usage> {
+        tokens.iter().map(|token| (token.clone(), self.usage_of(token, now_ms))).collect()
+    }
+
+    fn usage_of(&self, token: &str, now_ms: u64) -> Usage {
+        let mut usage = Usage { used: self.used.get(token).cloned().unwrap_or_default(), ..Usage::default() };
+        for (counter, used, returns_at) in self.windows.of(token, now_ms) {
+            if let Some(at) = returns_at {
+                usage.returns_at_ms.insert(counter.clone(), at);
+            }
+            usage.used.insert(counter, used);
+        }
+        usage
+    }
+
+    fn add(&mut self, charge: &Charge, now_ms: u64) {
+        if let Some(window) = window::window_of(&charge.counter) {
+            return self.windows.add(&charge.token, &charge.counter, window, charge.amount, now_ms);
+        }
+        let used =
+            self.used.entry(charge.token.clone()).or_default().entry(charge.counter.clone()).or_insert(0);
+        *used = used.saturating_add(charge.amount);
     }
 
     /// Marks token `id`, and with it its subtree, revoked at `now_ms`.
@@ -262,12 +300,15 @@ impl TreeCounters {
         }
     }
 
-    fn refusal(&self, request: &ChargeRequest) -> Option<Refusal> {
+    fn refusal(&self, request: &ChargeRequest, now_ms: u64) -> Option<Refusal> {
         if request.path.iter().any(|id| self.revoked.contains_key(id)) {
             return Some(Refusal::Revoked);
         }
         request.charges.iter().find_map(|charge| {
-            let used = self.used_of(&charge.token, &charge.counter);
+            let used = match window::window_of(&charge.counter) {
+                Some(window) => self.windows.used(&charge.token, &charge.counter, window, now_ms),
+                None => self.used_of(&charge.token, &charge.counter),
+            };
             (used.saturating_add(charge.amount) > charge.max)
                 .then(|| Refusal::UsedUp { charge: charge.clone(), used })
         })
@@ -299,7 +340,7 @@ mod tests {
     fn exactly_max_calls_are_granted() {
         let mut tree = TreeCounters::default();
         let granted =
-            (0..5).filter(|_| tree.apply(&call(&["a"], vec![charge("a", 3)])).refused.is_none()).count();
+            (0..5).filter(|_| tree.apply(&call(&["a"], vec![charge("a", 3)]), 0).refused.is_none()).count();
         assert_eq!(granted, 3);
         assert_eq!(tree.used["a"]["accountWithdraw"], 3);
     }
@@ -308,7 +349,7 @@ mod tests {
     fn a_childs_calls_count_against_its_limited_ancestors() {
         let mut tree = TreeCounters::default();
         let by_child = |tree: &mut TreeCounters, child: &str| {
-            tree.apply(&call(&["p", child], vec![charge("p", 1), charge(child, 1)])).refused.is_none()
+            tree.apply(&call(&["p", child], vec![charge("p", 1), charge(child, 1)]), 0).refused.is_none()
         };
         assert!(by_child(&mut tree, "c1"));
         assert!(!by_child(&mut tree, "c2"), "the parent's one call is spent");
@@ -319,26 +360,26 @@ mod tests {
     #[test]
     fn the_refusal_names_the_limit_that_is_used_up() {
         let mut tree = TreeCounters::default();
-        tree.apply(&call(&["p", "c"], vec![charge("p", 1), charge("c", 5)]));
-        let reply = tree.apply(&call(&["p", "c"], vec![charge("p", 1), charge("c", 5)]));
+        tree.apply(&call(&["p", "c"], vec![charge("p", 1), charge("c", 5)]), 0);
+        let reply = tree.apply(&call(&["p", "c"], vec![charge("p", 1), charge("c", 5)]), 0);
         assert_eq!(reply.refused, Some(Refusal::UsedUp { charge: charge("p", 1), used: 1 }));
-        assert_eq!(reply.used["accountWithdraw"], 1, "the caller's own use");
+        assert_eq!(reply.used.of("accountWithdraw"), 1, "the caller's own use");
     }
 
     #[test]
     fn reading_does_not_count() {
         let mut tree = TreeCounters::default();
-        tree.apply(&call(&["a"], vec![charge("a", 5)]));
-        let reply = tree.apply(&call(&["a"], vec![]));
-        assert_eq!((reply.refused, reply.used["accountWithdraw"]), (None, 1));
+        tree.apply(&call(&["a"], vec![charge("a", 5)]), 0);
+        let reply = tree.apply(&call(&["a"], vec![]), 0);
+        assert_eq!((reply.refused, reply.used.of("accountWithdraw")), (None, 1));
     }
 
     #[test]
     fn a_revoked_ancestor_refuses_its_whole_subtree() {
         let mut tree = TreeCounters::default();
         tree.revoke("p", 100);
-        assert_eq!(tree.apply(&call(&["r", "p", "c"], vec![])).refused, Some(Refusal::Revoked));
-        assert_eq!(tree.apply(&call(&["r", "q"], vec![])).refused, None);
+        assert_eq!(tree.apply(&call(&["r", "p", "c"], vec![]), 0).refused, Some(Refusal::Revoked));
+        assert_eq!(tree.apply(&call(&["r", "q"], vec![]), 0).refused, None);
     }
 
     #[test]
@@ -346,12 +387,36 @@ mod tests {
         let mut tree = TreeCounters::default();
         let spend = |amount| Charge { token: "p".into(), counter: "fund:wxHOPR".into(), max: 10, amount };
         let moved = |tree: &mut TreeCounters, amount| {
-            tree.apply(&call(&["p"], vec![spend(amount)])).refused.is_none()
+            tree.apply(&call(&["p"], vec![spend(amount)]), 0).refused.is_none()
         };
         assert!(moved(&mut tree, 3) && moved(&mut tree, 3) && moved(&mut tree, 3));
         assert!(!moved(&mut tree, 3), "9 of 10 used: 3 more do not fit");
         assert!(moved(&mut tree, 1), "1 more does");
         assert_eq!(tree.used_of("p", "fund:wxHOPR"), 10);
+    }
+
+    #[test]
+    fn a_periodic_counter_counts_what_a_span_of_its_period_holds_and_lets_it_slide() {
+        let mut tree = TreeCounters::default();
+        let per_minute = |token: &str, max| Charge { counter: "nodeGetInfo@60".into(), ..charge(token, max) };
+        let by_child = |tree: &mut TreeCounters, now_ms| {
+            tree.apply(&call(&["p", "c"], vec![per_minute("p", 2), per_minute("c", 2)]), now_ms)
+        };
+        assert!(by_child(&mut tree, 1_000).refused.is_none());
+        let second = by_child(&mut tree, 30_000);
+        assert_eq!(second.refused, None);
+        assert_eq!(second.used.of("nodeGetInfo@60"), 2, "the caller's use in the current span");
+        assert_eq!(second.used.returns_at_ms["nodeGetInfo@60"], 62_000, "when the first slot stops counting");
+        let refused = by_child(&mut tree, 61_999).refused;
+        assert_eq!(refused, Some(Refusal::UsedUp { charge: per_minute("p", 2), used: 2 }));
+        assert_eq!(tree.windows.used("c", "nodeGetInfo@60", super::window::Window::of_secs(60), 61_999), 2);
+        assert!(by_child(&mut tree, 62_000).refused.is_none(), "the first call slid out");
+        let usage = tree.usage(&["p".to_string()], 62_000);
+        assert_eq!(
+            (usage["p"].of("nodeGetInfo@60"), usage["p"].returns_at_ms["nodeGetInfo@60"]),
+            (2, 91_000)
+        );
+        assert_eq!(tree.used_of("p", "nodeGetInfo@60"), 0, "a periodic counter is no lifetime one");
     }
 
     fn step(action: RotationAction, to: &str) -> RotationStep {
