@@ -148,10 +148,17 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         }
         let (caller, allowed) = self.authorize(request, access, false, now_ms).await;
         caller_fields(&mut log, caller.as_ref());
+        let reads_tokens = access == Access::Token;
+        let drafted = caller
+            .as_ref()
+            .filter(|_| !reads_tokens)
+            .and_then(|c| audit::draft(c, operation, request, now_ms));
+        let budgets = audit::Drafting::new(&self.budgets, drafted);
         let outcome = match (&caller, allowed) {
             (Some(principal), Ok(())) => {
+                let context = Context { tokens: self.tokens(), budgets: &budgets, config: &self.config };
                 let id = id.unwrap_or_default();
-                tokens::serve(&self.context(), operation, id, principal, request, body, now_ms).await
+                tokens::serve(&context, operation, id, principal, request, body, now_ms).await
             }
             (_, Err(error)) => Err(error),
             (None, Ok(())) => Err(ApiError::AuthenticationFailed),
@@ -163,7 +170,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
                 self.deferred.borrow_mut().uses.retain(|noted| noted.id != record.id);
             }
         }
-        if let Some(caller) = &caller {
+        if let Some(caller) = caller.as_ref().filter(|_| !budgets.recorded()) {
             let done = Done {
                 caller,
                 request,
@@ -171,7 +178,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
                 log: &response.log,
                 subject: response.subject.as_deref(),
                 node_call: false,
-                reads_tokens: access == Access::Token,
+                reads_tokens,
                 now_ms,
             };
             if let Err(cause) = self.record(&done).await {

@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::events::PendingEvent;
+
 /// What a token has used so far, by counter: calls by endpoint name, amounts
 /// moved by endpoint and currency.
 pub type Used = BTreeMap<String, u128>;
@@ -48,6 +50,10 @@ pub struct ChargeRequest {
     /// `None` when it does not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree_valid_until: Option<u64>,
+    /// The call's event, to record in the same step when the charge decides
+    /// it ([`PendingEvent::settle`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<PendingEvent>,
 }
 
 impl ChargeRequest {
@@ -80,6 +86,9 @@ pub struct ChargeReply {
     /// The caller's counters after the call.
     #[serde(default)]
     pub used: Used,
+    /// True when the request's event was recorded with the charge.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recorded: bool,
 }
 
 /// The counters of one delegation tree.
@@ -223,7 +232,7 @@ impl TreeCounters {
             }
         }
         let used = request.caller().and_then(|caller| self.used.get(caller)).cloned().unwrap_or_default();
-        ChargeReply { refused, used }
+        ChargeReply { refused, used, recorded: false }
     }
 
     /// The use of each of `tokens`.
@@ -292,6 +301,7 @@ mod tests {
             path: path.iter().map(|id| id.to_string()).collect(),
             charges,
             tree_valid_until: None,
+            event: None,
         }
     }
 
