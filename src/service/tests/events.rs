@@ -299,3 +299,13 @@ fn a_limited_get_token_and_a_refusal_by_the_counters_record_their_event_with_the
         ]
     );
 }
+
+#[test]
+fn a_secret_sent_where_an_id_belongs_is_not_recorded() {
+    let harness = Harness::new();
+    let (secret, id) = harness.issue(ADMIN, json!({"capabilities": [limited("tokensDelete", 5)]}));
+    assert_eq!(harness.delete(&secret, &secret).status(), 404);
+    let page = events(&harness, ADMIN, &id, "").body();
+    assert_eq!(page["events"][0]["path"], json!("/api/v3/tokens/etk_…"));
+    assert!(!page.to_string().contains(&secret[4..]));
+}
