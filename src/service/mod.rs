@@ -164,28 +164,48 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             (None, Ok(())) => Err(ApiError::AuthenticationFailed),
         };
         let mut response = respond(outcome, log);
-        if let (Some(Principal::Issued(record)), Some(subject)) = (&caller, &response.subject) {
-            if operation == Operation::DeleteToken && subject.last() == Some(&record.id) {
-                // A token that deleted itself leaves no note of its use behind.
-                self.deferred.borrow_mut().uses.retain(|noted| noted.id != record.id);
-            }
-        }
-        if let Some(caller) = caller.as_ref().filter(|_| !budgets.recorded()) {
-            let done = Done {
-                caller,
-                request,
-                status: response.status,
-                log: &response.log,
-                subject: response.subject.as_deref(),
-                node_call: false,
-                reads_tokens,
-                now_ms,
-            };
-            if let Err(cause) = self.record(&done).await {
-                response.log.cause = Some(cause);
+        if let Some(caller) = &caller {
+            self.forget_deleted_use(caller, operation, &response);
+            if !budgets.recorded() {
+                self.record_api_call(caller, request, &mut response, reads_tokens, now_ms).await;
             }
         }
         response
+    }
+
+    /// Drops the note of the caller's use when it deleted itself: the
+    /// note's write would come after the delete and outlive the token.
+    fn forget_deleted_use(&self, caller: &Principal, operation: Operation, response: &ApiResponse) {
+        let Principal::Issued(record) = caller else { return };
+        let deleted = response.subject.as_ref().and_then(|subject| subject.last());
+        if operation == Operation::DeleteToken && deleted == Some(&record.id) {
+            self.deferred.borrow_mut().uses.retain(|noted| noted.id != record.id);
+        }
+    }
+
+    /// Records an API call by `caller` answered with `response`, if it
+    /// leaves an event; a failure to record is the log line's cause.
+    async fn record_api_call(
+        &self,
+        caller: &Principal,
+        request: &ApiRequest,
+        response: &mut ApiResponse,
+        reads_tokens: bool,
+        now_ms: u64,
+    ) {
+        let done = Done {
+            caller,
+            request,
+            status: response.status,
+            log: &response.log,
+            subject: response.subject.as_deref(),
+            node_call: false,
+            reads_tokens,
+            now_ms,
+        };
+        if let Err(cause) = self.record(&done).await {
+            response.log.cause = Some(cause);
+        }
     }
 
     /// A call for the node: forwarded once authorized (a public route needs
