@@ -103,7 +103,14 @@ impl DurableObject for TokenTree {
         match request.path().as_str() {
             "/charge" => {
                 let charge: ChargeRequest = parse(&body)?;
-                let reply = sql.charge(&charge)?;
+                let mut reply = sql.charge(&charge)?;
+                if let Some(event) =
+                    charge.event.as_ref().and_then(|event| event.settle(reply.refused.as_ref()))
+                {
+                    events::record(&sql, &event)?;
+                    reply.recorded = true;
+                    self.schedule_sweep(&storage).await?;
+                }
                 if let Some(until) = charge.tree_valid_until {
                     remember_expiry(&storage, &sql, until).await?;
                 }

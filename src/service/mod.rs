@@ -148,37 +148,64 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         }
         let (caller, allowed) = self.authorize(request, access, false, now_ms).await;
         caller_fields(&mut log, caller.as_ref());
+        let reads_tokens = access == Access::Token;
+        let drafted = caller
+            .as_ref()
+            .filter(|_| !reads_tokens)
+            .and_then(|c| audit::draft(c, operation, request, now_ms));
+        let budgets = audit::Drafting::new(&self.budgets, drafted);
         let outcome = match (&caller, allowed) {
             (Some(principal), Ok(())) => {
+                let context = Context { tokens: self.tokens(), budgets: &budgets, config: &self.config };
                 let id = id.unwrap_or_default();
-                tokens::serve(&self.context(), operation, id, principal, request, body, now_ms).await
+                tokens::serve(&context, operation, id, principal, request, body, now_ms).await
             }
             (_, Err(error)) => Err(error),
             (None, Ok(())) => Err(ApiError::AuthenticationFailed),
         };
         let mut response = respond(outcome, log);
-        if let (Some(Principal::Issued(record)), Some(subject)) = (&caller, &response.subject) {
-            if operation == Operation::DeleteToken && subject.last() == Some(&record.id) {
-                // A token that deleted itself leaves no note of its use behind.
-                self.deferred.borrow_mut().uses.retain(|noted| noted.id != record.id);
-            }
-        }
         if let Some(caller) = &caller {
-            let done = Done {
-                caller,
-                request,
-                status: response.status,
-                log: &response.log,
-                subject: response.subject.as_deref(),
-                node_call: false,
-                reads_tokens: access == Access::Token,
-                now_ms,
-            };
-            if let Err(cause) = self.record(&done).await {
-                response.log.cause = Some(cause);
+            self.forget_deleted_use(caller, operation, &response);
+            if !budgets.recorded() {
+                self.record_api_call(caller, request, &mut response, reads_tokens, now_ms).await;
             }
         }
         response
+    }
+
+    /// Drops the note of the caller's use when it deleted itself: the
+    /// note's write would come after the delete and outlive the token.
+    fn forget_deleted_use(&self, caller: &Principal, operation: Operation, response: &ApiResponse) {
+        let Principal::Issued(record) = caller else { return };
+        let deleted = response.subject.as_ref().and_then(|subject| subject.last());
+        if operation == Operation::DeleteToken && deleted == Some(&record.id) {
+            self.deferred.borrow_mut().uses.retain(|noted| noted.id != record.id);
+        }
+    }
+
+    /// Records an API call by `caller` answered with `response`, if it
+    /// leaves an event; a failure to record is the log line's cause.
+    async fn record_api_call(
+        &self,
+        caller: &Principal,
+        request: &ApiRequest,
+        response: &mut ApiResponse,
+        reads_tokens: bool,
+        now_ms: u64,
+    ) {
+        let done = Done {
+            caller,
+            request,
+            status: response.status,
+            log: &response.log,
+            subject: response.subject.as_deref(),
+            node_call: false,
+            reads_tokens,
+            now_ms,
+        };
+        if let Err(cause) = self.record(&done).await {
+            response.log.cause = Some(cause);
+        }
     }
 
     /// A call for the node: forwarded once authorized (a public route needs

@@ -109,3 +109,24 @@ test("last_used_at: absent before the first call, then the time of a call, movin
     await close();
   }
 });
+
+test("a limited GET /token and its refusal by the counters are recorded in the Durable Object call that counts them", { timeout: 60_000 }, async () => {
+  const { call, close } = await startGateway();
+  try {
+    const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: [{ endpoint: "tokensGetToken", limits: [{ type: "calls", conditions: { max: 1 } }] }] } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 200);
+    assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 403);
+    const page = await call("GET", `/api/v3/tokens/${created.body.id}/events`, { token: ADMIN_TOKEN });
+    assert.deepEqual(
+      page.body.events.map((event) => [event.actor, event.operation, event.status, event.reason ?? null]),
+      [
+        [created.body.id, "tokensGetToken", 403, "limit_exhausted"],
+        [created.body.id, "tokensGetToken", 200, null],
+        ["admin", "tokensCreate", 201, null],
+      ],
+    );
+  } finally {
+    await close();
+  }
+});

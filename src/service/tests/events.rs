@@ -271,3 +271,41 @@ fn a_token_that_deletes_itself_leaves_no_note_of_its_use() {
     harness.run_deferred();
     assert!(harness.kept_keys().is_empty(), "{:?}", harness.kv().keys());
 }
+
+#[test]
+fn a_limited_get_token_and_a_refusal_by_the_counters_record_their_event_with_their_charge() {
+    let harness = Harness::new();
+    let (secret, id) = harness
+        .issue(ADMIN, json!({"capabilities": [limited("tokensGetToken", 1), limited("tokensCreate", 5)]}));
+    let budgets = harness.service.budgets();
+    let calls = || (budgets.asked.get(), budgets.records.get());
+    let before = calls();
+    assert_eq!(harness.get(&secret).status(), 200);
+    assert_eq!(calls(), (before.0 + 1, before.1), "one Durable Object call: the charge, with the event");
+    assert_refused(&harness.get(&secret), "limit_exhausted");
+    assert_eq!(calls(), (before.0 + 2, before.1), "the refusal too");
+    harness.issue(&secret, json!({"capabilities": [limited("tokensGetToken", 1)]}));
+    assert_eq!(
+        calls(),
+        (before.0 + 3, before.1 + 1),
+        "a create's event is about the new token, recorded once it exists"
+    );
+    assert_eq!(
+        summary(&events(&harness, ADMIN, &id, "").body())[1..],
+        [
+            json!([id, id, "tokensGetToken", 403, "limit_exhausted", null, null]),
+            json!([id, id, "tokensGetToken", 200, null, null, null]),
+            json!([id, "admin", "tokensCreate", 201, null, null, null]),
+        ]
+    );
+}
+
+#[test]
+fn a_secret_sent_where_an_id_belongs_is_not_recorded() {
+    let harness = Harness::new();
+    let (secret, id) = harness.issue(ADMIN, json!({"capabilities": [limited("tokensDelete", 5)]}));
+    assert_eq!(harness.delete(&secret, &secret).status(), 404);
+    let page = events(&harness, ADMIN, &id, "").body();
+    assert_eq!(page["events"][0]["path"], json!("/api/v3/tokens/etk_…"));
+    assert!(!page.to_string().contains(&secret[4..]));
+}

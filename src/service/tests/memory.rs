@@ -135,6 +135,8 @@ pub struct MemoryBudgets {
     pub revoked: RefCell<Vec<(String, usize)>>,
     /// How many charges and reads were asked for.
     pub asked: Cell<usize>,
+    /// How many events were recorded on their own, not with a charge.
+    pub records: Cell<usize>,
     /// Each tree's audit trail, numbered in order.
     events: RefCell<HashMap<String, Vec<(u64, StoredEvent)>>>,
     /// The number of the last event recorded in any tree.
@@ -144,7 +146,12 @@ pub struct MemoryBudgets {
 impl Budgets for MemoryBudgets {
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError> {
         self.asked.set(self.asked.get() + 1);
-        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get()))
+        let mut reply = self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get());
+        if let Some(event) = request.event.as_ref().and_then(|event| event.settle(reply.refused.as_ref())) {
+            self.append(tree, &event);
+            reply.recorded = true;
+        }
+        Ok(reply)
     }
 
     async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Usage>, StoreError> {
@@ -164,9 +171,8 @@ impl Budgets for MemoryBudgets {
     }
 
     async fn record(&self, tree: &str, event: &StoredEvent) -> Result<(), StoreError> {
-        self.last_event.set(self.last_event.get() + 1);
-        let mut events = self.events.borrow_mut();
-        events.entry(tree.to_string()).or_default().push((self.last_event.get(), event.clone()));
+        self.records.set(self.records.get() + 1);
+        self.append(tree, event);
         Ok(())
     }
 
@@ -178,6 +184,15 @@ impl Budgets for MemoryBudgets {
             .take(query.limit)
             .map(|(seq, stored)| NumberedEvent { seq: *seq, event: stored.event.clone() })
             .collect())
+    }
+}
+
+impl MemoryBudgets {
+    /// Adds `event` to tree `tree`'s trail, numbered after every other.
+    fn append(&self, tree: &str, event: &StoredEvent) {
+        self.last_event.set(self.last_event.get() + 1);
+        let mut events = self.events.borrow_mut();
+        events.entry(tree.to_string()).or_default().push((self.last_event.get(), event.clone()));
     }
 }
 
