@@ -71,7 +71,7 @@ pub struct NodeCallArguments<'a> {
 pub fn facts(grant: &Grant, call: &NodeCallArguments<'_>) -> (Option<String>, Option<String>) {
     let fields = call.body.and_then(|body| serde_json::from_slice::<Map<String, Value>>(body).ok());
     let text = |name: &str| fields.as_ref()?.get(name)?.as_str().map(str::to_string);
-    let amount = match !grant.spend.is_empty() && call.arguments.moves_funds() {
+    let amount = match grant.has_spend_limits() && call.arguments.moves_funds() {
         true => text("amount").map(|text| text.parse::<Amount>().map_or(text, |amount| amount.to_string())),
         false => None,
     };

@@ -309,3 +309,20 @@ fn a_secret_sent_where_an_id_belongs_is_not_recorded() {
     assert_eq!(page["events"][0]["path"], json!("/api/v3/tokens/etk_…"));
     assert!(!page.to_string().contains(&secret[4..]));
 }
+
+#[test]
+fn a_spend_under_a_budget_per_period_only_is_recorded_with_its_amount() {
+    let harness = Harness::new();
+    let withdraw_daily = json!({"endpoint": "accountWithdraw", "limits": [
+        {"type": "spend", "conditions": {"max": "1 wxHOPR", "period": 86_400}}]});
+    let (secret, id) = harness.issue(ADMIN, json!({"capabilities": [withdraw_daily]}));
+    assert_eq!(withdraw(&harness, &secret, "0.25 wxHOPR", PEER).status(), 200);
+    let page = events(&harness, ADMIN, &id, "").body();
+    let amounts: Vec<Value> =
+        page["events"].as_array().unwrap().iter().map(|e| e["amount"].clone()).collect();
+    assert_eq!(
+        amounts,
+        [json!("0.25 wxHOPR"), Value::Null],
+        "the withdraw's amount, then the admin's create"
+    );
+}

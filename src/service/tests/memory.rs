@@ -146,7 +146,8 @@ pub struct MemoryBudgets {
 impl Budgets for MemoryBudgets {
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError> {
         self.asked.set(self.asked.get() + 1);
-        let mut reply = self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get());
+        let mut reply =
+            self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get());
         if let Some(event) = request.event.as_ref().and_then(|event| event.settle(reply.refused.as_ref())) {
             self.append(tree, &event);
             reply.recorded = true;
