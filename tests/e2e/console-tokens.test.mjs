@@ -1,11 +1,12 @@
 // The operator's path through the console's list of tokens, in two headless
 // browser engines (Chromium and Firefox ESR), against `wrangler dev`: one
-// line a token, each under its maker, with its capabilities, their use and
-// its expiry; at least 15 of them on a 1920 × 1080 screen; 150 paged
-// through; one found by description, opened at its address, rotated, and
-// left with Back; a parent deleted with its subtree from the list and from
-// its page; keyboard, screen reader and phone; an issued token rotating its
-// own secret.
+// line a token, each under its maker, with its capabilities, their use, its
+// last use and its expiry; at least 15 of them on a 1920 × 1080 screen; 150
+// paged through; one found by description, opened at its address, rotated,
+// and left with Back; a parent deleted with its subtree from the list and
+// from its page; a token's events and its calls and spend per hour drawn
+// with its limits; keyboard, screen reader and phone; an issued token
+// rotating its own secret.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -362,14 +363,14 @@ function tokensSuite(engine) {
   test("a token's page shows what it did, newest first, and its calls and spend per hour with each limit drawn against them; the list its last use", async () => {
     const bot = await apiCreate(ADMIN, {
       capabilities: [
-        calls("nodeGetInfo", 3),
+        { endpoint: "nodeGetInfo", limits: [{ type: "calls", conditions: { max: 3, period: 3600 } }, { type: "calls", conditions: { max: 50 } }] },
         calls("nodeGetVersion", 100),
-        { endpoint: "channelsFundChannels", limits: [{ type: "spend", conditions: { max: "1 wxHOPR" } }, { type: "targets", conditions: { allow: [PEER] } }] },
+        { endpoint: "channelsFundChannels", limits: [{ type: "spend", conditions: { max: "1 wxHOPR", period: 86_400 } }, { type: "targets", conditions: { allow: [PEER] } }] },
       ],
       lifetime: 3600,
       description: `${tag} usage bot`,
     });
-    // Through the gateway: 3 calls are allowed, the 4th refused; 0.25 wxHOPR moved, 0.9 more refused (1 in all).
+    // Through the gateway: 3 calls an hour are allowed, the 4th refused; 0.25 wxHOPR moved, 0.9 more refused (1 a day).
     for (let call = 0; call < 3; call += 1) assert.equal(await through(bot.token, "GET", "/api/v4/node/info"), 200);
     assert.equal(await through(bot.token, "GET", "/api/v4/node/info"), 403);
     assert.equal(await through(bot.token, "POST", `/api/v4/channels/${PEER}/fund`, { amount: "0.25 wxHOPR" }), 200);
@@ -380,7 +381,9 @@ function tokensSuite(engine) {
     await tab.page.goto(`${service.origin}/#/tokens/${bot.id}`);
     await detailRead(bot.id);
     await tab.page.waitForFunction(() => document.querySelectorAll("#detail-events-rows tr").length > 0 && document.querySelectorAll("#detail-charts figure").length > 0);
-    assert.match(await text("#detail-capabilities"), /nodeGetInfo\s+3 of 3 calls used/);
+    // Its periodic limits: the use in the current span, and when more comes.
+    assert.match(await text("#detail-capabilities"), /nodeGetInfo\s+3 of 50 calls used\s+3 of 3 calls in the last hour, more from \d{1,2}:\d\d\s[AP]M\n/);
+    assert.match(await text("#detail-capabilities"), /channelsFundChannels\s+no calls limit\s+0\.25 of 1 wxHOPR moved in the last day, more from (\w{3} \d+, \d{4}, )?\d{1,2}:\d\d\s[AP]M/);
 
     // The events, newest first, 25 at first, then the rest.
     const rows = () => tab.page.$$eval("#detail-events-rows tr", (all) => all.map((row) => [...row.cells].map((cell) => cell.innerText.trim())));
@@ -419,24 +422,25 @@ function tokensSuite(engine) {
     assert.equal(await barsSum("spend channelsFundChannels wxHOPR"), 0.25);
     const limits = (key) => tab.page.$$eval(`${figure(key)} .chart-limit`, (all) => all.map((limit) => [limit.dataset.kind,
       limit.querySelector(".chart-bound").querySelector("title").textContent, limit.querySelector(".chart-running") !== null]));
-    assert.deepEqual(await limits("calls nodeGetInfo"), [["total", "at most 3 calls in all", true]]);
-    assert.deepEqual(await limits("spend channelsFundChannels wxHOPR"), [["total", "at most 1 wxHOPR in all", true]]);
+    assert.deepEqual(await limits("calls nodeGetInfo"), [["total", "at most 50 calls in all", true], ["period", "at most 3 calls an hour", false]]);
+    assert.deepEqual(await limits("spend channelsFundChannels wxHOPR"), [["period", "at most 1 wxHOPR a day", true]]);
     assert.deepEqual(await limits("calls nodeGetVersion"), [["total", "at most 100 calls in all", true]]);
-    // Where the bound is drawn: 3 calls in all, on a scale whose top is 5.
+    // Where the bounds are drawn: 3 calls an hour and 50 in all, on a scale whose top is 50.
     const geometry = await tab.page.$eval(figure("calls nodeGetInfo"), (chart) => {
       const y = (selector) => [...chart.querySelectorAll(selector)].map((line) => Number(line.getAttribute("y1")));
       return { bounds: y(".chart-bound"), base: y(".chart-axis")[0], top: y(".chart-grid")[0], labels: [...chart.querySelectorAll(".chart-label")].slice(0, 2).map((label) => label.textContent) };
     });
-    assert.deepEqual(geometry.labels, ["0", "5"]);
-    assert.ok(Math.abs(geometry.bounds[0] - (geometry.base - (3 / 5) * (geometry.base - geometry.top))) < 0.01, JSON.stringify(geometry));
+    assert.deepEqual(geometry.labels, ["0", "50"]);
+    const at = (value) => geometry.base - (value / 50) * (geometry.base - geometry.top);
+    assert.ok(Math.abs(geometry.bounds[0] - at(50)) < 0.01 && Math.abs(geometry.bounds[1] - at(3)) < 0.01, JSON.stringify(geometry));
     // Text alternatives: a named image with a description, a legend, the numbers as a table.
     const alternative = await tab.page.$eval(`${figure("calls nodeGetInfo")} svg`, (drawing) => ({
       role: drawing.getAttribute("role"),
       name: drawing.getAttribute("aria-labelledby").split(" ").map((id) => document.getElementById(id).textContent).join(" | "),
     }));
     assert.equal(alternative.role, "img");
-    assert.match(alternative.name, /^Calls of nodeGetInfo, per hour \| Busiest hour: [1-3] calls?\. Limit: at most 3 calls in all\.$/);
-    assert.match(await text(`${figure("calls nodeGetInfo")} .chart-legend`), /calls per hour\s+at most 3 calls in all\s+used in all/);
+    assert.match(alternative.name, /^Calls of nodeGetInfo, per hour \| Busiest hour: [1-3] calls?\. Limit: at most 50 calls in all\. Limit: at most 3 calls an hour\.$/);
+    assert.match(await text(`${figure("calls nodeGetInfo")} .chart-legend`), /calls per hour\s+at most 50 calls in all\s+used in all\s+at most 3 calls an hour/);
     await tab.reveal(`${figure("calls nodeGetInfo")} .chart-table table`);
     const table = await tab.page.$$eval(`${figure("calls nodeGetInfo")} .chart-table tbody tr`, (all) => all.map((row) => [...row.cells].map((cell) => cell.textContent)));
     assert.ok(table.every((cells) => cells.length === 3 && /^\w{3} \d+, \d\d:00\s[AP]M$/.test(cells[0])), JSON.stringify(table));
