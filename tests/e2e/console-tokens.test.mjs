@@ -120,8 +120,10 @@ function tokensSuite(engine) {
     assert.equal(await text("#detail-descendants"), "1 token, made by it or by the tokens it made");
     assert.match(await text("#detail-capabilities"), /channelsFundChannels\s+no calls limit\s+1\.75 of 5 wxHOPR moved, 3\.25 wxHOPR left\s+Only to 2 addresses/);
     assert.deepEqual(await tab.page.$$eval("#detail-children li", (items) => items.map((item) => item.dataset.id)), [relay.id]);
-    await tab.page.setViewport({ width: 1000, height: 800 });
-    await tab.readmeShot(readme.detail, "#detail-children");
+    // Down to its first charts: its calls and what it moved, per hour.
+    await tab.page.waitForFunction(() => document.querySelectorAll("#detail-charts figure").length > 1);
+    await tab.page.setViewport({ width: 1000, height: 1400 });
+    await tab.readmeShot(readme.detail, "#detail-charts figure:nth-child(2)");
     await tab.page.setViewport({ width: 1280, height: 800 });
     await click("#detail-back");
     await visible("#tokens");
