@@ -2,8 +2,9 @@
 // choices-view.js, the view each address names from routes.js, requests
 // through api.js, words from format.js, delegation bounds from rules.js
 // (with conditions.js for spend budgets, targets and listen ranges),
-// node operations from operations.js, the list of tokens from tokens.js and
-// the capability choices from catalogue.js. It holds the session's state;
+// node operations from operations.js, the list of tokens from tokens.js,
+// a token's events and use over time from usage.js (shown by
+// events-view.js) and the capability choices from catalogue.js. It holds the session's state;
 // the secret lives in sessionStorage (this tab only) and in the client,
 // never in a URL, localStorage or a log.
 

@@ -1,6 +1,6 @@
-// The DOM of what a token did, on its page (with view.js, tokens-view.js,
-// limits-view.js, choices-view.js and field-errors.js, the only modules
-// that touch it): its recent events as a table, newest first, with more on
+// The DOM of what a token did, on its page (with chart.js, view.js,
+// tokens-view.js, limits-view.js, choices-view.js and field-errors.js, the
+// only modules that touch it): its recent events as a table, newest first, with more on
 // request, and the charts of its use over time (drawn by chart.js). It shows
 // what app.js tells it to and hands the request for more back through
 // bindEvents. Token data is written with textContent only.

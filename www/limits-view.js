@@ -1,8 +1,8 @@
 // The DOM of a capability's limits (with view.js and tokens-view.js, the
-// only modules that touch it): a held capability's calls and spend budgets
-// with their bars, its targets and listen ranges; what a new token was
-// granted; and the create form's condition fields of a capability, read
-// back as typed. Token data is written with textContent only.
+// only modules that touch it): a held capability's calls and spend budgets,
+// for its lifetime or per period, with their bars, its targets and listen
+// ranges; what a new token was granted; and the create form's condition
+// fields and limits per period of a capability, read back as typed. Token data is written with textContent only.
 
 import { amountText, unitsText } from "./amounts.js";
 import {

@@ -1,5 +1,6 @@
-// The DOM of the list of tokens and of one token's page (with view.js and
-// limits-view.js, the only modules that touch it). It shows what app.js
+// The DOM of the list of tokens and of one token's page (with view.js,
+// events-view.js, chart.js and limits-view.js, the only modules that touch
+// it). It shows what app.js
 // tells it to and hands user intents back through the bind* functions. A
 // token is opened by a link to its page's address (routes.js). Token data is
 // written with textContent only, never parsed as HTML.

@@ -1,6 +1,6 @@
 // The list of tokens the signed-in token may see, as the console shows it:
 // in tree order (each token under the one that made it), found by
-// description or id, a page at a time. Pure, so that it runs (and is tested)
+// description or id, a page at a time, each limit's use in words. Pure, so that it runs (and is tested)
 // in Node.js as well; app.js reads the pages from the service.
 
 import { amountText, readAmount, unitsText } from "./amounts.js";

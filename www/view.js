@@ -1,4 +1,5 @@
 // With tokens-view.js (the list of tokens and one token's page),
+// events-view.js and chart.js (what a token did, and its use over time),
 // limits-view.js (a capability's limits), choices-view.js (the capabilities
 // to create a token with) and field-errors.js (a field's error beside it),
 // the only modules that touch the DOM. It shows the view app.js tells it to
