@@ -4,9 +4,9 @@
 // (with conditions.js for spend budgets, targets and listen ranges),
 // node operations from operations.js, the list of tokens from tokens.js,
 // a token's events and use over time from usage.js (shown by
-// events-view.js) and the capability choices from catalogue.js. It holds the session's state;
-// the secret lives in sessionStorage (this tab only) and in the client,
-// never in a URL, localStorage or a log.
+// events-view.js) and the capability choices from catalogue.js. It holds
+// the session's state; the secret lives in sessionStorage (this tab only)
+// and in the client, never in a URL, localStorage or a log.
 
 import { connect, identify, isMistypedSecret, loadFacts, loadGateway, readGateway } from "./api.js";
 import { choiceGroups, exampleRequest, presetChoices } from "./catalogue.js";
