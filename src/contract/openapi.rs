@@ -91,7 +91,8 @@ pub fn document() -> Value {
             "title": "edge-tokens",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Capability tokens compatible with the token endpoints of the HOPR node REST API v3. \
-                Secrets are returned once and stored only as hashes. `calls` limits are enforced atomically. \
+                Secrets are returned once and stored only as hashes. `calls` and `spend` limits are enforced \
+                atomically, for a token's lifetime or, with a `period`, in any span of that many seconds. \
                 A delete takes effect at once where it was made and within about 60 seconds everywhere else. \
                 Every error body is `{status, error}`, and every 403 adds a machine-readable `reason`. \
                 A path not listed here nor in the gateway's route table (`GET /gateway`) answers 404 `NOT_FOUND`; a \
@@ -182,7 +183,7 @@ fn create_operation(schemas: &mut Schemas) -> Value {
     json!({
         "summary": "Create a token (capability tokensCreate).",
         "description": format!("The admin token may grant anything. An issued token may grant only capabilities it holds, \
-            with `calls` limits no larger than its own, expiring no later than itself, at most {MAX_DEPTH} levels \
+            with `calls` limits no larger than its own (a periodic one periodic still, in a period no shorter), expiring no later than itself, at most {MAX_DEPTH} levels \
             below the admin; the new token records its creator. A call counts against the caller's `tokensCreate` \
             limit only when the token is created. Bodies over {MAX_BODY_BYTES} bytes are refused with 413."),
         "requestBody": { "required": true, "content": { "application/json": {
@@ -234,7 +235,8 @@ fn get_operation(schemas: &mut Schemas) -> Value {
     token["links"] = delete_link();
     json!({
         "summary": "The caller's own token (capability tokensGetToken).",
-        "description": "Never the secret nor its hash. Each `calls` limit shows `used`, which already counts this call. \
+        "description": "Never the secret nor its hash. Each `calls` limit shows `used`, which already counts this call; \
+            a periodic limit shows its use in the current span and, while it has some, `returns_at`. \
             A capability without limits has no `limits` field.",
         "responses": {
             "200": token,

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::service::tree::{
     budgets::Charge,
-    window::{self, Windows},
+    window::{self, SlotUse, Windows},
 };
 
 /// The table: one row per token, periodic counter and slot, the amount as
@@ -24,7 +24,7 @@ pub type Row = (String, String, u64, String);
 /// Puts `rows` into `windows`; `None` when an amount is unreadable.
 pub fn read(rows: Vec<Row>, windows: &mut Windows) -> Option<()> {
     for (token, counter, slot, amount) in rows {
-        windows.insert(token, counter, slot, amount.parse().ok()?);
+        windows.0.push(SlotUse { token, counter, slot, amount: amount.parse().ok()? });
     }
     Some(())
 }
@@ -32,22 +32,20 @@ pub fn read(rows: Vec<Row>, windows: &mut Windows) -> Option<()> {
 /// The statements that store what the periodic ones of `charges` added to
 /// `windows` at `now_ms`: the slot each counted in, and the forgetting of
 /// the counter's slots that no longer count.
-pub fn writes(charges: &[Charge], windows: &Windows, now_ms: u64) -> Vec<(&'static str, Value)> {
+pub fn writes(charges: &[Charge], windows: &Windows, now_ms: u64) -> Vec<(String, Value)> {
     let mut statements = Vec::new();
     for charge in charges {
         let Some(window) = window::window_of(&charge.counter) else { continue };
         let slot = window.slot(now_ms);
-        let Some(amount) = windows.slots(&charge.token, &charge.counter).and_then(|slots| slots.get(&slot))
-        else {
-            continue;
-        };
+        let amount = windows.in_slot(&charge.token, &charge.counter, slot);
         statements.push((
             "INSERT INTO slots (token, counter, slot, amount) VALUES (?, ?, ?, ?)
-                ON CONFLICT (token, counter, slot) DO UPDATE SET amount = excluded.amount",
+                ON CONFLICT (token, counter, slot) DO UPDATE SET amount = excluded.amount"
+                .to_string(),
             json!([charge.token, charge.counter, slot, amount.to_string()]),
         ));
         statements.push((
-            "DELETE FROM slots WHERE token = ? AND counter = ? AND slot < ?",
+            "DELETE FROM slots WHERE token = ? AND counter = ? AND slot < ?".to_string(),
             json!([charge.token, charge.counter, window.first_counted(now_ms)]),
         ));
     }

@@ -297,8 +297,7 @@ impl Sql<'_> {
                 })
                 .collect();
             let mut statements = upserts(&rows);
-            let periodic = slots::writes(&request.charges, &counters.windows, now_ms);
-            statements.extend(periodic.into_iter().map(|(query, params)| (query.to_string(), params)));
+            statements.extend(slots::writes(&request.charges, &counters.windows, now_ms));
             self.write(&statements)?;
         }
         Ok(reply)

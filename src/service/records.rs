@@ -77,11 +77,13 @@ impl Grant {
 
     /// The currencies of its `spend` limits, for its lifetime or per period.
     pub fn spend_currencies(&self) -> Vec<Currency> {
-        let lifetime = self.spend.iter().map(|budget| budget.currency);
-        let mut currencies: Vec<Currency> =
-            lifetime.chain(self.periodic.iter().filter_map(|budget| budget.currency)).collect();
-        currencies.sort();
-        currencies.dedup();
+        let periodic = self.periodic.iter().filter_map(|budget| budget.currency);
+        let mut currencies = Vec::new();
+        for currency in self.spend.iter().map(|budget| budget.currency).chain(periodic) {
+            if !currencies.contains(&currency) {
+                currencies.push(currency);
+            }
+        }
         currencies
     }
 }

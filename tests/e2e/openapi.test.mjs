@@ -464,6 +464,7 @@ test("create request bodies: accepted ones validate against CreateTokenRequest, 
     { capabilities: [limited("tokensGetToken", 3), limited("tokensDelete", 1)], lifetime: 60, description: "d" },
     { capabilities: [{ endpoint: "tokensGetToken", limits: [{ type: "calls", conditions: { max: 2 }, used: 7 }] }] },
     { capabilities: caps("nodeGetInfo"), lifetime: null, description: null, unknown: true },
+    { capabilities: [{ endpoint: "nodeGetInfo", limits: [periodic(10, 3600), { type: "calls", conditions: { max: 100 } }] }] },
   ];
   for (const body of accepted) {
     const res = await call("POST", `${API}/tokens`, { ...admin, body });
@@ -481,6 +482,7 @@ test("create request bodies: accepted ones validate against CreateTokenRequest, 
     { capabilities: [limited("tokensGetToken", 0)] },
     { capabilities: [{ endpoint: "tokensGetToken", limits: [{ type: "rate", conditions: { max: 1 } }] }] },
     { capabilities: caps("tokensGetToken"), description: "x".repeat(257) },
+    ...BAD_PERIODS.map(([, limits]) => ({ capabilities: [{ endpoint: "nodeGetInfo", limits }] })),
   ];
   for (const body of rejected) {
     const res = await call("POST", `${API}/tokens`, { ...admin, body });
@@ -492,6 +494,27 @@ test("create request bodies: accepted ones validate against CreateTokenRequest, 
 
 // ---------------------------------------------------------------------------
 // POST /tokens and POST /tokens/ (tokensCreate).
+
+/** A `calls` limit of `max` in any span of `period` seconds. */
+const periodic = (max, period) => ({ type: "calls", conditions: { max, period } });
+
+/** Periodic limits a capability may not carry: the answer's status, the limits, and what the error names. */
+const BAD_PERIODS = [
+  ["INVALID_INPUT", [periodic(1, 59)], "capabilities[0].limits[0].conditions.period must be an integer from 60 to 31536000 (seconds)"],
+  ["INVALID_INPUT", [periodic(1, 31_536_001)], "capabilities[0].limits[0].conditions.period must be an integer from 60 to 31536000 (seconds)"],
+  ["INVALID_INPUT", [periodic(1, 90.5)], "capabilities[0].limits[0].conditions.period must be an integer"],
+  ["INVALID_INPUT", [periodic(1, "60")], "capabilities[0].limits[0].conditions.period must be an integer"],
+  ["INVALID_TOKEN_CAPABILITIES", [periodic(1, 60), periodic(2, 120)], "capabilities[0].limits[1]: duplicate periodic 'calls' limit"],
+];
+
+test("POST /tokens: a period out of range is INVALID_INPUT and a second periodic limit of a type INVALID_TOKEN_CAPABILITIES, each naming the field", async () => {
+  for (const [status, limits, error] of BAD_PERIODS) {
+    const res = await call("POST", `${API}/tokens`, { ...admin, body: { capabilities: [{ endpoint: "nodeGetInfo", limits }] } });
+    conforms("/tokens", "post", res);
+    assert.deepEqual([res.status, res.body.status], [400, status], res.text);
+    assert.ok(res.body.error.includes(error), `${res.body.error} names ${error}`);
+  }
+});
 
 for (const path of CREATE_PATHS) {
   test(`POST ${path}: 201 with and without a lifetime`, async () => {
@@ -584,6 +607,17 @@ test("GET /token: 200 with the caller's token, used counting this call", async (
       { endpoint: "nodeGetInfo" },
     ],
   }]);
+});
+
+test("GET /token: a periodic limit shows its use in the current span and when capacity returns", async () => {
+  const created = await adminCreate({ capabilities: [{ endpoint: "tokensGetToken", limits: [periodic(3, 60), { type: "calls", conditions: { max: 9 } }] }] });
+  const before = Math.floor(Date.now() / 1000);
+  const res = await call("GET", `${API}/token`, { token: created.token });
+  conforms("/token", "get", res);
+  const [lifetime, window] = res.body.capabilities[0].limits; // the lifetime limit first, whatever the request's order
+  assert.deepEqual(lifetime, { type: "calls", conditions: { max: 9 }, used: 1 });
+  assert.deepEqual([window.type, window.conditions, window.used], ["calls", { max: 3, period: 60 }, 1]);
+  assert.ok(window.returns_at >= before + 60 && window.returns_at <= before + 65, `returns_at ${window.returns_at}, ${before}`);
 });
 
 test("GET /token: 200 through each documented security scheme", async () => {

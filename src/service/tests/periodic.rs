@@ -77,6 +77,17 @@ fn two_calls_a_minute_are_two_then_none_until_the_first_slides_out() {
         json!({"type": "calls", "conditions": {"max": 2, "period": MINUTE}, "used": 2, "returns_at": NOW + 61}),
         "capacity returns with the end of the first call's slot, a second late at most"
     );
+    let (_, id) = harness
+        .issue(&bot, json!({"capabilities": [{"endpoint": "nodeGetInfo", "limits": [calls_per(1, HOUR)]}]}));
+    let inspected =
+        harness.call_at("GET", &format!("/api/v3/tokens/{id}"), Some(ADMIN), None, start + 59_999);
+    assert_eq!(
+        inspected.body()["capabilities"][0]["limits"][0],
+        json!({"type": "calls", "conditions": {"max": 1, "period": HOUR}, "used": 0}),
+        "inspected, a window without use"
+    );
+    let listed = harness.call_at("GET", "/api/v3/tokens", Some(&bot), None, start + 59_999).body();
+    assert_eq!(listed["tokens"][0]["capabilities"][0]["limits"][0], shown[0], "listed as shown");
     assert_eq!(info_at(&harness, &bot, start + 61_000).status(), 200, "the first call slid out");
     assert_refused(&info_at(&harness, &bot, start + 62_000), "limit_exhausted");
     assert_eq!(node_calls_to(&harness, "/api/v4/node/info"), 3, "the node saw the admitted calls only");

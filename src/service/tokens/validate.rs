@@ -85,38 +85,79 @@ fn grant(at: &str, endpoint: &str, limits: &[RequestedLimit]) -> Result<Grant, A
         let at = format!("{at}.limits[{j}]");
         carries(&at, limit.kind(), &carried, endpoint)?;
         match limit {
-            RequestedLimit::Calls { conditions } => {
-                let max = calls(&at, conditions)?;
-                match conditions.period {
-                    None if grant.max_calls.is_some() => return Err(duplicate(&at, LimitType::Calls)),
-                    None => grant.max_calls = Some(max),
-                    Some(period) => {
-                        grant.periodic.push(periodic(&at, None, u128::from(max), period, &grant)?)
-                    }
-                }
-            }
-            RequestedLimit::Spend { conditions } => {
-                let amount = spend(&at, conditions, &carried, &grant)?;
-                match conditions.period {
-                    None if grant.spend_in(amount.currency).is_some() => {
-                        return Err(duplicate_in(&at, "", amount.currency))
-                    }
-                    None => grant.spend.push(SpendBudget {
-                        currency: amount.currency,
-                        max: amount.wei,
-                        shared_with: Vec::new(),
-                    }),
-                    Some(period) => {
-                        let budget = periodic(&at, Some(amount.currency), amount.wei, period, &grant)?;
-                        grant.periodic.push(budget);
-                    }
-                }
-            }
+            RequestedLimit::Calls { conditions } => add_calls(&at, conditions, &mut grant)?,
+            RequestedLimit::Spend { conditions } => add_spend(&at, conditions, &carried, &mut grant)?,
             RequestedLimit::Targets { conditions } => grant.targets = Some(targets(&at, conditions, &grant)?),
             RequestedLimit::Listen { conditions } => grant.listen = Some(listen(&at, conditions, &grant)?),
         }
     }
     Ok(grant)
+}
+
+/// Adds a `calls` limit to `grant`: one for the token's lifetime, one per
+/// period.
+fn add_calls(at: &str, conditions: &CallsConditions, grant: &mut Grant) -> Result<(), ApiError> {
+    let max = calls(at, conditions)?;
+    match conditions.period {
+        None if grant.max_calls.is_some() => Err(duplicate_budget(at, false, None)),
+        None => {
+            grant.max_calls = Some(max);
+            Ok(())
+        }
+        Some(period) => add_periodic(at, None, u128::from(max), period, grant),
+    }
+}
+
+/// Adds a `spend` limit to `grant`: of each currency, one for the token's
+/// lifetime, one per period.
+fn add_spend(
+    at: &str,
+    conditions: &SpendConditions,
+    carried: &Carried,
+    grant: &mut Grant,
+) -> Result<(), ApiError> {
+    let amount = spend(at, conditions, carried, grant)?;
+    match conditions.period {
+        None if grant.spend_in(amount.currency).is_some() => {
+            Err(duplicate_budget(at, false, Some(amount.currency)))
+        }
+        None => {
+            grant.spend.push(SpendBudget {
+                currency: amount.currency,
+                max: amount.wei,
+                shared_with: Vec::new(),
+            });
+            Ok(())
+        }
+        Some(period) => add_periodic(at, Some(amount.currency), amount.wei, period, grant),
+    }
+}
+
+/// Adds a periodic limit of at most `max` calls (without a currency) or wei
+/// of `currency` in any span of `period` seconds, the first of its kind.
+fn add_periodic(
+    at: &str,
+    currency: Option<Currency>,
+    max: u128,
+    period: u64,
+    grant: &mut Grant,
+) -> Result<(), ApiError> {
+    if grant.periodic_of(currency).is_some() {
+        return Err(duplicate_budget(at, true, currency));
+    }
+    grant.periodic.push(PeriodicBudget { currency, max, period, shared_with: Vec::new() });
+    Ok(())
+}
+
+/// A second `calls` limit, or `spend` limit in `currency`, for the token's
+/// lifetime or (`periodic`) per period.
+fn duplicate_budget(at: &str, periodic: bool, currency: Option<Currency>) -> ApiError {
+    let span = if periodic { "periodic " } else { "" };
+    let (kind, within) = match currency {
+        Some(currency) => (LimitType::Spend, format!(" in {}", currency.name())),
+        None => (LimitType::Calls, String::new()),
+    };
+    invalid_capabilities(format!("{at}: duplicate {span}'{}' limit{within}", kind.name()))
 }
 
 fn calls(at: &str, conditions: &CallsConditions) -> Result<u64, ApiError> {
@@ -156,35 +197,6 @@ fn spend(
         )));
     }
     Ok(amount)
-}
-
-/// A periodic limit of at most `max` calls (without a currency) or wei of
-/// `currency` in any span of `period` seconds, the first of its kind.
-fn periodic(
-    at: &str,
-    currency: Option<Currency>,
-    max: u128,
-    period: u64,
-    grant: &Grant,
-) -> Result<PeriodicBudget, ApiError> {
-    if grant.periodic_of(currency).is_some() {
-        return Err(match currency {
-            Some(currency) => duplicate_in(at, "periodic ", currency),
-            None => {
-                invalid_capabilities(format!("{at}: duplicate periodic '{}' limit", LimitType::Calls.name()))
-            }
-        });
-    }
-    Ok(PeriodicBudget { currency, max, period, shared_with: Vec::new() })
-}
-
-/// A second `spend` limit in `currency` of one `kind` ("" or "periodic ").
-fn duplicate_in(at: &str, kind: &str, currency: Currency) -> ApiError {
-    invalid_capabilities(format!(
-        "{at}: duplicate {kind}'{}' limit in {}",
-        LimitType::Spend.name(),
-        currency.name()
-    ))
 }
 
 fn targets(at: &str, conditions: &AllowConditions, grant: &Grant) -> Result<Vec<String>, ApiError> {

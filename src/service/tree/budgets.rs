@@ -418,7 +418,7 @@ mod tests {
         assert_eq!(second.used.returns_at_ms["nodeGetInfo@60"], 62_000, "when the first slot stops counting");
         let refused = by_child(&mut tree, 61_999).refused;
         assert_eq!(refused, Some(Refusal::UsedUp { charge: per_minute("p", 2), used: 2 }));
-        assert_eq!(tree.windows.used("c", "nodeGetInfo@60", super::window::Window::of_secs(60), 61_999), 2);
+        assert_eq!(tree.windows.used("c", "nodeGetInfo@60", window::Window::of_secs(60), 61_999), 2);
         assert!(by_child(&mut tree, 62_000).refused.is_none(), "the first call slid out");
         let usage = tree.usage(&["p".to_string()], 62_000);
         assert_eq!(

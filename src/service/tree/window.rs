@@ -15,8 +15,6 @@
 //! `accountWithdraw:wxHOPR@86400`; so a token's windows of different
 //! periods on one base are apart, and the period is read from the counter.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 /// Slots per window: capacity returns at most a sixtieth of the period late.
@@ -30,9 +28,6 @@ const PERIOD_MARK: char = '@';
 pub struct Window {
     slot_ms: u64,
 }
-
-/// A window's use: slot index → amount.
-pub type Slots = BTreeMap<u64, u128>;
 
 impl Window {
     /// The window of a period of `period_secs` seconds.
@@ -50,26 +45,21 @@ impl Window {
         self.slot(now_ms).saturating_sub(SLOTS)
     }
 
-    /// What counts at `now_ms`: the use of the slots a span of the period
-    /// ending now may reach into.
-    pub fn used(self, slots: &Slots, now_ms: u64) -> u128 {
-        slots.range(self.first_counted(now_ms)..).map(|(_, amount)| *amount).fold(0, u128::saturating_add)
+    /// What counts at `now_ms` of a window's `(slot, amount)` uses: the use
+    /// of the slots a span of the period ending now may reach into.
+    pub fn used(self, slots: impl Iterator<Item = (u64, u128)>, now_ms: u64) -> u128 {
+        let first = self.first_counted(now_ms);
+        slots.filter(|(slot, _)| *slot >= first).map(|(_, amount)| amount).fold(0, u128::saturating_add)
     }
 
     /// When some of what counts at `now_ms` stops counting (milliseconds
     /// since the epoch): the end of the span of the oldest slot in use.
     /// `None` when nothing counts.
-    pub fn returns_at(self, slots: &Slots, now_ms: u64) -> Option<u64> {
-        let (oldest, _) = slots.range(self.first_counted(now_ms)..).find(|(_, amount)| **amount > 0)?;
-        Some((oldest + SLOTS + 1).saturating_mul(self.slot_ms))
-    }
-
-    /// Adds `amount` at `now_ms` and forgets the slots that no longer count.
-    pub fn add(self, slots: &mut Slots, amount: u128, now_ms: u64) {
+    pub fn returns_at(self, slots: impl Iterator<Item = (u64, u128)>, now_ms: u64) -> Option<u64> {
         let first = self.first_counted(now_ms);
-        slots.retain(|slot, _| *slot >= first);
-        let slot = slots.entry(self.slot(now_ms)).or_insert(0);
-        *slot = slot.saturating_add(amount);
+        let oldest =
+            slots.filter(|(slot, amount)| *slot >= first && *amount > 0).map(|(slot, _)| slot).min()?;
+        Some((oldest + SLOTS + 1).saturating_mul(self.slot_ms))
     }
 }
 
@@ -94,43 +84,76 @@ pub fn base_of(counter: &str) -> &str {
     counter.rsplit_once(PERIOD_MARK).map_or(counter, |(base, _)| base)
 }
 
-/// The periodic use of a tree's tokens: token → periodic counter → slots.
+/// What one token's periodic counter used in one slot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotUse {
+    /// The token.
+    pub token: String,
+    /// Its periodic counter.
+    pub counter: String,
+    /// The slot.
+    pub slot: u64,
+    /// What was used in it.
+    pub amount: u128,
+}
+
+/// The periodic use of a tree's tokens, slot by slot. A list, not a map:
+/// a window keeps at most [`SLOTS`] + 1 slots and an event reads a few
+/// windows, and a list costs the Worker less code.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Windows(pub BTreeMap<String, BTreeMap<String, Slots>>);
+pub struct Windows(pub Vec<SlotUse>);
 
 impl Windows {
     /// What counts at `now_ms` of `token`'s periodic `counter` in `window`.
     pub fn used(&self, token: &str, counter: &str, window: Window, now_ms: u64) -> u128 {
-        self.slots(token, counter).map_or(0, |slots| window.used(slots, now_ms))
+        window.used(self.slots(token, counter), now_ms)
     }
 
-    /// Adds `amount` at `now_ms` to `token`'s periodic `counter`.
+    /// Adds `amount` at `now_ms` to `token`'s periodic `counter`, and
+    /// forgets its slots that no longer count.
     pub fn add(&mut self, token: &str, counter: &str, window: Window, amount: u128, now_ms: u64) {
-        let slots = self.0.entry(token.to_string()).or_default().entry(counter.to_string()).or_default();
-        window.add(slots, amount, now_ms);
+        let (first, slot) = (window.first_counted(now_ms), window.slot(now_ms));
+        self.0.retain(|used| !(used.token == token && used.counter == counter && used.slot < first));
+        let same = |used: &&mut SlotUse| used.token == token && used.counter == counter && used.slot == slot;
+        match self.0.iter_mut().find(same) {
+            Some(used) => used.amount = used.amount.saturating_add(amount),
+            None => {
+                self.0.push(SlotUse { token: token.to_string(), counter: counter.to_string(), slot, amount })
+            }
+        }
     }
 
-    /// Sets what `token`'s periodic `counter` holds in `slot`, as stored.
-    pub fn insert(&mut self, token: String, counter: String, slot: u64, amount: u128) {
-        self.0.entry(token).or_default().entry(counter).or_default().insert(slot, amount);
-    }
-
-    /// The slots of `token`'s periodic `counter`, if it has any.
-    pub fn slots(&self, token: &str, counter: &str) -> Option<&Slots> {
-        self.0.get(token).and_then(|counters| counters.get(counter))
+    /// What `token`'s periodic `counter` used in `slot`.
+    pub fn in_slot(&self, token: &str, counter: &str, slot: u64) -> u128 {
+        self.slots(token, counter).filter(|(at, _)| *at == slot).map(|(_, amount)| amount).sum()
     }
 
     /// Each periodic counter of `token` at `now_ms`: what counts, and when
     /// capacity next returns (milliseconds since the epoch; `None` when
     /// nothing counts).
     pub fn of(&self, token: &str, now_ms: u64) -> Vec<(String, u128, Option<u64>)> {
-        let counters = self.0.get(token).into_iter().flatten();
+        let mut counters: Vec<&str> = Vec::new();
+        for used in self.0.iter().filter(|used| used.token == token) {
+            if !counters.contains(&used.counter.as_str()) {
+                counters.push(&used.counter);
+            }
+        }
         counters
-            .filter_map(|(counter, slots)| {
+            .into_iter()
+            .filter_map(|counter| {
                 let window = window_of(counter)?;
-                Some((counter.clone(), window.used(slots, now_ms), window.returns_at(slots, now_ms)))
+                let used = window.used(self.slots(token, counter), now_ms);
+                Some((counter.to_string(), used, window.returns_at(self.slots(token, counter), now_ms)))
             })
             .collect()
+    }
+
+    /// The `(slot, amount)` uses of `token`'s periodic `counter`.
+    fn slots<'w>(&'w self, token: &'w str, counter: &'w str) -> impl Iterator<Item = (u64, u128)> + 'w {
+        self.0
+            .iter()
+            .filter(move |used| used.token == token && used.counter == counter)
+            .map(|used| (used.slot, used.amount))
     }
 }
 
@@ -140,33 +163,39 @@ mod tests {
     use proptest::prelude::*;
 
     const MINUTE: u64 = 60;
+    const COUNTER: &str = "nodeGetInfo@60";
+
+    /// One token's window of a minute.
+    fn minute() -> (Windows, Window) {
+        (Windows::default(), Window::of_secs(MINUTE))
+    }
 
     #[test]
     fn a_minute_is_sixty_slots_of_a_second() {
-        let window = Window::of_secs(MINUTE);
+        let (mut windows, window) = minute();
         assert_eq!((window.slot(59_999), window.slot(60_000)), (59, 60));
-        let mut slots = Slots::new();
-        window.add(&mut slots, 2, 10_500);
-        assert_eq!(window.used(&slots, 10_500), 2);
+        windows.add("t", COUNTER, window, 2, 10_500);
+        assert_eq!(windows.used("t", COUNTER, window, 10_500), 2);
+        let returns_at = |now_ms| window.returns_at(windows.slots("t", COUNTER), now_ms);
+        assert_eq!(returns_at(10_500), Some(71_000), "the end of slot 10's span, a second late at most");
         assert_eq!(
-            window.returns_at(&slots, 10_500),
-            Some(71_000),
-            "the end of slot 10's span, a second late at most"
+            windows.used("t", COUNTER, window, 70_999),
+            2,
+            "a span ending now may still reach into slot 10"
         );
-        assert_eq!(window.used(&slots, 70_999), 2, "a span ending now may still reach into slot 10");
-        assert_eq!(window.used(&slots, 71_000), 0);
-        assert_eq!(window.returns_at(&slots, 71_000), None);
+        assert_eq!(windows.used("t", COUNTER, window, 71_000), 0);
+        assert_eq!(returns_at(71_000), None);
     }
 
     #[test]
     fn old_slots_are_forgotten_as_new_uses_come() {
-        let window = Window::of_secs(MINUTE);
-        let mut slots = Slots::new();
+        let (mut windows, window) = minute();
         for second in 0..200 {
-            window.add(&mut slots, 1, second * 1000);
+            windows.add("t", COUNTER, window, 1, second * 1000);
         }
-        assert!(slots.len() <= SLOTS as usize + 1, "{} slots kept", slots.len());
-        assert_eq!(window.used(&slots, 199_000), 61);
+        assert!(windows.0.len() <= SLOTS as usize + 1, "{} slots kept", windows.0.len());
+        assert_eq!(windows.used("t", COUNTER, window, 199_000), 61);
+        assert_eq!(windows.in_slot("t", COUNTER, 199), 1);
     }
 
     #[test]
@@ -186,15 +215,17 @@ mod tests {
 
     #[test]
     fn each_token_and_counter_has_its_own_window() {
-        let (window, counter) = (Window::of_secs(MINUTE), periodic_counter("nodeGetInfo", MINUTE));
-        let mut windows = Windows::default();
-        windows.add("p", &counter, window, 1, 1_000);
-        windows.add("p", &counter, window, 1, 2_500);
-        windows.add("c", &counter, window, 1, 2_500);
-        assert_eq!(windows.used("p", &counter, window, 2_500), 2);
-        assert_eq!(windows.used("p", "nodeGetInfo@120", Window::of_secs(120), 2_500), 0);
-        assert_eq!(windows.of("p", 2_500), [(counter.clone(), 2, Some(62_000))]);
-        assert_eq!(windows.of("c", 62_000), [(counter, 1, Some(63_000))]);
+        let (mut windows, window) = minute();
+        windows.add("p", COUNTER, window, 1, 1_000);
+        windows.add("p", COUNTER, window, 1, 2_500);
+        windows.add("c", COUNTER, window, 1, 2_500);
+        windows.add("p", "nodeGetInfo@120", Window::of_secs(120), 5, 2_500);
+        assert_eq!(windows.used("p", COUNTER, window, 2_500), 2);
+        assert_eq!(
+            windows.of("p", 2_500),
+            [(COUNTER.to_string(), 2, Some(62_000)), ("nodeGetInfo@120".to_string(), 5, Some(124_000)),]
+        );
+        assert_eq!(windows.of("c", 62_000), [(COUNTER.to_string(), 1, Some(63_000))]);
     }
 
     proptest! {
@@ -206,14 +237,13 @@ mod tests {
             max in 1u128..6,
             gaps in proptest::collection::vec(0u64..3_000_000, 1..60),
         ) {
-            let window = Window::of_secs(period);
-            let mut slots = Slots::new();
+            let (mut windows, window) = (Windows::default(), Window::of_secs(period));
             let mut granted = Vec::new();
             let mut now = 0;
             for gap in gaps {
                 now += gap;
-                if window.used(&slots, now) < max {
-                    window.add(&mut slots, 1, now);
+                if windows.used("t", COUNTER, window, now) < max {
+                    windows.add("t", COUNTER, window, 1, now);
                     granted.push(now);
                 }
             }
@@ -231,16 +261,15 @@ mod tests {
             max in 1u128..20,
             uses in proptest::collection::vec((0u64..3, 0u64..4, 1u128..8), 1..200),
         ) {
-            let window = Window::of_secs(MINUTE);
-            let mut slots = Slots::new();
+            let (mut windows, window) = minute();
             let mut granted: Vec<(u64, u128)> = Vec::new();
             let (mut second, mut now) = (0, 0);
             for (seconds_on, jitter, amount) in uses {
                 second += seconds_on;
                 // Just before, at or just after the boundary of a second.
                 now = (second * 1000 + jitter).saturating_sub(2).max(now);
-                if window.used(&slots, now) + amount <= max {
-                    window.add(&mut slots, amount, now);
+                if windows.used("t", COUNTER, window, now) + amount <= max {
+                    windows.add("t", COUNTER, window, amount, now);
                     granted.push((now, amount));
                 }
             }
