@@ -10,7 +10,7 @@
 //! per key per second. A note that fails to be written is lost: the next
 //! one a minute later makes up for it.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{cell::RefCell, collections::BTreeMap};
 
 use crate::contract::bounds::LAST_USE_LAG_SECS;
 
@@ -22,7 +22,8 @@ const MAX_REMEMBERED: usize = 10_000;
 
 thread_local! {
     /// When this isolate last noted each token's use (seconds).
-    static NOTED: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+    // A BTreeMap: its code is in the Worker already, a HashMap would add its hasher.
+    static NOTED: RefCell<BTreeMap<String, u64>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// True when token `id`'s use at `secs` (seconds since the epoch) is to be
