@@ -309,3 +309,27 @@ fn a_secret_sent_where_an_id_belongs_is_not_recorded() {
     assert_eq!(page["events"][0]["path"], json!("/api/v3/tokens/etk_…"));
     assert!(!page.to_string().contains(&secret[4..]));
 }
+
+#[test]
+fn the_admin_reads_an_expired_tokens_trail_whose_index_entry_is_kept_as_long_as_events() {
+    let harness = Harness::new();
+    let body = json!({"capabilities": [limited("tokensGetToken", 5)], "lifetime": 10});
+    let (secret, id) = harness.issue(ADMIN, body);
+    assert_eq!(harness.get(&secret).status(), 200);
+    let later = at(NOW + 11);
+    let read = |token: &str| {
+        harness.send_at(&request("GET", &format!("/api/v3/tokens/{id}/events"), Some(token)), b"", later)
+    };
+    assert_eq!(summary(&read(ADMIN).body()).len(), 2, "its call and its create, after it expired");
+    assert_eq!(read(&secret).status(), 401, "the expired token itself no longer signs in");
+    let kept = harness.kv().expiry(&format!("i:{id}")).unwrap();
+    assert_eq!(
+        kept,
+        NOW + 10 + crate::contract::bounds::EVENTS_KEPT_SECS,
+        "its index entry outlives it by 30 days"
+    );
+    assert_eq!(
+        harness.kv().expiry(&format!("t:{}", crate::service::secret::storage_key(&secret))),
+        Some(NOW + 70)
+    );
+}
