@@ -108,10 +108,8 @@ async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_
     let files = files::Assets::new(&env, &request);
     let answer = service.handle(&api_request, &body, &node, &files, started_ms as u64).await;
     body.discard_unread().await;
-    let deferred = service.take_deferred();
-    if !deferred.is_empty() {
-        let env = env.clone();
-        ctx.wait_until(async move { deferred.run(&kv::WorkersKv::new(&env)).await });
+    for write in service.take_deferred().writes() {
+        service.kv().put_after_answer(ctx.as_ref(), &write);
     }
     let (response, status, log_fields) = match answer {
         Answer::Service(response) => {

@@ -4,17 +4,17 @@
 //! An isolate notes a token's use at most once per [`LAST_USE_LAG_SECS`]
 //! ([`due`]; a use in between is at most that far behind the one noted),
 //! and the note is written after the answer has left: the service hands
-//! it to the adapter as [`Deferred`] work, which the Worker runs with
+//! it to the adapter as [`Deferred`] work, whose writes the Worker hands to
 //! `ctx.waitUntil`. So a request pays no write, and a token's key is
 //! written at most once a minute per isolate, well within KV's one write
 //! per key per second. A note that fails to be written is lost: the next
 //! one a minute later makes up for it.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{cell::RefCell, collections::BTreeMap};
 
 use crate::contract::bounds::LAST_USE_LAG_SECS;
 
-use super::store::{KeyValue, StoreError, TokenStore, MAX_BULK_KEYS};
+use super::store::{last_use_write, KeyValue, LaterWrite, StoreError, TokenStore, MAX_BULK_KEYS};
 
 /// The most tokens an isolate remembers noting; past it, it forgets them
 /// all, and the next use of each is noted again.
@@ -22,7 +22,8 @@ const MAX_REMEMBERED: usize = 10_000;
 
 thread_local! {
     /// When this isolate last noted each token's use (seconds).
-    static NOTED: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+    // A BTreeMap: its code is in the Worker already, a HashMap would add its hasher.
+    static NOTED: RefCell<BTreeMap<String, u64>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// True when token `id`'s use at `secs` (seconds since the epoch) is to be
@@ -60,17 +61,10 @@ pub struct Deferred {
 }
 
 impl Deferred {
-    /// True when there is nothing to do.
-    pub fn is_empty(&self) -> bool {
-        self.uses.is_empty()
-    }
-
-    /// Writes the notes to `kv`. Best effort: a failed write is dropped.
-    pub async fn run<K: KeyValue>(self, kv: &K) {
-        let tokens = TokenStore::new(kv);
-        for noted in self.uses {
-            let _ = tokens.note_use(&noted.id, noted.secs, noted.valid_until).await;
-        }
+    /// The writes to make once the answer has left. Best effort: a failed
+    /// write is dropped.
+    pub fn writes(&self) -> Vec<LaterWrite> {
+        self.uses.iter().map(|noted| last_use_write(&noted.id, noted.secs, noted.valid_until)).collect()
     }
 }
 

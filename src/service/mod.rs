@@ -156,7 +156,7 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         let budgets = audit::Drafting::new(&self.budgets, drafted);
         let outcome = match (&caller, allowed) {
             (Some(principal), Ok(())) => {
-                let context = Context { tokens: self.tokens(), budgets: &budgets, config: &self.config };
+                let context = self.context(&budgets);
                 let id = id.unwrap_or_default();
                 tokens::serve(&context, operation, id, principal, request, body, now_ms).await
             }
@@ -245,7 +245,9 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
             }
         };
         let cors = self.cors_headers(request);
-        let context = self.context();
+        // A node call's event waits for the node's answer: none to draft.
+        let budgets = audit::Drafting::new(&self.budgets, None);
+        let context = self.context(&budgets);
         let called =
             gateway::call(&context, target, caller.as_ref(), request, body, node, &cors, &mut log).await;
         match called {
@@ -350,8 +352,11 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         TokenStore::new(&self.kv)
     }
 
-    fn context(&self) -> Context<'_, K, B> {
-        Context { tokens: self.tokens(), budgets: &self.budgets, config: &self.config }
+    /// What an operation works with, over `budgets` (the service's, as one
+    /// request drafts its event on them: one type for every route, so that
+    /// the code over budgets is compiled once).
+    fn context<'a>(&'a self, budgets: &'a audit::Drafting<'a, B>) -> Context<'a, K, audit::Drafting<'a, B>> {
+        Context { tokens: self.tokens(), budgets, config: &self.config }
     }
 }
 

@@ -360,13 +360,6 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         Ok(values.into_iter().map(|value| value.and_then(|secs| secs.parse().ok())).collect())
     }
 
-    /// Notes that token `id`, valid until `valid_until`, authenticated a
-    /// call at `secs` (seconds since the epoch). One write.
-    pub async fn note_use(&self, id: &str, secs: u64, valid_until: Option<u64>) -> Result<(), StoreError> {
-        let expires_at = storage_expiry(valid_until, secs * 1000);
-        self.kv.put(&last_use_key(id), &secs.to_string(), expires_at).await
-    }
-
     /// Removes the marker of `child` under `parent`. One operation.
     pub async fn remove_child_marker(&self, parent: &str, child: &str) -> Result<(), StoreError> {
         self.kv.delete(&child_key(parent, child)).await
@@ -409,6 +402,28 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
 /// The operations [`TokenStore::remove_record`] makes for `entry`.
 pub fn ops_to_remove_record(entry: &IndexEntry) -> usize {
     1 + usize::from(entry.retired.is_some())
+}
+
+/// A write left for after the answer (the Worker hands it to
+/// `ctx.waitUntil`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaterWrite {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// When KV drops it (seconds since the epoch); `None`: never.
+    pub expires_at: Option<u64>,
+}
+
+/// The write that notes that token `id`, valid until `valid_until`,
+/// authenticated a call at `secs` (seconds since the epoch).
+pub fn last_use_write(id: &str, secs: u64, valid_until: Option<u64>) -> LaterWrite {
+    LaterWrite {
+        key: last_use_key(id),
+        value: secs.to_string(),
+        expires_at: storage_expiry(valid_until, secs * 1000),
+    }
 }
 
 /// The operations [`TokenStore::bury`] makes.

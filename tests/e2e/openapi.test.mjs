@@ -958,7 +958,9 @@ const OUTCOMES = [
   },
   {
     title: (operation) =>
-      `404 NOT_FOUND for ${operation.names === "id" ? "an unknown, malformed" : "an unknown"}, deleted or not-yours ${operation.names === "id" ? "id" : "parent"}`,
+      operation.keepsDeleted
+        ? "404 NOT_FOUND for an unknown, malformed or not-yours id; a deleted one's trail is the admin's to read (200)"
+        : `404 NOT_FOUND for ${operation.names === "id" ? "an unknown, malformed" : "an unknown"}, deleted or not-yours ${operation.names === "id" ? "id" : "parent"}`,
     applies: (operation) => operation.names !== undefined,
     async run(operation) {
       const { parent, child } = await family();

@@ -326,3 +326,27 @@ fn a_spend_under_a_budget_per_period_only_is_recorded_with_its_amount() {
         "the withdraw's amount, then the admin's create"
     );
 }
+
+#[test]
+fn the_admin_reads_an_expired_tokens_trail_whose_index_entry_is_kept_as_long_as_events() {
+    let harness = Harness::new();
+    let body = json!({"capabilities": [limited("tokensGetToken", 5)], "lifetime": 10});
+    let (secret, id) = harness.issue(ADMIN, body);
+    assert_eq!(harness.get(&secret).status(), 200);
+    let later = at(NOW + 11);
+    let read = |token: &str| {
+        harness.send_at(&request("GET", &format!("/api/v3/tokens/{id}/events"), Some(token)), b"", later)
+    };
+    assert_eq!(summary(&read(ADMIN).body()).len(), 2, "its call and its create, after it expired");
+    assert_eq!(read(&secret).status(), 401, "the expired token itself no longer signs in");
+    let kept = harness.kv().expiry(&format!("i:{id}")).unwrap();
+    assert_eq!(
+        kept,
+        NOW + 10 + crate::contract::bounds::EVENTS_KEPT_SECS,
+        "its index entry outlives it by 30 days"
+    );
+    assert_eq!(
+        harness.kv().expiry(&format!("t:{}", crate::service::secret::storage_key(&secret))),
+        Some(NOW + 70)
+    );
+}
