@@ -27,8 +27,12 @@ export const NODE_TIMEOUT_MS = 35_000;
  * A limit as the API shows it: `calls` (`conditions.max` calls, `used` so
  * far), `spend` (`conditions.max` and `used` are amounts such as
  * "0.9 wxHOPR"), `targets` and `listen` (`conditions.allow`, no use).
- * @typedef {{ type: "calls", conditions: { max: number }, used: number }
- *   | { type: "spend", conditions: { max: string }, used: string }
+ * A periodic `calls` or `spend` limit has `conditions.period` (seconds): then
+ * `used` is the use in the current span, and `returnsAt` (seconds since the
+ * Unix epoch, absent when nothing is used in the span) when capacity next
+ * returns.
+ * @typedef {{ type: "calls", conditions: { max: number, period?: number }, used: number, returnsAt?: number }
+ *   | { type: "spend", conditions: { max: string, period?: number }, used: string, returnsAt?: number }
  *   | { type: "targets" | "listen", conditions: { allow: string[] } }} Limit
  */
 
@@ -44,6 +48,7 @@ export const NODE_TIMEOUT_MS = 35_000;
  * @property {string} [parent] the id of the token that made it; absent: the admin made it
  * @property {number} [createdAt] seconds since the Unix epoch
  * @property {number} [descendants] how many tokens are below it (only an inspection says)
+ * @property {number} [lastUsedAt] seconds since the Unix epoch; absent: never used
  */
 
 /**
@@ -52,6 +57,8 @@ export const NODE_TIMEOUT_MS = 35_000;
  * @property {boolean} issuedForm whether the secret has the form of an issued secret (`etk_` and its checksum)
  * @property {(page?: { limit?: number, cursor?: string, parent?: string }) => Promise<{ tokens: TokenInfo[], cursor?: string }>} listTokens
  *   one page of the tokens the holder may see (no capability, no call counted)
+ * @property {(id: string, page?: { limit?: number, cursor?: string }) => Promise<{ events: import("./usage.js").TokenEvent[], cursor?: string }>} listEvents
+ *   one page of what token `id` and the tokens below it did, newest first (no capability, no call counted)
  * @property {(id: string) => Promise<TokenInfo>} inspectToken
  *   one token the holder may see, with its count of descendants (no capability, no call counted)
  * @property {(id: string, grace: number) => Promise<import("./vendor/edge-tokens/index.js").CreatedToken>} rotateToken
@@ -66,7 +73,8 @@ export const NODE_TIMEOUT_MS = 35_000;
  * Opens a session for `secret` on this page's origin, where the Worker
  * serves the API next to the console.
  *
- * The management routes (list, inspect, rotate) go through the client's
+ * A token's events are read with the package's `listEvents`. The other
+ * management routes (list, inspect, rotate) go through the client's
  * `request()`, which answers the API's JSON as it is (snake_case); they are
  * turned into the client's camelCase here, so that switching to the
  * package's own methods changes only these functions.
@@ -79,6 +87,7 @@ export function connect(secret) {
   return {
     issuedForm: isWellFormedSecret(secret),
     listTokens: (page = {}) => listTokens(client, page),
+    listEvents: (id, page = {}) => listEvents(client, id, page),
     inspectToken: (id) => inspectToken(client, id),
     rotateToken: (id, grace) => rotateToken(client, id, grace),
     createToken: (request) => client.createToken(request),
@@ -103,6 +112,24 @@ async function listTokens(client, { limit, cursor, parent }) {
   const page = { tokens: body.tokens.map(tokenInfo) };
   if (typeof body.cursor === "string") page.cursor = body.cursor;
   return page;
+}
+
+// One page of the package's `listEvents` (awaited: one page; its events'
+// names are one word, the same in either case).
+async function listEvents(client, id, { limit, cursor }) {
+  const options = {};
+  if (limit !== undefined) options.limit = limit;
+  if (cursor !== undefined) options.cursor = cursor;
+  const body = await client.listEvents(id, options);
+  if (!Array.isArray(body?.events)) throw unexpected("the events");
+  const page = { events: body.events.filter(isEvent) };
+  if (typeof body.cursor === "string") page.cursor = body.cursor;
+  return page;
+}
+
+function isEvent(event) {
+  return Number.isSafeInteger(event?.at) && Number.isSafeInteger(event.status)
+    && ["token", "actor", "operation", "method", "path"].every((key) => typeof event[key] === "string");
 }
 
 async function inspectToken(client, id) {
@@ -131,14 +158,20 @@ export function tokenInfo(wire) {
     id: String(wire?.id ?? ""),
     description: typeof wire?.description === "string" ? wire.description : "",
     capabilities: Array.isArray(wire?.capabilities)
-      ? wire.capabilities.map((capability) => ({ ...capability, limits: capability?.limits ?? [] }))
+      ? wire.capabilities.map((capability) => ({ ...capability, limits: (capability?.limits ?? []).map(limitInfo) }))
       : [],
   };
   if (Number.isSafeInteger(wire?.valid_until)) info.validUntil = wire.valid_until;
   if (typeof wire?.parent === "string") info.parent = wire.parent;
   if (Number.isSafeInteger(wire?.created_at)) info.createdAt = wire.created_at;
   if (Number.isSafeInteger(wire?.descendants)) info.descendants = wire.descendants;
+  if (Number.isSafeInteger(wire?.last_used_at)) info.lastUsedAt = wire.last_used_at;
   return info;
+}
+
+// A limit of the API as the console holds it: `returns_at` as `returnsAt`.
+function limitInfo({ returns_at: returnsAt, ...limit }) {
+  return Number.isSafeInteger(returnsAt) ? { ...limit, returnsAt } : limit;
 }
 
 function unexpected(what) {

@@ -2,10 +2,11 @@
 // choices-view.js, the view each address names from routes.js, requests
 // through api.js, words from format.js, delegation bounds from rules.js
 // (with conditions.js for spend budgets, targets and listen ranges),
-// node operations from operations.js, the list of tokens from tokens.js and
-// the capability choices from catalogue.js. It holds the session's state;
-// the secret lives in sessionStorage (this tab only) and in the client,
-// never in a URL, localStorage or a log.
+// node operations from operations.js, the list of tokens from tokens.js,
+// a token's events and use over time from usage.js (shown by
+// events-view.js) and the capability choices from catalogue.js. It holds
+// the session's state; the secret lives in sessionStorage (this tab only)
+// and in the client, never in a URL, localStorage or a log.
 
 import { connect, identify, isMistypedSecret, loadFacts, loadGateway, readGateway } from "./api.js";
 import { choiceGroups, exampleRequest, presetChoices } from "./catalogue.js";
@@ -19,11 +20,15 @@ import { HOME, readRoute, routeHash } from "./routes.js";
 import { createRequest, graceSeconds, lifetimeBound, offers } from "./rules.js";
 import { deletedSentence, deletesWith, listSummary, mayUse, pageOf, rowsFor } from "./tokens.js";
 import * as tokensView from "./tokens-view.js";
+import * as eventsView from "./events-view.js";
+import { chartStart, chartsCaption, eventRows, usageCharts, wantsMore } from "./usage.js";
 import * as view from "./view.js";
 
 const STORAGE_KEY = "edge-tokens.secret";
 /** How many tokens a page of the list shows: one line each. */
 const ROWS_PER_PAGE = 50;
+/** How many events a token's page shows at first, and how many more each time. */
+const EVENTS_SHOWN = 25;
 
 /**
  * The list of tokens as read so far.
@@ -36,8 +41,9 @@ const ROWS_PER_PAGE = 50;
  *   token?: import("./api.js").TokenInfo, allowed: import("./rules.js").Offer[],
  *   facts: import("./facts.js").ServiceFacts, unit: string, expiredNoted: boolean,
  *   gateway?: import("./api.js").GatewayTable, list: TokenList, open?: import("./api.js").TokenInfo,
- *   children?: { id: string, tokens: import("./api.js").TokenInfo[], cursor?: string } }}
- *   `open`: the token whose page is shown, as read
+ *   children?: { id: string, tokens: import("./api.js").TokenInfo[], cursor?: string },
+ *   events?: { id: string, list: import("./usage.js").TokenEvent[], cursor?: string, shown: number } }}
+ *   `open`: the token whose page is shown, as read; `events`: what it did, as read so far
  */
 let state = null;
 let ticker;
@@ -71,6 +77,7 @@ tokensView.bindDetail({
   remove: (id) => remove(id, "detail"),
   more: () => readChildren(),
 });
+eventsView.bindEvents(() => moreEvents());
 addEventListener("hashchange", () => route());
 view.ready();
 resume();
@@ -586,7 +593,7 @@ async function openToken(id) {
       below: token.descendants === undefined ? "" : token.descendants === 0 ? "No tokens" : `${token.descendants} token${token.descendants === 1 ? "" : "s"}, made by it or by the tokens it made`,
     });
     tokensView.renderChildren({ children: [], more: false, summary: "Reading the tokens it made…" });
-    await readChildren();
+    await Promise.all([readChildren(), readEvents(token)]);
   } catch (error) {
     if (!stillOpen()) return;
     failed(error, "detail", { operation: "inspect" });
@@ -620,6 +627,80 @@ async function readChildren() {
     if (state !== current) return;
     failed(error, "detail", { operation: "inspect" });
   }
+}
+
+/**
+ * Reads what the open token (and the tokens below it) did, newest first,
+ * for its charts: page after page, until the charts' span is read or the
+ * console's cap is reached (reading costs no call); then shows the newest
+ * events and the charts.
+ * @param {import("./api.js").TokenInfo} token
+ */
+async function readEvents(token) {
+  const current = state;
+  const events = { id: token.id, list: [], cursor: undefined, shown: EVENTS_SHOWN };
+  current.events = events;
+  eventsView.showEventsReading();
+  const nowMs = Date.now();
+  const start = chartStart(nowMs);
+  try {
+    do {
+      const page = await current.session.listEvents(token.id, { limit: current.facts.eventsPageLimit, cursor: events.cursor });
+      if (state !== current || current.events !== events) return;
+      events.list.push(...page.events);
+      events.cursor = page.cursor;
+    } while (wantsMore({ read: events.list.length, cursor: events.cursor, oldestAt: events.list.at(-1)?.at, start }));
+    showEvents(events);
+    const complete = events.cursor === undefined || (events.list.at(-1)?.at ?? nowMs) < start;
+    const charts = usageCharts(events.list, token, { nowMs, complete, outside: above(token) });
+    eventsView.showCharts({ caption: chartsCaption(charts, events.list.length, dateTimeMs), charts });
+  } catch (error) {
+    if (state !== current || current.events !== events) return;
+    failed(error, "detail", { operation: "inspect" });
+  }
+}
+
+// The tokens known to be above `token`: what they did to it (made, rotated,
+// deleted it or a token below it) is not its use.
+function above(token) {
+  const found = new Set();
+  for (let id = token.parent; id !== undefined && !found.has(id); id = state.list.tokens.get(id)?.parent) found.add(id);
+  return found;
+}
+
+function dateTimeMs(ms) {
+  return dateTime(Math.floor(ms / 1000));
+}
+
+// Shows more of the events read, reading the next page when they are all shown.
+async function moreEvents() {
+  const current = state;
+  const events = current?.events;
+  if (!events) return;
+  events.shown += EVENTS_SHOWN;
+  try {
+    while (events.list.length < events.shown && events.cursor !== undefined) {
+      const page = await current.session.listEvents(events.id, { limit: current.facts.eventsPageLimit, cursor: events.cursor });
+      if (state !== current || current.events !== events) return;
+      events.list.push(...page.events);
+      events.cursor = page.cursor;
+    }
+    showEvents(events);
+  } catch (error) {
+    if (state !== current) return;
+    failed(error, "detail", { operation: "inspect" });
+  }
+}
+
+function showEvents(events) {
+  const shown = events.list.slice(0, events.shown);
+  const more = events.list.length > shown.length || events.cursor !== undefined;
+  const count = `${shown.length} event${shown.length === 1 ? "" : "s"}`;
+  eventsView.showEvents({
+    rows: eventRows(shown, events.id, (id) => state.list.tokens.get(id)?.description),
+    more,
+    summary: shown.length === 0 ? "Nothing it did is recorded yet." : `${more ? `The newest ${count}` : count}, newest first.`,
+  });
 }
 
 // The service counted a call it carried out; show it without spending a

@@ -8,6 +8,8 @@
  * @typedef {object} Choice
  * @property {string} endpoint its name
  * @property {number} [max] the holder's calls limit on it: the child's must be no larger
+ * @property {{ max: number, period: number }} [every] the holder's calls limit per period on it:
+ *   the child's must be no larger, over no shorter a period
  * @property {string} summary what it allows, in one line ("" when the service does not say)
  * @property {string[]} routes the node routes it opens, as "METHOD /path"
  * @property {"routes" | "service" | "none" | "unknown"} use "routes": it opens
@@ -19,6 +21,7 @@
  *   `calls` ("spend", "targets", "listen"); empty when unknown
  * @property {string[]} currencies the currencies a spend budget on it may be in
  * @property {import("./conditions.js").Budget[]} [spend] the holder's own spend budgets on it
+ * @property {import("./conditions.js").PeriodicBudget[]} [spendEvery] the holder's own spend budgets per period on it
  * @property {string[]} [targets] the holder's own targets on it
  * @property {string[]} [listen] the holder's own listen ranges on it
  */

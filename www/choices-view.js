@@ -6,7 +6,8 @@
 
 import { UNUSED_GROUP, choiceMatches, choiceUse } from "./catalogue.js";
 import { $, element, typedNumber } from "./dom.js";
-import { conditionFields, readConditions, showConditions } from "./limits-view.js";
+import { conditionFields, periodOf, periodicField, readConditions, showConditions } from "./limits-view.js";
+import { perPeriod, periodChoices } from "./periods.js";
 
 /**
  * A holder that may grant at most this many capabilities (those some route
@@ -24,13 +25,15 @@ const searchable = new WeakMap();
  * no larger: the field is pre-filled, bounded and required; the others are
  * bounded by the service's calls limits.
  * @param {import("./catalogue.js").ChoiceGroup[]} groups
- * @param {{ minCalls: number, maxCalls: number }} calls the service's smallest and largest calls limit
+ * @param {{ minCalls: number, maxCalls: number, minPeriod: number, maxPeriod: number }} bounds the service's smallest
+ *   and largest calls limit and period
  * @param {boolean} delegated whether the holder is an issued token, whose conditions bound the new token's
  */
-export function renderChoices(groups, { minCalls, maxCalls }, delegated) {
+export function renderChoices(groups, { minCalls, maxCalls, minPeriod, maxPeriod }, delegated) {
   const used = groups.filter((group) => group.key !== UNUSED_GROUP).reduce((sum, group) => sum + group.choices.length, 0);
   const open = used <= OPEN_UP_TO;
-  $("choices").replaceChildren(...groups.map((group) => choiceGroup(group, { minCalls, maxCalls, delegated }, open && group.key !== UNUSED_GROUP)));
+  const periods = periodChoices({ minPeriod, maxPeriod });
+  $("choices").replaceChildren(...groups.map((group) => choiceGroup(group, { minCalls, maxCalls, delegated, periods }, open && group.key !== UNUSED_GROUP)));
   filterChoices();
 }
 
@@ -52,8 +55,8 @@ function choiceGroup({ key, title, about, choices }, bounds, open) {
   return group;
 }
 
-function choice(offer, area, { minCalls, maxCalls, delegated }) {
-  const { endpoint, max, summary, routes } = offer;
+function choice(offer, area, { minCalls, maxCalls, delegated, periods }) {
+  const { endpoint, max, every, summary, routes } = offer;
   const item = element("li", `choice use-${offer.use}`);
   item.dataset.endpoint = endpoint;
   searchable.set(item, { offer, area });
@@ -91,15 +94,39 @@ function choice(offer, area, { minCalls, maxCalls, delegated }) {
     countPicked();
   });
   item.append(box, name, about, limitLabel, limit);
-  const conditions = conditionFields(offer, delegated);
+  if (periods.length > 0) item.append(periodicCalls(endpoint, every, { minCalls, maxCalls, periods }));
+  const conditions = conditionFields(offer, delegated, periods);
   if (conditions) item.append(conditions);
   return item;
+}
+
+// The calls limit per period ("100 calls an hour"), shown with the calls limit.
+function periodicCalls(endpoint, every, { minCalls, maxCalls, periods }) {
+  const input = Object.assign(element("input", "choice-every"), {
+    type: "number", min: String(minCalls), max: String(every?.max ?? maxCalls), step: "1", inputMode: "numeric",
+  });
+  const field = periodicField({
+    id: `every-${endpoint}`, label: "Calls per period", endpoint, periods, preferred: 3_600, input,
+    held: every && { max: String(every.max), period: every.period },
+    hint: every
+      ? `At most ${every.max} ${perPeriod(every.period)}, as your token's, over no shorter a period.`
+      : `Empty: no limit per period. At most this many calls in any span of the period, such as 100 ${perPeriod(3_600)}.`,
+  });
+  field.classList.add("choice-periodic");
+  if (every) input.required = true;
+  field.hidden = true;
+  return field;
 }
 
 function showLimit(item) {
   const box = item.querySelector("input[type=checkbox]");
   const limit = item.querySelector(".choice-limit");
   limit.disabled = limit.hidden = item.querySelector(".choice-limit-label").hidden = !box.checked;
+  const periodic = item.querySelector(".choice-periodic");
+  if (periodic) {
+    periodic.hidden = !box.checked;
+    for (const control of periodic.querySelectorAll("input, select")) control.disabled = !box.checked;
+  }
   showConditions(item, box.checked);
 }
 
@@ -228,11 +255,19 @@ function pickAll(checked) {
 }
 
 /**
- * The capabilities picked, each with its calls limit and conditions as typed.
- * @returns {({ endpoint: string, limit: string } & import("./conditions.js").ConditionsDraft)[]}
+ * The capabilities picked, each with its calls limits and conditions as typed.
+ * @returns {({ endpoint: string, limit: string, every?: { max: string, period: string } } & import("./conditions.js").ConditionsDraft)[]}
  */
 export function readPicked() {
   return [...$("choices").querySelectorAll(".choice")]
     .filter((item) => item.querySelector("input[type=checkbox]").checked)
-    .map((item) => ({ endpoint: item.dataset.endpoint, limit: typedNumber(item.querySelector(".choice-limit")), ...readConditions(item) }));
+    .map((item) => {
+      const every = item.querySelector(".choice-every");
+      return {
+        endpoint: item.dataset.endpoint,
+        limit: typedNumber(item.querySelector(".choice-limit")),
+        ...(every ? { every: { max: typedNumber(every), period: periodOf(every) } } : {}),
+        ...readConditions(item),
+      };
+    });
 }

@@ -6,6 +6,7 @@
 // only lets the form say so before a request is spent.
 
 import { DECIMALS, amountText, currencyNamed, readAmount, unitsText } from "./amounts.js";
+import { perPeriod, spanOf } from "./periods.js";
 
 /** The limit types, as the API names them. */
 export const CALLS = "calls";
@@ -19,9 +20,14 @@ export const LISTEN = "listen";
  */
 
 /**
+ * A periodic spend budget a token holds: at most `wei` in any span of `period` seconds.
+ * @typedef {{ currency: string, wei: bigint, period: number }} PeriodicBudget
+ */
+
+/**
  * The conditions of one capability a token holds; a key is absent where it
- * has none.
- * @typedef {{ spend?: Budget[], targets?: string[], listen?: string[] }} Held
+ * has none. `spend`: its budgets for its lifetime; `spendEvery`: per period.
+ * @typedef {{ spend?: Budget[], spendEvery?: PeriodicBudget[], targets?: string[], listen?: string[] }} Held
  */
 
 /**
@@ -31,9 +37,17 @@ export const LISTEN = "listen";
  */
 export function heldConditions(limits) {
   const held = {};
-  const budgets = limits.filter((limit) => limit.type === SPEND).map((limit) => readAmount(String(limit.conditions.max)))
-    .filter((amount) => amount !== undefined).map(({ currency, wei }) => ({ currency, wei }));
-  if (budgets.length > 0) held.spend = budgets;
+  const read = (limit) => {
+    const amount = readAmount(String(limit.conditions.max));
+    if (amount === undefined) return undefined;
+    const period = limit.conditions.period;
+    return period === undefined ? { currency: amount.currency, wei: amount.wei } : { currency: amount.currency, wei: amount.wei, period };
+  };
+  const budgets = limits.filter((limit) => limit.type === SPEND).map(read).filter((budget) => budget !== undefined);
+  const lifetime = budgets.filter((budget) => budget.period === undefined);
+  const periodic = budgets.filter((budget) => budget.period !== undefined);
+  if (lifetime.length > 0) held.spend = lifetime;
+  if (periodic.length > 0) held.spendEvery = periodic;
   for (const type of [TARGETS, LISTEN]) {
     const allow = limits.find((limit) => limit.type === type)?.conditions.allow;
     if (Array.isArray(allow)) held[type] = allow.map(String);
@@ -95,14 +109,16 @@ export function listenLine(ranges) {
  * The limits of a new token's capability in words, for the summary of
  * what was granted.
  * @param {{ type: string, conditions: any }[]} limits as the create request gives them
- * @returns {string[]} e.g. ["at most 3 calls", "at most 1 wxHOPR moved"]
+ * @returns {string[]} e.g. ["at most 3 calls", "at most 10 calls an hour", "at most 1 wxHOPR moved a day"]
  */
 export function grantedLimits(limits) {
-  const calls = limits.filter((limit) => limit.type === CALLS).map(({ conditions: { max } }) => `at most ${max} call${max === 1 ? "" : "s"}`);
+  const every = ({ period }) => (period === undefined ? "" : ` ${perPeriod(period)}`);
+  const calls = limits.filter((limit) => limit.type === CALLS)
+    .map(({ conditions }) => `at most ${conditions.max} call${conditions.max === 1 ? "" : "s"}${every(conditions)}`);
   if (calls.length === 0) calls.push("no calls limit");
-  const spend = limits.filter((limit) => limit.type === SPEND).map(({ conditions: { max } }) => {
-    const amount = readAmount(max);
-    return `at most ${amount ? amountText(amount.wei, amount.currency) : max} moved`;
+  const spend = limits.filter((limit) => limit.type === SPEND).map(({ conditions }) => {
+    const amount = readAmount(conditions.max);
+    return `at most ${amount ? amountText(amount.wei, amount.currency) : conditions.max} moved${every(conditions)}`;
   });
   const listen = limits.filter((limit) => limit.type === LISTEN).map((limit) => listenLine(limit.conditions.allow));
   return [...calls, ...spend, ...listen];
@@ -194,9 +210,10 @@ export function isWithin(range, outer) {
  * @returns {{ currencies: string[], targets: boolean, listen: boolean }}
  *   `currencies`: one spend field each (the holder's own where it has budgets)
  */
-export function offeredConditions({ conditions = [], currencies = [], spend, targets, listen }) {
+export function offeredConditions({ conditions = [], currencies = [], spend, spendEvery, targets, listen }) {
+  const held = [...(spend ?? []), ...(spendEvery ?? [])].map((budget) => budget.currency);
   return {
-    currencies: spend ? spend.map((budget) => budget.currency) : conditions.includes(SPEND) ? currencies : [],
+    currencies: held.length > 0 ? [...new Set(held)] : conditions.includes(SPEND) ? currencies : [],
     targets: targets !== undefined || conditions.includes(TARGETS),
     listen: listen !== undefined || conditions.includes(LISTEN),
   };
@@ -210,8 +227,10 @@ export function offeredConditions({ conditions = [], currencies = [], spend, tar
 /**
  * The condition fields of one capability as the form holds them; a key is
  * absent where the form shows no such field.
- * @typedef {{ endpoint: string, spend?: Record<string, string>, targets?: string, listen?: string }} ConditionsDraft
- *   `spend`: the amount typed for each currency; `targets`, `listen`: one entry a line
+ * @typedef {{ endpoint: string, spend?: Record<string, string>, spendEvery?: Record<string, { max: string, period: string }>,
+ *   targets?: string, listen?: string }} ConditionsDraft
+ *   `spend`: the amount typed for each currency, for the token's lifetime; `spendEvery`: the amount
+ *   and the period chosen (seconds) for each currency; `targets`, `listen`: one entry a line
  */
 
 /**
@@ -234,22 +253,17 @@ export function conditionLimits(draft, held, bounds) {
   return { value: limits };
 }
 
-function spendLimits({ endpoint, spend = {} }, held, { amountPattern, maxAmountChars }) {
+function spendLimits({ endpoint, spend = {}, spendEvery = {} }, held, bounds) {
   const limits = [];
   for (const [currency, typed] of Object.entries(spend)) {
     if (typed.trim() === "") continue;
-    const of = `The spend budget of ${endpoint} in ${currency}`;
     const field = { kind: SPEND, endpoint, currency };
-    const max = `${typed.trim()} ${currency}`;
-    if ([...max].length > maxAmountChars) return { problem: `${of} is too long: the service takes at most ${maxAmountChars} characters for an amount with its currency.`, field };
-    const amount = amountPattern.test(max) ? readAmount(max) : undefined;
-    if (!amount || currencyNamed(amount.currency, [currency]) === undefined) return { problem: `${of} must be a number, such as 5 or 0.25.`, field };
-    if (amount.truncated) return { problem: `${of} may have at most ${DECIMALS} decimals.`, field };
-    if (amount.wei === 0n) return { problem: `${of} must be more than 0.`, field };
+    const amount = readBudget(typed, currency, `The spend budget of ${endpoint} in ${currency}`, bounds);
+    if ("problem" in amount) return { problem: amount.problem, field };
     const bound = held?.spend?.find((budget) => currencyNamed(budget.currency, [currency]) !== undefined);
     if (held?.spend && !bound) return { problem: `Your token may not hand down a spend budget in ${currency} for ${endpoint}: its own are in ${budgetList(held.spend)}.`, field };
-    if (bound && amount.wei > bound.wei) return { problem: `${of} may be at most ${amountText(bound.wei, bound.currency)}: yours is no larger.`, field };
-    limits.push({ type: SPEND, conditions: { max } });
+    if (bound && amount.wei > bound.wei) return { problem: `The spend budget of ${endpoint} in ${currency} may be at most ${amountText(bound.wei, bound.currency)}: yours is no larger.`, field };
+    limits.push({ type: SPEND, conditions: { max: amount.max } });
   }
   if (held?.spend && limits.length === 0) {
     return {
@@ -257,11 +271,42 @@ function spendLimits({ endpoint, spend = {} }, held, { amountPattern, maxAmountC
       field: { kind: SPEND, endpoint, currency: held.spend[0].currency },
     };
   }
-  return { value: limits };
+  const periodic = [];
+  for (const [currency, { max: typed, period: chosen }] of Object.entries(spendEvery)) {
+    if (typed.trim() === "") continue;
+    const field = { kind: "spendEvery", endpoint, currency };
+    const of = `The spend budget of ${endpoint} in ${currency} per period`;
+    const amount = readBudget(typed, currency, of, bounds);
+    if ("problem" in amount) return { problem: amount.problem, field };
+    const period = Number(chosen);
+    const bound = held?.spendEvery?.find((budget) => currencyNamed(budget.currency, [currency]) !== undefined);
+    if (held?.spendEvery && !bound) return { problem: `Your token may not hand down a spend budget per period in ${currency} for ${endpoint}: its own are in ${budgetList(held.spendEvery)}.`, field };
+    if (bound && amount.wei > bound.wei) return { problem: `${of} may be at most ${amountText(bound.wei, bound.currency)}: yours is no larger.`, field };
+    if (bound && period < bound.period) return { problem: `${of} may count over ${spanOf(bound.period)} or longer, as yours does, not less.`, field };
+    periodic.push({ type: SPEND, conditions: { max: amount.max, period } });
+  }
+  if (held?.spendEvery && periodic.length === 0) {
+    return {
+      problem: `Give ${endpoint} a spend budget per period of at most ${budgetList(held.spendEvery)}: yours has one, and the new token must keep it.`,
+      field: { kind: "spendEvery", endpoint, currency: held.spendEvery[0].currency },
+    };
+  }
+  return { value: [...limits, ...periodic] };
+}
+
+// An amount typed for a budget in `currency`, with the words of what is wrong with it.
+function readBudget(typed, currency, of, { amountPattern, maxAmountChars }) {
+  const max = `${typed.trim()} ${currency}`;
+  if ([...max].length > maxAmountChars) return { problem: `${of} is too long: the service takes at most ${maxAmountChars} characters for an amount with its currency.` };
+  const amount = amountPattern.test(max) ? readAmount(max) : undefined;
+  if (!amount || currencyNamed(amount.currency, [currency]) === undefined) return { problem: `${of} must be a number, such as 5 or 0.25.` };
+  if (amount.truncated) return { problem: `${of} may have at most ${DECIMALS} decimals.` };
+  if (amount.wei === 0n) return { problem: `${of} must be more than 0.` };
+  return { max, wei: amount.wei };
 }
 
 function budgetList(budgets) {
-  return budgets.map((budget) => amountText(budget.wei, budget.currency)).join(" or ");
+  return budgets.map((budget) => `${amountText(budget.wei, budget.currency)}${budget.period === undefined ? "" : ` ${perPeriod(budget.period)}`}`).join(" or ");
 }
 
 function targetsLimit({ endpoint, targets }, held, { addressPattern, maxTargets }) {

@@ -1,6 +1,6 @@
 // The helpers every view module (view.js, tokens-view.js, limits-view.js,
-// choices-view.js, field-errors.js) builds and reads the page with. Only
-// those modules import it.
+// choices-view.js, events-view.js, chart.js, field-errors.js) builds and
+// reads the page with. Only those modules import it.
 
 /**
  * The element with id `id`.

@@ -27,6 +27,9 @@ import { LISTEN, TARGETS } from "./conditions.js";
  * @property {RegExp} addressPattern the form of a target address
  * @property {number} maxTargets the most addresses of a targets condition
  * @property {number} maxListen the most ranges of a listen condition
+ * @property {number} minPeriod the shortest period of a periodic limit, in seconds
+ * @property {number} maxPeriod the longest period of a periodic limit, in seconds
+ * @property {number} eventsPageLimit the most events one page of `GET /tokens/{id}/events` may hold
  */
 
 /**
@@ -40,7 +43,9 @@ export function readFacts(document) {
   const create = schemas.CreateTokenRequest?.properties ?? {};
   const max = schemas.CallsConditions?.properties?.max ?? {};
   const id = schemas.TokenId ?? {};
-  const listLimit = document?.paths?.["/tokens"]?.get?.parameters?.find?.((parameter) => parameter?.name === "limit")?.schema ?? {};
+  const pageLimit = (path) => document?.paths?.[path]?.get?.parameters?.find?.((parameter) => parameter?.name === "limit")?.schema ?? {};
+  const listLimit = pageLimit("/tokens");
+  const period = schemas.CallsConditions?.properties?.period ?? {};
   const grace = schemas.RotateRequest?.properties?.grace ?? {};
   const amount = schemas.SpendConditions?.properties?.max ?? {};
   const allowed = (type) => (schemas.RequestedLimit?.oneOf ?? [])
@@ -78,6 +83,9 @@ export function readFacts(document) {
     addressPattern: pattern(allowed(TARGETS).items?.pattern, missing, "the form of a target address"),
     maxTargets: count(allowed(TARGETS).maxItems, "the most target addresses"),
     maxListen: count(allowed(LISTEN).maxItems, "the most listen ranges"),
+    minPeriod: count(period.minimum, "the shortest period"),
+    maxPeriod: count(period.maximum, "the longest period"),
+    eventsPageLimit: count(pageLimit("/tokens/{id}/events").maximum, "the largest page of events"),
   };
   if (missing.length > 0) throw new Error(`the OpenAPI document does not give ${[...new Set(missing)].join(", ")}`);
   return facts;

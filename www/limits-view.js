@@ -1,15 +1,17 @@
 // The DOM of a capability's limits (with view.js and tokens-view.js, the
-// only modules that touch it): a held capability's calls and spend budgets
-// with their bars, its targets and listen ranges; what a new token was
-// granted; and the create form's condition fields of a capability, read
-// back as typed. Token data is written with textContent only.
+// only modules that touch it): a held capability's calls and spend budgets,
+// for its lifetime or per period, with their bars, its targets and listen
+// ranges; what a new token was granted; and the create form's condition
+// fields and limits per period of a capability, read back as typed. Token data is written with textContent only.
 
 import { amountText, unitsText } from "./amounts.js";
 import {
-  CALLS, SPEND, grantedLimits, heldConditions, listenLine, offeredConditions, spendUsed, targetsLine,
+  CALLS, SPEND, grantedLimits, heldConditions, listenLine, offeredConditions, targetsLine,
 } from "./conditions.js";
 import { element } from "./dom.js";
-import { callsUsed, capitalized } from "./format.js";
+import { capitalized } from "./format.js";
+import { isPeriodic, perPeriod } from "./periods.js";
+import { limitUse } from "./tokens.js";
 
 /**
  * One held capability: its name; for each calls limit and each spend
@@ -21,25 +23,22 @@ import { callsUsed, capitalized } from "./format.js";
 export function heldCapability({ endpoint, limits }) {
   const item = element("li", "held-item");
   item.append(element("code", "held-name", endpoint));
-  const calls = limits.filter((limit) => limit.type === CALLS);
-  if (calls.length === 0) item.append(element("span", "held-usage muted", "no calls limit"));
-  for (const { used, conditions: { max } } of calls) {
-    const meter = element("meter");
-    // Greener while plenty is left, red near the end: the browser's own colours.
-    Object.assign(meter, { min: 0, max, value: used, low: max * 0.75, high: max * 0.9, optimum: 0 });
-    item.append(...usageBar(meter, `${endpoint}: ${callsUsed(used, max)}`, callsUsed(used, max)));
-  }
-  for (const limit of limits.filter((each) => each.type === SPEND)) {
-    const { text, used, max } = spendUsed(limit);
-    if (max === undefined) {
+  const now = Date.now();
+  if (!limits.some((limit) => limit.type === CALLS)) item.append(element("span", "held-usage muted", "no calls limit"));
+  for (const limit of [...limits.filter((each) => each.type === CALLS), ...limits.filter((each) => each.type === SPEND)]) {
+    const { text, used, max, share } = limitUse(limit, now);
+    if (share === undefined) {
       item.append(element("span", "held-usage held-wide", text));
       continue;
     }
-    // A bar only approximates; the words are exact to the wei.
-    const meter = Object.assign(element("meter"), { min: 0, max: 1, value: Number((used * 1000n) / max) / 1000, low: 0.75, high: 0.9, optimum: 0 });
+    // Greener while plenty is left, red near the end: the browser's own colours.
+    const meter = element("meter");
+    if (limit.type === CALLS) Object.assign(meter, { min: 0, max, value: used, low: max * 0.75, high: max * 0.9, optimum: 0 });
+    // A bar only approximates an amount; the words are exact to the wei.
+    else Object.assign(meter, { min: 0, max: 1, value: share, low: 0.75, high: 0.9, optimum: 0 });
     const bar = usageBar(meter, `${endpoint}: ${text}`, text);
-    // Its words are long: on a narrow screen, each takes a whole line.
-    for (const part of bar) part.classList.add("held-spend");
+    // Long words (an amount, a period): on a narrow screen, each takes a whole line.
+    if (limit.type === SPEND || isPeriodic(limit)) for (const part of bar) part.classList.add("held-spend");
     item.append(...bar);
   }
   item.append(...conditionLines(heldConditions(limits)));
@@ -94,9 +93,10 @@ export function grantedCapability({ endpoint, limits = [] }) {
  * capability is picked.
  * @param {import("./catalogue.js").Choice} choice
  * @param {boolean} delegated whether the holder is an issued token, whose conditions bound the new token's
+ * @param {{ seconds: number, label: string }[]} periods the periods a budget per period may have
  * @returns {HTMLFieldSetElement | null}
  */
-export function conditionFields(choice, delegated) {
+export function conditionFields(choice, delegated, periods) {
   const { endpoint } = choice;
   const { currencies, targets, listen } = offeredConditions(choice);
   if (currencies.length === 0 && !targets && !listen) return null;
@@ -114,6 +114,17 @@ export function conditionFields(choice, delegated) {
     fields.append(...field(input, `Spend budget in ${currency}`, endpoint, held
       ? `At most ${amountText(held.wei, currency)}, as your token's.`
       : `Empty: no budget in ${currency}. A number, such as 5 or 0.25.`));
+    if (periods.length === 0) continue;
+    const every = choice.spendEvery?.find((budget) => budget.currency === currency);
+    const perInput = Object.assign(element("input", "condition-spend-every"), { type: "text", inputMode: "decimal" });
+    perInput.dataset.currency = currency;
+    fields.append(periodicField({
+      id: `spend-every-${endpoint}-${currency}`, label: `Spend budget in ${currency} per period`, endpoint, periods, preferred: 86_400,
+      held: every && { max: unitsText(every.wei), period: every.period }, input: perInput,
+      hint: every
+        ? `At most ${amountText(every.wei, currency)} ${perPeriod(every.period)}, as your token's, over no shorter a period.`
+        : `Empty: no budget per period in ${currency}. At most this much in any span of the period, such as 5 ${perPeriod(86_400)}.`,
+    }));
   }
   if (targets) {
     fields.append(...field(listField("condition-targets", `targets-${endpoint}`, choice.targets), "Target addresses, one per line", endpoint, choice.targets
@@ -150,6 +161,50 @@ function field(control, label, endpoint, hint) {
 }
 
 /**
+ * A limit per period in the create form: how much (a count or an amount)
+ * and over which period, from those the service allows; a holder's own
+ * periodic limit fills it in and allows only periods as long or longer.
+ * @param {{ id: string, label: string, endpoint: string, periods: { seconds: number, label: string }[], preferred: number,
+ *   held?: { max: string, period: number }, input: HTMLInputElement, hint: string }} field
+ *   `preferred`: the period chosen at first, when offered; `input`: the field for how much, with its class and type
+ * @returns {HTMLElement} a `<div>` with the label, the field, the period and the hint
+ */
+export function periodicField({ id, label, endpoint, periods, preferred, held, input, hint }) {
+  const box = element("div", "periodic");
+  Object.assign(input, { id, autocomplete: "off", spellcheck: false, defaultValue: held?.max ?? "" });
+  input.classList.add("periodic-max");
+  const name = Object.assign(element("label", "condition-label"), { htmlFor: id });
+  name.append(label, element("span", "visually-hidden", ` for ${endpoint}`));
+  const period = Object.assign(element("select", "periodic-period"), { id: `${id}-period` });
+  period.setAttribute("aria-label", `Period of the ${label.toLowerCase()} for ${endpoint}`);
+  const offered = held
+    ? [{ seconds: held.period, label: perPeriod(held.period) }, ...periods.filter((choice) => choice.seconds > held.period)]
+    : periods;
+  const chosen = held?.period ?? (offered.some((choice) => choice.seconds === preferred) ? preferred : offered[0]?.seconds);
+  for (const choice of offered) {
+    const option = element("option", "", choice.label);
+    option.value = String(choice.seconds);
+    option.defaultSelected = option.selected = choice.seconds === chosen;
+    period.append(option);
+  }
+  const about = Object.assign(element("p", "hint condition-hint", hint), { id: `${id}-hint` });
+  input.setAttribute("aria-describedby", about.id);
+  const row = element("div", "periodic-row");
+  row.append(input, " ", period);
+  box.append(name, row, about);
+  return box;
+}
+
+/**
+ * The period chosen beside a field per period, in seconds as written.
+ * @param {HTMLElement} input
+ * @returns {string}
+ */
+export function periodOf(input) {
+  return input.closest(".periodic").querySelector(".periodic-period").value;
+}
+
+/**
  * Shows or hides a capability's condition fields (hidden ones are
  * disabled, so that they take no focus).
  * @param {HTMLElement} item the capability's `<li>`
@@ -169,6 +224,10 @@ export function readConditions(item) {
   const draft = {};
   const spend = [...item.querySelectorAll(".condition-spend")];
   if (spend.length > 0) draft.spend = Object.fromEntries(spend.map((input) => [input.dataset.currency, input.value]));
+  const every = [...item.querySelectorAll(".condition-spend-every")];
+  if (every.length > 0) {
+    draft.spendEvery = Object.fromEntries(every.map((input) => [input.dataset.currency, { max: input.value, period: periodOf(input) }]));
+  }
   const targets = item.querySelector(".condition-targets");
   if (targets) draft.targets = targets.value;
   const listen = item.querySelector(".condition-listen");

@@ -2,7 +2,8 @@
 // call, grouped by API generation, and the words that say so. Pure: the
 // gateway decides every call; this only shows a token what it holds.
 
-import { callsLimits, callsUsed, nodeFailure } from "./format.js";
+import { callsLimits, nodeFailure } from "./format.js";
+import { limitUse } from "./tokens.js";
 
 /** @typedef {import("./api.js").NodeRoute} NodeRoute */
 
@@ -72,16 +73,17 @@ export function byGeneration(routes, generations) {
 /**
  * How much of its calls limit a capability has used, in words, or
  * undefined when it has no calls limit (or is not held). With several limits, the
- * one with the fewest calls left is shown.
+ * one with the fewest calls left is shown (a periodic one in its current span).
  * @param {Holder["token"]} token
  * @param {string | null} capability
- * @returns {string | undefined} e.g. "1 of 2 calls used"
+ * @param {number} [nowMs] now, for when a periodic limit's capacity returns
+ * @returns {string | undefined} e.g. "1 of 2 calls used", "3 of 10 calls in the last hour, more from 14:05"
  */
-export function usage(token, capability) {
+export function usage(token, capability, nowMs = Date.now()) {
   const limits = callsLimits(token, capability);
   if (limits.length === 0) return undefined;
   const tightest = limits.reduce((a, b) => (b.conditions.max - b.used < a.conditions.max - a.used ? b : a));
-  return callsUsed(tightest.used, tightest.conditions.max);
+  return limitUse(tightest, nowMs).text;
 }
 
 /**

@@ -5,13 +5,15 @@
 
 import { CALLS, conditionLimits, heldConditions } from "./conditions.js";
 import { UNIT_SECONDS, size, units } from "./format.js";
+import { isPeriodic, perPeriod, spanOf } from "./periods.js";
 
 /** @typedef {import("./facts.js").ServiceFacts} ServiceFacts */
 
 /**
  * A capability a holder may grant, with what bounds the new token's: the
- * holder's calls limit on it, and its conditions (see conditions.js).
- * @typedef {{ endpoint: string, max?: number } & import("./conditions.js").Held} Offer
+ * holder's calls limit on it for its lifetime (`max`) and per period
+ * (`every`), and its conditions (see conditions.js).
+ * @typedef {{ endpoint: string, max?: number, every?: { max: number, period: number } } & import("./conditions.js").Held} Offer
  */
 
 /**
@@ -25,8 +27,15 @@ import { UNIT_SECONDS, size, units } from "./format.js";
 export function offers(holder, catalogue) {
   if (!holder.token) return catalogue.map((endpoint) => ({ endpoint }));
   return holder.token.capabilities.map(({ endpoint, limits }) => {
-    const maxes = limits.filter((limit) => limit.type === CALLS).map((limit) => limit.conditions.max);
-    return { endpoint, ...(maxes.length > 0 ? { max: Math.min(...maxes) } : {}), ...heldConditions(limits) };
+    const calls = limits.filter((limit) => limit.type === CALLS);
+    const maxes = calls.filter((limit) => !isPeriodic(limit)).map((limit) => limit.conditions.max);
+    const periodic = calls.find(isPeriodic)?.conditions;
+    return {
+      endpoint,
+      ...(maxes.length > 0 ? { max: Math.min(...maxes) } : {}),
+      ...(periodic ? { every: { max: periodic.max, period: periodic.period } } : {}),
+      ...heldConditions(limits),
+    };
   });
 }
 
@@ -51,14 +60,15 @@ export function lifetimeBound(validUntil, unit, nowMs, maxLifetime) {
  * The field of the create form a problem is about: the capabilities as a
  * whole, one capability's calls limit or condition, the lifetime or the
  * description.
- * @typedef {{ kind: "capabilities" | "lifetime" | "description" } | { kind: "calls" | "targets" | "listen", endpoint: string }
- *   | { kind: "spend", endpoint: string, currency: string }} Field
+ * @typedef {{ kind: "capabilities" | "lifetime" | "description" } | { kind: "calls" | "every" | "targets" | "listen", endpoint: string }
+ *   | { kind: "spend" | "spendEvery", endpoint: string, currency: string }} Field
+ *   `every`: the calls limit per period; `spendEvery`: a spend budget per period
  */
 
 /**
  * Builds the create request from what the form holds, or says what to fix,
  * and in which field.
- * @param {{ picked: ({ limit: string } & import("./conditions.js").ConditionsDraft)[], lifetime: string,
+ * @param {{ picked: ({ limit: string, every?: { max: string, period: string } } & import("./conditions.js").ConditionsDraft)[], lifetime: string,
  *   unit: keyof UNIT_SECONDS, description: string }} draft the form's values as typed
  * @param {{ allowed: Offer[], delegated: boolean, validUntil?: number, limits: ServiceFacts }} holder
  *   what {@link offers} gave; `delegated`: the holder is an issued token, whose
@@ -100,9 +110,11 @@ function capabilityRequest(pick, offer, delegated, limits) {
   if (!offer) return { problem: `Your token cannot grant ${endpoint}.`, field: { kind: "capabilities" } };
   const calls = callsLimit(pick, offer, limits);
   if (calls.problem) return calls;
+  const every = periodicCallsLimit(pick, offer, limits);
+  if (every.problem) return every;
   const conditions = conditionLimits(pick, delegated ? offer : undefined, limits);
   if ("problem" in conditions) return conditions;
-  const all = [...calls.value, ...conditions.value];
+  const all = [...calls.value, ...every.value, ...conditions.value];
   if (all.length > limits.maxLimits) {
     return { problem: `Give ${endpoint} at most ${limits.maxLimits} limits: the service takes no more for one capability.`, field: { kind: CALLS, endpoint } };
   }
@@ -122,6 +134,27 @@ function callsLimit({ endpoint, limit }, offer, { minCalls, maxCalls }) {
     return { problem: `The calls limit of ${endpoint} must be a whole number from ${minCalls} to ${bound}.`, field };
   }
   return { value: [{ type: CALLS, conditions: { max } }] };
+}
+
+// The calls limit per period: a holder's own, where it has one, bounds
+// the new token's (no more calls, over no shorter a period).
+function periodicCallsLimit({ endpoint, every }, offer, { minCalls, maxCalls }) {
+  const field = { kind: "every", endpoint };
+  const held = offer.every;
+  if ((every?.max ?? "").trim() === "") {
+    if (held) return { problem: `Give ${endpoint} a calls limit of at most ${held.max} ${perPeriod(held.period)}: yours has one, and the new token must keep it.`, field };
+    return { value: [] };
+  }
+  const bound = Math.min(held?.max ?? maxCalls, maxCalls);
+  const max = wholeNumber(every.max);
+  if (max === undefined || max < minCalls || max > bound) {
+    return { problem: `The calls limit of ${endpoint} per period must be a whole number from ${minCalls} to ${bound}.`, field };
+  }
+  const period = Number(every.period);
+  if (held && period < held.period) {
+    return { problem: `The calls limit of ${endpoint} may count over ${spanOf(held.period)} or longer, as yours does, not less.`, field };
+  }
+  return { value: [{ type: CALLS, conditions: { max, period } }] };
 }
 
 function lifetimeSeconds({ lifetime, unit }, validUntil, nowMs, { maxLifetime }) {

@@ -1,5 +1,6 @@
-// The DOM of the list of tokens and of one token's page (with view.js and
-// limits-view.js, the only modules that touch it). It shows what app.js
+// The DOM of the list of tokens and of one token's page (with view.js,
+// events-view.js, chart.js and limits-view.js, the only modules that touch
+// it). It shows what app.js
 // tells it to and hands user intents back through the bind* functions. A
 // token is opened by a link to its page's address (routes.js). Token data is
 // written with textContent only, never parsed as HTML.
@@ -7,6 +8,7 @@
 import { $, element } from "./dom.js";
 import { dateTime } from "./format.js";
 import { heldCapability } from "./limits-view.js";
+import { lastUsed } from "./periods.js";
 import { tokenHash } from "./routes.js";
 import { capabilityUses } from "./tokens.js";
 import { TITLE, showExpiry } from "./view.js";
@@ -56,8 +58,8 @@ function setSummary(summary) {
   if ($("tokens-summary").textContent !== summary) $("tokens-summary").textContent = summary;
 }
 
-// One line: description, id, maker, capabilities with their use, expiry,
-// actions. A cell too narrow for its text ends it with an ellipsis and
+// One line: description, id, maker, capabilities with their use, last
+// use, expiry, actions. A cell too narrow for its text ends it with an ellipsis and
 // shows it whole on hover (its title); each cell names itself to a screen
 // reader.
 function tokenRow({ token, depth, madeBy }, may, selfId) {
@@ -81,7 +83,7 @@ function tokenRow({ token, depth, madeBy }, may, selfId) {
   const actions = element("div", "token-actions");
   if (may.rotate) actions.append(actionButton("rotate", token.id, "quiet", "New secret…", ` for ${name}`));
   if (may.delete) actions.append(actionButton("delete", token.id, "danger", "Delete…", ` ${name}`));
-  row.append(title, id, maker, capabilities(token), expiry(token), actions);
+  row.append(title, id, maker, capabilities(token), lastUse(token), expiry(token), actions);
   return row;
 }
 
@@ -138,6 +140,15 @@ function capabilities(token) {
     part.append(item);
   });
   part.title = uses.map(({ endpoint, use }) => `${endpoint}: ${use.length > 0 ? use.join(", ") : "no limits"}`).join("\n");
+  return part;
+}
+
+// When it was last used, in words; the date and time on hover.
+function lastUse(token) {
+  const part = cell("token-used", "Last used");
+  part.append(lastUsed(token.lastUsedAt, Date.now()));
+  part.classList.toggle("muted", token.lastUsedAt === undefined);
+  if (token.lastUsedAt !== undefined) part.title = `Last used ${dateTime(token.lastUsedAt)}`;
   return part;
 }
 
@@ -224,6 +235,7 @@ export function showDetail({ token, madeBy, isSelf, may, below }) {
   else if (madeBy?.description !== undefined) parent.replaceChildren(tokenLink(madeBy.id, madeBy.description ? `“${madeBy.description}”` : `token ${madeBy.id}`));
   else parent.replaceChildren(element("code", "wrap", token.parent), isSelf ? " (a token above yours)" : "");
   showExpiry($("detail-expiry"), $("detail-countdown"), token.validUntil);
+  $("detail-used").textContent = token.lastUsedAt === undefined ? "Never" : `${dateTime(token.lastUsedAt)} (${lastUsed(token.lastUsedAt, Date.now())})`;
   $("detail-descendants").textContent = below;
   $("detail-capabilities").replaceChildren(...token.capabilities.map(heldCapability));
   $("detail-rotate").hidden = !may.rotate;

@@ -1,10 +1,12 @@
 // The list of tokens the signed-in token may see, as the console shows it:
 // in tree order (each token under the one that made it), found by
-// description or id, a page at a time. Pure, so that it runs (and is tested)
+// description or id, a page at a time, each limit's use in words. Pure, so that it runs (and is tested)
 // in Node.js as well; app.js reads the pages from the service.
 
+import { amountText, readAmount, unitsText } from "./amounts.js";
 import { CALLS, LISTEN, SPEND, TARGETS, listenLine, spendUsed, targetsLine } from "./conditions.js";
 import { callsUsed } from "./format.js";
+import { isPeriodic, lastSpan, periodicUse } from "./periods.js";
 
 /** @typedef {import("./api.js").TokenInfo} TokenInfo */
 
@@ -21,20 +23,18 @@ import { callsUsed } from "./format.js";
  * (then those with conditions only, then the others, each in the token's
  * order): a row that has room for only some shows those that matter most.
  * @param {{ capabilities: { endpoint: string, limits: import("./api.js").Limit[] }[] }} token
+ * @param {number} [nowMs] now, for when a periodic limit's capacity returns
  * @returns {CapabilityUse[]}
  */
-export function capabilityUses(token) {
+export function capabilityUses(token, nowMs = Date.now()) {
   const uses = token.capabilities.map(({ endpoint, limits }) => {
     const use = [];
     const shares = [];
     for (const limit of limits) {
-      if (limit.type === CALLS) {
-        use.push(callsUsed(limit.used, limit.conditions.max));
-        shares.push(limit.used / limit.conditions.max);
-      } else if (limit.type === SPEND) {
-        const spent = spendUsed(limit);
-        use.push(spent.text);
-        if (spent.max !== undefined && spent.max > 0n) shares.push(Number((spent.used * 1000n) / spent.max) / 1000);
+      const used = limitUse(limit, nowMs);
+      if (used) {
+        use.push(used.text);
+        if (used.share !== undefined) shares.push(used.share);
       } else if (limit.type === TARGETS) {
         use.push(targetsLine(limit.conditions.allow));
       } else if (limit.type === LISTEN) {
@@ -47,6 +47,37 @@ export function capabilityUses(token) {
   return uses.map((capability, index) => ({ capability, index }))
     .sort((a, b) => rank(b.capability) - rank(a.capability) || a.index - b.index)
     .map(({ capability }) => capability);
+}
+
+/**
+ * The use of a calls limit or a spend budget, lifetime or periodic, in
+ * words, and how much of it is used (for a bar).
+ * @param {import("./api.js").Limit} limit as the API shows it
+ * @param {number} nowMs
+ * @returns {{ text: string, used?: number, max?: number, share?: number } | undefined}
+ *   `used`, `max`: a calls limit's; `share`: 0 to 1, where it could be read;
+ *   undefined for a limit that is not used up (targets, listen)
+ * @example limitUse({ type: "calls", conditions: { max: 10, period: 3600 }, used: 3 }, now).text // "3 of 10 calls in the last hour"
+ */
+export function limitUse(limit, nowMs) {
+  if (limit.type === CALLS) {
+    const { used, conditions: { max, period } } = limit;
+    const text = isPeriodic(limit)
+      ? periodicUse({ used: String(used), max: `${max} call${max === 1 ? "" : "s"}`, period, returnsAt: limit.returnsAt }, nowMs)
+      : callsUsed(used, max);
+    return { text, used, max, share: Math.min(1, used / max) };
+  }
+  if (limit.type !== SPEND) return undefined;
+  const spent = spendUsed(limit);
+  const share = spent.max > 0n ? Math.min(1, Number((spent.used * 1000n) / spent.max) / 1000) : undefined;
+  if (!isPeriodic(limit)) return spent.max === undefined ? { text: spent.text } : { text: spent.text, share };
+  const max = readAmount(String(limit.conditions.max));
+  const used = readAmount(String(limit.used));
+  if (!max || !used) return { text: `${limit.used} of ${limit.conditions.max} moved in the last ${lastSpan(limit.conditions.period)}` };
+  return {
+    text: periodicUse({ used: unitsText(used.wei), max: `${amountText(max.wei, max.currency)} moved`, period: limit.conditions.period, returnsAt: limit.returnsAt }, nowMs),
+    share,
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 // With tokens-view.js (the list of tokens and one token's page),
+// events-view.js and chart.js (what a token did, and its use over time),
 // limits-view.js (a capability's limits), choices-view.js (the capabilities
 // to create a token with) and field-errors.js (a field's error beside it),
 // the only modules that touch the DOM. It shows the view app.js tells it to
@@ -388,7 +389,8 @@ export function renderChoicesHint(hint) {
 /**
  * Calls `handler(draft)` with the create form's values as typed, its
  * errors cleared; wires the capability choices (see choices-view.js).
- * @param {(draft: { picked: ({ limit: string } & import("./conditions.js").ConditionsDraft)[], lifetime: string, unit: string,
+ * @param {(draft: { picked: ({ limit: string, every?: { max: string, period: string } } & import("./conditions.js").ConditionsDraft)[],
+ *   lifetime: string, unit: string,
  *   description: string }) => void} handler
  * @param {(preset: string, missing: boolean) => void} onPreset after a preset was chosen (ticked, or not for want of capabilities)
  */
@@ -658,13 +660,16 @@ export function showCreateProblem(field, problem) {
   if (control) revealChoice(control);
   // Not shown (its capability is not picked, or not offered): said under the form instead.
   if (!control || control.matches(":disabled") || !control.checkVisibility()) return say("create", problem, "error");
-  showFieldError(control, problem);
+  // A field per period shares its line with the period: the message goes under the line.
+  showFieldError(control, problem, control.closest(".periodic-row") ?? control);
 }
 
 /** The id of a capability's field in the create form, by kind. */
 const FIELD_IDS = {
   calls: ({ endpoint }) => `limit-${endpoint}`,
+  every: ({ endpoint }) => `every-${endpoint}`,
   spend: ({ endpoint, currency }) => `spend-${endpoint}-${currency}`,
+  spendEvery: ({ endpoint, currency }) => `spend-every-${endpoint}-${currency}`,
   targets: ({ endpoint }) => `targets-${endpoint}`,
   listen: ({ endpoint }) => `listen-${endpoint}`,
 };

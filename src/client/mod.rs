@@ -5,9 +5,9 @@
 //! messages reach the user unchanged; answers are handed to JavaScript with
 //! camelCase names (`wire.js`), typed by declarations generated from the
 //! OpenAPI document ([`crate::contract`]). Every failure rejects with an
-//! `Error` subclass from `errors.js`. `listTokens` returns a `TokenList`
-//! (`list.js`): a thenable of one page that is also an async iterable of
-//! every page.
+//! `Error` subclass from `errors.js`. `listTokens` returns a `TokenList`,
+//! `listEvents` an `EventList` (`list.js`): a thenable of one page that is
+//! also an async iterable of every page.
 
 mod errors;
 mod fetch;
@@ -115,14 +115,38 @@ impl TokensClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListTokensOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        list_query(&options)?;
+        page_query(&options, LIST_TOKENS)?;
         Ok(list::TokenList::new(self.clone(), &options).into())
     }
 
     /// One page of `GET /tokens`: what `listTokens` awaits and iterates.
     #[wasm_bindgen(js_name = listTokensPage, skip_typescript)]
     pub fn list_tokens_page(&self, options: JsValue) -> Promise {
-        let url = list_query(&options).map(|query| self.api(&format!("/tokens{query}")));
+        let url = page_query(&options, LIST_TOKENS).map(|query| self.api(&format!("/tokens{query}")));
+        self.exchange(url.map(|url| (Method::Get, url, None)), Expect::Json(200))
+    }
+
+    /// The audit trail of token `id` and its descendants, newest first:
+    /// the client's own token, one of its descendants (any, for the admin,
+    /// also one deleted within the time events are kept), `options.limit`
+    /// events at a time from `options.cursor`. Awaited, the first page;
+    /// iterated with `for await`, every page. Bad options throw a
+    /// `TypeError` at once.
+    #[wasm_bindgen(js_name = listEvents, unchecked_return_type = "EventList")]
+    pub fn list_events(
+        &self,
+        id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListEventsOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        page_query(&options, LIST_EVENTS)?;
+        Ok(list::EventList::new(self.clone(), id, &options).into())
+    }
+
+    /// One page of `GET /tokens/{id}/events`: what `listEvents` awaits and iterates.
+    #[wasm_bindgen(js_name = listEventsPage, skip_typescript)]
+    pub fn list_events_page(&self, id: &str, options: JsValue) -> Promise {
+        let url =
+            page_query(&options, LIST_EVENTS).map(|query| self.token_url(id, &format!("/events{query}")));
         self.exchange(url.map(|url| (Method::Get, url, None)), Expect::Json(200))
     }
 
@@ -264,18 +288,26 @@ fn string_option(options: &JsValue, name: &str) -> Result<Option<String>, JsValu
     value.as_string().map(Some).ok_or_else(|| type_error(&format!("options.{name} must be a string")))
 }
 
-/// The query of `GET /tokens` for `listTokens`' options (`""` without any):
-/// a number `limit`, string `cursor` and `parent`, each left out when
+/// A paged listing: the method's name and the options it takes.
+type Listing = (&'static str, &'static [&'static str]);
+
+/// `listTokens`: `GET /tokens`.
+const LIST_TOKENS: Listing = ("listTokens", &["limit", "cursor", "parent"]);
+/// `listEvents`: `GET /tokens/{id}/events`.
+const LIST_EVENTS: Listing = ("listEvents", &["limit", "cursor"]);
+
+/// The query of a paged listing for its method's options (`""` without
+/// any): a number `limit`, strings for the others, each left out when
 /// undefined or null. The service judges their values.
-fn list_query(options: &JsValue) -> Result<String, JsValue> {
+fn page_query(options: &JsValue, (method, names): Listing) -> Result<String, JsValue> {
     if options.is_undefined() || options.is_null() {
         return Ok(String::new());
     }
     if !options.is_object() {
-        return Err(type_error("listTokens expects an object of options"));
+        return Err(type_error(&format!("{method} expects an object of options")));
     }
     let mut query = String::new();
-    for name in ["limit", "cursor", "parent"] {
+    for &name in names {
         let value = js_sys::Reflect::get(options, &name.into())?;
         if value.is_undefined() || value.is_null() {
             continue;

@@ -1,5 +1,6 @@
 //! The TypeScript declarations that no derive can give: the client's
-//! options, the list `listTokens` returns, and its error classes. The wire types (`Token`,
+//! options, the lists `listTokens` and `listEvents` return, and its error
+//! classes. The wire types (`Token`,
 //! `CreateTokenRequest`, `CapabilityName`, `ErrorCode`, `Reason`, ...) are
 //! generated from the OpenAPI document when the package is built
 //! (`.ci/build-client.mjs`), and the package's type test checks that these
@@ -43,6 +44,28 @@ export interface TokenList extends PromiseLike<TokenPage>, AsyncIterable<TokenPa
   finally(settled?: (() => void) | null): Promise<TokenPage>;
   /** Every token of every page: `for await (const token of client.listTokens().tokens())`. */
   tokens(): AsyncGenerator<TokenInfo, void, undefined>;
+}
+
+/** The options of `listEvents`. */
+export interface ListEventsOptions {
+  /** At most this many events a page (1 to 1000; 100 by default). */
+  limit?: number;
+  /** Where to start: the `cursor` of a previous page. Left out (or undefined), the list starts from the newest. */
+  cursor?: string;
+}
+
+/**
+ * What `listEvents(id)` returns: a token's audit trail and its descendants',
+ * newest first. Awaited, the first page:
+ * `const { events, cursor } = await client.listEvents(id, { limit: 10 })`.
+ * Iterated, every page: `for await (const page of client.listEvents(id))`.
+ * Nothing is fetched until it is awaited or iterated; each iteration starts again.
+ */
+export interface EventList extends PromiseLike<EventPage>, AsyncIterable<EventPage> {
+  catch<R = never>(rejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<EventPage | R>;
+  finally(settled?: (() => void) | null): Promise<EventPage>;
+  /** Every event of every page, newest first: `for await (const event of client.listEvents(id).events())`. */
+  events(): AsyncGenerator<Event, void, undefined>;
 }
 
 /** The service answered with an error status. */

@@ -49,3 +49,11 @@ pub const MAX_PERIOD_SECS: u64 = 31_536_000;
 pub const MAX_ALLOWED: usize = 64;
 /// The longest amount a `spend` limit takes, in characters.
 pub const MAX_AMOUNT_CHARS: usize = 64;
+
+/// How long the audit trail keeps an event, in seconds (30 days), also
+/// after its token was deleted or expired.
+pub const EVENTS_KEPT_SECS: u64 = 30 * 24 * 60 * 60;
+/// The most events one delegation tree keeps: beyond, the oldest go first.
+pub const MAX_EVENTS_PER_TREE: u64 = 1_000_000;
+/// How far a token's `last_used_at` may be behind its last call, in seconds.
+pub const LAST_USE_LAG_SECS: u64 = 60;

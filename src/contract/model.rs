@@ -16,6 +16,7 @@ use crate::contract::{
     },
     catalogue::{CapabilityName, CAPABILITIES},
     currency::Currency,
+    error::Reason,
     limits::{period_schema, Limit, LimitType, RequestedLimit, PERIOD},
     node_routes::{carried_by, Carried},
     schema::secret_pattern,
@@ -151,6 +152,11 @@ pub struct TokenInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "u64", range(max = MAX_COUNTED_DESCENDANTS))]
     pub descendants: Option<u64>,
+    /// When the token last authenticated a call, in seconds since the Unix
+    /// epoch, at most a minute behind; absent when it was never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub last_used_at: Option<u64>,
 }
 
 /// One page of `GET /tokens`.
@@ -160,6 +166,54 @@ pub struct TokenPage {
     /// The live tokens of this page. A page may hold fewer than the limit
     /// asked for (even none) and still be followed by another.
     pub tokens: Vec<TokenInfo>,
+    /// Where the next page starts; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub cursor: Option<String>,
+}
+
+/// One entry of a token's audit trail: a call, or a create, delete or
+/// rotation of a token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct Event {
+    /// When, in milliseconds since the Unix epoch.
+    pub at: u64,
+    /// The token it is about: the caller, or the token created, deleted or
+    /// rotated.
+    pub token: TokenId,
+    /// Who acted: the id of the calling token, or `admin`.
+    #[schemars(regex(pattern = r"^([0-9A-Za-z]{22}|admin)$"))]
+    pub actor: String,
+    /// The operation: an `operationId` of this API or a capability of the
+    /// node's routes.
+    pub operation: String,
+    /// The request's method.
+    pub method: String,
+    /// The request's path, without its query.
+    pub path: String,
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// Why it was refused (a 403's `reason`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Reason")]
+    pub reason: Option<Reason>,
+    /// The amount the call moves, where a `spend` condition read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub amount: Option<String>,
+    /// The address the call aims at, where a `targets` condition read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub target: Option<String>,
+}
+
+/// One page of `GET /tokens/{id}/events`, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(extend("additionalProperties" = false))]
+pub struct EventPage {
+    /// The events of this page, newest first.
+    pub events: Vec<Event>,
     /// Where the next page starts; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String")]

@@ -14,12 +14,14 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::{
     bounds::{
-        DEFAULT_PAGE_TOKENS, MAX_BODY_BYTES, MAX_DEPTH, MAX_GRACE_SECS, MAX_PAGE_TOKENS, THROTTLE_SECS,
+        DEFAULT_PAGE_TOKENS, EVENTS_KEPT_SECS, MAX_BODY_BYTES, MAX_DEPTH, MAX_EVENTS_PER_TREE,
+        MAX_GRACE_SECS, MAX_PAGE_TOKENS, THROTTLE_SECS,
     },
     catalogue::CapabilityName,
     error::{AdminTokenProblem, ApiError, ErrorBody, UsedUp},
     model::{
-        CreateTokenRequest, CreatedToken, RotateRequest, RotatedToken, Token, TokenId, TokenInfo, TokenPage,
+        CreateTokenRequest, CreatedToken, EventPage, RotateRequest, RotatedToken, Token, TokenId, TokenInfo,
+        TokenPage,
     },
     node_routes::{GatewayInfo, VIA},
     routes::{ApiRoute, Operation, API_PREFIX, API_ROUTES},
@@ -134,6 +136,7 @@ fn operation(route: &ApiRoute, schemas: &mut Schemas) -> Value {
         Operation::ListTokens => list_operation(schemas),
         Operation::InspectToken => inspect_operation(schemas),
         Operation::RotateToken => rotate_operation(schemas),
+        Operation::TokenEvents => events_operation(schemas),
         Operation::OpenApi => json!({
             "summary": "This document.",
             "security": [],
@@ -252,7 +255,23 @@ fn id_parameter(schemas: &mut Schemas, what: &str) -> Value {
     json!({ "name": "id", "in": "path", "required": true, "description": what, "schema": schemas.request::<TokenId>() })
 }
 
+/// The `limit` and `cursor` query parameters of a paged listing of `what`.
+fn page_parameters(what: &str) -> [Value; 2] {
+    [
+        json!({ "name": "limit", "in": "query", "required": false,
+          "description": format!("The most {what} on this page; {DEFAULT_PAGE_TOKENS} by default."),
+          "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE_TOKENS, "default": DEFAULT_PAGE_TOKENS } }),
+        json!({ "name": "cursor", "in": "query", "required": false,
+          "description": "Where to go on: the `cursor` of the previous page, as it was given. A cursor \
+            works only for the listing it came from (the same caller's view, the same `parent`, the same \
+            token's events) and is signed by the service: any other is 400 INVALID_INPUT, as is every cursor \
+            once the admin token changes.",
+          "schema": { "type": "string", "minLength": 1 } }),
+    ]
+}
+
 fn list_operation(schemas: &mut Schemas) -> Value {
+    let [limit, cursor] = page_parameters("tokens");
     json!({
         "summary": "The live tokens the caller may see, a page at a time (no capability needed, no call counted).",
         "description": format!("The admin token sees every token; an issued token sees itself (first) and its \
@@ -261,15 +280,8 @@ fn list_operation(schemas: &mut Schemas) -> Value {
             service bounds the page's storage work; only a missing `cursor` marks the last page. Each limit's \
             `used` is the token's subtree's use. Bad query values: 400 INVALID_INPUT."),
         "parameters": [
-            { "name": "limit", "in": "query", "required": false,
-              "description": format!("The most tokens on this page; {DEFAULT_PAGE_TOKENS} by default."),
-              "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE_TOKENS, "default": DEFAULT_PAGE_TOKENS } },
-            { "name": "cursor", "in": "query", "required": false,
-              "description": "Where to go on: the `cursor` of the previous page, as it was given. A cursor \
-                works only for the listing it came from (the same caller's view, the same `parent`) and is \
-                signed by the service: any other is 400 INVALID_INPUT, as is every cursor once the admin \
-                token changes.",
-              "schema": { "type": "string", "minLength": 1 } },
+            limit,
+            cursor,
             { "name": "parent", "in": "query", "required": false,
               "description": "Only the direct children of this token (which the caller must be able to see).",
               "schema": schemas.request::<TokenId>() }
@@ -298,6 +310,34 @@ fn inspect_operation(schemas: &mut Schemas) -> Value {
             "200": token,
             "401": { "$ref": "#/components/responses/Unauthorized" },
             "404": error_response("Unknown, expired, deleted or not the caller's.", &[ApiError::TokenNotFound]),
+            "429": { "$ref": "#/components/responses/TooManyRequests" },
+            "503": { "$ref": "#/components/responses/Unavailable" }
+        }
+    })
+}
+
+fn events_operation(schemas: &mut Schemas) -> Value {
+    let [limit, cursor] = page_parameters("events");
+    let days = EVENTS_KEPT_SECS / 86_400;
+    json!({
+        "summary": "What a token and its descendants did, newest first, a page at a time (no capability needed, \
+            no call counted).",
+        "description": format!("Visible as `GET /tokens/{{id}}` is: to the token itself, its ancestors and the admin \
+            token; the admin token also for a token deleted or expired within the last {days} days. Recorded, \
+            durably before the answer: every call of a token that has limits or conditions (allowed or refused, \
+            with the refusal's `reason`; its reads of tokens and trails excepted), every call of the node's \
+            routes other than GET by any issued token, and every create, delete and rotation of a token, the admin \
+            token's included (actor `admin`), with the amount and target where a condition read them. Events \
+            are kept {days} days, also after the token was deleted; a delegation tree keeps at most \
+            {MAX_EVENTS_PER_TREE} events, dropping the oldest first. Bad query values: 400 INVALID_INPUT."),
+        "parameters": [id_parameter(schemas, "The token's public id."), limit, cursor],
+        "responses": {
+            "200": json_response("A page of events, newest first.", schemas.response::<EventPage>()),
+            "400": error_response("A query value is not what the route takes.",
+                &[ApiError::InvalidInput("limit must be an integer from 1 to 1000".into())]),
+            "401": { "$ref": "#/components/responses/Unauthorized" },
+            "404": error_response("Unknown, not the caller's, or (for an issued token) expired or deleted.",
+                &[ApiError::TokenNotFound]),
             "429": { "$ref": "#/components/responses/TooManyRequests" },
             "503": { "$ref": "#/components/responses/Unavailable" }
         }

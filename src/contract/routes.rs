@@ -36,6 +36,8 @@ pub enum Operation {
     InspectToken,
     /// `POST /tokens/{id}/rotate`: a new secret for the same token.
     RotateToken,
+    /// `GET /tokens/{id}/events`: what a token and its descendants did.
+    TokenEvents,
     /// `GET /openapi.json`: the OpenAPI document.
     OpenApi,
     /// `GET /gateway`: the node gateway's state and route table.
@@ -52,17 +54,18 @@ impl Operation {
             Operation::ListTokens => "tokensList",
             Operation::InspectToken => "tokensInspect",
             Operation::RotateToken => TOKENS_ROTATE,
+            Operation::TokenEvents => "tokensEvents",
             Operation::OpenApi => "openApiDocument",
             Operation::Gateway => "gatewayRoutes",
         }
     }
 
-    /// What a caller needs: nothing for the documents, a token to list and
-    /// inspect, the operation's own capability for the rest.
+    /// What a caller needs: nothing for the documents, a token to list,
+    /// inspect and read a trail, the operation's own capability for the rest.
     pub fn access(self) -> Access {
         match self {
             Operation::OpenApi | Operation::Gateway => Access::Public,
-            Operation::ListTokens | Operation::InspectToken => Access::Token,
+            Operation::ListTokens | Operation::InspectToken | Operation::TokenEvents => Access::Token,
             Operation::CreateToken
             | Operation::GetToken
             | Operation::DeleteToken
@@ -101,6 +104,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("GET", "/tokens/{id}", Operation::InspectToken),
     route("DELETE", "/tokens/{id}", Operation::DeleteToken),
     route("POST", "/tokens/{id}/rotate", Operation::RotateToken),
+    route("GET", "/tokens/{id}/events", Operation::TokenEvents),
     route("GET", "/token", Operation::GetToken),
     route("GET", "/openapi.json", Operation::OpenApi),
     route("GET", "/gateway", Operation::Gateway),

@@ -15,8 +15,8 @@ use worker::{
     Env,
 };
 
-use super::js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put};
-use crate::service::store::{KeyValue, Page, StoreError};
+use super::js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put, kv_put_after};
+use crate::service::store::{KeyValue, LaterWrite, Page, StoreError};
 
 const BINDING: &str = "TOKENS";
 const MISSING: &str = "the TOKENS KV binding is missing";
@@ -48,6 +48,19 @@ impl WorkersKv {
         }
         self.operations.set(self.operations.get() + 1);
         Ok(())
+    }
+}
+
+impl WorkersKv {
+    /// Writes `write` after the answer has left, through `ctx.waitUntil`:
+    /// counted as an operation of this invocation, and dropped past the
+    /// platform's limit, when the binding is missing, or when it fails.
+    pub fn put_after_answer(&self, ctx: &JsValue, write: &LaterWrite) {
+        if self.operate().is_err() {
+            return;
+        }
+        let expiration = write.expires_at.map_or(0, |at| u32::try_from(at).unwrap_or(u32::MAX));
+        let _ = kv_put_after(ctx, self.env.as_ref(), BINDING, &write.key, &write.value, expiration);
     }
 }
 

@@ -13,6 +13,7 @@
 //! there are no files: `404`).
 
 mod body;
+mod events;
 mod files;
 mod forward;
 mod js;
@@ -89,9 +90,10 @@ fn session_listen_default(configured: Option<String>) -> SocketAddr {
 
 /// Works on the runtime's own request and response objects; `worker`'s
 /// wrappers are built only on the paths that need them (a body to read, a
-/// call to forward).
+/// call to forward). What the answer leaves to do (noting a token's last
+/// use) runs after it has left, with `ctx.waitUntil`.
 #[event(fetch)]
-async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
+async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
     let started_ms = js_sys::Date::now();
     let settings = settings(&env);
     let service = Service::new(
@@ -106,6 +108,9 @@ async fn fetch(request: web_sys::Request, env: Env, _ctx: Context) -> Result<web
     let files = files::Assets::new(&env, &request);
     let answer = service.handle(&api_request, &body, &node, &files, started_ms as u64).await;
     body.discard_unread().await;
+    for write in service.take_deferred().writes() {
+        service.kv().put_after_answer(ctx.as_ref(), &write);
+    }
     let (response, status, log_fields) = match answer {
         Answer::Service(response) => {
             let status = response.status;

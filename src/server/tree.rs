@@ -17,10 +17,12 @@
 //! Tables: `used` (each token's use per counter; amounts as decimal text,
 //! since they outgrow SQLite's integers), `slots` (the periodic limits'
 //! windows, see [`slots`]), `revoked`, `rotations`, `cleanup`
-//! (the clean-up's pending tokens, in order) and `facts` (when the tree's
-//! root expires, whether it was deleted, when the tree is dropped). One
-//! alarm drives both the clean-up (a bounded step per invocation, see
-//! [`cleanup`]) and dropping the tree once it has expired or was deleted.
+//! (the clean-up's pending tokens, in order), `facts` (when the tree's
+//! root expires, whether it was deleted, when the tree is dropped) and
+//! `events` (the audit trail, see [`super::events`]). One alarm drives the
+//! clean-up (a bounded step per invocation, see [`cleanup`]), the sweep of
+//! old events, and dropping the tree once it has expired or was deleted and
+//! its last event is past keeping.
 
 use std::{cell::Cell, collections::BTreeMap};
 
@@ -32,6 +34,7 @@ use worker::{
 };
 
 use super::{
+    events,
     js::{sql_query, sql_write},
     kv::WorkersKv,
     slots,
@@ -42,6 +45,7 @@ use crate::service::{
     tree::{
         budgets::{ChargeReply, ChargeRequest, Rotation, RotationReply, RotationStep, TreeCounters, Usage},
         cleanup::{self, CleanupQueue, Pending, Progress},
+        events::{EventsQuery, NumberedEvent, StoredEvent, EVENTS_KEPT_MS},
         window,
     },
 };
@@ -83,11 +87,13 @@ pub struct TokenTree {
     env: Env,
     /// True once this instance made sure the tables exist.
     schema_ready: Cell<bool>,
+    /// True once this instance made sure an alarm will sweep the events.
+    sweep_scheduled: Cell<bool>,
 }
 
 impl DurableObject for TokenTree {
     fn new(state: State, env: Env) -> Self {
-        TokenTree { state, env, schema_ready: Cell::new(false) }
+        TokenTree { state, env, schema_ready: Cell::new(false), sweep_scheduled: Cell::new(false) }
     }
 
     async fn fetch(&self, mut request: Request) -> Result<Response> {
@@ -97,7 +103,14 @@ impl DurableObject for TokenTree {
         match request.path().as_str() {
             "/charge" => {
                 let charge: ChargeRequest = parse(&body)?;
-                let reply = sql.charge(&charge)?;
+                let mut reply = sql.charge(&charge)?;
+                if let Some(event) =
+                    charge.event.as_ref().and_then(|event| event.settle(reply.refused.as_ref()))
+                {
+                    events::record(&sql, &event)?;
+                    reply.recorded = true;
+                    self.schedule_sweep(&storage).await?;
+                }
                 if let Some(until) = charge.tree_valid_until {
                     remember_expiry(&storage, &sql, until).await?;
                 }
@@ -110,6 +123,12 @@ impl DurableObject for TokenTree {
                 Response::empty()
             }
             "/rotate" => answer(&sql.rotate(&parse(&body)?)?),
+            "/record" => {
+                events::record(&sql, &parse::<StoredEvent>(&body)?)?;
+                self.schedule_sweep(&storage).await?;
+                Response::empty()
+            }
+            "/events" => answer(&events::page(&sql, &parse::<EventsQuery>(&body)?)?),
             _ => Response::error("not found", 404),
         }
     }
@@ -118,7 +137,7 @@ impl DurableObject for TokenTree {
         let storage = self.state.storage();
         let sql = self.sql(&storage)?;
         let kv = WorkersKv::new(&self.env);
-        let step = cleanup::step(&kv, &sql, cleanup::OPS_PER_STEP).await;
+        let step = cleanup::step(&kv, &sql, cleanup::OPS_PER_STEP, now_ms()).await;
         web_sys_log(&log::cleanup_line(step.as_ref().ok(), step.as_ref().err(), kv.operations()));
         match step {
             Ok(report) if report.progress == Progress::More => storage.set_alarm(0).await?,
@@ -134,29 +153,54 @@ impl TokenTree {
     fn sql<'s>(&self, storage: &'s Storage) -> Result<Sql<'s>> {
         let sql = Sql(storage);
         if !self.schema_ready.get() {
-            sql.write(&[(SCHEMA, json!([])), (slots::SCHEMA, json!([]))])?;
+            sql.write(&[(SCHEMA, json!([])), (events::SCHEMA, json!([])), (slots::SCHEMA, json!([]))])?;
             self.schema_ready.set(true);
         }
         Ok(sql)
     }
 
-    /// With nothing left to clean: drops the tree once its root was deleted
-    /// (after KV has spread that) or has expired; otherwise waits for that.
+    /// Makes sure an alarm will sweep the events: every alarm sets the next
+    /// while events are left, so one check per instance is enough.
+    async fn schedule_sweep(&self, storage: &Storage) -> Result<()> {
+        if !self.sweep_scheduled.get() {
+            if storage.get_alarm().await?.is_none() {
+                storage.set_alarm(at(now_ms() + EVENTS_KEPT_MS)).await?;
+            }
+            self.sweep_scheduled.set(true);
+        }
+        Ok(())
+    }
+
+    /// With nothing left to clean: sweeps old events, and drops the tree
+    /// once its root was deleted (after KV has spread that) or has expired
+    /// and no event is left to keep; otherwise waits for the earlier of the
+    /// two.
     async fn after_cleanup(&self, storage: &Storage, sql: &Sql<'_>) -> Result<()> {
         let now_ms = now_ms();
+        let sweep_at = events::sweep(sql, now_ms)?;
         let drop_at = match (sql.fact("root_revoked")?, sql.fact("drop_at_ms")?, sql.fact("expires")?) {
             (Some(_), Some(at), _) => at,
             (Some(_), None, _) => now_ms + REVOKED_KEEP_MS,
             (None, _, Some(until)) => drop_time_ms(until),
-            (None, _, None) => return Ok(()),
+            (None, _, None) => {
+                return match sweep_at {
+                    Some(sweep_at) => storage.set_alarm(at(sweep_at)).await,
+                    None => Ok(()),
+                }
+            }
         };
-        if now_ms >= drop_at {
+        if now_ms >= drop_at && sweep_at.is_none() {
             storage.delete_all().await?;
             self.schema_ready.set(false);
+            self.sweep_scheduled.set(false);
             return Ok(());
         }
         sql.set_fact("drop_at_ms", drop_at)?;
-        storage.set_alarm(at(drop_at)).await
+        let next = match sweep_at {
+            Some(sweep_at) if now_ms >= drop_at || sweep_at < drop_at => sweep_at,
+            _ => drop_at,
+        };
+        storage.set_alarm(at(next)).await
     }
 }
 
@@ -190,18 +234,18 @@ fn now_ms() -> u64 {
 
 /// The tree's SQLite storage. Every call is synchronous: what one event
 /// reads and writes, nothing else sees half of.
-struct Sql<'s>(&'s Storage);
+pub(super) struct Sql<'s>(&'s Storage);
 
 impl Sql<'_> {
     /// The rows `query` gives with `params` bound, each a tuple `T`.
-    fn rows<T: DeserializeOwned>(&self, query: &str, params: Value) -> Result<Vec<T>> {
+    pub(super) fn rows<T: DeserializeOwned>(&self, query: &str, params: Value) -> Result<Vec<T>> {
         let raw = self.0.as_raw();
         let text = sql_query(raw, query, &params.to_string()).map_err(worker::Error::from)?;
         parse(&text)
     }
 
     /// Runs `statements`, each with its parameters, in one transaction.
-    fn write<Q: AsRef<str>>(&self, statements: &[(Q, Value)]) -> Result<()> {
+    pub(super) fn write<Q: AsRef<str>>(&self, statements: &[(Q, Value)]) -> Result<()> {
         let batch: Vec<Value> = statements
             .iter()
             .map(|(query, params)| {
@@ -374,12 +418,12 @@ impl CleanupQueue for Sql<'_> {
 // the JSON code is in the Worker anyway, while `worker`'s typed calls would
 // each bring a JavaScript (de)serializer, one that cannot carry a `u128`.
 
-fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
+pub(super) fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(unreadable)
 }
 
 /// An answer with `value` as its body.
-fn answer<T: Serialize>(value: &T) -> Result<Response> {
+pub(super) fn answer<T: Serialize>(value: &T) -> Result<Response> {
     Response::ok(serde_json::to_string(value).map_err(unreadable)?)
 }
 
@@ -466,5 +510,17 @@ impl Budgets for DurableBudgets {
         step: &RotationStep,
     ) -> std::result::Result<RotationReply, StoreError> {
         reply(&self.call(tree, "/rotate", step).await?)
+    }
+
+    async fn record(&self, tree: &str, event: &StoredEvent) -> std::result::Result<(), StoreError> {
+        self.call(tree, "/record", event).await.map(drop)
+    }
+
+    async fn events(
+        &self,
+        tree: &str,
+        query: &EventsQuery,
+    ) -> std::result::Result<Vec<NumberedEvent>, StoreError> {
+        reply(&self.call(tree, "/events", query).await?)
     }
 }

@@ -71,17 +71,17 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller, if it may call `endpoint`: it holds the capability, and
+    /// Whether the caller may call `endpoint`: it holds the capability, and
     /// a secret in its grace period does not create, delete or rotate tokens.
-    pub fn may_call(self, endpoint: &str) -> Result<Principal, ApiError> {
+    pub fn may_call(&self, endpoint: &str) -> Result<(), ApiError> {
         if self.secret == SecretState::InGrace && changes_tokens(endpoint) {
             return Err(ApiError::SecretInGrace);
         }
-        match self.principal {
+        match &self.principal {
             Principal::Issued(record) if record.grant(endpoint).is_none() => {
                 Err(ApiError::MissingCapability(endpoint.to_string()))
             }
-            principal => Ok(principal),
+            _ => Ok(()),
         }
     }
 }

@@ -43,7 +43,12 @@ pub async fn charges<B: Budgets>(
     if charges.is_empty() {
         return Ok(None);
     }
-    let request = ChargeRequest { path: record.path(), charges, tree_valid_until: record.tree_valid_until() };
+    let request = ChargeRequest {
+        path: record.path(),
+        charges,
+        tree_valid_until: record.tree_valid_until(),
+        event: None,
+    };
     ask(budgets, record, request).await.map(Some)
 }
 
@@ -53,6 +58,7 @@ pub async fn counters<B: Budgets>(budgets: &B, record: &TokenRecord) -> Result<U
         path: record.path(),
         charges: Vec::new(),
         tree_valid_until: record.tree_valid_until(),
+        event: None,
     };
     ask(budgets, record, request).await
 }

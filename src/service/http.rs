@@ -4,7 +4,7 @@
 
 use crate::contract::{
     bounds::{ID_LEN, MAX_BODY_BYTES},
-    error::ApiError,
+    error::{ApiError, Reason},
 };
 
 /// What the service needs of an HTTP request, without its body.
@@ -105,13 +105,22 @@ impl BodySource for Vec<u8> {
     }
 }
 
-/// What the log line says about a request beyond its method, path and status.
+/// What the log line (and a recorded event) says about a request beyond
+/// its method, path and status.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogFields {
     /// The operation (capability) served.
     pub operation: Option<&'static str>,
     /// The public id of the calling token.
     pub token_id: Option<String>,
+    /// Who called, once authenticated: the token's id, or `admin`.
+    pub actor: Option<String>,
+    /// Why a known caller was refused: a 403's `reason`.
+    pub reason: Option<Reason>,
+    /// The amount a node call moves, as its `spend` condition read it.
+    pub amount: Option<String>,
+    /// The address a node call aims at, as its `targets` condition read it.
+    pub target: Option<String>,
     /// Why a 5xx happened; never sent.
     pub cause: Option<String>,
 }
@@ -130,6 +139,9 @@ pub struct ApiResponse {
     /// True for a failed sign-in: a credential was presented and refused.
     /// Only these are counted against the client's address.
     pub failed_sign_in: bool,
+    /// The token a create, delete or rotation was about: its ancestors and
+    /// itself, root first, for the audit trail.
+    pub subject: Option<Vec<String>>,
 }
 
 /// The `WWW-Authenticate` challenge sent with every 401.
@@ -145,6 +157,7 @@ impl ApiResponse {
             body: Some(body),
             log: LogFields::default(),
             failed_sign_in: false,
+            subject: None,
         }
     }
 
@@ -156,7 +169,13 @@ impl ApiResponse {
             body: None,
             log: LogFields::default(),
             failed_sign_in: false,
+            subject: None,
         }
+    }
+
+    /// The answer, about the token whose ancestors and self are `path`.
+    pub fn about(self, path: Vec<String>) -> ApiResponse {
+        ApiResponse { subject: Some(path), ..self }
     }
 
     /// The error answer, with the headers its status calls for.
@@ -164,6 +183,7 @@ impl ApiResponse {
         let mut response =
             ApiResponse::json(error.http_status(), crate::contract::model::to_json(&error.body()));
         response.log.cause = error.cause().map(str::to_string);
+        response.log.reason = error.reason();
         response.failed_sign_in = *error == ApiError::AuthenticationFailed;
         match error {
             ApiError::AuthenticationFailed | ApiError::CredentialMissing => {

@@ -14,6 +14,7 @@
 //! [`files::Files`], [`http::BodySource`]) and carry the answer out; native
 //! tests do the same over in-memory storage.
 
+pub mod audit;
 pub mod auth;
 pub mod charge;
 pub mod conditions;
@@ -23,6 +24,7 @@ pub mod credential;
 pub mod files;
 pub mod gateway;
 pub mod http;
+pub mod last_use;
 pub mod log;
 pub mod records;
 pub mod routing;
@@ -34,17 +36,22 @@ pub mod tree;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+
 use crate::contract::{
     error::ApiError,
     routes::{Access, Operation},
 };
 
 use self::{
+    audit::Done,
     auth::{Principal, SignInLimiter},
     context::{Config, Context},
     files::Files,
     gateway::Node,
+    gateway::NodeAnswer,
     http::{ApiRequest, ApiResponse, BodySource, LogFields},
+    last_use::{Deferred, NotedUse},
     routing::{NodeTarget, Target},
     store::{Budgets, KeyValue, TokenStore},
 };
@@ -68,12 +75,20 @@ pub struct Service<K, B, L> {
     budgets: B,
     limiter: L,
     config: Config,
+    /// What the answers so far leave to do once they have left.
+    deferred: RefCell<Deferred>,
 }
 
 impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     /// A service over `kv`, `budgets` and `limiter`, configured by `config`.
     pub fn new(kv: K, budgets: B, limiter: L, config: Config) -> Self {
-        Service { kv, budgets, limiter, config }
+        Service { kv, budgets, limiter, config, deferred: RefCell::default() }
+    }
+
+    /// What the answers so far leave to do after they were sent (the
+    /// Worker runs it with `ctx.waitUntil`); taken, so it is done once.
+    pub fn take_deferred(&self) -> Deferred {
+        self.deferred.take()
     }
 
     /// The key-value store.
@@ -127,21 +142,70 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         now_ms: u64,
     ) -> ApiResponse {
         let mut log = LogFields { operation: Some(operation.id()), ..LogFields::default() };
-        let outcome = match operation.access() {
-            Access::Public => tokens::document(operation, &self.config),
-            access => {
-                let (token_id, principal) = self.authorize(request, access, false, now_ms).await;
-                log.token_id = token_id;
-                match principal {
-                    Ok(principal) => {
-                        let id = id.unwrap_or_default();
-                        tokens::serve(&self.context(), operation, id, &principal, request, body, now_ms).await
-                    }
-                    Err(error) => Err(error),
-                }
+        let access = operation.access();
+        if access == Access::Public {
+            return respond(tokens::document(operation, &self.config), log);
+        }
+        let (caller, allowed) = self.authorize(request, access, false, now_ms).await;
+        caller_fields(&mut log, caller.as_ref());
+        let reads_tokens = access == Access::Token;
+        let drafted = caller
+            .as_ref()
+            .filter(|_| !reads_tokens)
+            .and_then(|c| audit::draft(c, operation, request, now_ms));
+        let budgets = audit::Drafting::new(&self.budgets, drafted);
+        let outcome = match (&caller, allowed) {
+            (Some(principal), Ok(())) => {
+                let context = self.context(&budgets);
+                let id = id.unwrap_or_default();
+                tokens::serve(&context, operation, id, principal, request, body, now_ms).await
             }
+            (_, Err(error)) => Err(error),
+            (None, Ok(())) => Err(ApiError::AuthenticationFailed),
         };
-        respond(outcome, log)
+        let mut response = respond(outcome, log);
+        if let Some(caller) = &caller {
+            self.forget_deleted_use(caller, operation, &response);
+            if !budgets.recorded() {
+                self.record_api_call(caller, request, &mut response, reads_tokens, now_ms).await;
+            }
+        }
+        response
+    }
+
+    /// Drops the note of the caller's use when it deleted itself: the
+    /// note's write would come after the delete and outlive the token.
+    fn forget_deleted_use(&self, caller: &Principal, operation: Operation, response: &ApiResponse) {
+        let Principal::Issued(record) = caller else { return };
+        let deleted = response.subject.as_ref().and_then(|subject| subject.last());
+        if operation == Operation::DeleteToken && deleted == Some(&record.id) {
+            self.deferred.borrow_mut().uses.retain(|noted| noted.id != record.id);
+        }
+    }
+
+    /// Records an API call by `caller` answered with `response`, if it
+    /// leaves an event; a failure to record is the log line's cause.
+    async fn record_api_call(
+        &self,
+        caller: &Principal,
+        request: &ApiRequest,
+        response: &mut ApiResponse,
+        reads_tokens: bool,
+        now_ms: u64,
+    ) {
+        let done = Done {
+            caller,
+            request,
+            status: response.status,
+            log: &response.log,
+            subject: response.subject.as_deref(),
+            node_call: false,
+            reads_tokens,
+            now_ms,
+        };
+        if let Err(cause) = self.record(&done).await {
+            response.log.cause = Some(cause);
+        }
     }
 
     /// A call for the node: forwarded once authorized (a public route needs
@@ -157,47 +221,112 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
     ) -> Result<(N::Answer, LogFields), ApiResponse> {
         let route = target.route;
         let mut log = LogFields::default();
-        let principal = match route.access {
+        let caller = match route.access {
             Access::Public => None,
             access => {
                 if let Access::Capability(capability) = access {
                     log.operation = Some(capability);
                 }
-                let (token_id, principal) = self.authorize(request, access, route.websocket, now_ms).await;
-                log.token_id = token_id;
-                Some(principal.map_err(|error| respond(Err(error), log.clone()))?)
+                let (caller, allowed) = self.authorize(request, access, route.websocket, now_ms).await;
+                caller_fields(&mut log, caller.as_ref());
+                if let Err(error) = allowed {
+                    let mut response = respond(Err(error), log);
+                    self.record_node_call(
+                        caller.as_ref(),
+                        request,
+                        response.status,
+                        &mut response.log,
+                        now_ms,
+                    )
+                    .await;
+                    return Err(response);
+                }
+                caller
             }
         };
         let cors = self.cors_headers(request);
-        let context = self.context();
-        match gateway::call(&context, target, principal.as_ref(), request, body, node, &cors).await {
-            Ok(answer) => Ok((answer, log)),
-            Err(error) => Err(respond(Err(error), log)),
+        // A node call's event waits for the node's answer: none to draft.
+        let budgets = audit::Drafting::new(&self.budgets, None);
+        let context = self.context(&budgets);
+        let called =
+            gateway::call(&context, target, caller.as_ref(), request, body, node, &cors, &mut log).await;
+        match called {
+            Ok(answer) => {
+                self.record_node_call(caller.as_ref(), request, answer.status(), &mut log, now_ms).await;
+                Ok((answer, log))
+            }
+            Err(error) => {
+                let mut response = respond(Err(error), log);
+                self.record_node_call(caller.as_ref(), request, response.status, &mut response.log, now_ms)
+                    .await;
+                Err(response)
+            }
         }
+    }
+
+    /// Records a node call by `caller` answered `status`, if it leaves an
+    /// event; a failure to record is the log line's cause.
+    async fn record_node_call(
+        &self,
+        caller: Option<&Principal>,
+        request: &ApiRequest,
+        status: u16,
+        log: &mut LogFields,
+        now_ms: u64,
+    ) {
+        let Some(caller) = caller else { return };
+        let done = Done {
+            caller,
+            request,
+            status,
+            log,
+            subject: None,
+            node_call: true,
+            reads_tokens: false,
+            now_ms,
+        };
+        if let Err(cause) = self.record(&done).await {
+            log.cause = Some(cause);
+        }
+    }
+
+    /// Writes the event `done` leaves, if any, to its tree's trail before
+    /// the answer leaves. A failure is returned as the log line's cause;
+    /// the answer stands, since what it reports has happened.
+    async fn record(&self, done: &Done<'_>) -> Result<(), String> {
+        let Some((tree, event)) = audit::event(done) else { return Ok(()) };
+        self.budgets.record(&tree, &event).await.map_err(|error| format!("audit trail: {error}"))
     }
 
     /// Authenticates the caller of a route that needs `access` once (taking
     /// its token from the query only on a WebSocket route), then checks its
-    /// capability. The caller's public id comes back as soon as it is known,
-    /// for the log line, whether or not it may go on.
+    /// capability. The caller comes back as soon as it is known, for the
+    /// log line and the audit trail, whether or not it may go on; its use is
+    /// noted for `last_used_at`.
     async fn authorize(
         &self,
         request: &ApiRequest,
         access: Access,
         websocket_route: bool,
         now_ms: u64,
-    ) -> (Option<String>, Result<Principal, ApiError>) {
+    ) -> (Option<Principal>, Result<(), ApiError>) {
         let admin = self.config.admin_token.as_ref();
         let caller = match auth::authenticate(&self.tokens(), admin, request, websocket_route, now_ms).await {
             Ok(caller) => caller,
             Err(error) => return (None, Err(error)),
         };
-        let token_id = caller.principal.id();
-        let principal = match access {
+        if let Principal::Issued(record) = &caller.principal {
+            if last_use::due(&record.id, now_ms / 1000) {
+                let noted =
+                    NotedUse { id: record.id.clone(), secs: now_ms / 1000, valid_until: record.valid_until };
+                self.deferred.borrow_mut().uses.push(noted);
+            }
+        }
+        let allowed = match access {
             Access::Capability(endpoint) => caller.may_call(endpoint),
-            Access::Public | Access::Token => Ok(caller.principal),
+            Access::Public | Access::Token => Ok(()),
         };
-        (token_id, principal)
+        (Some(caller.principal), allowed)
     }
 
     /// Every answer of the service's own: failed sign-ins are counted (and
@@ -223,14 +352,26 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         TokenStore::new(&self.kv)
     }
 
-    fn context(&self) -> Context<'_, K, B> {
-        Context { tokens: self.tokens(), budgets: &self.budgets, config: &self.config }
+    /// What an operation works with, over `budgets` (the service's, as one
+    /// request drafts its event on them: one type for every route, so that
+    /// the code over budgets is compiled once).
+    fn context<'a>(&'a self, budgets: &'a audit::Drafting<'a, B>) -> Context<'a, K, audit::Drafting<'a, B>> {
+        Context { tokens: self.tokens(), budgets, config: &self.config }
     }
 }
 
-/// The answer of `outcome`, with `log` (and an error's cause) for the log line.
+/// The answer of `outcome`, with `log` (and an error's cause and reason) for
+/// the log line.
 fn respond(outcome: Result<ApiResponse, ApiError>, log: LogFields) -> ApiResponse {
     let mut response = outcome.unwrap_or_else(|error| ApiResponse::error(&error));
-    response.log = LogFields { cause: response.log.cause.take(), ..log };
+    response.log = LogFields { cause: response.log.cause.take(), reason: response.log.reason, ..log };
     response
+}
+
+/// The log fields of an authenticated `caller`: its id and who acted.
+fn caller_fields(log: &mut LogFields, caller: Option<&Principal>) {
+    if let Some(caller) = caller {
+        log.token_id = caller.id();
+        log.actor = Some(audit::actor(caller));
+    }
 }

@@ -289,6 +289,7 @@ impl TokenRecord {
             parent: self.ancestors.last().cloned().map(TokenId),
             created_at: self.created_at,
             descendants: None,
+            last_used_at: None,
         }
     }
 

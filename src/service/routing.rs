@@ -166,6 +166,7 @@ mod tests {
     resolves!(list, "GET", "/api/v3/tokens", api(Operation::ListTokens, None));
     resolves!(inspect, "GET", "/api/v3/tokens/abc", api(Operation::InspectToken, Some("abc")));
     resolves!(rotate, "POST", "/api/v3/tokens/abc/rotate", api(Operation::RotateToken, Some("abc")));
+    resolves!(events, "GET", "/api/v3/tokens/abc/events", api(Operation::TokenEvents, Some("abc")));
     resolves!(put_tokens_not_allowed, "PUT", "/api/v3/tokens", not_allowed("GET, POST, OPTIONS"));
     resolves!(post_token_not_allowed, "POST", "/api/v3/token", not_allowed("GET, OPTIONS"));
     resolves!(post_one_not_allowed, "POST", "/api/v3/tokens/abc", not_allowed("GET, DELETE, OPTIONS"));

@@ -11,7 +11,13 @@
 //! - `c:<parent id>:<child id>`: an empty marker per delegated child;
 //! - `d:<ancestor id>:<descendant id>`: an empty marker per ancestor, so
 //!   that one listing finds a whole subtree;
-//! - `l:<client address>`: a throttled address, until its lock-out ends.
+//! - `l:<client address>`: a throttled address, until its lock-out ends;
+//! - `u:<id>`: when the token last authenticated a call (seconds), written
+//!   off the response path ([`crate::service::last_use`]);
+//! - `x:<id>`: a deleted token's tombstone, its lineage (its ancestors and
+//!   itself, joined by `/`), kept as long as events are, so that its
+//!   audit trail stays readable by its id. An index entry, likewise, is
+//!   kept that long past its token's expiry.
 //!
 //! A token authenticates only through its `t:` key, which is written last
 //! and deleted first, and only while every ancestor's `i:` key exists, so
@@ -21,11 +27,14 @@ use std::fmt;
 
 use std::collections::BTreeMap;
 
-use crate::contract::{error::ApiError, model::to_json};
+use crate::contract::{bounds::EVENTS_KEPT_SECS, error::ApiError, model::to_json};
 
 use super::{
     records::{IndexEntry, RetiredSecret, SecretState, TokenRecord},
-    tree::budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Usage},
+    tree::{
+        budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, Usage},
+        events::{EventsQuery, NumberedEvent, StoredEvent},
+    },
 };
 
 /// KV refuses expirations closer than this many seconds.
@@ -99,6 +108,10 @@ pub trait Budgets {
     async fn revoke(&self, tree: &str, id: &str, depth: usize) -> Result<(), StoreError>;
     /// Takes `step` of a rotation of a token of tree `tree`.
     async fn rotate(&self, tree: &str, step: &RotationStep) -> Result<RotationReply, StoreError>;
+    /// Adds `event` to the audit trail of tree `tree`.
+    async fn record(&self, tree: &str, event: &StoredEvent) -> Result<(), StoreError>;
+    /// A page of the audit trail of tree `tree`, newest first.
+    async fn events(&self, tree: &str, query: &EventsQuery) -> Result<Vec<NumberedEvent>, StoreError>;
 }
 
 /// Tokens laid out in a [`KeyValue`] store.
@@ -201,7 +214,9 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
     async fn write_token(&self, entry: &IndexEntry, now_ms: u64) -> Result<(), StoreError> {
         let record = &entry.record;
         let expires_at = storage_expiry(record.valid_until, now_ms);
-        self.kv.put(&index_key(&record.id), &to_json(entry), expires_at).await?;
+        self.kv
+            .put(&index_key(&record.id), &to_json(entry), index_expiry(record.valid_until, now_ms))
+            .await?;
         if let Some(parent) = record.ancestors.last() {
             self.kv.put(&child_key(parent, &record.id), "", expires_at).await?;
         }
@@ -282,7 +297,9 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
             self.kv.put(&record_key(&entry.key), &record, expires_at).await?;
         }
         self.kv.put(&record_key(&rotated.key), &record, expires_at).await?;
-        self.kv.put(&index_key(&rotated.record.id), &to_json(rotated), expires_at).await
+        // A token being rotated has not expired: its entry's expiry is ahead.
+        let index_expires_at = index_expiry(rotated.record.valid_until, 0);
+        self.kv.put(&index_key(&rotated.record.id), &to_json(rotated), index_expires_at).await
     }
 
     /// Takes back a rotation of a token that turned out to be revoked
@@ -316,6 +333,31 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
             Some(parent) => self.remove_child_marker(parent, id).await,
             None => Ok(()),
         }
+    }
+
+    /// Leaves the tombstone of the token whose ancestors and self are
+    /// `path`, kept as long as events are, and removes when it was last
+    /// used. [`OPS_TO_BURY`] operations.
+    pub async fn bury(&self, path: &[String], now_ms: u64) -> Result<(), StoreError> {
+        let Some(id) = path.last() else { return Ok(()) };
+        let expires_at = now_ms / 1000 + EVENTS_KEPT_SECS;
+        self.kv.put(&tombstone_key(id), &path.join("/"), Some(expires_at.min(MAX_KV_EXPIRATION))).await?;
+        self.kv.delete(&last_use_key(id)).await
+    }
+
+    /// The ancestors and self of deleted token `id`, root first, while its
+    /// tombstone is kept.
+    pub async fn tombstone(&self, id: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let lineage = self.kv.get(&tombstone_key(id)).await?;
+        Ok(lineage.map(|lineage| lineage.split('/').map(str::to_string).collect()))
+    }
+
+    /// When each of `ids` (at most [`MAX_BULK_KEYS`]) last authenticated a
+    /// call, in seconds since the epoch, in order. One read.
+    pub async fn last_uses(&self, ids: &[String]) -> Result<Vec<Option<u64>>, StoreError> {
+        let keys: Vec<String> = ids.iter().map(|id| last_use_key(id)).collect();
+        let values = self.kv.get_many(&keys).await?;
+        Ok(values.into_iter().map(|value| value.and_then(|secs| secs.parse().ok())).collect())
     }
 
     /// Removes the marker of `child` under `parent`. One operation.
@@ -362,6 +404,31 @@ pub fn ops_to_remove_record(entry: &IndexEntry) -> usize {
     1 + usize::from(entry.retired.is_some())
 }
 
+/// A write left for after the answer (the Worker hands it to
+/// `ctx.waitUntil`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaterWrite {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// When KV drops it (seconds since the epoch); `None`: never.
+    pub expires_at: Option<u64>,
+}
+
+/// The write that notes that token `id`, valid until `valid_until`,
+/// authenticated a call at `secs` (seconds since the epoch).
+pub fn last_use_write(id: &str, secs: u64, valid_until: Option<u64>) -> LaterWrite {
+    LaterWrite {
+        key: last_use_key(id),
+        value: secs.to_string(),
+        expires_at: storage_expiry(valid_until, secs * 1000),
+    }
+}
+
+/// The operations [`TokenStore::bury`] makes.
+pub const OPS_TO_BURY: usize = 2;
+
 /// The operations [`TokenStore::remove_index`] makes for a token with
 /// `depth` ancestors.
 pub fn ops_to_remove_index(depth: usize) -> usize {
@@ -375,6 +442,13 @@ pub fn storage_expiry(valid_until: Option<u64>, now_ms: u64) -> Option<u64> {
     valid_until
         .map(|until| until.max(now_ms / 1000 + MIN_EXPIRY_SECS + EXPIRY_SLACK_SECS))
         .filter(|at| *at <= MAX_KV_EXPIRATION)
+}
+
+/// When KV should drop the index entry of a token kept until `valid_until`:
+/// as long as events are kept after that, so that the admin can still read
+/// the trail of an expired token by its id.
+fn index_expiry(valid_until: Option<u64>, now_ms: u64) -> Option<u64> {
+    storage_expiry(valid_until.map(|until| until.saturating_add(EVENTS_KEPT_SECS)), now_ms)
 }
 
 fn parse<T: serde::de::DeserializeOwned>(key: &str, value: Option<String>) -> Result<Option<T>, StoreError> {
@@ -418,6 +492,14 @@ fn descendant_prefix(ancestor: &str) -> String {
 
 fn descendant_key(ancestor: &str, descendant: &str) -> String {
     format!("d:{ancestor}:{descendant}")
+}
+
+fn tombstone_key(id: &str) -> String {
+    format!("x:{id}")
+}
+
+fn last_use_key(id: &str) -> String {
+    format!("u:{id}")
 }
 
 fn lockout_key(address: &str) -> String {

@@ -154,7 +154,7 @@ test("request() calls the node through the gateway with the client's token", asy
   assert.ok(node.received.every((seen) => seen.headers["x-auth-token"] === NODE_TOKEN));
 });
 
-test("list, inspect and rotate with the installed package", async () => {
+test("list, inspect, read the audit trail and rotate with the installed package", async () => {
   const result = await runInProject(`
     import { TokensClient, TokensApiError } from "edge-tokens";
     const url = process.env.EDGE_TOKENS_URL;
@@ -184,6 +184,13 @@ test("list, inspect and rotate with the installed package", async () => {
     try { await mine.listTokens({ limit: 0 }); } catch (e) { out.badLimit = describe(e); }
     try { for await (const page of mine.listTokens({ cursor: "garbage" })) out.unreachable = page; } catch (e) { out.badCursor = describe(e); }
     try { mine.listTokens({ limit: "3" }); } catch (e) { out.badOption = e.constructor.name; }
+    out.firstEvents = await admin.listEvents(root.id, { limit: 3 });
+    out.eventPages = [];
+    for await (const page of mine.listEvents(root.id, { limit: 3 })) out.eventPages.push(page);
+    out.events = [];
+    for await (const event of mine.listEvents(root.id).events()) out.events.push(event);
+    try { await mine.listEvents(stranger.id); } catch (e) { out.anothersEvents = describe(e); }
+    try { mine.listEvents(root.id, { limit: "3" }); } catch (e) { out.badEventsOption = e.constructor.name; }
 
     const rotated = await mine.rotateToken(root.id);
     out.rotated = { id: rotated.id, validUntil: rotated.validUntil, fresh: rotated.token !== root.token };
@@ -203,8 +210,9 @@ test("list, inspect and rotate with the installed package", async () => {
   assert.equal(result.first.tokens[0].id, result.root, "an issued token lists itself first");
   assert.equal(typeof result.first.cursor, "string");
   const [self] = result.first.tokens;
-  assert.deepEqual(Object.keys(self).sort(), ["capabilities", "createdAt", "description", "id", "validUntil"]);
+  assert.deepEqual(Object.keys(self).sort(), ["capabilities", "createdAt", "description", "id", "lastUsedAt", "validUntil"]);
   assert.equal(typeof self.createdAt, "number");
+  assert.ok(Math.abs(self.lastUsedAt - Date.now() / 1000) < 120, `lastUsedAt in seconds: ${self.lastUsedAt}`);
   assert.ok(result.pages.length >= 3, `${result.pages.length} pages`);
   assert.ok(result.pages.slice(0, -1).every((page) => typeof page.cursor === "string"));
   assert.equal(result.pages.at(-1).cursor, undefined, "the walk stops after the page without a cursor");
@@ -234,6 +242,16 @@ test("list, inspect and rotate with the installed package", async () => {
   assert.match(result.badCursor.error, /cursor/);
   assert.equal(result.unreachable, undefined);
   assert.equal(result.badOption, "TypeError");
+  // The root's trail: the admin's create, then the root's seven, newest first.
+  assert.equal(result.firstEvents.events.length, 3);
+  assert.equal(typeof result.firstEvents.cursor, "string");
+  assert.deepEqual(result.eventPages.map((page) => page.events.length), [3, 3, 2]);
+  assert.deepEqual(result.eventPages.flatMap((page) => page.events), result.events);
+  assert.deepEqual(result.events.map((event) => event.token), [...result.children].reverse().concat(result.root));
+  assert.deepEqual(result.events.map((event) => event.actor), [...Array(7).fill(result.root), "admin"]);
+  assert.deepEqual(Object.keys(result.events[0]).sort(), ["actor", "at", "method", "operation", "path", "status", "token"]);
+  assert.deepEqual(result.anothersEvents, { api: true, httpStatus: 404, status: "NOT_FOUND", error: "token not found" });
+  assert.equal(result.badEventsOption, "TypeError");
   assert.deepEqual(result.rotated, { id: result.root, validUntil: self.validUntil, fresh: true });
   assert.deepEqual({ httpStatus: result.oldRefused.httpStatus, status: result.oldRefused.status }, { httpStatus: 401, status: "UNAUTHORIZED" });
   assert.equal(result.newAccepted, result.root);
@@ -300,7 +318,8 @@ async function typeCheck(source, settings) {
 for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the package's TypeScript declarations type the wire in camelCase, and reason, with ${projectName}`, async () => {
   const clean = await typeCheck(`
     import { TokensClient, TokensApiError, type CreatedToken, type Token, type Reason, type ErrorCode, type CapabilityName,
-      type TokenInfo, type TokenPage, type TokenList, type ListTokensOptions, type RotatedToken } from "edge-tokens";
+      type TokenInfo, type TokenPage, type TokenList, type ListTokensOptions, type RotatedToken,
+      type Event, type EventPage, type EventList, type ListEventsOptions } from "edge-tokens";
     export async function use(url: string): Promise<number | undefined> {
       const client = new TokensClient(url, { token: "t", scheme: "bearer", timeoutMs: 5000 });
       const endpoint: CapabilityName = "nodeGetInfo";
@@ -337,7 +356,21 @@ for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the packag
       const oldSecretEnds: number = rotated.oldSecretValidUntilMs;
       await client.rotateToken(inspected.id);
       const node: unknown = await client.request("GET", "/api/v4/node/info");
-      return [...ids, rotated.token, String(oldSecretEnds), String(inspected.descendants ?? count), String(next?.tokens.length), String(node)];
+      const lastUsed: number | undefined = inspected.lastUsedAt;
+      return [...ids, rotated.token, String(oldSecretEnds), String(inspected.descendants ?? count), String(next?.tokens.length), String(node), String(lastUsed)];
+    }
+
+    export async function audit(client: TokensClient, id: string, options: ListEventsOptions): Promise<string[]> {
+      const page: EventPage = await client.listEvents(id, options);
+      const list: EventList = client.listEvents(id, { limit: 3, cursor: page.cursor });
+      const seen: string[] = [];
+      for await (const each of list) seen.push(...each.events.map((event: Event) => event.operation));
+      for await (const event of client.listEvents(id).events()) {
+        const at: number = event.at;
+        const status: number = event.status;
+        seen.push(event.actor, event.token, event.method, event.path, String(at + status), event.reason ?? "", event.amount ?? "", event.target ?? "");
+      }
+      return seen;
     }
   `, settings);
   assert.equal(clean, "", "a typical use type-checks, declarations included");
@@ -351,6 +384,7 @@ for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the packag
       for await (const page of client.listTokens()) page.next_cursor;
       (await client.inspectToken("id")).created_at;
       (await client.getToken()).capabilities[0].limits[0];
+      client.listEvents("id", { limit: "3" });
       return (await client.getToken()).valid_until;
     }
   `, settings);
@@ -361,7 +395,8 @@ for (const [projectName, settings] of Object.entries(PROJECTS)) test(`the packag
   // A limit and a grace must be numbers.
   assert.match(wrong, /\(5,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, wrong);
   assert.match(wrong, /\(6,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, wrong);
+  assert.match(wrong, /\(10,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, wrong);
   // An unlimited capability has no `limits`.
   assert.match(wrong, /\(9,\d+\): error TS2532: Object is possibly 'undefined'/, wrong);
-  assert.equal(wrong.match(/error TS/g)?.length, 7, wrong);
+  assert.equal(wrong.match(/error TS/g)?.length, 8, wrong);
 });

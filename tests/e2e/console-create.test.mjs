@@ -7,13 +7,16 @@
 // it holds (limits, lifetime, delegation depth, conditions); a used-up
 // limit refused with its numbers; conditions (a spend budget, targets and
 // listen ranges) stored exactly as typed, and a budget partly spent through
-// the gateway shown exact to the wei.
+// the gateway shown exact to the wei; periodic limits ("100 calls an hour",
+// "at most 5 wxHOPR a day") in the service's periods, stored exactly, and
+// held to the creator's in a child's form.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENGINES, ENGINE_NAMES } from "./browser.mjs";
 import { ADMIN, useService, useTab } from "./console-kit.mjs";
 import { choiceGroups } from "../../www/catalogue.js";
 import { offers } from "../../www/rules.js";
+import { periodChoices } from "../../www/periods.js";
 
 const service = useService();
 
@@ -523,6 +526,67 @@ function createSuite(engine) {
       assert.match(await text("#detail-capabilities"), /Sessions listen only on 127\.0\.0\.1:10050-10060/);
       await click("#detail-back");
       await visible("#tokens");
+    } finally {
+      await signOut();
+    }
+  });
+
+  test("periodic limits: “100 calls an hour” and “at most 5 wxHOPR a day”, in the periods the service allows; a child keeps them, no wider", async () => {
+    await signInAndWait(ADMIN);
+    try {
+      await goTo("create");
+      await check("#pick-channelsFundChannels");
+      await visible("#every-channelsFundChannels");
+      // The periods offered: the clock's spans within the service's bounds, read from its OpenAPI document.
+      const { minPeriod, maxPeriod, minCalls } = await tab.serviceFacts();
+      const offered = await tab.page.$$eval("#every-channelsFundChannels-period option", (options) => options.map((option) => [Number(option.value), option.textContent]));
+      assert.deepEqual(offered, periodChoices({ minPeriod, maxPeriod }).map((choice) => [choice.seconds, choice.label]));
+      assert.ok(offered.every(([seconds]) => seconds >= minPeriod && seconds <= maxPeriod) && offered.length >= 4, JSON.stringify(offered));
+      assert.equal(await inputValue("#every-channelsFundChannels-period"), "3600", "an hour at first");
+      await fill("#every-channelsFundChannels", "100");
+      await fill("#spend-every-channelsFundChannels-wxHOPR", "0");
+      await tab.page.select("#spend-every-channelsFundChannels-wxHOPR-period", "86400");
+      await pick({ tokensCreate: "" });
+      await fill("#description", `periodic ${engine}`);
+      await refusedDraft("#spend-every-channelsFundChannels-wxHOPR", "The spend budget of channelsFundChannels in wxHOPR per period must be more than 0.");
+      await fill("#spend-every-channelsFundChannels-wxHOPR", "5");
+      await click("#create-form button[type=submit]");
+      const periodic = await createdToken();
+      assert.match(await text("#created-granted"), /channelsFundChannels\s+at most 100 calls an hour, at most 5 wxHOPR moved a day/);
+      await click("#created-done");
+      const stored = await storedCapabilities(periodic.id);
+      assert.deepEqual(stored.channelsFundChannels.map(({ type, conditions }) => ({ type, conditions })), [
+        { type: "calls", conditions: { max: 100, period: 3600 } },
+        { type: "spend", conditions: { max: "5 wxHOPR", period: 86_400 } },
+      ]);
+
+      // Signed in with it: its form starts from its own, and a wider draft is refused before any request.
+      await signOut();
+      await signInAndWait(periodic.secret);
+      await goTo("create");
+      await check("#pick-channelsFundChannels");
+      assert.equal(await inputValue("#every-channelsFundChannels"), "100");
+      assert.equal(await inputValue("#spend-every-channelsFundChannels-wxHOPR"), "5");
+      const periods = await tab.page.$$eval("#spend-every-channelsFundChannels-wxHOPR-period option", (options) => options.map((option) => Number(option.value)));
+      assert.ok(periods[0] === 86_400 && periods.every((seconds) => seconds >= 86_400), "no shorter a period than its own");
+      await fill("#every-channelsFundChannels", "101");
+      await refusedDraft("#every-channelsFundChannels", `The calls limit of channelsFundChannels per period must be a whole number from ${minCalls} to 100.`);
+      await fill("#every-channelsFundChannels", "10");
+      await tab.page.select("#every-channelsFundChannels-period", "86400");
+      await fill("#spend-every-channelsFundChannels-wxHOPR", "6");
+      await refusedDraft("#spend-every-channelsFundChannels-wxHOPR", "The spend budget of channelsFundChannels in wxHOPR per period may be at most 5 wxHOPR: yours is no larger.");
+      await fill("#spend-every-channelsFundChannels-wxHOPR", "2");
+      await click("#create-form button[type=submit]");
+      const narrow = await createdToken();
+      await click("#created-done");
+      assert.deepEqual((await storedCapabilities(narrow.id)).channelsFundChannels.map(({ type, conditions }) => ({ type, conditions })), [
+        { type: "calls", conditions: { max: 10, period: 86_400 } },
+        { type: "spend", conditions: { max: "2 wxHOPR", period: 86_400 } },
+      ]);
+      // Its use in the current span, on its own view.
+      await goTo("me");
+      assert.match(await tab.heldRow("channelsFundChannels"), /0 of 100 calls in the last hour/);
+      assert.match(await tab.heldRow("channelsFundChannels"), /0 of 5 wxHOPR moved in the last day/);
     } finally {
       await signOut();
     }

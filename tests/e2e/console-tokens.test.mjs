@@ -1,11 +1,12 @@
 // The operator's path through the console's list of tokens, in two headless
 // browser engines (Chromium and Firefox ESR), against `wrangler dev`: one
-// line a token, each under its maker, with its capabilities, their use and
-// its expiry; at least 15 of them on a 1920 × 1080 screen; 150 paged
-// through; one found by description, opened at its address, rotated, and
-// left with Back; a parent deleted with its subtree from the list and from
-// its page; keyboard, screen reader and phone; an issued token rotating its
-// own secret.
+// line a token, each under its maker, with its capabilities, their use, its
+// last use and its expiry; at least 15 of them on a 1920 × 1080 screen; 150
+// paged through; one found by description, opened at its address, rotated,
+// and left with Back; a parent deleted with its subtree from the list and
+// from its page; a token's events and its calls and spend per hour drawn
+// with its limits; keyboard, screen reader and phone; an issued token
+// rotating its own secret.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -119,8 +120,10 @@ function tokensSuite(engine) {
     assert.equal(await text("#detail-descendants"), "1 token, made by it or by the tokens it made");
     assert.match(await text("#detail-capabilities"), /channelsFundChannels\s+no calls limit\s+1\.75 of 5 wxHOPR moved, 3\.25 wxHOPR left\s+Only to 2 addresses/);
     assert.deepEqual(await tab.page.$$eval("#detail-children li", (items) => items.map((item) => item.dataset.id)), [relay.id]);
-    await tab.page.setViewport({ width: 1000, height: 800 });
-    await tab.readmeShot(readme.detail, "#detail-children");
+    // Down to its first charts: its calls and what it moved, per hour.
+    await tab.page.waitForFunction(() => document.querySelectorAll("#detail-charts figure").length > 1);
+    await tab.page.setViewport({ width: 1000, height: 1400 });
+    await tab.readmeShot(readme.detail, "#detail-charts figure:nth-child(2)");
     await tab.page.setViewport({ width: 1280, height: 800 });
     await click("#detail-back");
     await visible("#tokens");
@@ -222,7 +225,11 @@ function tokensSuite(engine) {
     assert.equal(await isVisible("#tokens"), false);
     await tab.shot("detail");
 
-    const inspect = async () => (await fetch(`${service.origin}/api/v3/tokens/${wanted.id}`, { headers: { "x-auth-token": ADMIN } })).json();
+    // The token as inspected, but for when it was last used: signing in with the new secret moves that.
+    const inspect = async () => {
+      const { last_used_at: _lastUsed, ...info } = await (await fetch(`${service.origin}/api/v3/tokens/${wanted.id}`, { headers: { "x-auth-token": ADMIN } })).json();
+      return info;
+    };
     const unrotated = await inspect();
     await click("#detail-rotate");
     await visible("#confirm-rotate");
@@ -357,6 +364,109 @@ function tokensSuite(engine) {
     assert.equal((await fetch(`${service.origin}/api/v3/tokens/${doomed.id}`, { headers: { "x-auth-token": ADMIN } })).status, 404);
   });
 
+  test("a token's page shows what it did, newest first, and its calls and spend per hour with each limit drawn against them; the list its last use", async () => {
+    const bot = await apiCreate(ADMIN, {
+      capabilities: [
+        { endpoint: "nodeGetInfo", limits: [{ type: "calls", conditions: { max: 3, period: 3600 } }, { type: "calls", conditions: { max: 50 } }] },
+        calls("nodeGetVersion", 100),
+        { endpoint: "channelsFundChannels", limits: [{ type: "spend", conditions: { max: "1 wxHOPR", period: 86_400 } }, { type: "targets", conditions: { allow: [PEER] } }] },
+      ],
+      lifetime: 3600,
+      description: `${tag} usage bot`,
+    });
+    // Through the gateway: 3 calls an hour are allowed, the 4th refused; 0.25 wxHOPR moved, 0.9 more refused (1 a day).
+    for (let call = 0; call < 3; call += 1) assert.equal(await through(bot.token, "GET", "/api/v4/node/info"), 200);
+    assert.equal(await through(bot.token, "GET", "/api/v4/node/info"), 403);
+    assert.equal(await through(bot.token, "POST", `/api/v4/channels/${PEER}/fund`, { amount: "0.25 wxHOPR" }), 200);
+    assert.equal(await through(bot.token, "POST", `/api/v4/channels/${PEER}/fund`, { amount: "0.9 wxHOPR" }), 403);
+    // More events than the page shows at first.
+    for (let call = 0; call < 24; call += 1) assert.equal(await through(bot.token, "GET", "/api/v4/node/version"), 200);
+
+    await tab.page.goto(`${service.origin}/#/tokens/${bot.id}`);
+    await detailRead(bot.id);
+    await tab.page.waitForFunction(() => document.querySelectorAll("#detail-events-rows tr").length > 0 && document.querySelectorAll("#detail-charts figure").length > 0);
+    // Its periodic limits: the use in the current span, and when more comes.
+    assert.match(await text("#detail-capabilities"), /nodeGetInfo\s+3 of 50 calls used\s+3 of 3 calls in the last hour, more from \d{1,2}:\d\d\s[AP]M\n/);
+    assert.match(await text("#detail-capabilities"), /channelsFundChannels\s+no calls limit\s+0\.25 of 1 wxHOPR moved in the last day, more from (\w{3} \d+, \d{4}, )?\d{1,2}:\d\d\s[AP]M/);
+
+    // The events, newest first, 25 at first, then the rest.
+    const rows = () => tab.page.$$eval("#detail-events-rows tr", (all) => all.map((row) => [...row.cells].map((cell) => cell.innerText.trim())));
+    assert.equal(await text("#detail-events-summary"), "The newest 25 events, newest first.");
+    assert.equal((await rows()).length, 25);
+    const versions = (await rows()).slice(0, 24);
+    assert.ok(versions.every(([, who, what, outcome]) => who === "this token" && /^nodeGetVersion\s+GET \/api\/v4\/node\/version$/.test(what) && outcome === "done (200)"),
+      JSON.stringify(versions[0]));
+    await click("#detail-events-more");
+    await tab.page.waitForFunction(() => document.querySelectorAll("#detail-events-rows tr").length === 31);
+    assert.equal(await text("#detail-events-summary"), "31 events, newest first.");
+    assert.equal(await isVisible("#detail-events-more"), false);
+    const older = (await rows()).slice(24);
+    assert.deepEqual(older.map(([, who, what, outcome]) => [who, what.split(/\s+/)[0], outcome.startsWith("refused: ") ? "refused" : outcome]), [
+      ["this token", "channelsFundChannels", "refused"],
+      ["this token", "channelsFundChannels", "done (200)"],
+      ["this token", "nodeGetInfo", "refused"],
+      ["this token", "nodeGetInfo", "done (200)"],
+      ["this token", "nodeGetInfo", "done (200)"],
+      ["this token", "nodeGetInfo", "done (200)"],
+      ["the admin token", "tokensCreate", "done (201)"],
+    ]);
+    assert.equal(older[2][3], "refused: a limit is used up", "the refusal's reason, in words");
+    assert.equal(older[1][4], "0.25 wxHOPR, to 0xb4ce…6fbe", "the amount moved and its target");
+    assert.match(older[0][0], /^\w{3} \d+, \d{4}, \d+:\d\d:\d\d\s[AP]M$/);
+
+    // The charts: a bar for each hour with use (one, or two if the calls crossed an hour), and each limit's line.
+    const figure = (key) => `#detail-charts figure[data-key="${key}"]`;
+    const barsSum = async (key) => {
+      const titles = await tab.page.$$eval(`${figure(key)} .chart-bar`, (all) => all.map((bar) => bar.querySelector("title").textContent));
+      assert.ok(titles.length >= 1 && titles.length <= 2, titles.join(" | "));
+      return titles.reduce((sum, title) => sum + Number(title.split(": ")[1].split(" ")[0]), 0);
+    };
+    assert.equal(await barsSum("calls"), 28, "every call let through, none refused, not the admin's create");
+    assert.equal(await barsSum("calls nodeGetInfo"), 3);
+    assert.equal(await barsSum("spend channelsFundChannels wxHOPR"), 0.25);
+    const limits = (key) => tab.page.$$eval(`${figure(key)} .chart-limit`, (all) => all.map((limit) => [limit.dataset.kind,
+      limit.querySelector(".chart-bound").querySelector("title").textContent, limit.querySelector(".chart-running") !== null]));
+    assert.deepEqual(await limits("calls nodeGetInfo"), [["total", "at most 50 calls in all", true], ["period", "at most 3 calls an hour", false]]);
+    assert.deepEqual(await limits("spend channelsFundChannels wxHOPR"), [["period", "at most 1 wxHOPR a day", true]]);
+    assert.deepEqual(await limits("calls nodeGetVersion"), [["total", "at most 100 calls in all", true]]);
+    // Where the bounds are drawn: 3 calls an hour and 50 in all, on a scale whose top is 50.
+    const geometry = await tab.page.$eval(figure("calls nodeGetInfo"), (chart) => {
+      const y = (selector) => [...chart.querySelectorAll(selector)].map((line) => Number(line.getAttribute("y1")));
+      return { bounds: y(".chart-bound"), base: y(".chart-axis")[0], top: y(".chart-grid")[0], labels: [...chart.querySelectorAll(".chart-label")].slice(0, 2).map((label) => label.textContent) };
+    });
+    assert.deepEqual(geometry.labels, ["0", "50"]);
+    const at = (value) => geometry.base - (value / 50) * (geometry.base - geometry.top);
+    assert.ok(Math.abs(geometry.bounds[0] - at(50)) < 0.01 && Math.abs(geometry.bounds[1] - at(3)) < 0.01, JSON.stringify(geometry));
+    // Text alternatives: a named image with a description, a legend, the numbers as a table.
+    const alternative = await tab.page.$eval(`${figure("calls nodeGetInfo")} svg`, (drawing) => ({
+      role: drawing.getAttribute("role"),
+      name: drawing.getAttribute("aria-labelledby").split(" ").map((id) => document.getElementById(id).textContent).join(" | "),
+    }));
+    assert.equal(alternative.role, "img");
+    assert.match(alternative.name, /^Calls of nodeGetInfo, per hour \| Busiest hour: [1-3] calls?\. Limit: at most 50 calls in all\. Limit: at most 3 calls an hour\.$/);
+    assert.match(await text(`${figure("calls nodeGetInfo")} .chart-legend`), /calls per hour\s+at most 50 calls in all\s+used in all\s+at most 3 calls an hour/);
+    await tab.reveal(`${figure("calls nodeGetInfo")} .chart-table table`);
+    const table = await tab.page.$$eval(`${figure("calls nodeGetInfo")} .chart-table tbody tr`, (all) => all.map((row) => [...row.cells].map((cell) => cell.textContent)));
+    assert.ok(table.every((cells) => cells.length === 3 && /^\w{3} \d+, \d\d:00\s[AP]M$/.test(cells[0])), JSON.stringify(table));
+    assert.equal(table.reduce((sum, cells) => sum + Number(cells[1]), 0), 3);
+    assert.equal(table[0][2], "3", "used in all at the end of the newest hour with use: its use now");
+    assert.equal(await text("#detail-charts-caption"), "Per hour, over the last 7 days, from 31 events.");
+    assert.ok(await tab.fits());
+    await tab.shot("detail-usage", { fullPage: true });
+
+    // The list: when each token was last used.
+    await click("#detail-back");
+    await visible("#tokens");
+    await click("#tokens-reload");
+    await listRead();
+    await searchTokens(`${tag} usage bot`);
+    assert.match(await text(`#tokens-list .token-row[data-id="${bot.id}"] .token-used`), /^Last used:\s+used (just now|\d+ min ago)$/);
+    assert.match(await attribute(`#tokens-list .token-row[data-id="${bot.id}"] .token-used`, "title"), /^Last used \w{3} \d+, \d{4}/);
+    await searchTokens(paged[0].id);
+    assert.match(await text(`#tokens-list .token-row[data-id="${paged[0].id}"] .token-used`), /^Last used:\s+never used$/);
+    await searchTokens("");
+  });
+
   test("keyboard and screen reader: Tab reaches every control, each has a name, results are announced; nothing overflows at 390 px", async () => {
     await tab.page.evaluate(() => scrollTo(0, 0));
     await listRead();
@@ -400,7 +510,7 @@ function tokensSuite(engine) {
 
     // Results land in live regions, which a screen reader announces.
     const regions = ["status", "sign-in-message", "tokens-summary", "tokens-message", "detail-message", "create-message", "copy-message",
-      "rotated-copy-message", "delete-message", "picked-count", "node-message"];
+      "rotated-copy-message", "delete-message", "picked-count", "node-message", "detail-events-summary"];
     const live = await tab.page.evaluate((ids) => ids.filter((id) => {
       const region = document.getElementById(id);
       return !(region.getAttribute("role") === "status" || ["polite", "assertive"].includes(region.getAttribute("aria-live")));

@@ -24,8 +24,12 @@ import { byGeneration, callable, isTriable, routeKey, summary, usage, wasCounted
 import { HOME, readRoute, routeHash, tokenHash } from "../../www/routes.js";
 import { createRequest, graceSeconds, lifetimeBound, offers } from "../../www/rules.js";
 import {
-  capabilityUses, deletedSentence, deletesWith, listSummary, matches, mayUse, pageOf, rowsFor, treeOrder,
+  capabilityUses, deletedSentence, deletesWith, limitUse, listSummary, matches, mayUse, pageOf, rowsFor, treeOrder,
 } from "../../www/tokens.js";
+import { clockTime, isPeriodic, lastSpan, lastUsed, perPeriod, periodChoices, periodicUse, spanOf } from "../../www/periods.js";
+import {
+  CHART_EVENTS, CHART_HOURS, actorName, chartStart, chartsCaption, eventRows, outcome, usageCharts, wantsMore,
+} from "../../www/usage.js";
 
 const service = useService();
 
@@ -54,6 +58,9 @@ const LIMITS = {
   addressPattern: /^0x[0-9a-f]{40}$/u,
   maxTargets: 2,
   maxListen: 2,
+  minPeriod: 120,
+  maxPeriod: 2 * 86_400,
+  eventsPageLimit: 7,
 };
 
 test("format and rules: durations, countdowns, error sentences, delegation bounds from the service's facts", () => {
@@ -393,13 +400,19 @@ test("facts: the catalogue and every bound come from the service's OpenAPI docum
     addressPattern: allowList("targets").items.pattern,
     maxTargets: allowList("targets").maxItems,
     maxListen: allowList("listen").maxItems,
+    minPeriod: schemas.CallsConditions.properties.period.minimum,
+    maxPeriod: schemas.CallsConditions.properties.period.maximum,
+    eventsPageLimit: document.paths["/tokens/{id}/events"].get.parameters.find((parameter) => parameter.name === "limit").schema.maximum,
   });
+  assert.deepEqual([schemas.SpendConditions.properties.period.minimum, schemas.SpendConditions.properties.period.maximum], [facts.minPeriod, facts.maxPeriod],
+    "one bound for the periods of calls and of spend");
   // The areas the gateway's catalogue uses are the document's.
   assert.deepEqual([...new Set(gateway.capabilities.map((info) => info.area))].sort(), facts.areas.map((area) => area.name).sort());
   // The service's bounds as its contract states them (src/contract/bounds.rs).
   assert.deepEqual([facts.maxDescription, facts.maxLifetime, facts.maxCapabilities, facts.maxCalls, facts.maxDepth, facts.maxBodyBytes],
     [256, 3_155_760_000, 64, Number.MAX_SAFE_INTEGER, 32, 16 * 1024]);
   assert.deepEqual([facts.maxLimits, facts.maxAmountChars, facts.maxTargets, facts.maxListen], [8, 64, 64, 64]);
+  assert.deepEqual([facts.minPeriod, facts.maxPeriod, facts.eventsPageLimit], [60, 365 * 86_400, 1000]);
   // The patterns read by JavaScript as the service reads them.
   assert.ok(["5 wxHOPR", "0.5 xdai", "1 000 wei wxHOPR", "5 wei_xDai"].every((amount) => facts.amountPattern.test(amount)));
   assert.ok(!["5wxHOPR", "1e3 xDai", "5 wei", "-1 xDai"].some((amount) => facts.amountPattern.test(amount)));
@@ -682,8 +695,9 @@ test("source scan: www/ decides on no English text of the service and copies non
   const sources = readdirSync(www).filter((name) => /\.(?:js|html)$/.test(name))
     .map((name) => ({ name, text: readFileSync(join(www, name), "utf8") }));
   assert.deepEqual(sources.map(({ name }) => name).sort(),
-    ["amounts.js", "api.js", "app.js", "catalogue.js", "choices-view.js", "conditions.js", "dom.js", "facts.js", "field-errors.js", "format.js",
-      "index.html", "limits-view.js", "operations.js", "routes.js", "rules.js", "tokens-view.js", "tokens.js", "view.js"]);
+    ["amounts.js", "api.js", "app.js", "catalogue.js", "chart.js", "choices-view.js", "conditions.js", "dom.js", "events-view.js", "facts.js",
+      "field-errors.js", "format.js", "index.html", "limits-view.js", "operations.js", "periods.js", "routes.js", "rules.js", "tokens-view.js",
+      "tokens.js", "usage.js", "view.js"]);
 
   // The service's own texts: every error example of its OpenAPI document,
   // and what it answers an unknown route and a wrong method.
@@ -809,4 +823,184 @@ test("generations: the node API's generations are labelled as the gateway's tabl
   for (const name of readdirSync(www).filter((file) => file.endsWith(".js"))) {
     assert.doesNotMatch(readFileSync(join(www, name), "utf8"), /hoprd[ -]\S*\s*\d+\.\d+/u, `${name} names no hoprd release`);
   }
+});
+
+test("periods: in words, the choices within the service's bounds, a periodic limit's use and when more returns, last use", () => {
+  assert.deepEqual([3600, 86_400, 60, 7 * 86_400, 7200, 90, 172_800].map(perPeriod),
+    ["an hour", "a day", "a minute", "a week", "every 2 hours", "every 90 seconds", "every 2 days"]);
+  assert.deepEqual([3600, 7200, 86_400, 60].map(lastSpan), ["hour", "2 hours", "day", "minute"]);
+  assert.deepEqual([3600, 7200, 86_400].map(spanOf), ["an hour", "2 hours", "a day"]);
+  // The choices: the clock's spans within the bounds, none written as a bound.
+  assert.deepEqual(periodChoices({ minPeriod: 3600, maxPeriod: 7 * 86_400 }).map((choice) => [choice.seconds, choice.label]),
+    [[3600, "an hour"], [86_400, "a day"], [604_800, "a week"]]);
+  assert.deepEqual(periodChoices({ minPeriod: 61, maxPeriod: 3599 }), [], "none of the clock's spans fits");
+  assert.ok(isPeriodic({ conditions: { max: 1, period: 60 } }) && !isPeriodic({ conditions: { max: 1 } }));
+  const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+  const at = (ms) => Math.floor(ms / 1000);
+  assert.equal(clockTime(at(now + 300_000), now, "en-GB"), "12:05", "today: the time alone");
+  assert.equal(clockTime(at(now + 2 * 86_400_000), now, "en-GB"), "9 Dec 2026, 12:00", "another day: with its date");
+  assert.equal(periodicUse({ used: "3", max: "10 calls", period: 3600, returnsAt: at(now + 300_000) }, now, "en-GB"),
+    "3 of 10 calls in the last hour, more from 12:05");
+  assert.equal(periodicUse({ used: "0", max: "10 calls", period: 86_400 }, now), "0 of 10 calls in the last day");
+  assert.deepEqual([undefined, at(now) - 5, at(now) - 180, at(now) - 7200, at(now) - 3 * 86_400, at(now) + 10].map((time) => lastUsed(time, now)),
+    ["never used", "used just now", "used 3 min ago", "used 2 h ago", "used 3 d ago", "used just now"]);
+
+  // A limit's use, lifetime or periodic, with its share for a bar.
+  const hourly = { type: "calls", conditions: { max: 10, period: 3600 }, used: 3, returnsAt: at(now + 300_000) };
+  assert.deepEqual(limitUse(hourly, now), { text: `3 of 10 calls in the last hour, more from ${clockTime(at(now + 300_000), now)}`, used: 3, max: 10, share: 0.3 });
+  assert.deepEqual(limitUse({ type: "calls", conditions: { max: 5 }, used: 1 }, now), { text: "1 of 5 calls used", used: 1, max: 5, share: 0.2 });
+  assert.deepEqual(limitUse({ type: "spend", conditions: { max: "1 wxHOPR", period: 86_400 }, used: "0.3 wxHOPR" }, now),
+    { text: "0.3 of 1 wxHOPR moved in the last day", share: 0.3 });
+  assert.deepEqual(limitUse({ type: "spend", conditions: { max: "1 wxHOPR" }, used: "0.25 wxHOPR" }, now),
+    { text: "0.25 of 1 wxHOPR moved, 0.75 wxHOPR left", share: 0.25 });
+  assert.equal(limitUse({ type: "targets", conditions: { allow: [] } }, now), undefined);
+  assert.deepEqual(capabilityUses({ capabilities: [{ endpoint: "nodeGetInfo", limits: [hourly, { type: "calls", conditions: { max: 100 }, used: 3 }] }] }, now)[0].use,
+    [limitUse(hourly, now).text, "3 of 100 calls used"]);
+  assert.deepEqual(grantedLimits([{ type: "calls", conditions: { max: 100 } }, { type: "calls", conditions: { max: 10, period: 3600 } },
+    { type: "spend", conditions: { max: "5 wxHOPR", period: 86_400 } }]), ["at most 100 calls", "at most 10 calls an hour", "at most 5 wxHOPR moved a day"]);
+});
+
+test("events: who, what, outcome (decided on status and reason only), amount and target, newest first as read", () => {
+  const self = "a".repeat(22);
+  const child = "b".repeat(22);
+  const events = [
+    { at: 3000, token: self, actor: self, operation: "accountWithdraw", method: "POST", path: "/api/v4/account/withdraw", status: 200,
+      amount: "0.6 wxHOPR", target: "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe" },
+    { at: 2000, token: child, actor: child, operation: "nodeGetInfo", method: "GET", path: "/api/v4/node/info", status: 403, reason: "limit_exhausted" },
+    { at: 1000, token: child, actor: self, operation: "tokensCreate", method: "POST", path: "/api/v3/tokens", status: 201 },
+    { at: 500, token: self, actor: "admin", operation: "tokensCreate", method: "POST", path: "/api/v3/tokens", status: 201 },
+    { at: 400, token: self, actor: self, operation: "nodeGetInfo", method: "GET", path: "/api/v4/node/info", status: 502 },
+    { at: 300, token: self, actor: self, operation: "nodeGetInfo", method: "GET", path: "/api/v4/node/info", status: 403, reason: "brand_new" },
+  ];
+  const rows = eventRows(events, self, (id) => (id === child ? "the child" : undefined));
+  assert.deepEqual(rows.map((row) => [row.who.text, row.operation, row.request, row.subject, row.outcome.text, row.outcome.tone, row.details.join(", ")]), [
+    ["this token", "accountWithdraw", "POST /api/v4/account/withdraw", undefined, "done (200)", "ok", "0.6 wxHOPR, to 0xb4ce…6fbe"],
+    ["“the child”", "nodeGetInfo", "GET /api/v4/node/info", child, "refused: a limit is used up", "refused", ""],
+    ["this token", "tokensCreate", "POST /api/v3/tokens", child, "done (201)", "ok", ""],
+    ["the admin token", "tokensCreate", "POST /api/v3/tokens", undefined, "done (201)", "ok", ""],
+    ["this token", "nodeGetInfo", "GET /api/v4/node/info", undefined, "failed (HTTP 502)", "failed", ""],
+    ["this token", "nodeGetInfo", "GET /api/v4/node/info", undefined, "refused (brand_new)", "refused", ""],
+  ]);
+  assert.equal(rows[1].who.id, child, "a token that acted is one link away");
+  assert.equal(actorName("c".repeat(22), self, () => undefined).text, `token ${"c".repeat(22)}`);
+  // The outcome, whatever text the service would give.
+  for (const reason of ["limit_exhausted", "condition_failed", "missing_capability"]) assert.equal(outcome({ status: 403, reason }).tone, "refused");
+  assert.deepEqual(outcome({ status: 204 }), { text: "done (204)", tone: "ok" });
+});
+
+test("usage charts: hour buckets over the last days, each limit's line, refusals and others' acts left out, empty data, a capped read", () => {
+  const HOUR = 3_600_000;
+  const now = Date.UTC(2026, 11, 7, 12, 30, 0);
+  const self = "a".repeat(22);
+  const parent = "p".repeat(22);
+  const call = (hoursAgo, fields = {}) => ({ at: now - hoursAgo * HOUR, token: self, actor: self, operation: "nodeGetInfo", method: "GET",
+    path: "/api/v4/node/info", status: 200, ...fields });
+  const fund = (hoursAgo, amount) => call(hoursAgo, { operation: "channelsFundChannels", method: "POST", path: "/api/v4/channels/x/fund", amount });
+  const token = {
+    capabilities: [
+      { endpoint: "nodeGetInfo", limits: [{ type: "calls", conditions: { max: 10, period: 3 * 3600 }, used: 3 }, { type: "calls", conditions: { max: 100 }, used: 40 }] },
+      { endpoint: "nodeGetVersion", limits: [{ type: "calls", conditions: { max: 5, period: 60 }, used: 0 }] },
+      { endpoint: "channelsFundChannels", limits: [{ type: "spend", conditions: { max: "1 wxHOPR", period: 86_400 }, used: "0.75 wxHOPR" }] },
+    ],
+  };
+  const events = [
+    call(0), call(0), call(1), call(1, { status: 403, reason: "limit_exhausted" }), fund(2, "0.5 wxHOPR"), fund(2, "0.25 wxHOPR"),
+    call(5, { actor: "admin", operation: "tokensCreate" }), call(6, { actor: parent, operation: "tokensRotate" }), call(30), call(24 * 8),
+  ];
+  const charts = usageCharts(events, token, { nowMs: now, hours: 48, complete: true, outside: new Set([parent]) });
+  assert.equal(charts.start, Date.UTC(2026, 11, 5, 13), "the start of the hour 47 hours before the current one");
+  assert.equal(charts.start, chartStart(now, 48));
+  assert.equal(charts.coveredFrom, charts.start);
+  assert.deepEqual(charts.panels.map((panel) => [panel.key, panel.title, panel.unit]), [
+    ["calls", "Calls", "calls"],
+    ["spend wxHOPR", "wxHOPR moved", "wxHOPR"],
+    ["calls nodeGetInfo", "Calls of nodeGetInfo", "calls"],
+    ["calls nodeGetVersion", "Calls of nodeGetVersion", "calls"],
+    ["spend channelsFundChannels wxHOPR", "wxHOPR moved by channelsFundChannels", "wxHOPR"],
+  ]);
+  const [all, moved, info, version, funds] = charts.panels;
+  // Each hour a bucket, oldest first; the current hour last. A refusal, the admin's and a token above it's acts are no use.
+  const last = (panel, count) => panel.values.slice(-count);
+  assert.equal(all.values.length, 48);
+  assert.deepEqual(last(all, 4), [0, 2, 1, 2]);
+  assert.equal(all.values[47 - 30], 1, "30 hours ago");
+  assert.equal(all.values.reduce((a, b) => a + b, 0), 6, "the event 8 days ago is before the span");
+  assert.deepEqual(last(info, 4), [0, 0, 1, 2]);
+  assert.deepEqual(last(moved, 3), [0.75, 0, 0]);
+  assert.deepEqual(funds.texts.slice(-3), ["0.75", "0", "0"], "exact amounts in the table");
+  // A periodic limit of 3 hours: the sum of the last 3 hours against its max; a lifetime limit: the total counted back from `used`.
+  assert.deepEqual(info.limits.map((limit) => [limit.kind, limit.label, limit.bound, limit.runningLabel]), [
+    ["period", "at most 10 calls every 3 hours", 10, "used in the last 3 hours"],
+    ["total", "at most 100 calls in all", 100, "used in all"],
+  ]);
+  assert.deepEqual(info.limits[0].running.slice(-4), [0, 0, 1, 3]);
+  assert.deepEqual(info.limits[1].running.slice(-4), [37, 37, 38, 40], "40 now, less what came after each hour");
+  assert.equal(info.limits[1].running[0], 36);
+  // A period under an hour: each hour may hold max for each period in it.
+  assert.deepEqual(version.limits.map((limit) => [limit.label, limit.bound, limit.boundText, limit.running]), [["at most 5 calls a minute", 300, "300 calls in an hour", undefined]]);
+  assert.deepEqual(version.values.filter((value) => value > 0), []);
+  assert.deepEqual(funds.limits.map((limit) => [limit.label, limit.bound, limit.boundText]), [["at most 1 wxHOPR a day", 1, "1 wxHOPR"]]);
+  assert.deepEqual(funds.limits[0].running.slice(-3), [0.75, 0.75, 0.75]);
+  assert.deepEqual(funds.limits[0].runningTexts.slice(-1), ["0.75 wxHOPR"]);
+
+  // Nothing recorded: every hour 0, the limits still drawn.
+  const empty = usageCharts([], token, { nowMs: now, hours: 24, complete: true });
+  assert.deepEqual(empty.panels.map((panel) => panel.key), ["calls", "calls nodeGetInfo", "calls nodeGetVersion", "spend channelsFundChannels wxHOPR"]);
+  assert.ok(empty.panels.every((panel) => panel.values.length === 24 && panel.values.every((value) => value === 0)));
+  assert.deepEqual(empty.panels[1].limits[1].running.slice(-1), [40]);
+  assert.deepEqual(usageCharts([], { capabilities: [] }, { nowMs: now, complete: true }).panels.map((panel) => panel.values.length), [CHART_HOURS]);
+
+  // Capped: the hours before the oldest event read are not known, and the caption says so.
+  const capped = usageCharts([call(0), call(2.5)], token, { nowMs: now, hours: 24, complete: false });
+  assert.equal(capped.coveredFrom, now - 2.5 * HOUR);
+  assert.deepEqual(capped.panels[0].values.slice(-5), [null, null, 1, 0, 1], "the hour the oldest event is in is only partly read: not drawn");
+  assert.match(chartsCaption(capped, 2, () => "then"), /^Per hour, over the last 24 hours\. Only the newest 2 events were read: the charts start at then\.$/);
+  assert.equal(chartsCaption(charts, 10, () => "then"), "Per hour, over the last 2 days, from 10 events.");
+  assert.equal(wantsMore({ read: 10, cursor: "c", oldestAt: charts.start + 1, start: charts.start }), true);
+  assert.equal(wantsMore({ read: 10, cursor: "c", oldestAt: charts.start - 1, start: charts.start }), false, "older than the span");
+  assert.equal(wantsMore({ read: 10, start: charts.start }), false, "the last page");
+  assert.equal(wantsMore({ read: CHART_EVENTS, cursor: "c", oldestAt: charts.start + 1, start: charts.start }), false, "the cap");
+});
+
+test("rules: periodic limits from the form, held to the creator's (no more, over no shorter a period)", () => {
+  const draft = (picked) => ({ picked, lifetime: "", unit: "hours", description: "" });
+  const admin = { allowed: offers({}, ["nodePing", "accountWithdraw"]), delegated: false, limits: LIMITS };
+  const ping = (every, limit = "") => ({ endpoint: "nodePing", limit, every });
+  assert.deepEqual(createRequest(draft([ping({ max: "5", period: "3600" }, "7")]), admin, 0).request.capabilities,
+    [{ endpoint: "nodePing", limits: [{ type: "calls", conditions: { max: 7 } }, { type: "calls", conditions: { max: 5, period: 3600 } }] }]);
+  assert.deepEqual(createRequest(draft([ping({ max: "", period: "3600" })]), admin, 0).request.capabilities, [{ endpoint: "nodePing" }], "empty: none");
+  const bad = createRequest(draft([ping({ max: "8", period: "3600" })]), admin, 0);
+  assert.deepEqual([bad.problem, bad.field], ["The calls limit of nodePing per period must be a whole number from 2 to 7.", { kind: "every", endpoint: "nodePing" }]);
+  const withdraw = (fields) => ({ endpoint: "accountWithdraw", limit: "", ...fields });
+  assert.deepEqual(createRequest(draft([withdraw({ spend: { xDai: "" }, spendEvery: { xDai: { max: "5", period: "86400" } } })]), admin, 0).request.capabilities,
+    [{ endpoint: "accountWithdraw", limits: [{ type: "spend", conditions: { max: "5 xDai", period: 86_400 } }] }]);
+  const zero = createRequest(draft([withdraw({ spendEvery: { xDai: { max: "0", period: "86400" } } })]), admin, 0);
+  assert.deepEqual([zero.problem, zero.field], ["The spend budget of accountWithdraw in xDai per period must be more than 0.", { kind: "spendEvery", endpoint: "accountWithdraw", currency: "xDai" }]);
+
+  // A creator with periodic limits: the new token keeps them, no wider, over no shorter a period.
+  const holder = { token: { capabilities: [
+    { endpoint: "nodePing", limits: [{ type: "calls", conditions: { max: 5, period: 3600 }, used: 1 }] },
+    { endpoint: "accountWithdraw", limits: [{ type: "spend", conditions: { max: "2 xDai", period: 86_400 }, used: "0 xDai" }] },
+  ] } };
+  const allowed = offers(holder, []);
+  assert.deepEqual(allowed, [
+    { endpoint: "nodePing", every: { max: 5, period: 3600 } },
+    { endpoint: "accountWithdraw", spendEvery: [{ currency: "xDai", wei: 2n * 10n ** 18n, period: 86_400 }] },
+  ], "a periodic limit is no lifetime bound");
+  assert.deepEqual(offeredConditions({ conditions: ["spend"], currencies: ["xDai", "wxHOPR"], spendEvery: allowed[1].spendEvery }),
+    { currencies: ["xDai"], targets: false, listen: false });
+  const child = { allowed, delegated: true, limits: LIMITS };
+  const problem = (picked) => createRequest(draft(picked), child, 0).problem;
+  assert.equal(problem([ping({ max: "", period: "3600" })]), "Give nodePing a calls limit of at most 5 an hour: yours has one, and the new token must keep it.");
+  assert.equal(problem([ping({ max: "6", period: "3600" })]), "The calls limit of nodePing per period must be a whole number from 2 to 5.");
+  assert.equal(problem([ping({ max: "5", period: "120" })]), "The calls limit of nodePing may count over an hour or longer, as yours does, not less.");
+  assert.deepEqual(createRequest(draft([ping({ max: "3", period: "86400" }, "7")]), child, 0).request.capabilities[0].limits,
+    [{ type: "calls", conditions: { max: 7 } }, { type: "calls", conditions: { max: 3, period: 86_400 } }], "fewer calls over a longer period; any lifetime limit");
+  assert.equal(problem([withdraw({ spendEvery: { xDai: { max: "", period: "86400" } } })]),
+    "Give accountWithdraw a spend budget per period of at most 2 xDai a day: yours has one, and the new token must keep it.");
+  assert.equal(problem([withdraw({ spendEvery: { xDai: { max: "3", period: "86400" } } })]),
+    "The spend budget of accountWithdraw in xDai per period may be at most 2 xDai: yours is no larger.");
+  assert.equal(problem([withdraw({ spendEvery: { xDai: { max: "1", period: "3600" } } })]),
+    "The spend budget of accountWithdraw in xDai per period may count over a day or longer, as yours does, not less.");
+  assert.equal(createRequest(draft([withdraw({ spendEvery: { xDai: { max: "1", period: "172800" } } })]), child, 0).request.capabilities[0].limits[0].conditions.period, 172_800);
 });

@@ -1,11 +1,13 @@
 // What the Worker logs in workerd: one JSON line per request, naming the
-// operation served, its status and the caller's token id, with the cause of
-// a failure, and never a secret. The Worker runs behind the test shim
-// (faults-shim.mjs) so that a request can make storage fail.
+// operation served, its status, who called (`actor`: a token id or admin)
+// and the caller's token id, the amount and target of a spend and the reason
+// of a refusal, with the cause of a failure, and never a secret. The Worker
+// runs behind the test shim (faults-shim.mjs) so that a request can make
+// storage fail.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startWorker, client, ADMIN_TOKEN, caps } from "./harness.mjs";
+import { startWorker, startGateway, client, ADMIN_TOKEN, caps } from "./harness.mjs";
 
 const worker = await startWorker({ entry: new URL("faults-shim.mjs", import.meta.url).pathname });
 const call = client(worker.url);
@@ -54,11 +56,18 @@ test("logs: one JSON line per request, with its method, operation, status and th
   const lines = jsonLines().slice(before).map((line) => JSON.parse(line));
   assert.equal(lines.length, requests.length, "one line per request");
   for (const line of lines) {
-    assert.deepEqual(Object.keys(line).sort(), ["cause", "duration_ms", "kv_ops", "method", "operation", "path", "status", "token_id"]);
+    assert.deepEqual(Object.keys(line).sort(), [
+      "actor", "amount", "cause", "duration_ms", "kv_ops", "method", "operation", "path", "reason", "status", "target", "token_id",
+    ]);
   }
   assert.deepEqual(
     lines.map((line) => [line.method, line.operation, line.status, line.token_id]),
     requests.map(([, ...logged]) => logged),
+  );
+  assert.deepEqual(
+    lines.map((line) => line.actor),
+    requests.map(([, , operation, status, id]) => id ?? (status === 401 ? null : "admin")),
+    "the actor: the token's id, admin, or nobody before signing in",
   );
   const logged = worker.logs.join("\n");
   for (const secret of [reader.token.slice(4), rotator.token.slice(4), rotated.body.token.slice(4), ADMIN_TOKEN]) {
@@ -77,4 +86,36 @@ test("a storage failure is logged with its cause on the request's one line, and 
   assert.deepEqual([lines[0].operation, lines[0].status, lines[0].token_id], ["tokensGetToken", 503, null]);
   assert.match(lines[0].cause ?? "", /injected get failure/);
   assert.ok(!worker.logs.join("\n").includes(created.token.slice(4)), "the secret is not logged");
+});
+
+test("a spend's line names its actor, amount and target; a refusal's its reason", async () => {
+  const PEER = "0xb4ce7e6e36ac8b01a974725d5ba730af2b156fbe";
+  const gateway = await startGateway();
+  try {
+    const limits = [{ type: "spend", conditions: { max: "1 wxHOPR" } }, { type: "targets", conditions: { allow: [PEER] } }];
+    const created = await gateway.call("POST", `${API}/tokens`, { token: ADMIN_TOKEN, body: { capabilities: [{ endpoint: "accountWithdraw", limits }] } });
+    assert.equal(created.status, 201, created.text);
+    const bot = created.body;
+    const withdraw = () => gateway.call("POST", "/api/v4/account/withdraw", { token: bot.token, body: { amount: "0.6 wxHOPR", address: PEER.toUpperCase().replace("0X", "0x") } });
+    assert.equal((await withdraw()).status, 200);
+    assert.equal((await withdraw()).status, 403);
+    assert.equal((await gateway.call("GET", "/api/v4/node/info", { token: bot.token })).status, 403);
+    let lines = [];
+    for (let tries = 0; tries < 50 && lines.length < 3; tries++) {
+      lines = gateway.worker.logs.filter((line) => line.startsWith("{") && line.includes(`"token_id":"${bot.id}"`)).map((line) => JSON.parse(line));
+      if (lines.length < 3) await sleep(100);
+    }
+    assert.deepEqual(
+      lines.map((line) => [line.actor, line.operation, line.status, line.amount, line.target, line.reason]),
+      [
+        [bot.id, "accountWithdraw", 200, "0.6 wxHOPR", PEER, null],
+        [bot.id, "accountWithdraw", 403, "0.6 wxHOPR", PEER, "condition_failed"],
+        [bot.id, "nodeGetInfo", 403, null, null, "missing_capability"],
+      ],
+    );
+    const admins = gateway.worker.logs.filter((line) => line.startsWith("{") && line.includes('"operation":"tokensCreate"')).map((line) => JSON.parse(line));
+    assert.equal(admins[0].actor, "admin", "the admin's calls are named, not null");
+  } finally {
+    await gateway.close();
+  }
 });

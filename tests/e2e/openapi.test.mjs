@@ -63,6 +63,7 @@ const SERVICE_PATHS = {
   "/tokens/": ["post"],
   "/tokens/{id}": ["delete", "get"],
   "/tokens/{id}/rotate": ["post"],
+  "/tokens/{id}/events": ["get"],
   "/token": ["get"],
   "/gateway": ["get"],
   "/openapi.json": ["get"],
@@ -122,7 +123,7 @@ const DOC_ID = "https://edge-tokens.test/openapi.json";
 // formats: each format the document uses is declared here, and checked.
 const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
 ajv.addVocabulary(["openapi", "info", "jsonSchemaDialect", "servers", "paths", "webhooks", "components", "security", "tags", "externalDocs"]);
-for (const bits of [32, 64]) {
+for (const bits of [16, 32, 64]) {
   ajv.addFormat(`uint${bits}`, { type: "number", validate: (n) => Number.isInteger(n) && n >= 0 && n <= 2 ** bits - 1 });
 }
 if (doc && typeof doc === "object") ajv.addSchema({ ...doc, $id: DOC_ID });
@@ -297,7 +298,7 @@ test("every documented path is answered by the service; another method is 405 wi
   assert.deepEqual([unknown.status, unknown.body], [404, { status: "NOT_FOUND", error: "no such route" }]);
 });
 
-test("operationIds are unique; tokensCreate, tokensGetToken, tokensDelete, tokensList, tokensInspect and tokensRotate name the token operations", () => {
+test("operationIds are unique; tokensCreate, tokensGetToken, tokensDelete, tokensList, tokensInspect, tokensRotate and tokensEvents name the token operations", () => {
   const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((operation) => operation.operationId));
   assert.equal(new Set(ids).size, ids.length, `operationIds ${ids}`);
   assert.equal(doc.paths["/tokens"].post.operationId, "tokensCreate");
@@ -306,6 +307,7 @@ test("operationIds are unique; tokensCreate, tokensGetToken, tokensDelete, token
   assert.equal(doc.paths["/tokens"].get.operationId, "tokensList");
   assert.equal(doc.paths["/tokens/{id}"].get.operationId, "tokensInspect");
   assert.equal(doc.paths["/tokens/{id}/rotate"].post.operationId, "tokensRotate");
+  assert.equal(doc.paths["/tokens/{id}/events"].get.operationId, "tokensEvents");
 });
 
 test("GET /tokens documents its query: limit 1..1000 (default 100), an opaque cursor, a parent id; none required", () => {
@@ -332,7 +334,7 @@ test("every $ref in the document resolves, and every component schema compiles a
   assert.deepEqual(
     Object.keys(doc.components.schemas).sort(),
     ["AllowConditions", "Area", "Capability", "CapabilityInfo", "CapabilityName", "CallsConditions", "CreateTokenRequest",
-      "CreatedToken", "CurrencyInfo", "ErrorBody", "ErrorCode", "GatewayInfo", "GenerationInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
+      "CreatedToken", "CurrencyInfo", "ErrorBody", "ErrorCode", "Event", "EventPage", "GatewayInfo", "GenerationInfo", "Limit", "PresetInfo", "Reason", "RequestedCapability",
       "RequestedLimit", "RotateRequest", "RotatedToken", "RouteInfo", "SpendConditions", "Token", "TokenId", "TokenInfo", "TokenPage"].sort(),
   );
   for (const name of Object.keys(doc.components.schemas)) {
@@ -743,6 +745,42 @@ test("GET /tokens/{id}: 200 TokenInfo with descendants, for the admin, for itsel
 });
 
 // ---------------------------------------------------------------------------
+// GET /tokens/{id}/events (tokensEvents).
+
+test("GET /tokens/{id}/events: 200 EventPage newest first, a page at a time, for the admin, itself and its ancestor; 400 INVALID_INPUT for a bad limit or a cursor the service did not give", async () => {
+  const { parent, child, grandchild } = await family();
+  const events = (id, query, credential) => call("GET", `${url("/tokens/{id}/events", id)}${query}`, credential);
+  const all = await events(parent.id, "", admin);
+  conforms("/tokens/{id}/events", "get", all);
+  assert.equal(all.status, 200, all.text);
+  assert.deepEqual(all.body.events.map((event) => [event.token, event.actor, event.operation, event.method, event.path, event.status]), [
+    [grandchild.id, child.id, "tokensCreate", "POST", "/api/v3/tokens", 201],
+    [child.id, parent.id, "tokensCreate", "POST", "/api/v3/tokens", 201],
+    [parent.id, "admin", "tokensCreate", "POST", "/api/v3/tokens", 201],
+  ]);
+  const byChild = await events(child.id, "", { token: child.token });
+  conforms("/tokens/{id}/events", "get", byChild);
+  assert.deepEqual(byChild.body.events, all.body.events.slice(0, 2), "its own subtree's");
+  const byParent = await events(child.id, "", { token: parent.token });
+  assert.deepEqual(byParent.body, byChild.body, "an ancestor sees the same");
+  const first = await events(parent.id, "?limit=2", admin);
+  conforms("/tokens/{id}/events", "get", first);
+  assert.equal(first.body.events.length, 2);
+  const second = await events(parent.id, `?limit=2&cursor=${encodeURIComponent(first.body.cursor)}`, admin);
+  conforms("/tokens/{id}/events", "get", second);
+  assert.deepEqual([...first.body.events, ...second.body.events], all.body.events);
+  assert.equal(second.body.cursor, undefined, "the last page has no cursor");
+  const borrowed = await events(child.id, `?cursor=${encodeURIComponent(first.body.cursor)}`, admin);
+  conforms("/tokens/{id}/events", "get", borrowed);
+  assert.deepEqual([borrowed.status, borrowed.body.status], [400, "INVALID_INPUT"], "a cursor of another token's trail");
+  for (const query of ["?limit=0", "?limit=1001", "?limit=x", "?cursor=!!", "?cursor=e30x"]) {
+    const res = await events(parent.id, query, admin);
+    conforms("/tokens/{id}/events", "get", res);
+    assert.deepEqual([res.status, res.body.status], [400, "INVALID_INPUT"], `${query}: ${res.text}`);
+  }
+});
+
+// ---------------------------------------------------------------------------
 // POST /tokens/{id}/rotate (tokensRotate).
 
 test("POST /tokens/{id}/rotate: 201 RotatedToken for the same id and expiry, with and without a body, by the admin, itself and its ancestor", async () => {
@@ -830,6 +868,7 @@ const OPERATIONS = [
   { method: "get", path: "/tokens", success: 200, names: "parent" },
   { method: "get", path: "/tokens/{id}", success: 200, names: "id" },
   { method: "post", path: "/tokens/{id}/rotate", capability: "tokensRotate", body: { grace: 1 }, success: 201, names: "id" },
+  { method: "get", path: "/tokens/{id}/events", success: 200, names: "id", keepsDeleted: true },
 ];
 
 /** Calls `operation` through the client `c` on token `id` (by default: an unknown id, and no filter), with its body unless `options` has one. */
@@ -919,20 +958,30 @@ const OUTCOMES = [
   },
   {
     title: (operation) =>
-      `404 NOT_FOUND for ${operation.names === "id" ? "an unknown, malformed" : "an unknown"}, deleted or not-yours ${operation.names === "id" ? "id" : "parent"}`,
+      operation.keepsDeleted
+        ? "404 NOT_FOUND for an unknown, malformed or not-yours id; a deleted one's trail is the admin's to read (200)"
+        : `404 NOT_FOUND for ${operation.names === "id" ? "an unknown, malformed" : "an unknown"}, deleted or not-yours ${operation.names === "id" ? "id" : "parent"}`,
     applies: (operation) => operation.names !== undefined,
     async run(operation) {
       const { parent, child } = await family();
       const stranger = await adminCreate({ capabilities: caps("tokensGetToken") });
       const deleted = await adminCreate({ capabilities: caps("tokensGetToken") });
       assert.equal((await call("DELETE", url("/tokens/{id}", deleted.id), admin)).status, 204);
-      const cases = [[admin, ANY_ID], [admin, deleted.id], [{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id]];
+      const cases = [[admin, ANY_ID], [{ token: child.token }, parent.id], [{ token: parent.token }, stranger.id]];
+      // The admin still reads a deleted token's audit trail (200, below); other routes no longer find it.
+      if (!operation.keepsDeleted) cases.push([admin, deleted.id]);
       // A malformed id in a path names no token; as a filter it is a bad request (400, above).
       if (operation.names === "id") cases.push([admin, "not-an-id"]);
       for (const [credential, id] of cases) {
         const res = await send(operation, call, { ...credential, id });
         conforms(operation.path, operation.method, res);
         assert.deepEqual([res.status, res.body], [404, TOKEN_NOT_FOUND], id);
+      }
+      if (operation.keepsDeleted) {
+        const res = await send(operation, call, { ...admin, id: deleted.id });
+        conforms(operation.path, operation.method, res);
+        assert.equal(res.status, 200, `the admin reads a deleted token's trail: ${res.text}`);
+        assert.equal(res.body.events[0].operation, "tokensDelete");
       }
       for (const untouched of [parent, stranger]) {
         assert.equal((await call("GET", url("/token"), { token: untouched.token })).status, 200, "the not-yours attempts left it alone");

@@ -21,7 +21,7 @@ use serde::{
 };
 use serde_json::{Map, Value};
 
-use crate::contract::{arguments::Arguments, error::ApiError};
+use crate::contract::{arguments::Arguments, bounds::MAX_AMOUNT_CHARS, error::ApiError};
 
 use crate::service::{
     conditions::{self, Amount},
@@ -61,6 +61,32 @@ pub struct NodeCallArguments<'a> {
     /// Where the node listens when a session does not say (its
     /// `defaultSessionListenHost`).
     pub default_listen: SocketAddr,
+}
+
+/// The amount and the target of `call` as `grant`'s conditions read them,
+/// for the log line and the audit trail, whether or not the conditions
+/// hold: the amount where a `spend` condition applies, the target where a
+/// `targets` condition does, each as the node would read it, or as sent
+/// (cut to [`MAX_AMOUNT_CHARS`] characters) when it is not one.
+pub fn facts(grant: &Grant, call: &NodeCallArguments<'_>) -> (Option<String>, Option<String>) {
+    let fields = call.body.and_then(|body| serde_json::from_slice::<Map<String, Value>>(body).ok());
+    let text = |name: &str| fields.as_ref()?.get(name)?.as_str().map(str::to_string);
+    let amount = match grant.has_spend_limits() && call.arguments.moves_funds() {
+        true => text("amount").map(|text| text.parse::<Amount>().map_or(text, |amount| amount.to_string())),
+        false => None,
+    };
+    let target = match (&grant.targets, call.arguments) {
+        (None, _) => None,
+        (Some(_), Arguments::Withdraw | Arguments::RedeemTickets) => text("address"),
+        (Some(_), Arguments::OpenChannel | Arguments::Session) => text("destination"),
+        (Some(_), Arguments::FundChannel | Arguments::Channel | Arguments::Peer) => {
+            call.path_target.and_then(|(_, segment)| percent_decode(segment))
+        }
+        (Some(_), _) => None,
+    };
+    let target = target.map(|text| conditions::address(&text).unwrap_or(text));
+    let cut = |text: String| text.chars().take(MAX_AMOUNT_CHARS).collect::<String>();
+    (amount.map(cut), target.map(cut))
 }
 
 /// Checks `call` against the conditions of `grant`. Returns the amount the

@@ -28,7 +28,7 @@ use super::{
     charge,
     context::Context,
     credential,
-    http::{ApiRequest, BodySource},
+    http::{ApiRequest, BodySource, LogFields},
     records::TokenRecord,
     routing::NodeTarget,
     store::{Budgets, KeyValue},
@@ -102,7 +102,9 @@ pub enum NodeBody {
 
 /// Checks, counts and forwards a call of `target` by `principal` (`None`
 /// on a public route): the node's answer, with the headers the caller gets
-/// (`cors` among them).
+/// (`cors` among them). The amount and target its conditions read go to
+/// `log`, whether or not the call goes through.
+#[allow(clippy::too_many_arguments)] // each is one part of the call; a struct would only rename them
 pub async fn call<K: KeyValue, B: Budgets, N: Node>(
     context: &Context<'_, K, B>,
     target: &NodeTarget,
@@ -111,10 +113,11 @@ pub async fn call<K: KeyValue, B: Budgets, N: Node>(
     body: impl BodySource,
     node: &N,
     cors: &[(&'static str, String)],
+    log: &mut LogFields,
 ) -> Result<N::Answer, ApiError> {
     // The admin token holds the node's whole power: no conditions.
     let read = match principal {
-        Some(Principal::Issued(record)) => held_to_conditions(context, record, target, body).await?,
+        Some(Principal::Issued(record)) => held_to_conditions(context, record, target, body, log).await?,
         Some(Principal::Admin) | None => None,
     };
     let call = node_call(target, request, read, context.config.origin_token.as_deref());
@@ -132,6 +135,7 @@ async fn held_to_conditions<K: KeyValue, B: Budgets>(
     record: &TokenRecord,
     target: &NodeTarget,
     mut body: impl BodySource,
+    log: &mut LogFields,
 ) -> Result<Option<Vec<u8>>, ApiError> {
     let route = target.route;
     let Access::Capability(capability) = route.access else { return Ok(None) };
@@ -146,6 +150,7 @@ async fn held_to_conditions<K: KeyValue, B: Budgets>(
         body: body.as_deref(),
         default_listen: context.config.session_listen_default,
     };
+    (log.amount, log.target) = arguments::facts(grant, &call);
     let moved = arguments::check(grant, &call)?;
     charge::charges(context.budgets, record, record.charges(capability, moved)).await?;
     Ok(body)

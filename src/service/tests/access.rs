@@ -57,7 +57,7 @@ fn create_body() -> Value {
 }
 
 /// Every route that needs a caller, and what each caller of [`CALLERS`] gets.
-const TABLE: [(Route, [u16; 9]); 7] = [
+const TABLE: [(Route, [u16; 9]); 8] = [
     //                                                             Nobody Malformed Unknown Deleted Expired Without UsedUp InGrace Holder
     (
         route("POST", "/api/v3/tokens", Access::Capability("tokensCreate"), Some(create_body)),
@@ -77,6 +77,10 @@ const TABLE: [(Route, [u16; 9]); 7] = [
     ),
     (route("GET", "/api/v3/tokens", Access::Token, None), [401, 401, 401, 401, 401, 200, 200, 200, 200]),
     (route("GET", "/api/v3/tokens/{id}", Access::Token, None), [401, 401, 401, 401, 401, 200, 200, 200, 200]),
+    (
+        route("GET", "/api/v3/tokens/{id}/events", Access::Token, None),
+        [401, 401, 401, 401, 401, 200, 200, 200, 200],
+    ),
     (
         route("GET", "/api/v4/node/info", Access::Capability("nodeGetInfo"), None),
         [401, 401, 401, 401, 401, 403, 403, 200, 200],

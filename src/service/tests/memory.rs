@@ -11,6 +11,7 @@ use crate::service::{
     tree::{
         budgets::{ChargeReply, ChargeRequest, RotationReply, RotationStep, TreeCounters, Usage},
         cleanup::{CleanupQueue, Pending},
+        events::{EventsQuery, NumberedEvent, StoredEvent},
     },
 };
 
@@ -134,12 +135,24 @@ pub struct MemoryBudgets {
     pub revoked: RefCell<Vec<(String, usize)>>,
     /// How many charges and reads were asked for.
     pub asked: Cell<usize>,
+    /// How many events were recorded on their own, not with a charge.
+    pub records: Cell<usize>,
+    /// Each tree's audit trail, numbered in order.
+    events: RefCell<HashMap<String, Vec<(u64, StoredEvent)>>>,
+    /// The number of the last event recorded in any tree.
+    last_event: Cell<u64>,
 }
 
 impl Budgets for MemoryBudgets {
     async fn charge(&self, tree: &str, request: &ChargeRequest) -> Result<ChargeReply, StoreError> {
         self.asked.set(self.asked.get() + 1);
-        Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get()))
+        let mut reply =
+            self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get());
+        if let Some(event) = request.event.as_ref().and_then(|event| event.settle(reply.refused.as_ref())) {
+            self.append(tree, &event);
+            reply.recorded = true;
+        }
+        Ok(reply)
     }
 
     async fn usage(&self, tree: &str, tokens: &[String]) -> Result<BTreeMap<String, Usage>, StoreError> {
@@ -156,6 +169,31 @@ impl Budgets for MemoryBudgets {
     async fn rotate(&self, tree: &str, step: &RotationStep) -> Result<RotationReply, StoreError> {
         // The tree's clock: the request's own, as nothing else runs meanwhile.
         Ok(self.trees.borrow_mut().entry(tree.to_string()).or_default().rotate(step, step.started_ms))
+    }
+
+    async fn record(&self, tree: &str, event: &StoredEvent) -> Result<(), StoreError> {
+        self.records.set(self.records.get() + 1);
+        self.append(tree, event);
+        Ok(())
+    }
+
+    async fn events(&self, tree: &str, query: &EventsQuery) -> Result<Vec<NumberedEvent>, StoreError> {
+        let events = self.events.borrow();
+        let page = events.get(tree).into_iter().flatten().rev();
+        Ok(page
+            .filter(|(seq, stored)| query.covers(&stored.lineage, *seq))
+            .take(query.limit)
+            .map(|(seq, stored)| NumberedEvent { seq: *seq, event: stored.event.clone() })
+            .collect())
+    }
+}
+
+impl MemoryBudgets {
+    /// Adds `event` to tree `tree`'s trail, numbered after every other.
+    fn append(&self, tree: &str, event: &StoredEvent) {
+        self.last_event.set(self.last_event.get() + 1);
+        let mut events = self.events.borrow_mut();
+        events.entry(tree.to_string()).or_default().push((self.last_event.get(), event.clone()));
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod access;
 mod budgets;
+mod events;
 mod gateway;
 mod http;
 mod management;
@@ -222,6 +223,12 @@ impl Harness {
         self.service.kv()
     }
 
+    /// Every stored key but the tombstones deleted tokens leave for their
+    /// audit trails.
+    fn kept_keys(&self) -> Vec<String> {
+        self.kv().keys().into_iter().filter(|key| !key.starts_with("x:")).collect()
+    }
+
     /// Sends `request` with `body` at `now_ms`.
     fn send_at(&self, request: &ApiRequest, body: &[u8], now_ms: u64) -> Got {
         self.service.budgets().now_ms.set(now_ms);
@@ -291,11 +298,22 @@ impl Harness {
         pollster::block_on(queue.push(&revoked)).unwrap();
         let mut steps = Vec::new();
         loop {
-            let report = pollster::block_on(cleanup::step(self.kv(), &queue, cleanup::OPS_PER_STEP)).unwrap();
+            let report =
+                pollster::block_on(cleanup::step(self.kv(), &queue, cleanup::OPS_PER_STEP, at(NOW))).unwrap();
             steps.push(report.ops);
             if report.progress == Progress::Done {
                 return steps;
             }
+        }
+    }
+
+    /// Does what the answers so far left to do after they were sent, as
+    /// the Worker does with `ctx.waitUntil`.
+    fn run_deferred(&self) {
+        for write in self.service.take_deferred().writes() {
+            let put =
+                crate::service::store::KeyValue::put(self.kv(), &write.key, &write.value, write.expires_at);
+            pollster::block_on(put).unwrap();
         }
     }
 

@@ -51,5 +51,5 @@ pub async fn create<K: KeyValue, B: Budgets>(
     };
     context.tokens.insert(&secret::storage_key(&secret), &record, now_ms).await?;
     let created = CreatedToken { token: secret, id: TokenId(id), valid_until: record.valid_until };
-    Ok(ApiResponse::json(201, to_json(&created)))
+    Ok(ApiResponse::json(201, to_json(&created)).about(record.path()))
 }

@@ -3,8 +3,9 @@
 //! children of one of those. Listing needs no capability and counts no call.
 //!
 //! A page costs a bounded amount of storage work, whatever its size: one
-//! listing, one bulk read per hundred tokens (the index entries hold the
-//! records), one bulk read per hundred ancestors to check, and one read of
+//! listing, two bulk reads per hundred tokens (the index entries hold the
+//! records; then their last uses), one bulk read per hundred ancestors to
+//! check, and one read of
 //! each tree's budgets, made together, at most [`MAX_TREES_PER_PAGE`]: a page
 //! whose tokens span more trees stops early, and its cursor goes on from
 //! there.
@@ -25,6 +26,7 @@ use crate::service::{
     charge,
     context::Context,
     http::ApiResponse,
+    last_use,
     records::IndexEntry,
     store::{Budgets, KeyValue, Page, MAX_BULK_KEYS, MAX_LIST_KEYS},
     tree::budgets::Usage,
@@ -116,9 +118,15 @@ async fn page<K: KeyValue, B: Budgets>(
     let (entries, taken) = within_tree_budget(entries, &ids);
     let next = next_cursor(&cursor, &listed, cursor.skip + taken, wanted == 0, listing);
     let used = charge::usage_of(context.budgets, &entries).await?;
+    let ids: Vec<String> = entries.iter().map(|entry| entry.record.id.clone()).collect();
+    let last_uses = last_use::of(&context.tokens, &ids).await?;
     let tokens = entries
         .iter()
-        .map(|entry| entry.record.to_info(used.get(&entry.record.id).unwrap_or(&Usage::default())))
+        .zip(last_uses)
+        .map(|(entry, last_used_at)| TokenInfo {
+            last_used_at,
+            ..entry.record.to_info(used.get(&entry.record.id).unwrap_or(&Usage::default()))
+        })
         .collect();
     Ok((tokens, next))
 }

@@ -64,12 +64,14 @@ pub async fn delete<K: KeyValue, B: Budgets>(
     charge::call(context.budgets, principal, Operation::DeleteToken.id()).await?;
     // Revoke first, clean up after: the record goes (the token is
     // refused), the tree's budgets revoke the subtree everywhere and
-    // schedule its clean-up, then the index entry goes (the subtree is
-    // refused here). A failure part-way leaves the entry for a retry.
+    // schedule its clean-up, the tombstone keeps the token's trail
+    // findable, then the index entry goes (the subtree is refused here).
+    // A failure part-way leaves the entry for a retry.
     context.tokens.remove_record(&entry).await?;
     context.budgets.revoke(entry.tree(), id, entry.ancestors().len()).await?;
+    context.tokens.bury(&entry.record.path(), now_ms).await?;
     context.tokens.remove_index(id, &entry).await?;
-    Ok(ApiResponse::empty(204))
+    Ok(ApiResponse::empty(204).about(entry.record.path()))
 }
 
 /// `POST /tokens/{id}/rotate`. The token's tree lets one rotation of a
@@ -117,7 +119,7 @@ pub async fn rotate<K: KeyValue, B: Budgets>(
         valid_until: rotated.record.valid_until,
         old_secret_valid_until_ms: rotated.retired.map_or(now_ms, |retired| retired.until_ms),
     };
-    Ok(ApiResponse::json(201, to_json(&rotated_token)))
+    Ok(ApiResponse::json(201, to_json(&rotated_token)).about(entry.record.path()))
 }
 
 /// Takes `step` of a rotation of `entry`'s token in its tree.

@@ -1,11 +1,13 @@
 //! The token API at `/api/v3`: its public documents, and the operations of
 //! an authorized caller on tokens: create ([`create`]), read ([`read`]),
-//! delete and rotate ([`manage`]), list ([`listing`]). The body of a create
+//! delete and rotate ([`manage`]), list ([`listing`]), and a token's audit
+//! trail ([`events`]). The body of a create
 //! is validated ([`validate`]) and bounded by what its creator may hand
 //! down ([`delegate`]); a listing pages with signed cursors ([`paging`]).
 
 pub mod create;
 pub mod delegate;
+pub mod events;
 pub mod listing;
 pub mod manage;
 pub mod paging;
@@ -53,6 +55,9 @@ pub async fn serve<K: KeyValue, B: Budgets>(
         Operation::ListTokens => listing::list(context, principal, request.query.as_deref(), now_ms).await,
         Operation::InspectToken => read::inspect(context, principal, id, now_ms).await,
         Operation::RotateToken => manage::rotate(context, principal, id, body, now_ms).await,
+        Operation::TokenEvents => {
+            events::list(context, principal, id, request.query.as_deref(), now_ms).await
+        }
         Operation::OpenApi | Operation::Gateway => document(operation, context.config),
     }
 }

@@ -79,7 +79,8 @@ fn tagged_message(listing: &str, json: &str) -> Vec<u8> {
     [b"edge-tokens/v1/cursor\0", listing.as_bytes(), b"\0", json.as_bytes()].concat()
 }
 
-fn not_ours() -> ApiError {
+/// The refusal of a cursor the service did not give for the listing.
+pub fn not_ours() -> ApiError {
     invalid("cursor is not one this service gave for this listing; start again without it")
 }
 
@@ -97,6 +98,16 @@ pub fn parse_list_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
         }
     }
     Ok(list)
+}
+
+/// Parses the query string of `GET /tokens/{id}/events`: `limit` and
+/// `cursor`, as for `GET /tokens`.
+pub fn parse_events_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
+    let events = parse_list_query(query)?;
+    match events.parent {
+        Some(_) => Err(invalid("parent is a parameter of GET /tokens only")),
+        None => Ok(events),
+    }
 }
 
 fn parse_limit(value: &str) -> Result<usize, ApiError> {

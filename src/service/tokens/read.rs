@@ -1,6 +1,7 @@
 //! Reading one token with its use: `GET /token`, the caller's own (counted
 //! as a call of `tokensGetToken`), and `GET /tokens/{id}`, one the caller
-//! may manage, with how many tokens are below it (no capability, no call).
+//! may manage, with how many tokens are below it and when it was last used
+//! (no capability, no call).
 
 use crate::contract::{bounds::MAX_COUNTED_DESCENDANTS, error::ApiError, model::to_json, routes::Operation};
 
@@ -40,6 +41,7 @@ pub async fn inspect<K: KeyValue, B: Budgets>(
     let used = charge::usage_of(context.budgets, std::slice::from_ref(&entry)).await?;
     let mut info = entry.record.to_info(used.get(id).unwrap_or(&Usage::default()));
     info.descendants = Some(count_descendants(context, id).await?);
+    info.last_used_at = context.tokens.last_uses(&[id.to_string()]).await?.pop().flatten();
     Ok(ApiResponse::json(200, to_json(&info)))
 }
 

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::events::PendingEvent;
 use super::window::{self, Windows};
 
 /// What a token has used so far, by counter: calls by endpoint name, amounts
@@ -72,6 +73,10 @@ pub struct ChargeRequest {
     /// `None` when it does not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree_valid_until: Option<u64>,
+    /// The call's event, to record in the same step when the charge decides
+    /// it ([`PendingEvent::settle`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<PendingEvent>,
 }
 
 impl ChargeRequest {
@@ -104,6 +109,9 @@ pub struct ChargeReply {
     /// The caller's counters after the call.
     #[serde(default)]
     pub used: Usage,
+    /// True when the request's event was recorded with the charge.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recorded: bool,
 }
 
 /// The counters of one delegation tree.
@@ -244,7 +252,7 @@ impl TreeCounters {
             }
         }
         let used = request.caller().map(|caller| self.usage_of(caller, now_ms)).unwrap_or_default();
-        ChargeReply { refused, used }
+        ChargeReply { refused, used, recorded: false }
     }
 
     /// The use of each of `tokens` at `now_ms`.
@@ -333,6 +341,7 @@ mod tests {
             path: path.iter().map(|id| id.to_string()).collect(),
             charges,
             tree_valid_until: None,
+            event: None,
         }
     }
 

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::service::store::{
-    ops_to_remove_index, ops_to_remove_record, KeyValue, StoreError, TokenStore, MAX_BULK_KEYS,
+    ops_to_remove_index, ops_to_remove_record, KeyValue, StoreError, TokenStore, MAX_BULK_KEYS, OPS_TO_BURY,
 };
 
 /// The operations one step may make: below the platform's 1,000 per
@@ -69,11 +69,13 @@ pub struct StepReport {
 }
 
 /// Removes as many pending descendants as `budget` storage operations of
-/// `kv` allow.
+/// `kv` allow, leaving each a tombstone (at `now_ms`) that keeps its audit
+/// trail findable.
 pub async fn step<K: KeyValue, Q: CleanupQueue>(
     kv: &K,
     queue: &Q,
     budget: usize,
+    now_ms: u64,
 ) -> Result<StepReport, StoreError> {
     let tokens = TokenStore::new(kv);
     let mut report = StepReport { progress: Progress::More, removed: 0, ops: 0 };
@@ -98,8 +100,11 @@ pub async fn step<K: KeyValue, Q: CleanupQueue>(
                 report.ops += match entry {
                     Some(entry) => {
                         tokens.remove_record(&entry).await?;
+                        tokens.bury(&entry.record.path(), now_ms).await?;
                         tokens.remove_index(child, &entry).await?;
-                        ops_to_remove_record(&entry) + ops_to_remove_index(entry.ancestors().len())
+                        ops_to_remove_record(&entry)
+                            + OPS_TO_BURY
+                            + ops_to_remove_index(entry.ancestors().len())
                     }
                     None => {
                         tokens.remove_child_marker(&pending.parent, child).await?;
@@ -118,10 +123,10 @@ pub async fn step<K: KeyValue, Q: CleanupQueue>(
 
 /// How many children with `depth` ancestors one list-and-remove round may
 /// take within `budget` operations: one list, one bulk read, and at most the
-/// removal of a record, a retired record and its index entry and markers
-/// each.
+/// removal of a record, a retired record, a tombstone and its index entry
+/// and markers each.
 fn affordable_children(budget: usize, depth: usize) -> usize {
-    let per_child = 2 + ops_to_remove_index(depth);
+    let per_child = 2 + OPS_TO_BURY + ops_to_remove_index(depth);
     budget.saturating_sub(2).div_euclid(per_child).min(MAX_BULK_KEYS)
 }
 
@@ -155,11 +160,16 @@ mod tests {
         count
     }
 
+    /// The keys left beside the tombstones.
+    fn kept(kv: &MemoryKv) -> Vec<String> {
+        kv.keys().into_iter().filter(|key| !key.starts_with("x:")).collect()
+    }
+
     fn run_to_end(kv: &MemoryKv, queue: &MemoryQueue) -> Vec<StepReport> {
         let mut reports = Vec::new();
         loop {
             let before = kv.operations();
-            let report = pollster::block_on(step(kv, queue, OPS_PER_STEP)).unwrap();
+            let report = pollster::block_on(step(kv, queue, OPS_PER_STEP, 0)).unwrap();
             assert_eq!(kv.operations() - before, report.ops, "the report counts every operation");
             reports.push(report);
             if report.progress == Progress::Done {
@@ -179,7 +189,9 @@ mod tests {
         assert!(reports.len() > 1, "{} descendants need more than one step", stored);
         assert!(reports.iter().all(|report| report.ops <= OPS_PER_STEP), "{reports:?}");
         assert_eq!(reports.iter().map(|report| report.removed).sum::<usize>(), stored);
-        assert_eq!(kv.keys(), ["i:other"], "only the unrelated token remains");
+        assert_eq!(kept(&kv), ["i:other"], "only the unrelated token remains");
+        let tombstones = kv.keys().iter().filter(|key| key.starts_with("x:")).count();
+        assert_eq!(tombstones, stored, "each removed token left its tombstone");
     }
 
     #[test]
@@ -189,10 +201,13 @@ mod tests {
         let queue = MemoryQueue::default();
         pollster::block_on(queue.push(&[("R".to_string(), 0)])).unwrap();
         kv.fail_after(25);
-        assert!(pollster::block_on(step(&kv, &queue, OPS_PER_STEP)).is_err(), "the failure stops the step");
+        assert!(
+            pollster::block_on(step(&kv, &queue, OPS_PER_STEP, 0)).is_err(),
+            "the failure stops the step"
+        );
         kv.heal();
         run_to_end(&kv, &queue);
-        assert!(kv.keys().is_empty(), "{:?}", kv.keys());
+        assert!(kept(&kv).is_empty(), "{:?}", kv.keys());
     }
 
     #[test]
@@ -208,8 +223,12 @@ mod tests {
     #[test]
     fn a_round_never_exceeds_what_is_left_of_the_budget() {
         assert_eq!(affordable_children(OPS_PER_STEP, 1), MAX_BULK_KEYS);
-        assert_eq!(affordable_children(2 + 5 * 7 + 2, 1), 7, "record, retired record, index, two markers");
-        assert_eq!(affordable_children(2 + 36 * 5, 32), 5, "32 markers under ancestors");
+        assert_eq!(
+            affordable_children(2 + 7 * 7 + 2, 1),
+            7,
+            "record, retired record, tombstone, last use, index, two markers"
+        );
+        assert_eq!(affordable_children(2 + 38 * 5, 32), 5, "32 markers under ancestors");
         assert_eq!(affordable_children(4, 1), 0);
     }
 }
