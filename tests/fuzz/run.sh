@@ -10,8 +10,10 @@
 # so that its 200 answers are fuzzed too. The seed and the number of examples
 # are fixed, so a run is repeatable. tests/fuzz/schemathesis.toml holds the
 # settings beyond the command line (the credentials, from FUZZ_ADMIN_TOKEN and
-# FUZZ_READER_TOKEN, and the one real cursor GET /tokens is fuzzed with,
-# FUZZ_CURSOR, which this script sets: cursors are opaque and signed).
+# FUZZ_READER_TOKEN, the one real cursor GET /tokens is fuzzed with,
+# FUZZ_CURSOR, and the token whose trail GET /tokens/{id}/events is fuzzed
+# with and a cursor of it, FUZZ_TRAIL_ID and FUZZ_TRAIL_CURSOR, which this
+# script sets: cursors are opaque, signed and bound to their listing).
 #
 # Needs the Worker built in build/ and Schemathesis 4.32.5 on PATH
 # (pip install schemathesis==4.32.5). Exits non-zero on any finding; the last
@@ -126,8 +128,24 @@ with urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "?limit=1", hea
     print(json.load(response)["cursor"])
 EOF
 ) || { say "could not read a cursor of GET /tokens"; exit 2; }
+# A trail with a second page: a token that made a child has two events (its
+# own create and its child's); its id and the cursor of its trail's first page.
+trail=$(python3 - "$url/api/v3/tokens" "$admin" <<'EOF'
+import json, sys, urllib.request
+def call(url, token, body=None):
+    headers = {"x-auth-token": token, "content-type": "application/json"}
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, method="GET" if body is None else "POST", headers=headers), timeout=30) as response:
+        return json.load(response)
+parent = call(sys.argv[1], sys.argv[2], {"capabilities": [{"endpoint": "tokensCreate"}, {"endpoint": "tokensGetToken"}]})
+call(sys.argv[1], parent["token"], {"capabilities": [{"endpoint": "tokensGetToken"}]})
+page = call(f"{sys.argv[1]}/{parent['id']}/events?limit=1", sys.argv[2])
+print(parent["id"], page["cursor"])
+EOF
+) || { say "could not read a cursor of GET /tokens/{id}/events"; exit 2; }
 FUZZ_ADMIN_TOKEN=$admin FUZZ_READER_TOKEN=$reader FUZZ_CURSOR=$cursor
-export FUZZ_ADMIN_TOKEN FUZZ_READER_TOKEN FUZZ_CURSOR
+FUZZ_TRAIL_ID=${trail%% *} FUZZ_TRAIL_CURSOR=${trail#* }
+export FUZZ_ADMIN_TOKEN FUZZ_READER_TOKEN FUZZ_CURSOR FUZZ_TRAIL_ID FUZZ_TRAIL_CURSOR
 
 # The document as the Worker serves it. Schemathesis reads it from a file:
 # given the URL, it would leave out the operation that serves the document.
