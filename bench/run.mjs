@@ -104,7 +104,7 @@ const RATIOS = {
 const WHY_MISSED = {
   get_token_vs_js_peer: "the KV read (Miniflare's SQLite, in the same process) is most of both Workers' cost here, so the ratio moves with the machine's load; inside the isolate ours still does more than the peer: the futures machinery (a closure, a registered finalizer and a Promise per future) and the answer's and the log line's glue",
   get_token_vs_kv_get_limit: "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top",
-  get_token_limited_vs_js_peer_limited: "the Durable Object call still goes through worker's wrappers, whose Response::text reads the answer through a stream reader, on top of what the unlimited GET pays; both write the call's audit event in that call",
+  get_token_limited_vs_js_peer_limited: "on top of what the unlimited GET pays, the Durable Object's side of the call still goes through worker's request and response wrappers (its answer built by worker's ResponseBuilder), and our tree reads and writes SQLite with its parameters and rows as JSON text across the boundary; both write the call's audit event in that call",
   gateway_vs_js_proxy: "the proxy checks nothing and writes no log line; ours authenticates (two hashes, the grant) and writes its log line (about 12% of its isolate's time under load)",
   isolate_with_log_vs_js_peer: "the futures machinery that is left (a closure, a registered finalizer and a Promise per future: wasm-bindgen-futures' design) and the answer's and the log line's glue; console.log costs both Workers alike",
   server_wasm_gzip: "the Worker outgrew its budget",
@@ -1218,11 +1218,14 @@ does about it:
   \`GET\` made 75 calls across the boundary. It now makes 17: one for the request's method, URL
   and the headers the service reads, one for the KV read, one for the answer (each set of answer
   headers is parsed once per isolate), one for the log line, two for the clock, and the futures
-  machinery. A gateway call crosses three times for the node (the call with its timeout, the
-  answer's headers as text, the answer rebuilt) instead of once per header each way and a
-  \`Delay\` timer raced with the call. The limited \`GET\` still goes through the wrappers:
-  \`worker\`'s \`Response::text\` reads the tree's answer through a stream reader chunk by chunk
-  (about 9% of the isolate's busy time on a limited \`GET\` under load).
+  machinery. Every header of the request is read only for a call for the node, the one route
+  that passes them on (iterating them all was about 9% of the Worker's own time on a \`GET\`). A
+  gateway call crosses three times for the node (the call with its timeout, the answer's
+  headers as text, the answer rebuilt) instead of once per header each way and a \`Delay\`
+  timer raced with the call. A call to a tree's Durable Object is one crossing (the stub, the
+  POST, the answer's text), not \`worker\`'s wrappers, whose \`Response::text\` read the answer
+  through a stream reader chunk by chunk (about 9% of the isolate's busy time on a limited
+  \`GET\` under load).
 - **Code generation.** The Worker is built for speed, the client for size (the settings are
   under *Size and start-up*): \`opt-level = 3\` with \`wasm-opt -O3\` cut the Worker's own work
   inside the isolate by about a tenth (ranges overlapping on this busy machine) for some 35 KiB
