@@ -1062,6 +1062,12 @@ function markdown(r) {
   // A ratio of RATIOS: of the medians, then its range round by round.
   const vsr = (name) => `${r.ratios[name].toFixed(2)}× (${r.ratios_per_round[name].min.toFixed(2)}–${r.ratios_per_round[name].max.toFixed(2)})`;
   const iso = r.isolate_us_per_request;
+  // The workerd CPU per request of \`a\` less \`b\`'s, round by round: the median (lowest to highest).
+  const cpuApart = (a, b) => {
+    const apart = r.samples[a].map((x, i) => x.server_cpu_us - r.samples[b][i].server_cpu_us);
+    if (apart.some((x) => !Number.isFinite(x))) return "n/a";
+    return `${plus(median(apart), 0)} (${plus(Math.min(...apart), 0)} to ${plus(Math.max(...apart), 0)})`;
+  };
   const isoCell = (x) => `${x.median_us} (${x.min_us}–${x.max_us})`;
   const isoRatio = (x) => (x === null ? "n/a" : `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})`);
   const m = r.machine;
@@ -1164,12 +1170,12 @@ ${row("the same, trail off", "gateway_limited_trail_off", `${vsr("gateway_limite
 ${row(`\`GET /api/v3/tokens/{id}/events?limit=${r.trail.page}\` (admin, the newest ${r.trail.page} of a token's ${r.trail.events} events: its index entry read from KV, 1 Durable Object call)`, "token_events", `${vs(r.token_events, r.get_token)} \`GET /api/v3/token\``)}
 
 What recording adds, on less off (*vs* above: requests/s of off over on, of the medians and round
-by round):
+by round); the CPU also round by round, where the two ran side by side (a range across 0 is a tie):
 
-| | Δ p50 ms | Δ workerd CPU µs/request |
-|---|---:|---:|
-| limited \`GET /api/v3/token\` (an insert in the same call) | ${plus(r.trail_costs.get_token_limited.p50_ms, 2)} | ${r.trail_costs.get_token_limited.workerd_cpu_us === null ? "n/a" : plus(r.trail_costs.get_token_limited.workerd_cpu_us, 0)} |
-| limited gateway call (a call of its own) | ${plus(r.trail_costs.gateway_limited.p50_ms, 2)} | ${r.trail_costs.gateway_limited.workerd_cpu_us === null ? "n/a" : plus(r.trail_costs.gateway_limited.workerd_cpu_us, 0)} |
+| | Δ p50 ms | Δ workerd CPU µs/request | round by round |
+|---|---:|---:|---:|
+| limited \`GET /api/v3/token\` (an insert in the same call) | ${plus(r.trail_costs.get_token_limited.p50_ms, 2)} | ${r.trail_costs.get_token_limited.workerd_cpu_us === null ? "n/a" : plus(r.trail_costs.get_token_limited.workerd_cpu_us, 0)} | ${cpuApart("get_token_limited_trail_on", "get_token_limited_trail_off")} |
+| limited gateway call (a call of its own) | ${plus(r.trail_costs.gateway_limited.p50_ms, 2)} | ${r.trail_costs.gateway_limited.workerd_cpu_us === null ? "n/a" : plus(r.trail_costs.gateway_limited.workerd_cpu_us, 0)} | ${cpuApart("gateway_limited_trail_on", "gateway_limited_trail_off")} |
 
 A call without limits or conditions leaves no event (unless it changes something on the node),
 so \`GET /api/v3/token\` and the gateway call without limits pay nothing for the trail.
