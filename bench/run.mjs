@@ -3,8 +3,10 @@
 // Worker on its own direct socket, no proxy in front), under the same
 // closed-loop load generator, interleaved over several rounds; medians are
 // reported. Also a page of the token listing, node calls through the gateway
-// against the same call made straight to a stand-in node, the wasm sizes and
-// the cold start. Writes bench/results.json and BENCHMARKS.md.
+// against the same call made straight to a stand-in node, what the audit
+// trail's recording costs (the same build with it on and off, side by side)
+// and a page of a token's events, the wasm sizes and the cold start. Writes
+// bench/results.json and BENCHMARKS.md.
 //
 // `node bench/run.mjs --smoke` (npm run bench:smoke) runs one short round and
 // one cold start, checks that every Worker answers as it should, writes
@@ -76,6 +78,8 @@ const PEER = "0x00000000000000000000000000000000000000aa";
 const UNBOUNDED_CALLS = { type: "calls", conditions: { max: Number.MAX_SAFE_INTEGER } };
 /** What the gateway Worker's namespace holds for its listing to page through (see seedListing). */
 const LISTED = { plain: 200, limitedTrees: 8, childrenPerTree: 12, page: 100 };
+/** The calls that fill the trail of the token whose events are paged, and the page's size. */
+const TRAIL = { calls: 150, page: 100 };
 const SEEDING_AT_ONCE = 16;
 /**
  * The ratios of requests/s reported (each of the first measurement over the second's), with
@@ -88,6 +92,8 @@ const RATIOS = {
   get_token_vs_noop_limit: ["get_token", "noop_limit"],
   get_token_limited_vs_js_peer_limited: ["get_token_limited", "js_peer_get_token_limited"],
   get_token_limited_vs_get_token: ["get_token_limited", "get_token"],
+  get_token_limited_trail_off_vs_on: ["get_token_limited_trail_off", "get_token_limited_trail_on"],
+  gateway_limited_trail_off_vs_on: ["gateway_limited_trail_off", "gateway_limited_trail_on"],
   js_peer_limited_vs_js_peer: ["js_peer_get_token_limited", "js_peer_get_token"],
   gateway_vs_js_proxy: ["gateway", "js_proxy_node_call"],
   gateway_limited_vs_js_proxy: ["gateway_limited", "js_proxy_node_call"],
@@ -98,7 +104,7 @@ const RATIOS = {
 const WHY_MISSED = {
   get_token_vs_js_peer: "the KV read (Miniflare's SQLite, in the same process) is most of both Workers' cost here, so the ratio moves with the machine's load; inside the isolate ours still does more than the peer: the futures machinery (a closure, a registered finalizer and a Promise per future) and the answer's and the log line's glue",
   get_token_vs_kv_get_limit: "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top",
-  get_token_limited_vs_js_peer_limited: "the Durable Object call still goes through worker's wrappers, whose Response::text reads the answer through a stream reader, on top of what the unlimited GET pays (the call in one crossing waits for issue 22's rewrite of src/server/tree.rs); the peer also writes the audit event that ours will write once issue 22 lands",
+  get_token_limited_vs_js_peer_limited: "on top of what the unlimited GET pays, the Durable Object's side of the call still goes through worker's request and response wrappers (its answer built by worker's ResponseBuilder), and our tree reads and writes SQLite with its parameters and rows as JSON text across the boundary; both write the call's audit event in that call",
   gateway_vs_js_proxy: "the proxy checks nothing and writes no log line; ours authenticates (two hashes, the grant) and writes its log line (about 12% of its isolate's time under load)",
   isolate_with_log_vs_js_peer: "the futures machinery that is left (a closure, a registered finalizer and a Promise per future: wasm-bindgen-futures' design) and the answer's and the log line's glue; console.log costs both Workers alike",
   server_wasm_gzip: "the Worker outgrew its budget",
@@ -128,6 +134,8 @@ process.on("exit", () => rmSync(snapshot, { recursive: true, force: true }));
 for (const name of readdirSync(BUILD_DIR).filter((name) => /\.(m?js|wasm)$/.test(name))) {
   copyFileSync(join(BUILD_DIR, name), join(snapshot, name));
 }
+// Beside it, the same Worker with its trail's recording switched (bench/workers/trail-switch.mjs).
+copyFileSync(path("bench/workers/trail-switch.mjs"), join(snapshot, "trail-switch.mjs"));
 const clientWasm = readFileSync(CLIENT_WASM);
 
 /** Our Worker, configured as tests/e2e/harness.mjs configures it. */
@@ -144,6 +152,22 @@ const edgeTokensWorker = (extra = {}) => ({
   bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
   ...extra,
 });
+/** Our Worker through bench/workers/trail-switch.mjs, its audit trail's recording `on` or `off`. */
+const trailSwitched = (name, recording, extra = {}) =>
+  edgeTokensWorker({
+    name,
+    // Listed, since Miniflare cannot follow the shim's import into the build's bundled glue.
+    scriptPath: undefined,
+    modulesRules: undefined,
+    modules: [
+      { type: "ESModule", path: join(snapshot, "trail-switch.mjs") },
+      { type: "ESModule", path: join(snapshot, "index.js") },
+      { type: "CompiledWasm", path: join(snapshot, "index_bg.wasm") },
+    ],
+    ...extra,
+    bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*", ...extra.bindings, TRAIL: recording },
+    ...direct,
+  });
 const jsWorker = (name, file, extra = {}) => ({
   name,
   modules: true,
@@ -213,8 +237,16 @@ const throughputOptions = (nodeUrl) => ({
     jsWorker("noop", "noop.mjs", direct),
     jsWorker("kv-page-limit", "kv-page-limit.mjs", { kvNamespaces: { TOKENS: "gateway-tokens" }, bindings: { PAGE: String(LISTED.page) }, ...direct }),
     jsWorker("stand-in-node", "stand-in-node.mjs", { bindings: { NODE_TOKEN }, ...direct }),
+    // The trail's cost: each pair over the namespace of the Worker it copies, each with Durable Objects of its own.
+    trailSwitched("trail-on", "on"),
+    trailSwitched("trail-off", "off"),
+    ...["on", "off"].map((recording) => trailSwitched(`gateway-trail-${recording}`, recording, {
+      kvNamespaces: { TOKENS: "gateway-tokens" },
+      bindings: { ORIGIN_URL: nodeUrl, ORIGIN_TOKEN: NODE_TOKEN },
+    })),
   ],
 });
+const TRAIL_WORKERS = ["trail-on", "trail-off", "gateway-trail-on", "gateway-trail-off"];
 // The stand-in node's port is known only once workerd listens (the discard port stands in until
 // then). The gateway reaches it there, over loopback HTTP like the load generator, so that the
 // call straight to the node and the call through the gateway are measured alike.
@@ -225,7 +257,7 @@ try {
   const nodeUrl = (await mf.unsafeGetDirectURL("stand-in-node")).origin;
   await mf.setOptions(throughputOptions(nodeUrl));
   const url = {};
-  for (const name of ["edge-tokens", "edge-tokens-gateway", "js-peer", "js-proxy", "kv-limit", "noop", "kv-page-limit", "stand-in-node"]) {
+  for (const name of ["edge-tokens", "edge-tokens-gateway", "js-peer", "js-proxy", "kv-limit", "noop", "kv-page-limit", "stand-in-node", ...TRAIL_WORKERS]) {
     url[name] = (await mf.unsafeGetDirectURL(name)).origin;
   }
   // Miniflare keeps a socket's port across a reload; if that ever changes, the gateway points nowhere.
@@ -260,7 +292,15 @@ try {
   await kv.put("bench:limit", record);
 
   await checkAnswers(url, unlimited, limited, record);
-  await checkPeerEvents(limited);
+  await checkPeerEvents(url["edge-tokens"], limited);
+  await checkTrailSwitch(url, url["edge-tokens"], limited, asTokenCall(limited.token), 200);
+  // The token whose events are paged: its own tree, TRAIL.calls events in its trail.
+  const trailed = await create(url["edge-tokens"], JSON.stringify({
+    description: "benchmark token whose events are paged",
+    lifetime: 86_400,
+    capabilities: [{ endpoint: "tokensGetToken", limits: [UNBOUNDED_CALLS] }],
+  }));
+  const events = await seedTrail(url["edge-tokens"], trailed);
   const gateway = url["edge-tokens-gateway"];
   const nodeTokens = await seedGateway(gateway);
   // The JavaScript proxy reads a copy of the record of the gateway's token without limits.
@@ -271,8 +311,9 @@ try {
   await seedListing(gateway);
   const listing = await checkListing(gateway, url["kv-page-limit"]);
   await checkGateway(url, nodeTokens);
+  await checkTrailSwitch(url, gateway, nodeTokens.limited, nodeInfo(nodeTokens.limited.token), 200, "gateway-");
 
-  const asToken = (secret) => ({ method: "GET", path: "/api/v3/token", headers: { "x-auth-token": secret } });
+  const asToken = asTokenCall;
   const ids = [];
   const scenarios = [
     { key: "get_token", label: "GET /token, no limits", url: url["edge-tokens"], next: () => asToken(unlimited.token), expect: 200 },
@@ -318,6 +359,11 @@ try {
     { key: "gateway", label: "gateway, no limits", url: gateway, next: () => nodeInfo(nodeTokens.unlimited.token), expect: 200 },
     { key: "gateway_limited", label: "gateway, calls limit", url: gateway, next: () => nodeInfo(nodeTokens.limited.token), expect: 200 },
     { key: "gateway_spend", label: "gateway, spend", url: gateway, next: () => fund(nodeTokens.spending.token), expect: 200 },
+    { key: "get_token_limited_trail_on", label: "GET /token, limit, trail on", url: url["trail-on"], next: () => asToken(limited.token), expect: 200 },
+    { key: "get_token_limited_trail_off", label: "GET /token, limit, trail off", url: url["trail-off"], next: () => asToken(limited.token), expect: 200 },
+    { key: "gateway_limited_trail_on", label: "gateway, limit, trail on", url: url["gateway-trail-on"], next: () => nodeInfo(nodeTokens.limited.token), expect: 200 },
+    { key: "gateway_limited_trail_off", label: "gateway, limit, trail off", url: url["gateway-trail-off"], next: () => nodeInfo(nodeTokens.limited.token), expect: 200 },
+    { key: "token_events", label: `GET /tokens/{id}/events?limit=${TRAIL.page}`, url: url["edge-tokens"], next: () => eventsPage(trailed.id), expect: 200 },
   ];
 
   for (const scenario of scenarios) scenario.target = new Target(scenario.url, CONCURRENCY);
@@ -407,6 +453,7 @@ try {
     workerd_us: medianOrNull(samples[s.key].map((r) => r.server_cpu_us)),
   }]));
   results.listing = { ...listing, kv_ops_per_request: listingKvOpsSummary() };
+  results.trail = { events, page: TRAIL.page };
 } finally {
   await mf.dispose();
 }
@@ -455,8 +502,15 @@ const report = {
   gateway: results.gateway,
   gateway_limited: results.gateway_limited,
   gateway_spend: results.gateway_spend,
+  get_token_limited_trail_on: results.get_token_limited_trail_on,
+  get_token_limited_trail_off: results.get_token_limited_trail_off,
+  gateway_limited_trail_on: results.gateway_limited_trail_on,
+  gateway_limited_trail_off: results.gateway_limited_trail_off,
+  token_events: results.token_events,
   listing: results.listing,
   gateway_adds: gatewayAdds(results),
+  trail_costs: trailCosts(results),
+  trail: results.trail,
   server_wasm_gzip_bytes: sizes.server_wasm_gzip_bytes,
   client_wasm_gzip_bytes: sizes.client_wasm_gzip_bytes,
   cold_start_ms: round(median(coldStarts)),
@@ -497,6 +551,10 @@ report.targets = {
 const kvOps = report.listing.kv_ops_per_request;
 log(`listing: a page of ${report.listing.page} of ${report.listing.tokens} tokens (${report.listing.limited} with limits, ` +
   `in ${report.listing.limited_trees} trees): ${kvOps.mean} KV operations per page (at most ${kvOps.max}, ${kvOps.requests} pages)`);
+for (const [name, cost] of Object.entries(report.trail_costs)) {
+  log(`recording, ${name}: Δp50 ${cost.p50_ms} ms, Δworkerd ${cost.workerd_cpu_us ?? "?"} µs/req, ` +
+    `off/on ${cost.rps_ratio}× requests/s (${cost.rps_ratio_per_round.min}–${cost.rps_ratio_per_round.max} round by round)`);
+}
 for (const [name, added] of Object.entries(report.gateway_adds)) {
   log(`gateway ${name}: Δp50 ${added.p50_ms} ms, Δp99 ${added.p99_ms} ms, Δworkerd ${added.workerd_cpu_us ?? "?"} µs/req, ` +
     `${added.rps_ratio}× requests/s`);
@@ -760,11 +818,85 @@ function gatewayAdds(results) {
   };
 }
 
-/** The JavaScript peer's tree holds the audit event of the one limited call checkAnswers made. */
-async function checkPeerEvents(limited) {
+/**
+ * What recording a call in the audit trail costs: the same build with its recording on, less
+ * with it off (bench/workers/trail-switch.mjs), side by side; requests/s of off over on.
+ */
+function trailCosts(results) {
+  const cpu = (key) => results.cpu[key].workerd_us;
+  const cost = (on, off) => ({
+    p50_ms: round(results[on].p50_ms - results[off].p50_ms, 3),
+    workerd_cpu_us: cpu(on) === null || cpu(off) === null ? null : round(cpu(on) - cpu(off)),
+    rps_ratio: ratio(results[off].rps, results[on].rps),
+    rps_ratio_per_round: perRound(results.rounds[off], results.rounds[on]),
+  });
+  return {
+    get_token_limited: cost("get_token_limited_trail_on", "get_token_limited_trail_off"),
+    gateway_limited: cost("gateway_limited_trail_on", "gateway_limited_trail_off"),
+  };
+}
+
+/** The JavaScript peer's tree holds the audit event of the one limited call checkAnswers made: ours, but for when. */
+async function checkPeerEvents(base, limited) {
   const trees = await mf.getDurableObjectNamespace("PEER_TREES", "js-peer");
   const response = await trees.get(trees.idFromName(limited.id)).fetch("https://tree/events");
-  expectEqual("the audit events in the JavaScript peer's tree", await response.text(), `[[1,"${limited.id}/","${limited.id}","tokensGetToken",200]]`);
+  const rows = JSON.parse(await response.text());
+  expectEqual("the audit events in the JavaScript peer's tree", rows.length, 1, JSON.stringify(rows));
+  const [[seq, lineage, text]] = rows;
+  expectEqual("the peer's event's number and lineage", `${seq} ${lineage}`, `1 ${limited.id}`);
+  // Ours also holds the admin's create of the token.
+  const ours = (await trailOf(base, limited.id, 10)).events.filter((event) => event.operation === "tokensGetToken");
+  expectEqual("our events of the limited token's calls", ours.length, 1, JSON.stringify(ours));
+  const withoutTime = ({ at, ...event }) => JSON.stringify(event);
+  expectEqual("the JavaScript peer's event", withoutTime(JSON.parse(text)), withoutTime(ours[0]));
+}
+
+/**
+ * Through the trail switch's Workers (`prefix` for the gateway's pair), `call` by `token` answers
+ * `status` both ways, as ours does; the tree records it with the recording on, not with it off.
+ */
+async function checkTrailSwitch(url, base, token, call, status, prefix = "") {
+  const ours = await sendCall(base, call);
+  for (const recording of ["on", "off"]) {
+    const name = `${prefix}trail-${recording}`;
+    const answer = await sendCall(url[name], call);
+    expectEqual(`${name}: status`, answer.status, status, answer.body);
+    // The limited GET's answer shows the use so far, which each pair counts in its own trees.
+    if (prefix === "") expectEqual(`${name}: the answer`, answer.body, ours.body.replace(/"used":\d+/, '"used":1'));
+    const recorded = (await trailOf(url[name], token.id, 10)).events.length;
+    expectEqual(`${name}: the events recorded`, recorded, recording === "on" ? 1 : 0);
+  }
+}
+
+/**
+ * TRAIL.calls calls of `token`, untimed, each leaving an event in its trail; the measured page
+ * is full and has a next one. What the trail holds.
+ */
+async function seedTrail(base, token) {
+  await times(TRAIL.calls, async () => {
+    const { status, body } = await sendCall(base, asTokenCall(token.token));
+    expectEqual("a call that fills the trail", status, 200, body);
+  });
+  const page = await trailOf(base, token.id, TRAIL.page);
+  expectEqual("the events on a page", page.events.length, TRAIL.page);
+  expectEqual("a next page of events", typeof page.cursor, "string");
+  return (await trailOf(base, token.id, 1000)).events.length;
+}
+
+/** A page of token `id`'s events, as the admin reads it. */
+async function trailOf(base, id, limit) {
+  const { status, body } = await sendCall(base, { ...eventsPage(id), path: `/api/v3/tokens/${id}/events?limit=${limit}` });
+  expectEqual(`GET /api/v3/tokens/{id}/events?limit=${limit} as the admin`, status, 200, body);
+  return JSON.parse(body);
+}
+
+/** The measured page of events: the newest TRAIL.page of a token's, as the admin reads them. */
+function eventsPage(id) {
+  return { method: "GET", path: `/api/v3/tokens/${id}/events?limit=${TRAIL.page}`, headers: { "x-auth-token": ADMIN_TOKEN } };
+}
+
+function asTokenCall(secret) {
+  return { method: "GET", path: "/api/v3/token", headers: { "x-auth-token": secret } };
 }
 
 /** Every Worker gives the right answer before anything is timed; the peer gives ours. */
@@ -930,6 +1062,12 @@ function markdown(r) {
   // A ratio of RATIOS: of the medians, then its range round by round.
   const vsr = (name) => `${r.ratios[name].toFixed(2)}× (${r.ratios_per_round[name].min.toFixed(2)}–${r.ratios_per_round[name].max.toFixed(2)})`;
   const iso = r.isolate_us_per_request;
+  // The workerd CPU per request of \`a\` less \`b\`'s, round by round: the median (lowest to highest).
+  const cpuApart = (a, b) => {
+    const apart = r.samples[a].map((x, i) => x.server_cpu_us - r.samples[b][i].server_cpu_us);
+    if (apart.some((x) => !Number.isFinite(x))) return "n/a";
+    return `${plus(median(apart), 0)} (${plus(Math.min(...apart), 0)} to ${plus(Math.max(...apart), 0)})`;
+  };
   const isoCell = (x) => `${x.median_us} (${x.min_us}–${x.max_us})`;
   const isoRatio = (x) => (x === null ? "n/a" : `${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)})`);
   const m = r.machine;
@@ -956,7 +1094,7 @@ that holds 1.0 is a tie on this machine, whatever the median says.
 | measurement | requests/s | p50 ms | p99 ms | workerd CPU µs/request | vs |
 |---|---:|---:|---:|---:|---|
 ${row("edge-tokens `GET /api/v3/token`, token without limits", "get_token", `${vsr("get_token_vs_js_peer")} JS peer, ${vsr("get_token_vs_kv_get_limit")} one-KV-read limit`)}
-${row("edge-tokens `GET /api/v3/token`, token with a `calls` limit (+1 call to its tree's Durable Object)", "get_token_limited", `${vsr("get_token_limited_vs_js_peer_limited")} JS peer, ${vsr("get_token_limited_vs_get_token")} no limits`)}
+${row("edge-tokens `GET /api/v3/token`, token with a `calls` limit (+1 call to its tree's Durable Object, which also records the call's audit event)", "get_token_limited", `${vsr("get_token_limited_vs_js_peer_limited")} JS peer, ${vsr("get_token_limited_vs_get_token")} no limits`)}
 ${row("edge-tokens `GET /api/v3/token`, token whose parent limits the call too (+1 ancestors read, 2 counters in one Durable Object call)", "get_token_ancestor_limited", `${vs(r.get_token_ancestor_limited, r.get_token)} no limits`)}
 ${row("edge-tokens `POST /api/v3/tokens` (admin, 3 KV writes)", "create")}
 ${row("edge-tokens `DELETE /api/v3/tokens/{id}` (admin, 1 read, 2 deletes, 1 Durable Object call; the clean-up follows in the tree's alarm)", "delete")}
@@ -987,8 +1125,8 @@ HTTP request.
 ${row("(a) `GET /api/v4/node/info` straight to the stand-in node, with the node's token", "node_direct")}
 ${row("(j) the same through a JavaScript proxy: one KV read, then the call forwarded with the node's token (`bench/workers/js-proxy.mjs`)", "js_proxy_node_call", `${vsr("js_proxy_vs_node_direct")} straight`)}
 ${row("(b) the same through the gateway, token without limits", "gateway", `${vsr("gateway_vs_js_proxy")} JS proxy, ${vsr("gateway_vs_node_direct")} straight`)}
-${row("(c) the same, token with a `calls` limit (+1 call to its tree's Durable Object)", "gateway_limited", `${vs(r.gateway_limited, r.node_direct)} straight`)}
-${row("(d) `POST /api/v4/channels/{address}/fund` of 1 wei wxHOPR through the gateway, token with a `spend` budget and a `targets` condition (+ the body read and checked, +1 Durable Object call)", "gateway_spend", `${vs(r.gateway_spend, r.node_direct)} straight`)}
+${row("(c) the same, token with a `calls` limit (+1 call to its tree's Durable Object, and +1 once the node has answered, to record the call's audit event)", "gateway_limited", `${vs(r.gateway_limited, r.node_direct)} straight`)}
+${row("(d) `POST /api/v4/channels/{address}/fund` of 1 wei wxHOPR through the gateway, token with a `spend` budget and a `targets` condition (+ the body read and checked, +1 Durable Object call, +1 to record its audit event)", "gateway_spend", `${vs(r.gateway_spend, r.node_direct)} straight`)}
 
 ### What the gateway adds
 
@@ -1005,11 +1143,42 @@ ${added("(d) − (b): what a `spend` budget and `targets` cost, on a POST with i
 
 A call without limits pays for reading the token (one KV read), the Worker's own work and log
 line, and the second HTTP hop, to the node. A limited call also waits, before it is forwarded,
-for one round trip to its tree's Durable Object, which counts the call atomically: that is the
-difference of (c) to (b), ${ms(r.gateway_adds.gateway_limited_vs_gateway.p50_ms)} at the median. A \`spend\` budget is charged in the
-same round trip, after the body is read for its amount: (d) to (b), ${ms(r.gateway_adds.gateway_spend_vs_gateway.p50_ms)}. A real
+for one round trip to its tree's Durable Object, which counts the call atomically, and once the
+node has answered, for a second, which records the call in the tree's audit trail (see *What the
+audit trail costs*): together the difference of (c) to (b), ${ms(r.gateway_adds.gateway_limited_vs_gateway.p50_ms)} at the median. A \`spend\`
+budget is charged in the first round trip, after the body is read for its amount: (d) to (b),
+${ms(r.gateway_adds.gateway_spend_vs_gateway.p50_ms)}. A real
 node, across a network, adds its own time to (a) and to every gateway row alike: the
 differences stay, the ratios move towards 1.
+
+## What the audit trail costs
+
+The trail records every call of a token with limits or conditions in its tree's Durable Object
+(issue 22). Measured here with the same build twice more, side by side with the rest: through
+\`bench/workers/trail-switch.mjs\`, which wraps only the Worker's \`TOKEN_TREES\` binding, once
+passing every message on (*on*) and once dropping the trail's part (*off*: a \`/charge\` loses the
+event it carries, and a node call's \`/record\` is answered without reaching the tree). Both
+variants pay the wrapper alike (each message to a tree parsed and serialized again); *off* still
+drafts each event inside the isolate, so the cost shown is, if anything, a few µs low.
+
+| measurement | requests/s | p50 ms | p99 ms | workerd CPU µs/request | vs |
+|---|---:|---:|---:|---:|---|
+${row("`GET /api/v3/token`, token with a `calls` limit, trail on: the event rides in the charge's Durable Object call", "get_token_limited_trail_on", `${vs(r.get_token_limited_trail_on, r.get_token_limited)} unwrapped`)}
+${row("the same, trail off", "get_token_limited_trail_off", `${vsr("get_token_limited_trail_off_vs_on")} on`)}
+${row("gateway call, token with a `calls` limit, trail on: the event in a second Durable Object call, once the node has answered", "gateway_limited_trail_on", `${vs(r.gateway_limited_trail_on, r.gateway_limited)} unwrapped`)}
+${row("the same, trail off", "gateway_limited_trail_off", `${vsr("gateway_limited_trail_off_vs_on")} on`)}
+${row(`\`GET /api/v3/tokens/{id}/events?limit=${r.trail.page}\` (admin, the newest ${r.trail.page} of a token's ${r.trail.events} events: its index entry read from KV, 1 Durable Object call)`, "token_events", `${vs(r.token_events, r.get_token)} \`GET /api/v3/token\``)}
+
+What recording adds, on less off (*vs* above: requests/s of off over on, of the medians and round
+by round); the CPU also round by round, where the two ran side by side (a range across 0 is a tie):
+
+| | Δ p50 ms | Δ workerd CPU µs/request | round by round |
+|---|---:|---:|---:|
+| limited \`GET /api/v3/token\` (an insert in the same call) | ${plus(r.trail_costs.get_token_limited.p50_ms, 2)} | ${r.trail_costs.get_token_limited.workerd_cpu_us === null ? "n/a" : plus(r.trail_costs.get_token_limited.workerd_cpu_us, 0)} | ${cpuApart("get_token_limited_trail_on", "get_token_limited_trail_off")} |
+| limited gateway call (a call of its own) | ${plus(r.trail_costs.gateway_limited.p50_ms, 2)} | ${r.trail_costs.gateway_limited.workerd_cpu_us === null ? "n/a" : plus(r.trail_costs.gateway_limited.workerd_cpu_us, 0)} | ${cpuApart("gateway_limited_trail_on", "gateway_limited_trail_off")} |
+
+A call without limits or conditions leaves no event (unless it changes something on the node),
+so \`GET /api/v3/token\` and the gateway call without limits pay nothing for the trail.
 
 ## Work per request inside the isolate
 
@@ -1055,11 +1224,14 @@ does about it:
   \`GET\` made 75 calls across the boundary. It now makes 17: one for the request's method, URL
   and the headers the service reads, one for the KV read, one for the answer (each set of answer
   headers is parsed once per isolate), one for the log line, two for the clock, and the futures
-  machinery. A gateway call crosses three times for the node (the call with its timeout, the
-  answer's headers as text, the answer rebuilt) instead of once per header each way and a
-  \`Delay\` timer raced with the call. The limited \`GET\` still goes through the wrappers:
-  \`worker\`'s \`Response::text\` reads the tree's answer through a stream reader chunk by chunk
-  (about 9% of the isolate's busy time on a limited \`GET\` under load).
+  machinery. Every header of the request is read only for a call for the node, the one route
+  that passes them on (iterating them all was about 9% of the Worker's own time on a \`GET\`). A
+  gateway call crosses three times for the node (the call with its timeout, the answer's
+  headers as text, the answer rebuilt) instead of once per header each way and a \`Delay\`
+  timer raced with the call. A call to a tree's Durable Object is one crossing (the stub, the
+  POST, the answer's text), not \`worker\`'s wrappers, whose \`Response::text\` read the answer
+  through a stream reader chunk by chunk (about 9% of the isolate's busy time on a limited
+  \`GET\` under load).
 - **Code generation.** The Worker is built for speed, the client for size (the settings are
   under *Size and start-up*): \`opt-level = 3\` with \`wasm-opt -O3\` cut the Worker's own work
   inside the isolate by about a tenth (ranges overlapping on this busy machine) for some 35 KiB
@@ -1116,13 +1288,14 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   byte before timing), the same CORS headers and the same one-line JSON log. For the token with a
   \`calls\` limit it makes the same one round trip to its tree's Durable Object (\`PeerTree\`,
   SQLite-backed, called with \`fetch\` as ours is; RPC measured no faster here) with the same
-  message and the same durable work as our \`TokenTree\`'s \`/charge\`: the counters of the tokens
-  charged and of the caller read, the path's revocations read, the check, the counters upserted in
-  one \`transactionSync\`, the tree's expiry read; and in the same transaction one row of the audit
-  trail of issue 22 (\`events\`, with its index on \`lineage\`), which our Worker will write in that
-  call too once issue 22 lands: until then the peer does more durable work than ours. Before timing,
-  the bench checks that the peer's first answer is ours byte for byte (\`used: 1\` in both) and
-  that its tree holds the event.
+  message and the same durable work as our \`TokenTree\`'s \`/charge\`: the counters and the periodic
+  limits' slots of the tokens charged and of the caller read, the path's revocations read, the
+  check, the tree's expiry read; and in one \`transactionSync\` the counters upserted and the call's
+  event recorded as ours records it (a row of \`events\`: its lineage, indexed with its number, and
+  the event as JSON text; the trail cut to its bound). Like ours, it notes a token's last use in KV
+  at most once a minute per isolate, after the answer. Before timing, the bench checks that the
+  peer's first answer is ours byte for byte (\`used: 1\` in both) and that its tree holds the
+  event ours recorded, but for its time.
 - **JavaScript proxy** (\`bench/workers/js-proxy.mjs\`): what a JavaScript Worker pays at the least
   for a gateway call: one bulk KV read (a copy of the calling token's record and the lock-out key,
   as the gateway reads them), then the call forwarded to the same stand-in node over the same

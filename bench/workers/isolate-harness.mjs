@@ -6,7 +6,7 @@
 import EdgeTokens from "./index.js";
 import peer from "./js-peer.mjs";
 
-/** Just enough of a KV namespace for `GET /api/v3/token`. */
+/** Just enough of a KV namespace for `GET /api/v3/token` (the put: a token's last use, noted once a minute). */
 class KvNamespace {
   constructor(entries) {
     this.entries = entries;
@@ -17,6 +17,9 @@ class KvNamespace {
     const value = this.entries.get(key);
     if (value === undefined) return null;
     return type === "json" ? JSON.parse(value) : value;
+  }
+  async put(key, value) {
+    this.entries.set(key, value);
   }
 }
 

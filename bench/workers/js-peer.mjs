@@ -9,13 +9,15 @@
 // A token with a `calls` limit costs one round trip to its tree's Durable
 // Object (`PeerTree`, a SQLite-backed object named after the tree's root, as
 // the Rust Worker's `TokenTree`): the same message (`/charge`, the caller's
-// path, its charges and its tree's expiry), the same reads (the counters of
-// the tokens charged and of the caller, the revocations of its path, the
-// tree's expiry fact), the same check, the counters upserted in one
-// `transactionSync`, and besides them one row of the audit trail that issue
-// 22 adds (`events`, see /work/team/issue22-design.md): the Rust Worker will
-// write that row in the same call once issue 22 lands, so the peer pays for
-// it now. It exists to be measured against the Rust Worker.
+// path, its charges, its tree's expiry and the call's audit event), the same
+// reads (the counters and the periodic limits' slots of the tokens charged
+// and of the caller, the revocations of its path, the tree's expiry fact),
+// the same check, and the same writes in one `transactionSync`: the counters
+// upserted, and the event recorded in the audit trail's table as the Rust
+// Worker's src/server/events.rs records it (its lineage, the event as JSON
+// text, the trail cut to its bound). Like ours, it notes a token's last use
+// (`u:<id>` in KV) at most once a minute per isolate, after the answer has
+// left. It exists to be measured against the Rust Worker.
 import { DurableObject } from "cloudflare:workers";
 
 const PREFIX = "etk_";
@@ -109,7 +111,8 @@ function notLockedOut(until, now) {
 }
 const unauthenticated = () => new Refusal(401, "UNAUTHORIZED", "authentication failed", { "www-authenticate": CHALLENGE });
 
-async function getToken(request, env, url, now, log) {
+async function getToken(request, env, ctx, url, nowMs, log) {
+  const now = Math.floor(nowMs / 1000);
   const admin = env.API_TOKEN;
   if (!admin) throw new Refusal(503, "MISCONFIGURED", "the API_TOKEN secret is not configured");
   if ([...admin].length < 32 || admin.trim() === "") {
@@ -141,6 +144,7 @@ async function getToken(request, env, url, now, log) {
     if (record.ancestors.some((id) => found.get(`i:${id}`) == null)) throw unauthenticated();
   }
   log.token_id = record.id;
+  noteUse(ctx, env, record, now);
   const grant = record.grants.find((g) => g.endpoint === OPERATION);
   if (!grant) {
     throw new Refusal(403, "UNAUTHORIZED", `authorization failed: the token does not hold the ${OPERATION} capability`, {}, null, "missing_capability");
@@ -148,7 +152,7 @@ async function getToken(request, env, url, now, log) {
   if (record.grants.some((g) => g.spend?.length)) {
     throw new Refusal(501, "UNAVAILABLE", "the JavaScript peer does not serve tokens with spend budgets");
   }
-  const used = record.grants.some((g) => g.max_calls !== undefined) ? await charge(env, record, grant, request, url) : {};
+  const used = record.grants.some((g) => g.max_calls !== undefined) ? await charge(env, record, grant, request, url, nowMs) : {};
   const token = {
     id: record.id,
     description: record.description,
@@ -165,11 +169,23 @@ function capability(grant, used) {
   return { endpoint: grant.endpoint, limits: [calls] };
 }
 
+/** When this isolate last noted each token's use (seconds). */
+const noted = new Map();
+/** Writes `u:<id>` after the answer, at most once a minute per token, as ours does (src/service/last_use.rs). */
+function noteUse(ctx, env, record, now) {
+  const last = noted.get(record.id);
+  if (last !== undefined && now < last + 60) return;
+  if (noted.size >= 10_000) noted.clear();
+  noted.set(record.id, now);
+  const until = record.valid_until === undefined ? undefined : Math.max(record.valid_until, now + 60 + 10);
+  ctx.waitUntil(env.TOKENS.put(`u:${record.id}`, String(now), until === undefined ? {} : { expiration: until }).catch(() => {}));
+}
+
 /**
  * Counts the call against the token's limit and every limited ancestor's in one round trip to
  * the tree's object, which also records the call in the audit trail; the caller's counters.
  */
-async function charge(env, record, grant, request, url) {
+async function charge(env, record, grant, request, url, nowMs) {
   const ancestors = record.ancestors ?? [];
   const path = [...ancestors, record.id];
   const maxes = grant.max_calls === undefined ? [] : [...(grant.shared_with ?? []), grant.max_calls];
@@ -178,7 +194,14 @@ async function charge(env, record, grant, request, url) {
     path,
     charges: limited.map((token, i) => ({ token, counter: grant.endpoint, max: maxes[i], amount: 1 })),
     tree_valid_until: ancestors.length ? record.root_valid_until : record.valid_until,
-    event: { token: record.id, actor: record.id, operation: OPERATION, method: request.method, path: url.pathname },
+    // The event as ours drafts it: with the status of a granted call, which the tree settles.
+    event: {
+      stored: {
+        lineage: path.join("/"),
+        event: { at: nowMs, token: record.id, actor: record.id, operation: OPERATION, method: request.method, path: url.pathname, status: 200 },
+      },
+      granted_known: true,
+    },
   };
   let reply;
   try {
@@ -214,10 +237,11 @@ export class PeerTree extends DurableObject {
   async fetch(request) {
     const body = await request.text();
     const path = new URL(request.url).pathname;
-    if (path === "/events") return Response.json(this.sql.exec("SELECT seq, lineage, token, operation, status FROM events ORDER BY seq").raw().toArray());
+    if (path === "/events") return Response.json(this.sql.exec("SELECT seq, lineage, event FROM events ORDER BY seq").raw().toArray());
     if (path !== "/charge") return new Response("not found", { status: 404 });
     const message = JSON.parse(body);
     const reply = this.charge(message);
+    if (reply.recorded) await this.scheduleSweep();
     if (message.tree_valid_until !== undefined) await this.rememberExpiry(message.tree_valid_until);
     return new Response(JSON.stringify(reply, (_, value) => (typeof value === "bigint" ? Number(value) : value)));
   }
@@ -230,6 +254,9 @@ export class PeerTree extends DurableObject {
     for (const [token, counter, amount] of this.sql.exec(`SELECT token, counter, amount FROM used WHERE token IN (${marks(read.length)})`, ...read).raw()) {
       used.set(`${token}\0${counter}`, BigInt(amount));
     }
+    // The periodic limits' slots, which ours reads with the counters (none for a lifetime limit).
+    const slots = this.sql.exec(`SELECT token, counter, slot, amount FROM slots WHERE token IN (${marks(read.length)})`, ...read).raw().toArray();
+    if (slots.length > 0) throw new Error("the JavaScript peer does not serve periodic limits");
     const revoked = this.sql.exec(`SELECT token, at_ms FROM revoked WHERE token IN (${marks(path.length)})`, ...path).toArray().length > 0;
     const usedOf = (token, counter) => used.get(`${token}\0${counter}`) ?? 0n;
     let refused;
@@ -239,18 +266,20 @@ export class PeerTree extends DurableObject {
       if (full) refused = { UsedUp: { charge: full, used: usedOf(full.token, full.counter) } };
     }
     if (!refused) for (const c of charges) used.set(`${c.token}\0${c.counter}`, usedOf(c.token, c.counter) + BigInt(c.amount));
-    const status = refused === undefined ? 200 : refused === "Revoked" ? 401 : 403;
-    const reason = refused?.UsedUp ? "limit_exhausted" : null;
+    // The event settled as ours settles it: a granted call's as drafted, a refusal by the
+    // counters as 403 with its reason, none for a revoked path (that call fails to sign in).
+    let recorded;
+    if (event && refused === undefined && event.granted_known) recorded = event.stored;
+    else if (event && refused?.UsedUp) recorded = { ...event.stored, event: { ...event.stored.event, status: 403, reason: "limit_exhausted" } };
     this.ctx.storage.transactionSync(() => {
       if (!refused && charges.length > 0) {
         const rows = charges.map((c) => [c.token, c.counter, String(usedOf(c.token, c.counter))]);
         this.sql.exec(`INSERT INTO used (token, counter, amount) VALUES ${rows.map(() => "(?, ?, ?)").join(", ")} ` +
           "ON CONFLICT (token, counter) DO UPDATE SET amount = excluded.amount", ...rows.flat());
       }
-      if (event && status !== 401) {
-        this.sql.exec("INSERT INTO events (at_ms, lineage, token, actor, operation, method, path, status, reason, amount, target) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)", Date.now(), `${path.join("/")}/`, event.token, event.actor,
-          event.operation, event.method, event.path, status, reason);
+      if (recorded) {
+        this.sql.exec("INSERT INTO events (at_ms, lineage, event) VALUES (?, ?, ?)", recorded.event.at, recorded.lineage, JSON.stringify(recorded.event));
+        this.sql.exec("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?", MAX_EVENTS);
       }
     });
     const callerUsed = {};
@@ -258,7 +287,16 @@ export class PeerTree extends DurableObject {
       const [token, counter] = key.split("\0");
       if (token === caller) callerUsed[counter] = amount;
     }
-    return refused === undefined ? { used: callerUsed } : { refused, used: callerUsed };
+    const reply = refused === undefined ? { used: callerUsed } : { refused, used: callerUsed };
+    if (recorded) reply.recorded = true;
+    return reply;
+  }
+
+  /** Makes sure an alarm will sweep the events, once per instance, as ours does. */
+  async scheduleSweep() {
+    if (this.sweepScheduled) return;
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + EVENTS_KEPT_MS);
+    this.sweepScheduled = true;
   }
 
   /** Remembers when the tree's root expires, the first time a charge says (the Rust Worker's alarm follows it). */
@@ -272,19 +310,23 @@ export class PeerTree extends DurableObject {
 }
 
 const OPERATION = "tokensGetToken";
+/** The trail's bounds, as ours has them (src/contract/bounds.rs). */
+const MAX_EVENTS = 1_000_000;
+const EVENTS_KEPT_MS = 30 * 86_400 * 1000;
 const marks = (n) => Array(n).fill("?").join(", ");
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS used (token TEXT NOT NULL, counter TEXT NOT NULL, amount TEXT NOT NULL,
     PRIMARY KEY (token, counter)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS revoked (token TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS slots (token TEXT NOT NULL, counter TEXT NOT NULL,
+    slot INTEGER NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (token, counter, slot)) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,
-    lineage TEXT NOT NULL, token TEXT NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL, method TEXT NOT NULL,
-    path TEXT NOT NULL, status INTEGER NOT NULL, reason TEXT, amount TEXT, target TEXT);
-  CREATE INDEX IF NOT EXISTS events_lineage ON events (lineage);`;
+    lineage TEXT NOT NULL, event TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS events_by_lineage ON events (lineage, seq);`;
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const started = Date.now();
     const url = new URL(request.url);
     const log = { method: request.method, path: url.pathname, operation: null, status: 0, token_id: null, duration_ms: 0, kv_ops: 0, cause: null };
@@ -301,7 +343,7 @@ export default {
     } else {
       log.operation = "tokensGetToken";
       try {
-        body = await getToken(request, env, url, Math.floor(started / 1000), log);
+        body = await getToken(request, env, ctx, url, started, log);
       } catch (error) {
         if (!(error instanceof Refusal)) throw error;
         status = error.httpStatus;

@@ -106,7 +106,7 @@ impl NodeAnswer for web_sys::Response {
     }
 
     fn headers(&self) -> Vec<(String, String)> {
-        let lines = header_lines(&web_sys::Response::headers(self));
+        let lines = header_lines(self);
         header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect()
     }
 

@@ -5,10 +5,12 @@
 //! through the wrappers and 17 times with these (see BENCHMARKS.md, "Where
 //! the time goes"):
 //!
-//! - [`request_fields`]: the method, the URL, the headers the service reads
-//!   and then every header (what a node call may pass on), as one string.
-//!   Fields are separated by "\n" and a missing header is "\0": neither can
-//!   occur in a method, a parsed URL or a header value.
+//! - [`request_fields`]: the method, the URL and the headers the service
+//!   reads, as one string. Fields are separated by "\n" and a missing
+//!   header is "\0": neither can occur in a method, a parsed URL or a
+//!   header value. Every header (what a node call may pass on) is read
+//!   only for a call for the node ([`request_header_lines`]): a profile put
+//!   reading them all at about 9% of the Worker's own time on a `GET`.
 //! - [`new_response`]: the answer in one call. Answers repeat a handful of
 //!   header sets (content type, CORS, challenge), so each set is parsed once
 //!   and kept, up to 64 of them.
@@ -25,10 +27,16 @@
 //!   `transactionSync`, so that they land together or not at all.
 //! - [`assets_fetch`]: a console file from the static-assets binding, also
 //!   for size (`worker`'s `Fetcher` brings its request wrappers along).
+//! - [`tree_call`]: a message to a tree's Durable Object and its answer's
+//!   text in one call: `worker`'s stub, request and response wrappers cost
+//!   a dozen crossings, and its `Response::text` read the answer through a
+//!   stream reader, chunk by chunk (about 9% of the isolate's busy time on
+//!   a limited `GET` under load).
 //! - [`node_fetch`], [`header_lines`] and [`passed_back`]: a gateway call to
-//!   the node, its answer's headers as text, and the answer rebuilt with the
-//!   headers the caller gets; `worker`'s wrappers crossed once per header
-//!   each way and once per step of the timeout.
+//!   the node, its answer's headers as text (the request's too, as
+//!   [`request_header_lines`]), and the answer rebuilt with the headers the
+//!   caller gets; `worker`'s wrappers crossed once per header each way and
+//!   once per step of the timeout.
 //!
 //! Headers cross as text, "name\nvalue\nname\nvalue…" ([`header_text`],
 //! [`header_pairs`]): neither a name nor a value can hold a "\n".
@@ -43,7 +51,7 @@ use worker::{
 export function request_fields(request) {
   const h = request.headers;
   return [request.method, request.url, h.get("x-auth-token") ?? "\0", h.get("authorization") ?? "\0",
-    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0", ...[...h].flat()].join("\n");
+    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
 }
 export function new_response(status, body, headers) {
   let init = responseHeaders.get(headers);
@@ -91,8 +99,8 @@ export function sql_write(storage, statements) {
     for (const [query, ...params] of JSON.parse(statements)) storage.sql.exec(query, ...params);
   });
 }
-export function header_lines(headers) {
-  return [...headers].flat().join("\n");
+export function header_lines(message) {
+  return [...message.headers].flat().join("\n");
 }
 function headersOf(lines) {
   const headers = new Headers();
@@ -117,6 +125,14 @@ export function passed_back(answer, headers) {
   if (answer.cf) init.cf = answer.cf;
   return new Response(answer.body, init);
 }
+export function tree_call(env, binding, tree, url, body) {
+  const trees = env[binding];
+  if (!trees || typeof trees.idFromName !== "function") return null;
+  return trees.get(trees.idFromName(tree)).fetch(url, { method: "POST", body }).then(async (answer) => {
+    const text = await answer.text();
+    return answer.ok ? text : answer.status;
+  });
+}
 export function assets_fetch(env, binding, request, method) {
   const assets = env[binding];
   if (!assets || typeof assets.fetch !== "function") return null;
@@ -125,8 +141,7 @@ export function assets_fetch(env, binding, request, method) {
 "#)]
 extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
-    /// `cf-connecting-ip` ("\0" for a missing header), then each header's name
-    /// and value, joined by "\n".
+    /// `cf-connecting-ip` ("\0" for a missing header), joined by "\n".
     pub fn request_fields(request: &web_sys::Request) -> String;
     /// A `Response` with `headers` given as "name\nvalue\nname\nvalue…".
     pub fn new_response(status: u16, body: Option<String>, headers: &str) -> web_sys::Response;
@@ -178,8 +193,11 @@ extern "C" {
     /// Runs the JSON array of `[query, ...params]` statements in one transaction.
     #[wasm_bindgen(catch)]
     pub fn sql_write(storage: &JsValue, statements: &str) -> Result<(), JsValue>;
-    /// Every header, as [`header_text`] writes them.
-    pub fn header_lines(headers: &web_sys::Headers) -> String;
+    /// Every header of an answer, as [`header_text`] writes them.
+    pub fn header_lines(answer: &web_sys::Response) -> String;
+    /// Every header of a request, as [`header_text`] writes them.
+    #[wasm_bindgen(js_name = header_lines)]
+    pub fn request_header_lines(request: &web_sys::Request) -> String;
     /// `fetch` of `target` with `method` and `headers` (as [`header_text`]
     /// writes them), redirects not followed, with `body`, or else, if
     /// `streamed`, `request`'s body; aborted unless the answer's head comes
@@ -198,6 +216,17 @@ extern "C" {
     /// `answer` with its status, body, WebSocket and `cf`, but exactly `headers`.
     #[wasm_bindgen(catch)]
     pub fn passed_back(answer: &web_sys::Response, headers: &str) -> Result<web_sys::Response, JsValue>;
+    /// Posts `body` to `url` on the Durable Object named `tree` of namespace
+    /// `env[binding]`: its answer's text, or its status unless it is 2xx;
+    /// null when the binding is missing.
+    #[wasm_bindgen(catch)]
+    pub fn tree_call(
+        env: &JsValue,
+        binding: &str,
+        tree: &str,
+        url: &str,
+        body: &str,
+    ) -> Result<Option<Promise>, JsValue>;
     /// `env[binding].fetch()` of `request`'s URL with `method`, its headers
     /// and no body, redirects not followed; null when the binding is missing.
     #[wasm_bindgen(catch)]

@@ -34,6 +34,7 @@ use crate::service::{
     cors::AllowedOrigins,
     http::{ApiRequest, ApiResponse, LogFields},
     log,
+    routing::Target,
     secret::AdminToken,
     Answer, Service,
 };
@@ -102,11 +103,19 @@ async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_
         RateLimiter(&env),
         settings.config.clone(),
     );
-    let api_request = request_head(&request);
+    let mut api_request = request_head(&request);
+    let route = service.route(&api_request);
+    // Only a call for the node passes headers on: the others need only
+    // those the head holds.
+    if matches!(route, Ok(Target::Node(_))) {
+        let lines = js::request_header_lines(&request);
+        api_request.headers =
+            js::header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect();
+    }
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);
     let files = files::Assets::new(&env, &request);
-    let answer = service.handle(&api_request, &body, &node, &files, started_ms as u64).await;
+    let answer = service.answer(route, &api_request, &body, &node, &files, started_ms as u64).await;
     body.discard_unread().await;
     for write in service.take_deferred().writes() {
         service.kv().put_after_answer(ctx.as_ref(), &write);
@@ -138,7 +147,8 @@ async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_
     Ok(response)
 }
 
-/// The request without its body, which is read only where it is needed.
+/// The request's head without the headers a node call passes on (read only
+/// for those) and without its body (read only where it is needed).
 fn request_head(request: &web_sys::Request) -> ApiRequest {
     let fields = js::request_fields(request);
     let mut fields = fields.split('\n');
@@ -149,17 +159,12 @@ fn request_head(request: &web_sys::Request) -> ApiRequest {
     let url = next().unwrap_or_default();
     let (x_auth_token, authorization, origin, upgrade, client_address) =
         (next(), next(), next(), next(), next());
-    let mut headers = Vec::new();
-    while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-        headers.push((name.to_string(), value.to_string()));
-    }
     ApiRequest {
         x_auth_token,
         authorization,
         origin,
         upgrade,
         client_address,
-        headers,
         ..ApiRequest::new(&method, &url)
     }
 }

@@ -29,13 +29,13 @@ use std::{cell::Cell, collections::BTreeMap};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
-    durable_object, js_sys, wasm_bindgen, DurableObject, Env, Method, ObjectNamespace, Request, RequestInit,
-    Response, Result, ScheduledTime, State, Storage,
+    durable_object, js_sys, wasm_bindgen, wasm_bindgen::JsValue, wasm_bindgen_futures::JsFuture,
+    DurableObject, Env, Request, Response, Result, ScheduledTime, State, Storage,
 };
 
 use super::{
     events,
-    js::{sql_query, sql_write},
+    js::{error_text, sql_query, sql_write, tree_call},
     kv::WorkersKv,
     slots,
 };
@@ -457,24 +457,27 @@ impl DurableBudgets {
         message: &T,
     ) -> std::result::Result<String, StoreError> {
         let body = serde_json::to_string(message).map_err(|e| StoreError(e.to_string()))?;
-        let namespace: ObjectNamespace = self
-            .0
-            .durable_object("TOKEN_TREES")
-            .map_err(|_| StoreError("the TOKEN_TREES Durable Object binding is missing".to_string()))?;
-        let stub = namespace.id_from_name(tree).and_then(|object| object.get_stub()).map_err(failed)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let request = Request::new_with_init(&format!("https://tree{path}"), &init).map_err(failed)?;
-        let mut response = stub.fetch_with_request(request).await.map_err(failed)?;
-        match response.status_code() {
-            200..=299 => response.text().await.map_err(failed),
-            status => Err(StoreError(format!("the tree's budgets answered {status}"))),
+        let env: &JsValue = self.0.as_ref();
+        let promise = tree_call(env, "TOKEN_TREES", tree, &format!("https://tree{path}"), &body)
+            .map_err(js_failed)?
+            .ok_or_else(|| StoreError("the TOKEN_TREES Durable Object binding is missing".to_string()))?;
+        let answer = JsFuture::from(promise).await.map_err(js_failed)?;
+        match answer.as_string() {
+            Some(text) => Ok(text),
+            None => Err(StoreError(format!(
+                "the tree's budgets answered {}",
+                answer.as_f64().unwrap_or_default()
+            ))),
         }
     }
 }
 
 fn failed(error: worker::Error) -> StoreError {
     StoreError(format!("Durable Object: {error}"))
+}
+
+fn js_failed(error: JsValue) -> StoreError {
+    StoreError(format!("Durable Object: {}", error_text(&error)))
 }
 
 /// A Durable Object's answer.

@@ -27,6 +27,8 @@ pub struct ApiRequest {
     /// The client's address (`CF-Connecting-IP`), for throttling.
     pub client_address: Option<String>,
     /// Every header, names in lower case: what a node call may pass on.
+    /// Only a call for the node reads them, so an adapter may fill them
+    /// only for a request whose route is the node's ([`super::Service::route`]).
     pub headers: Vec<(String, String)>,
 }
 

@@ -113,7 +113,28 @@ impl<K: KeyValue, B: Budgets, L: SignInLimiter> Service<K, B, L> {
         files: &F,
         now_ms: u64,
     ) -> Answer<N::Answer, F::Answer> {
-        let response = match routing::resolve(&request.method, &request.path, self.config.gateway_enabled) {
+        self.answer(self.route(request), request, body, node, files, now_ms).await
+    }
+
+    /// Where `request` goes, from its method and path alone: an adapter
+    /// that reads the request's headers only for a call for the node
+    /// ([`ApiRequest::headers`]) asks this first, then [`Service::answer`].
+    pub fn route(&self, request: &ApiRequest) -> Result<Target, ApiError> {
+        routing::resolve(&request.method, &request.path, self.config.gateway_enabled)
+    }
+
+    /// Answers `request` as [`Service::handle`] does, where `route` (from
+    /// [`Service::route`]) sends it.
+    pub async fn answer<N: Node, F: Files>(
+        &self,
+        route: Result<Target, ApiError>,
+        request: &ApiRequest,
+        body: impl BodySource,
+        node: &N,
+        files: &F,
+        now_ms: u64,
+    ) -> Answer<N::Answer, F::Answer> {
+        let response = match route {
             Err(ApiError::RouteNotFound) => match files::serve(&request.method, files).await {
                 Ok(file) => return Answer::File(file),
                 Err(error) => ApiResponse::error(&error),
