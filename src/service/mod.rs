@@ -14,7 +14,6 @@
 //! [`files::Files`], [`http::BodySource`]) and carry the answer out; native
 //! tests do the same over in-memory storage.
 
-pub mod audit;
 pub mod auth;
 pub mod charge;
 pub mod conditions;
@@ -24,7 +23,6 @@ pub mod credential;
 pub mod files;
 pub mod gateway;
 pub mod http;
-pub mod last_use;
 pub mod log;
 pub mod records;
 pub mod routing;
@@ -32,6 +30,7 @@ pub mod secret;
 pub mod store;
 pub mod tokens;
 pub mod tree;
+pub mod usage;
 
 #[cfg(test)]
 mod tests;
@@ -44,14 +43,14 @@ use crate::contract::{
 };
 
 use self::{
-    audit::Done,
+    usage::audit::{self, Done},
     auth::{Principal, SignInLimiter},
     context::{Config, Context},
     files::Files,
     gateway::Node,
     gateway::NodeAnswer,
     http::{ApiRequest, ApiResponse, BodySource, LogFields},
-    last_use::{Deferred, NotedUse},
+    usage::last_use::{self, Deferred, NotedUse},
     routing::{NodeTarget, Target},
     store::{Budgets, KeyValue, TokenStore},
 };

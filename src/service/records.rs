@@ -177,7 +177,7 @@ pub struct TokenRecord {
     #[serde(default)]
     pub created_at: u64,
     /// True once the token has been rotated: its secret then works only
-    /// while the token's index entry names it ([`IndexEntry::accepts`]), so
+    /// while the token's index entry names it ([`IndexEntry::secret_state`]), so
     /// that a secret replaced by a rotation, or written by a rotation that
     /// lost a race, is refused even where its record remains. A token never
     /// rotated skips that read.

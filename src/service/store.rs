@@ -13,7 +13,7 @@
 //!   that one listing finds a whole subtree;
 //! - `l:<client address>`: a throttled address, until its lock-out ends;
 //! - `u:<id>`: when the token last authenticated a call (seconds), written
-//!   off the response path ([`crate::service::last_use`]);
+//!   off the response path ([`crate::service::usage::last_use`]);
 //! - `x:<id>`: a deleted token's tombstone, its lineage (its ancestors and
 //!   itself, joined by `/`), kept as long as events are, so that its
 //!   audit trail stays readable by its id. An index entry, likewise, is

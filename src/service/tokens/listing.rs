@@ -26,10 +26,10 @@ use crate::service::{
     charge,
     context::Context,
     http::ApiResponse,
-    last_use,
     records::IndexEntry,
     store::{Budgets, KeyValue, Page, MAX_BULK_KEYS, MAX_LIST_KEYS},
     tree::budgets::Usage,
+    usage::last_use,
 };
 
 /// The most delegation trees whose budgets one page reads.

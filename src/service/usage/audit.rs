@@ -24,7 +24,7 @@ use crate::contract::{
     routes::Operation,
 };
 
-use super::{
+use crate::service::{
     auth::Principal,
     http::{ApiRequest, LogFields},
     records::TokenRecord,

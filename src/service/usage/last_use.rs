@@ -14,7 +14,7 @@ use std::{cell::RefCell, collections::BTreeMap};
 
 use crate::contract::bounds::LAST_USE_LAG_SECS;
 
-use super::store::{last_use_write, KeyValue, LaterWrite, StoreError, TokenStore, MAX_BULK_KEYS};
+use crate::service::store::{last_use_write, KeyValue, LaterWrite, StoreError, TokenStore, MAX_BULK_KEYS};
 
 /// The most tokens an isolate remembers noting; past it, it forgets them
 /// all, and the next use of each is noted again.
