@@ -10,7 +10,7 @@
 use serde_json::json;
 use worker::Result;
 
-use super::tree::{parse, Sql};
+use super::sql::{parse, Sql};
 use crate::service::tree::events::{
     EventsQuery, NumberedEvent, StoredEvent, EVENTS_KEPT_MS, MAX_EVENTS, SWEEP_BATCH,
 };

@@ -19,6 +19,7 @@ mod forward;
 mod js;
 mod kv;
 mod slots;
+mod sql;
 mod tree;
 
 use std::{

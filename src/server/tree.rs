@@ -35,9 +35,10 @@ use worker::{
 
 use super::{
     events,
-    js::{error_text, sql_query, sql_write, tree_call},
+    js::{error_text, tree_call},
     kv::WorkersKv,
     slots,
+    sql::{parse, unreadable, unreadable_row, Sql},
 };
 use crate::service::{
     log,
@@ -104,9 +105,7 @@ impl DurableObject for TokenTree {
             "/charge" => {
                 let charge: ChargeRequest = parse(&body)?;
                 let mut reply = sql.charge(&charge)?;
-                if let Some(event) =
-                    charge.event.as_ref().and_then(|event| event.settle(reply.refused.as_ref()))
-                {
+                if let Some(event) = charge.event.as_ref().and_then(|event| reply.settle(event)) {
                     events::record(&sql, &event)?;
                     reply.recorded = true;
                     self.schedule_sweep(&storage).await?;
@@ -232,31 +231,8 @@ fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// The tree's SQLite storage. Every call is synchronous: what one event
-/// reads and writes, nothing else sees half of.
-pub(super) struct Sql<'s>(&'s Storage);
-
+// What the tree reads and writes, over the generic SQLite access of [`Sql`].
 impl Sql<'_> {
-    /// The rows `query` gives with `params` bound, each a tuple `T`.
-    pub(super) fn rows<T: DeserializeOwned>(&self, query: &str, params: Value) -> Result<Vec<T>> {
-        let raw = self.0.as_raw();
-        let text = sql_query(raw, query, &params.to_string()).map_err(worker::Error::from)?;
-        parse(&text)
-    }
-
-    /// Runs `statements`, each with its parameters, in one transaction.
-    pub(super) fn write<Q: AsRef<str>>(&self, statements: &[(Q, Value)]) -> Result<()> {
-        let batch: Vec<Value> = statements
-            .iter()
-            .map(|(query, params)| {
-                let mut statement = vec![json!(query.as_ref())];
-                statement.extend(params.as_array().into_iter().flatten().cloned());
-                Value::Array(statement)
-            })
-            .collect();
-        sql_write(self.0.as_raw(), &Value::Array(batch).to_string()).map_err(worker::Error::from)
-    }
-
     /// What an event decides on: the use of `tokens`, and which tokens of
     /// `path` were revoked.
     fn counters(&self, tokens: &[&str], path: &[String]) -> Result<TreeCounters> {
@@ -414,25 +390,9 @@ impl CleanupQueue for Sql<'_> {
     }
 }
 
-// Messages, values and rows are JSON text, read and written by serde_json:
-// the JSON code is in the Worker anyway, while `worker`'s typed calls would
-// each bring a JavaScript (de)serializer, one that cannot carry a `u128`.
-
-pub(super) fn parse<T: DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(unreadable)
-}
-
 /// An answer with `value` as its body.
 pub(super) fn answer<T: Serialize>(value: &T) -> Result<Response> {
     Response::ok(serde_json::to_string(value).map_err(unreadable)?)
-}
-
-fn unreadable(error: serde_json::Error) -> worker::Error {
-    worker::Error::RustError(format!("tree storage: {error}"))
-}
-
-fn unreadable_row(table: &str) -> worker::Error {
-    worker::Error::RustError(format!("tree storage: an unreadable row in {table}"))
 }
 
 fn web_sys_log(line: &str) {

@@ -14,10 +14,10 @@ use crate::contract::error::{ApiError, UsedUp};
 use super::{
     auth::Principal,
     conditions::Amount,
-    records::{spend_counter_currency, IndexEntry, TokenRecord},
+    records::{IndexEntry, TokenRecord},
     store::Budgets,
     tree::{
-        budgets::{Charge, ChargeRequest, Refusal, Usage},
+        budgets::{spend_counter_currency, Charge, ChargeRequest, Refusal, Usage},
         window,
     },
 };

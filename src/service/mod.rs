@@ -43,16 +43,16 @@ use crate::contract::{
 };
 
 use self::{
-    usage::audit::{self, Done},
     auth::{Principal, SignInLimiter},
     context::{Config, Context},
     files::Files,
     gateway::Node,
     gateway::NodeAnswer,
     http::{ApiRequest, ApiResponse, BodySource, LogFields},
-    usage::last_use::{self, Deferred, NotedUse},
     routing::{NodeTarget, Target},
     store::{Budgets, KeyValue, TokenStore},
+    usage::audit::{self, Done},
+    usage::last_use::{self, Deferred, NotedUse},
 };
 
 /// What the adapter sends back.

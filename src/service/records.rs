@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     conditions::{Amount, ListenRange},
     tree::{
-        budgets::{Charge, Usage},
+        budgets::{spend_counter, Charge, Usage},
         window::periodic_counter,
     },
 };
@@ -141,17 +141,6 @@ pub struct SpendBudget {
     /// endpoint, top-most first, as for `calls`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_with: Vec<u128>,
-}
-
-/// The counter of a `spend` budget in `currency` on `endpoint`.
-pub fn spend_counter(endpoint: &str, currency: Currency) -> String {
-    format!("{endpoint}:{}", currency.name())
-}
-
-/// The currency of a [`spend_counter`]; `None` for a `calls` counter, which
-/// is the endpoint's name alone.
-pub fn spend_counter_currency(counter: &str) -> Option<Currency> {
-    counter.split_once(':').and_then(|(_, name)| Currency::named(name))
 }
 
 /// An issued token as stored under the hash of its secret.

@@ -148,7 +148,7 @@ impl Budgets for MemoryBudgets {
         self.asked.set(self.asked.get() + 1);
         let mut reply =
             self.trees.borrow_mut().entry(tree.to_string()).or_default().apply(request, self.now_ms.get());
-        if let Some(event) = request.event.as_ref().and_then(|event| event.settle(reply.refused.as_ref())) {
+        if let Some(event) = request.event.as_ref().and_then(|event| reply.settle(event)) {
             self.append(tree, &event);
             reply.recorded = true;
         }

@@ -19,8 +19,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::events::PendingEvent;
+use super::events::{PendingEvent, StoredEvent};
 use super::window::{self, Windows};
+use crate::contract::{
+    currency::Currency,
+    error::{ApiError, UsedUp},
+};
 
 /// What a token has used so far, by counter: calls by endpoint name, amounts
 /// moved by endpoint and currency.
@@ -74,7 +78,7 @@ pub struct ChargeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree_valid_until: Option<u64>,
     /// The call's event, to record in the same step when the charge decides
-    /// it ([`PendingEvent::settle`]).
+    /// it ([`ChargeReply::settle`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<PendingEvent>,
 }
@@ -100,6 +104,17 @@ pub enum Refusal {
     },
 }
 
+/// The counter of a `spend` budget in `currency` on `endpoint`.
+pub fn spend_counter(endpoint: &str, currency: Currency) -> String {
+    format!("{endpoint}:{}", currency.name())
+}
+
+/// The currency of a [`spend_counter`]; `None` for a `calls` counter, which
+/// is the endpoint's name alone.
+pub fn spend_counter_currency(counter: &str) -> Option<Currency> {
+    counter.split_once(':').and_then(|(_, name)| Currency::named(name))
+}
+
 /// The counters' answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChargeReply {
@@ -112,6 +127,32 @@ pub struct ChargeReply {
     /// True when the request's event was recorded with the charge.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recorded: bool,
+}
+
+impl ChargeReply {
+    /// The event to record with this answer to a charge that carried
+    /// `event` (`None` when the charge does not decide it). A revoked
+    /// token's call fails to sign in: no event.
+    pub fn settle(&self, event: &PendingEvent) -> Option<StoredEvent> {
+        let refusal = match &self.refused {
+            None => return event.granted_known.then(|| event.stored.clone()),
+            Some(Refusal::Revoked) => return None,
+            Some(Refusal::UsedUp { charge, .. }) => match spend_counter_currency(&charge.counter) {
+                Some(_) => ApiError::ConditionFailed(String::new()),
+                None => ApiError::LimitExhausted(UsedUp {
+                    endpoint: String::new(),
+                    max: 0,
+                    used: 0,
+                    shared: false,
+                    period: None,
+                }),
+            },
+        };
+        let mut stored = event.stored.clone();
+        stored.event.status = refusal.http_status();
+        stored.event.reason = refusal.reason();
+        Some(stored)
+    }
 }
 
 /// The counters of one delegation tree.
@@ -331,6 +372,10 @@ impl TreeCounters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::{
+        error::Reason,
+        model::{Event, TokenId},
+    };
 
     fn charge(token: &str, max: u128) -> Charge {
         Charge { token: token.into(), counter: "accountWithdraw".into(), max, amount: 1 }
@@ -503,5 +548,41 @@ mod tests {
         tree.revoke("r", 6);
         assert_eq!(end(&mut tree, RotationAction::Finish, "k1", 7), RotationReply::Revoked);
         assert_eq!(begin(&mut tree, "k0", "k2", 8), RotationReply::Revoked);
+    }
+
+    fn pending(granted_known: bool) -> PendingEvent {
+        let event = Event {
+            at: 1,
+            token: TokenId("t".into()),
+            actor: "t".into(),
+            operation: "tokensGetToken".into(),
+            method: "GET".into(),
+            path: "/api/v3/token".into(),
+            status: 200,
+            reason: None,
+            amount: None,
+            target: None,
+        };
+        PendingEvent { stored: StoredEvent { lineage: "t".into(), event }, granted_known }
+    }
+
+    fn used_up(counter: &str) -> Refusal {
+        let charge = Charge { token: "t".into(), counter: counter.into(), max: 1, amount: 1 };
+        Refusal::UsedUp { charge, used: 1 }
+    }
+
+    #[test]
+    fn a_charge_settles_its_event_when_it_decides_the_answer() {
+        let status = |pending: PendingEvent, refused: Option<&Refusal>| {
+            let reply = ChargeReply { refused: refused.cloned(), ..ChargeReply::default() };
+            reply.settle(&pending).map(|stored| (stored.event.status, stored.event.reason))
+        };
+        assert_eq!(status(pending(true), None), Some((200, None)), "granted, the answer known");
+        assert_eq!(status(pending(false), None), None, "granted, the answer still to come");
+        let calls = used_up("tokensGetToken");
+        assert_eq!(status(pending(false), Some(&calls)), Some((403, Some(Reason::LimitExhausted))));
+        let spend = used_up("accountWithdraw:wxHOPR");
+        assert_eq!(status(pending(false), Some(&spend)), Some((403, Some(Reason::ConditionFailed))));
+        assert_eq!(status(pending(true), Some(&Refusal::Revoked)), None, "a revoked token's call is a 401");
     }
 }

@@ -15,14 +15,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::budgets::Refusal;
-use crate::{
-    contract::{
-        bounds::{EVENTS_KEPT_SECS, MAX_EVENTS_PER_TREE},
-        error::{ApiError, UsedUp},
-        model::Event,
-    },
-    service::records::spend_counter_currency,
+use crate::contract::{
+    bounds::{EVENTS_KEPT_SECS, MAX_EVENTS_PER_TREE},
+    model::Event,
 };
 
 /// How long an event is kept, in milliseconds.
@@ -56,32 +51,6 @@ pub struct PendingEvent {
     /// True when a granted call's answer is `stored`'s status.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub granted_known: bool,
-}
-
-impl PendingEvent {
-    /// The event to record once the charge was answered, refused as
-    /// `refused` says (`None`: granted); `None` when the charge does not
-    /// decide it. A revoked token's call fails to sign in: no event.
-    pub fn settle(&self, refused: Option<&Refusal>) -> Option<StoredEvent> {
-        let refusal = match refused {
-            None => return self.granted_known.then(|| self.stored.clone()),
-            Some(Refusal::Revoked) => return None,
-            Some(Refusal::UsedUp { charge, .. }) => match spend_counter_currency(&charge.counter) {
-                Some(_) => ApiError::ConditionFailed(String::new()),
-                None => ApiError::LimitExhausted(UsedUp {
-                    endpoint: String::new(),
-                    max: 0,
-                    used: 0,
-                    shared: false,
-                    period: None,
-                }),
-            },
-        };
-        let mut stored = self.stored.clone();
-        stored.event.status = refusal.http_status();
-        stored.event.reason = refusal.reason();
-        Some(stored)
-    }
 }
 
 /// The lineage of a token with `path` (its ancestors and itself, root first).
@@ -141,7 +110,6 @@ pub struct NumberedEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::error::Reason;
 
     fn query(lineage: &str) -> EventsQuery {
         EventsQuery { lineage: lineage.into(), before: None, limit: 10 }
@@ -156,42 +124,6 @@ mod tests {
         assert!(!of_b.covers(&a, 1), "not its parent");
         assert!(!of_b.covers(&format!("{a}/{c}"), 1), "not its sibling");
         assert!(!of_b.covers(&format!("{a}/{}", "b".repeat(21) + "c"), 1));
-    }
-
-    fn pending(granted_known: bool) -> PendingEvent {
-        let event = Event {
-            at: 1,
-            token: crate::contract::model::TokenId("t".into()),
-            actor: "t".into(),
-            operation: "tokensGetToken".into(),
-            method: "GET".into(),
-            path: "/api/v3/token".into(),
-            status: 200,
-            reason: None,
-            amount: None,
-            target: None,
-        };
-        PendingEvent { stored: StoredEvent { lineage: "t".into(), event }, granted_known }
-    }
-
-    fn used_up(counter: &str) -> Refusal {
-        let charge =
-            super::super::budgets::Charge { token: "t".into(), counter: counter.into(), max: 1, amount: 1 };
-        Refusal::UsedUp { charge, used: 1 }
-    }
-
-    #[test]
-    fn a_charge_settles_its_event_when_it_decides_the_answer() {
-        let status = |pending: PendingEvent, refused: Option<&Refusal>| {
-            pending.settle(refused).map(|stored| (stored.event.status, stored.event.reason))
-        };
-        assert_eq!(status(pending(true), None), Some((200, None)), "granted, the answer known");
-        assert_eq!(status(pending(false), None), None, "granted, the answer still to come");
-        let calls = used_up("tokensGetToken");
-        assert_eq!(status(pending(false), Some(&calls)), Some((403, Some(Reason::LimitExhausted))));
-        let spend = used_up("accountWithdraw:wxHOPR");
-        assert_eq!(status(pending(false), Some(&spend)), Some((403, Some(Reason::ConditionFailed))));
-        assert_eq!(status(pending(true), Some(&Refusal::Revoked)), None, "a revoked token's call is a 401");
     }
 
     #[test]
