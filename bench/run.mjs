@@ -98,18 +98,34 @@ const RATIOS = {
   gateway_vs_js_proxy: ["gateway", "js_proxy_node_call"],
   gateway_limited_vs_js_proxy: ["gateway_limited", "js_proxy_node_call"],
   js_proxy_vs_node_direct: ["js_proxy_node_call", "node_direct"],
+  get_token_quiet_vs_kv_get_limit: ["get_token_quiet", "kv_get_limit"],
+  get_token_quiet_vs_get_token: ["get_token_quiet", "get_token"],
+  gateway_quiet_vs_js_proxy: ["gateway_quiet", "js_proxy_node_call"],
   gateway_vs_node_direct: ["gateway", "node_direct"],
 };
 /** Why each target may be missed, as far as the profiles tell (see Where the time goes). */
 const WHY_MISSED = {
   get_token_vs_js_peer: "the KV read (Miniflare's SQLite, in the same process) is most of both Workers' cost here, so the ratio moves with the machine's load; inside the isolate ours still does more than the peer: the futures machinery (a closure, a registered finalizer and a Promise per future) and the answer's and the log line's glue",
-  get_token_vs_kv_get_limit: "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top",
+  get_token_vs_kv_get_limit: (r) =>
+    "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top" +
+    withoutTheLine(r, "get_token_quiet_vs_kv_get_limit", "the limit"),
   get_token_limited_vs_js_peer_limited: "on top of what the unlimited GET pays, the Durable Object's side of the call still goes through worker's request and response wrappers (its answer built by worker's ResponseBuilder), and our tree reads and writes SQLite with its parameters and rows as JSON text across the boundary; both write the call's audit event in that call",
-  gateway_vs_js_proxy: "the proxy checks nothing and writes no log line; ours authenticates (two hashes, the grant) and writes its log line (about 12% of its isolate's time under load)",
+  gateway_vs_js_proxy: (r) =>
+    "the proxy checks nothing, sets no timeout on the node's call and writes no log line; ours authenticates (two hashes, the grant), " +
+    "bounds the call by ORIGIN_TIMEOUT_MS and writes its log line" + withoutTheLine(r, "gateway_quiet_vs_js_proxy", "the proxy"),
   isolate_with_log_vs_js_peer: "the futures machinery that is left (a closure, a registered finalizer and a Promise per future: wasm-bindgen-futures' design) and the answer's and the log line's glue; console.log costs both Workers alike",
   server_wasm_gzip: "the Worker outgrew its budget",
   client_wasm_gzip: "the client outgrew its budget",
 };
+
+/** What the run says of ours without its log line against `counterpart`, where it measured that. */
+function withoutTheLine(r, ratio, counterpart) {
+  if (r.ratios[ratio] === undefined) return "";
+  const within = r.ratios_per_round[ratio];
+  return `; without its log line (bench/workers/quiet.mjs) ours reached ${r.ratios[ratio].toFixed(2)}× ${counterpart} ` +
+    `(${within.min.toFixed(2)}–${within.max.toFixed(2)} round by round): the one line per request the contract asks for ` +
+    `is console.log's cost, the runtime's, not the Worker's code`;
+}
 
 /** The machine's 1-minute load average at the start of the timed rounds and after each. */
 const loadSeen = [];
@@ -136,6 +152,8 @@ for (const name of readdirSync(BUILD_DIR).filter((name) => /\.(m?js|wasm)$/.test
 }
 // Beside it, the same Worker with its trail's recording switched (bench/workers/trail-switch.mjs).
 copyFileSync(path("bench/workers/trail-switch.mjs"), join(snapshot, "trail-switch.mjs"));
+// And once more with its log line dropped (bench/workers/quiet.mjs).
+copyFileSync(path("bench/workers/quiet.mjs"), join(snapshot, "quiet.mjs"));
 const clientWasm = readFileSync(CLIENT_WASM);
 
 /** Our Worker, configured as tests/e2e/harness.mjs configures it. */
@@ -152,22 +170,25 @@ const edgeTokensWorker = (extra = {}) => ({
   bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*" },
   ...extra,
 });
-/** Our Worker through bench/workers/trail-switch.mjs, its audit trail's recording `on` or `off`. */
-const trailSwitched = (name, recording, extra = {}) =>
+/** Our Worker through `shim` (a module of bench/workers/ that imports the build as ./index.js). */
+const shimmed = (name, shim, extra = {}) =>
   edgeTokensWorker({
     name,
     // Listed, since Miniflare cannot follow the shim's import into the build's bundled glue.
     scriptPath: undefined,
     modulesRules: undefined,
     modules: [
-      { type: "ESModule", path: join(snapshot, "trail-switch.mjs") },
+      { type: "ESModule", path: join(snapshot, shim) },
       { type: "ESModule", path: join(snapshot, "index.js") },
       { type: "CompiledWasm", path: join(snapshot, "index_bg.wasm") },
     ],
     ...extra,
-    bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*", ...extra.bindings, TRAIL: recording },
+    bindings: { API_TOKEN: ADMIN_TOKEN, ALLOWED_ORIGINS: "*", ...extra.bindings },
     ...direct,
   });
+/** Our Worker through bench/workers/trail-switch.mjs, its audit trail's recording `on` or `off`. */
+const trailSwitched = (name, recording, extra = {}) =>
+  shimmed(name, "trail-switch.mjs", { ...extra, bindings: { ...extra.bindings, TRAIL: recording } });
 const jsWorker = (name, file, extra = {}) => ({
   name,
   modules: true,
@@ -182,7 +203,10 @@ function drainStdio(stdout, stderr) {
   // The Workers' one-line JSON logs are dropped but for the listing's KV operations; anything else
   // the runtime says is kept, to explain a failure. Read line by line: a chunk may end mid-line.
   const keep = (line) => {
-    if (line.startsWith("{")) return noteListing(line);
+    if (line.startsWith("{")) {
+      loggedLines?.push(line);
+      return noteListing(line);
+    }
     if (line === "") return;
     runtimeErrors.push(line);
     if (runtimeErrors.length > 50) runtimeErrors.shift();
@@ -190,6 +214,9 @@ function drainStdio(stdout, stderr) {
   createInterface({ input: stdout }).on("line", keep);
   createInterface({ input: stderr }).on("line", keep);
 }
+
+/** While checking the answers, every JSON log line, in the order they came. */
+let loggedLines = null;
 
 /** Keeps the KV operations of a listing's log line. */
 function noteListing(line) {
@@ -244,9 +271,16 @@ const throughputOptions = (nodeUrl) => ({
       kvNamespaces: { TOKENS: "gateway-tokens" },
       bindings: { ORIGIN_URL: nodeUrl, ORIGIN_TOKEN: NODE_TOKEN },
     })),
+    // The log line's cost: each over the namespace of the Worker it copies.
+    shimmed("quiet", "quiet.mjs"),
+    shimmed("gateway-quiet", "quiet.mjs", {
+      kvNamespaces: { TOKENS: "gateway-tokens" },
+      bindings: { ORIGIN_URL: nodeUrl, ORIGIN_TOKEN: NODE_TOKEN },
+    }),
   ],
 });
 const TRAIL_WORKERS = ["trail-on", "trail-off", "gateway-trail-on", "gateway-trail-off"];
+const QUIET_WORKERS = ["quiet", "gateway-quiet"];
 // The stand-in node's port is known only once workerd listens (the discard port stands in until
 // then). The gateway reaches it there, over loopback HTTP like the load generator, so that the
 // call straight to the node and the call through the gateway are measured alike.
@@ -257,7 +291,7 @@ try {
   const nodeUrl = (await mf.unsafeGetDirectURL("stand-in-node")).origin;
   await mf.setOptions(throughputOptions(nodeUrl));
   const url = {};
-  for (const name of ["edge-tokens", "edge-tokens-gateway", "js-peer", "js-proxy", "kv-limit", "noop", "kv-page-limit", "stand-in-node", ...TRAIL_WORKERS]) {
+  for (const name of ["edge-tokens", "edge-tokens-gateway", "js-peer", "js-proxy", "kv-limit", "noop", "kv-page-limit", "stand-in-node", ...TRAIL_WORKERS, ...QUIET_WORKERS]) {
     url[name] = (await mf.unsafeGetDirectURL(name)).origin;
   }
   // Miniflare keeps a socket's port across a reload; if that ever changes, the gateway points nowhere.
@@ -363,6 +397,8 @@ try {
     { key: "get_token_limited_trail_off", label: "GET /token, limit, trail off", url: url["trail-off"], next: () => asToken(limited.token), expect: 200 },
     { key: "gateway_limited_trail_on", label: "gateway, limit, trail on", url: url["gateway-trail-on"], next: () => nodeInfo(nodeTokens.limited.token), expect: 200 },
     { key: "gateway_limited_trail_off", label: "gateway, limit, trail off", url: url["gateway-trail-off"], next: () => nodeInfo(nodeTokens.limited.token), expect: 200 },
+    { key: "get_token_quiet", label: "GET /token, log line dropped", url: url.quiet, next: () => asToken(unlimited.token), expect: 200 },
+    { key: "gateway_quiet", label: "gateway, log line dropped", url: url["gateway-quiet"], next: () => nodeInfo(nodeTokens.unlimited.token), expect: 200 },
     { key: "token_events", label: `GET /tokens/{id}/events?limit=${TRAIL.page}`, url: url["edge-tokens"], next: () => eventsPage(trailed.id), expect: 200 },
   ];
 
@@ -506,6 +542,8 @@ const report = {
   get_token_limited_trail_off: results.get_token_limited_trail_off,
   gateway_limited_trail_on: results.gateway_limited_trail_on,
   gateway_limited_trail_off: results.gateway_limited_trail_off,
+  get_token_quiet: results.get_token_quiet,
+  gateway_quiet: results.gateway_quiet,
   token_events: results.token_events,
   listing: results.listing,
   gateway_adds: gatewayAdds(results),
@@ -909,6 +947,8 @@ async function checkAnswers(url, unlimited, limited, record) {
   const peer = await get(url["js-peer"], "/api/v3/token", { "x-auth-token": unlimited.token });
   expectEqual("our GET /api/v3/token", ours.status, 200, ours.text);
   expectEqual("the JavaScript peer's answer", peer.text, ours.text);
+  await expectSameLogLine(() => get(url["edge-tokens"], "/api/v3/token", { "x-auth-token": unlimited.token }),
+    () => get(url["js-peer"], "/api/v3/token", { "x-auth-token": unlimited.token }));
   for (const header of ["content-type", "access-control-allow-origin", "access-control-expose-headers"]) {
     expectEqual(`the JavaScript peer's ${header}`, peer.headers.get(header), ours.headers.get(header));
   }
@@ -939,6 +979,20 @@ async function checkAnswers(url, unlimited, limited, record) {
   const limitRead = await get(url["kv-limit"], "/");
   expectEqual("the one-KV-read Worker", limitRead.text, record);
   expectEqual("the no-op Worker", (await get(url.noop, "/")).text, "ok");
+}
+
+/** Both Workers log the same line for the same request, but for its duration (console.log's cost grows with it). */
+async function expectSameLogLine(ours, peer) {
+  const lineOf = async (call) => {
+    loggedLines = [];
+    await call();
+    for (let waited = 0; !loggedLines.length && waited < 5_000; waited += 20) await new Promise((wake) => setTimeout(wake, 20));
+    const [line] = loggedLines;
+    loggedLines = null;
+    if (line === undefined) fail("a GET /api/v3/token wrote no log line within 5 s");
+    return line.replace(/"duration_ms":\d+/, '"duration_ms":0');
+  };
+  expectEqual("the JavaScript peer's log line", await lineOf(peer), await lineOf(ours));
 }
 
 async function coldStart(worker, probe) {
@@ -1002,7 +1056,8 @@ function missed(r) {
   const lines = Object.entries(r.targets).filter(([, t]) => !t.met && t.value !== null).map(([name, t]) => {
     const floor = Number(t.target.replace(/[^0-9.]/g, ""));
     const short = typeof t.value === "number" ? ` (${t.value.toFixed(2)}× against ${t.target}: ${Math.abs(Math.round((100 * (t.value - floor)) / floor))}% off)` : "";
-    return `- \`${name}\`${short}: ${WHY_MISSED[name]}.`;
+    const why = WHY_MISSED[name];
+    return `- \`${name}\`${short}: ${typeof why === "function" ? why(r) : why}.`;
   });
   return lines.length === 0 ? "" : `\nWhere a target is missed, by how much and why:\n\n${lines.join("\n")}\n`;
 }
@@ -1047,6 +1102,8 @@ function markdown(r) {
     const m = r[key];
     return `| ${label} | ${Math.round(m.rps).toLocaleString("en-US")} | ${m.p50_ms.toFixed(1)} | ${m.p99_ms.toFixed(1)} | ${cpu(key)} | ${note} |`;
   };
+  // A row measured only since it was added (an earlier run's results lack it): its line, or none.
+  const laterRow = (label, key, note) => (r[key] === undefined ? "" : `\n${row(label, key, note())}`);
   const vs = (a, b) => `${(a.rps / b.rps).toFixed(2)}×`;
   const plus = (x, digits) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
   const ms = (x) => `${plus(x, 1)} ms`;
@@ -1093,7 +1150,7 @@ that holds 1.0 is a tie on this machine, whatever the median says.
 
 | measurement | requests/s | p50 ms | p99 ms | workerd CPU µs/request | vs |
 |---|---:|---:|---:|---:|---|
-${row("edge-tokens `GET /api/v3/token`, token without limits", "get_token", `${vsr("get_token_vs_js_peer")} JS peer, ${vsr("get_token_vs_kv_get_limit")} one-KV-read limit`)}
+${row("edge-tokens `GET /api/v3/token`, token without limits", "get_token", `${vsr("get_token_vs_js_peer")} JS peer, ${vsr("get_token_vs_kv_get_limit")} one-KV-read limit`)}${laterRow("the same, its log line dropped (`bench/workers/quiet.mjs`: the same build, `console.log` a no-op; the contract asks for the line, so this row is for scale)", "get_token_quiet", () => `${vsr("get_token_quiet_vs_kv_get_limit")} one-KV-read limit, ${vsr("get_token_quiet_vs_get_token")} with the line`)}
 ${row("edge-tokens `GET /api/v3/token`, token with a `calls` limit (+1 call to its tree's Durable Object, which also records the call's audit event)", "get_token_limited", `${vsr("get_token_limited_vs_js_peer_limited")} JS peer, ${vsr("get_token_limited_vs_get_token")} no limits`)}
 ${row("edge-tokens `GET /api/v3/token`, token whose parent limits the call too (+1 ancestors read, 2 counters in one Durable Object call)", "get_token_ancestor_limited", `${vs(r.get_token_ancestor_limited, r.get_token)} no limits`)}
 ${row("edge-tokens `POST /api/v3/tokens` (admin, 3 KV writes)", "create")}
@@ -1124,7 +1181,7 @@ HTTP request.
 |---|---:|---:|---:|---:|---|
 ${row("(a) `GET /api/v4/node/info` straight to the stand-in node, with the node's token", "node_direct")}
 ${row("(j) the same through a JavaScript proxy: one KV read, then the call forwarded with the node's token (`bench/workers/js-proxy.mjs`)", "js_proxy_node_call", `${vsr("js_proxy_vs_node_direct")} straight`)}
-${row("(b) the same through the gateway, token without limits", "gateway", `${vsr("gateway_vs_js_proxy")} JS proxy, ${vsr("gateway_vs_node_direct")} straight`)}
+${row("(b) the same through the gateway, token without limits", "gateway", `${vsr("gateway_vs_js_proxy")} JS proxy, ${vsr("gateway_vs_node_direct")} straight`)}${laterRow("(b′) the same, the gateway's log line dropped (`bench/workers/quiet.mjs`, for scale: the proxy writes none)", "gateway_quiet", () => `${vsr("gateway_quiet_vs_js_proxy")} JS proxy`)}
 ${row("(c) the same, token with a `calls` limit (+1 call to its tree's Durable Object, and +1 once the node has answered, to record the call's audit event)", "gateway_limited", `${vs(r.gateway_limited, r.node_direct)} straight`)}
 ${row("(d) `POST /api/v4/channels/{address}/fund` of 1 wei wxHOPR through the gateway, token with a `spend` budget and a `targets` condition (+ the body read and checked, +1 Durable Object call, +1 to record its audit event)", "gateway_spend", `${vs(r.gateway_spend, r.node_direct)} straight`)}
 
@@ -1319,6 +1376,11 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   (each call moves 1 wei, so neither limit runs out). Before timing, the bench checks that each
   gateway call reaches the node, that the limited calls are counted and the amount charged,
   and that a fund for another address is refused.
+- **edge-tokens without its log line** (\`bench/workers/quiet.mjs\`): the same build, once over
+  the first Worker's namespace and once as the gateway, with \`console.log\` a no-op in its isolate.
+  The contract asks for one log line per request, so this is no variant to ship: it shows how much
+  of the distance to a limit that writes no line (the one-KV-read Worker, the JavaScript proxy)
+  is the line, which is the runtime's \`console.log\`, not the Worker's code.
 - **stand-in node** (\`bench/workers/stand-in-node.mjs\`): reads the body and answers \`200 {}\`
   to a call with the node's token, 401 to any other, so a 200 through the gateway shows that the
   gateway put the node's token in.

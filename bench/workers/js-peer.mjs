@@ -124,12 +124,14 @@ async function getToken(request, env, ctx, url, nowMs, log) {
   if (!(await isWellFormed(presented))) {
     const [presentedDigest, expected] = await Promise.all([sha256(presented), adminDigestOf(admin)]);
     if (!crypto.subtle.timingSafeEqual(presentedDigest, expected)) throw unauthenticated();
+    log.kv_ops++;
     notLockedOut(await env.TOKENS.get(`l:${address}`).catch(() => null), now);
     throw new Refusal(404, "NOT_FOUND", "the admin token has no token record");
   }
   let record;
   try {
     const recordKey = `t:${await storageKey(presented)}`;
+    log.kv_ops++;
     const found = await env.TOKENS.get([recordKey, `l:${address}`]);
     notLockedOut(found.get(`l:${address}`), now);
     const text = found.get(recordKey);
@@ -140,10 +142,12 @@ async function getToken(request, env, ctx, url, nowMs, log) {
   }
   if (record === null || (record.valid_until !== undefined && now >= record.valid_until)) throw unauthenticated();
   if (record.ancestors?.length) {
+    log.kv_ops++;
     const found = await env.TOKENS.get(record.ancestors.map((id) => `i:${id}`));
     if (record.ancestors.some((id) => found.get(`i:${id}`) == null)) throw unauthenticated();
   }
   log.token_id = record.id;
+  log.actor = record.id;
   noteUse(ctx, env, record, now);
   const grant = record.grants.find((g) => g.endpoint === OPERATION);
   if (!grant) {
@@ -329,7 +333,9 @@ export default {
   async fetch(request, env, ctx) {
     const started = Date.now();
     const url = new URL(request.url);
-    const log = { method: request.method, path: url.pathname, operation: null, status: 0, token_id: null, duration_ms: 0, kv_ops: 0, cause: null };
+    // Our line's fields in our line's order (issue 22 added actor, amount, reason and target).
+    const log = { actor: null, amount: null, cause: null, duration_ms: 0, kv_ops: 0, method: request.method,
+      operation: null, path: url.pathname, reason: null, status: 0, target: null, token_id: null };
     let status = 200;
     let body;
     let headers = { "content-type": "application/json; charset=utf-8" };
@@ -350,6 +356,7 @@ export default {
         body = { status: error.status, error: error.error, ...(error.reason ? { reason: error.reason } : {}) };
         Object.assign(headers, error.headers);
         log.cause = error.cause;
+        log.reason = error.reason ?? null;
       }
     }
     Object.assign(headers, corsHeaders(env, request.headers.get("origin")));
