@@ -211,12 +211,12 @@ extern "C" {
     /// writes them), redirects not followed, with `body`, or else, if
     /// `streamed`, `request`'s body; aborted unless the answer's head comes
     /// within `timeout_ms`, and then resolved with null. The runtime's
-    /// `fetch` heeds its signal only until the head has come, so
-    /// `AbortSignal.timeout` does not cut a body that streams on, and its
-    /// timer, still running after the answer, does not keep the request
-    /// alive (nor fires once it is done): cheaper than an `AbortController`
-    /// with a `setTimeout` cleared on the answer (about 4% of a gateway
-    /// call's workerd CPU).
+    /// `fetch` heeds its signal only until the head has come, so the timer
+    /// of `AbortSignal.timeout`, still running after the answer, cuts
+    /// neither a body that streams on nor a WebSocket (tests/e2e check
+    /// both), and it does not keep the request alive: cheaper than an
+    /// `AbortController` with a `setTimeout` cleared on the answer (about
+    /// 4% of a gateway call's workerd CPU).
     #[wasm_bindgen(catch)]
     pub fn node_fetch(
         request: &web_sys::Request,
