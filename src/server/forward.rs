@@ -8,12 +8,17 @@
 //! ([`node_fetch`]), the answer's headers as text, and the answer rebuilt
 //! with the headers the caller gets ([`passed_back`]); `worker`'s `Fetch`,
 //! `Headers`, `AbortController` and `Delay` crossed once per header each way
-//! and once per step of the timeout.
+//! and once per step of the timeout. Before it, the request's headers that
+//! a call may pass on, and only those, cross once ([`forwardable_headers`]).
 
 use worker::{js_sys::Uint8Array, wasm_bindgen::JsCast, wasm_bindgen_futures::JsFuture, web_sys, Env};
 
-use super::js::{error_text, header_lines, header_pairs, header_text, node_fetch, passed_back};
-use crate::service::gateway::{Node, NodeAnswer, NodeBody, NodeCall, NodeFailure};
+use super::js::{
+    error_text, header_lines, header_pairs, header_text, node_fetch, passed_back, request_header_lines,
+};
+use crate::service::gateway::{
+    headers::forwardable_request_headers, Node, NodeAnswer, NodeBody, NodeCall, NodeFailure,
+};
 
 /// How long the node may take to start answering, unless `ORIGIN_TIMEOUT_MS` says otherwise.
 const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -50,6 +55,16 @@ impl Origin {
         }
         url
     }
+}
+
+/// The headers of `request` that a call for the node may pass on: only
+/// those the service could let through are read, in one crossing.
+pub fn forwardable_headers(request: &web_sys::Request) -> Vec<(String, String)> {
+    thread_local! {
+        static NAMES: String = forwardable_request_headers().collect::<Vec<_>>().join("\n");
+    }
+    let lines = NAMES.with(|names| request_header_lines(request, names));
+    header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect()
 }
 
 /// The node as the service sees it while one request is served: the

@@ -109,9 +109,7 @@ async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_
     // Only a call for the node passes headers on: the others need only
     // those the head holds.
     if matches!(route, Ok(Target::Node(_))) {
-        let lines = js::request_header_lines(&request);
-        api_request.headers =
-            js::header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect();
+        api_request.headers = forward::forwardable_headers(&request);
     }
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);

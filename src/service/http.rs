@@ -26,9 +26,11 @@ pub struct ApiRequest {
     pub upgrade: Option<String>,
     /// The client's address (`CF-Connecting-IP`), for throttling.
     pub client_address: Option<String>,
-    /// Every header, names in lower case: what a node call may pass on.
-    /// Only a call for the node reads them, so an adapter may fill them
-    /// only for a request whose route is the node's ([`super::Service::route`]).
+    /// The headers a node call may pass on, names in lower case. Only a call
+    /// for the node reads them, and only those named by
+    /// [`super::gateway::headers::forwardable_request_headers`], so an
+    /// adapter may fill only those, and only for a request whose route is
+    /// the node's ([`super::Service::route`]).
     pub headers: Vec<(String, String)>,
 }
 

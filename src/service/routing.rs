@@ -94,21 +94,43 @@ fn allow<'a>(methods: impl Iterator<Item = &'a str>) -> String {
 
 /// True when `pattern` matches `path` segment by segment; `{name}` matches
 /// one non-empty segment.
+///
+/// Walked byte by byte rather than split into segments: every request is
+/// matched against every pattern of the node's table, and most patterns
+/// differ from the path within their first bytes (splitting them all was
+/// about 3% of a gateway call's time in a profile).
 fn matches(pattern: &str, path: &str) -> bool {
-    let mut patterns = pattern.split('/');
-    let mut segments = path.split('/');
+    let (pattern, path) = (pattern.as_bytes(), path.as_bytes());
+    let (mut p, mut s) = (0, 0);
     loop {
-        match (patterns.next(), segments.next()) {
-            (None, None) => return true,
-            (Some(p), Some(s)) if p.starts_with('{') => {
-                if s.is_empty() {
-                    return false;
-                }
+        // Both sit at the start of a segment here: what came before matched byte for byte.
+        if pattern.get(p) == Some(&b'{') {
+            p = segment_end(pattern, p);
+            let start = s;
+            s = segment_end(path, s);
+            if s == start {
+                return false;
             }
-            (Some(p), Some(s)) if p == s => {}
+        } else {
+            // A longer segment of the path fails below, where the pattern's ends.
+            let end = segment_end(pattern, p);
+            let len = end - p;
+            if path.get(s..s + len) != Some(&pattern[p..end]) {
+                return false;
+            }
+            (p, s) = (end, s + len);
+        }
+        match (pattern.get(p), path.get(s)) {
+            (None, None) => return true,
+            (Some(b'/'), Some(b'/')) => (p, s) = (p + 1, s + 1),
             _ => return false,
         }
     }
+}
+
+/// Where the segment starting at `start` ends: the next `/`, or the end.
+fn segment_end(bytes: &[u8], start: usize) -> usize {
+    bytes[start..].iter().position(|&byte| byte == b'/').map_or(bytes.len(), |at| start + at)
 }
 
 /// Each `{name}` of `pattern` and the segment of `path` it matched.
@@ -244,6 +266,55 @@ mod tests {
         };
         let parameters = [("protocol", "udp"), ("ip", "127.0.0.1"), ("port", "4000")];
         assert_eq!(target.parameters, parameters.map(|(name, segment)| (name, segment.to_string())));
+    }
+
+    /// The matcher as the table reads: split both at `/`, pair the segments.
+    fn matches_segment_by_segment(pattern: &str, path: &str) -> bool {
+        let (patterns, segments): (Vec<_>, Vec<_>) =
+            (pattern.split('/').collect(), path.split('/').collect());
+        patterns.len() == segments.len()
+            && patterns
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| if p.starts_with('{') { !s.is_empty() } else { p == s })
+    }
+
+    #[test]
+    fn the_matcher_agrees_with_splitting_into_segments() {
+        let mut patterns: Vec<&str> = all_routes().map(|route| route.pattern).collect();
+        patterns.extend(API_ROUTES.iter().map(|route| route.path));
+        patterns.extend(["", "/", "{a}", "/{a}", "{a}/", "/{a}/b", "a/{b}/{c}", "a{b}", "/a/{b}x/c"]);
+        let mut paths: Vec<String> = patterns.iter().map(|pattern| pattern.to_string()).collect();
+        for pattern in &patterns {
+            let filled =
+                pattern.split('/').map(|s| if s.starts_with('{') { "x1" } else { s }).collect::<Vec<_>>();
+            paths.push(filled.join("/"));
+            paths.push(format!("{}/", filled.join("/")));
+            paths.push(format!("{}x", filled.join("/")));
+            paths.push(filled.iter().map(|s| if *s == "x1" { "" } else { s }).collect::<Vec<_>>().join("/"));
+            let mut shorter = filled.clone();
+            shorter.pop();
+            paths.push(shorter.join("/"));
+            for cut in 0..pattern.len() {
+                paths.extend(pattern.get(..cut).map(str::to_string));
+            }
+        }
+        paths.extend(
+            ["", "/", "//", "/x1", "x1", "x1/", "/x1/b", "a/x1/", "a//x1", "a/x1/x1", "a{b}", "/a/x1x/c"]
+                .map(String::from),
+        );
+        let mut agreed = 0;
+        for pattern in &patterns {
+            for path in &paths {
+                assert_eq!(
+                    matches(pattern, path),
+                    matches_segment_by_segment(pattern, path),
+                    "{pattern:?} {path:?}"
+                );
+                agreed += usize::from(matches(pattern, path));
+            }
+        }
+        assert!(agreed > patterns.len(), "the paths match some patterns, not none");
     }
 
     resolves!(node_preflight, "OPTIONS", "/api/v4/node/info", Ok(Target::Preflight));

@@ -244,6 +244,31 @@ test("an unreachable node gives 502, a silent one 504, and the next call is serv
   });
 });
 
+test("ORIGIN_TIMEOUT_MS bounds the wait for the node's answer, not what follows: a body streaming on past it comes whole, a WebSocket stays open", async () => {
+  node.trickle("/api/v4/node/version", 1_000);
+  const bindings = { API_TOKEN: ADMIN_TOKEN, ORIGIN_URL: node.url, ORIGIN_TOKEN: NODE_TOKEN, ORIGIN_TIMEOUT_MS: "300" };
+  await withWorker({ bindings }, async (slow, worker) => {
+    const response = await slow("GET", "/api/v4/node/version", { token: ADMIN_TOKEN });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, { method: "GET", path: "/api/v4/node/version", query: "", body: "" });
+
+    const socket = new WebSocket(`${worker.url.replace("http", "ws")}/api/v3/session/websocket`, { headers: { "x-auth-token": ADMIN_TOKEN } });
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+      socket.once("unexpected-response", (_, refused) => reject(new Error(`refused with ${refused.statusCode}`)));
+    });
+    const reply = new Promise((resolve) => {
+      socket.once("message", (data) => resolve(String(data)));
+      socket.once("close", (code) => resolve(`closed with ${code}`));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // well past the timeout
+    if (socket.readyState === WebSocket.OPEN) socket.send("after the timeout");
+    assert.equal(await reply, "echo: after the timeout");
+    socket.close();
+  });
+});
+
 test("without ORIGIN_URL a route of the node's table is 503 GATEWAY_NOT_CONFIGURED, with CORS; unknown paths stay 404, a wrong method 405, a preflight 204", async () => {
   const NOT_CONFIGURED = { status: "GATEWAY_NOT_CONFIGURED", error: "no node is configured behind the gateway: the operator has not set ORIGIN_URL" };
   await withWorker({}, async (plain) => {

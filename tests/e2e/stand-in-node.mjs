@@ -13,13 +13,18 @@ export const NODE_TOKEN = "node-own-api-token-0123456789";
 /** The node's health probes, which a node answers without its token. */
 export const HEALTH_PATHS = ["/startedz", "/readyz", "/healthyz", "/eligiblez"];
 
-/** Starts the stand-in node; resolves to `{ url, received, hang(path), drop(path, how), answerWith(path, headers), close() }`. */
+/**
+ * Starts the stand-in node; resolves to `{ url, received, hang(path), drop(path, how), trickle(path, ms),
+ * answerWith(path, headers), close() }`.
+ */
 export async function startStandInNode() {
   const received = [];
   const hanging = new Set();
   /** Paths whose requests are read whole, then dropped: "close" or "reset". */
   const dropping = new Map();
   const extraHeaders = new Map();
+  /** Paths answered at once, but the last part of whose body comes this many ms later. */
+  const trickling = new Map();
   const sockets = new WebSocketServer({ noServer: true });
   sockets.on("headers", (lines, request) => {
     for (const [name, value] of Object.entries(extraHeaders.get(new URL(request.url, "http://node").pathname) ?? {})) {
@@ -45,7 +50,10 @@ export async function startStandInNode() {
         return;
       }
       response.writeHead(200, { "content-type": "application/json", "x-node": "stand-in", ...extraHeaders.get(url.pathname) });
-      response.end(JSON.stringify({ method: request.method, path: url.pathname, query: url.search, body: Buffer.concat(chunks).toString() }));
+      const answer = JSON.stringify({ method: request.method, path: url.pathname, query: url.search, body: Buffer.concat(chunks).toString() });
+      if (!trickling.has(url.pathname)) return response.end(answer);
+      response.write(answer.slice(0, 1));
+      setTimeout(() => response.end(answer.slice(1)), trickling.get(url.pathname));
     });
   });
   server.on("upgrade", (request, socket, head) => {
@@ -63,6 +71,7 @@ export async function startStandInNode() {
     received,
     hang: (path) => hanging.add(path),
     drop: (path, how) => dropping.set(path, how),
+    trickle: (path, ms) => trickling.set(path, ms),
     answerWith: (path, headers) => extraHeaders.set(path, headers),
     close: () => {
       for (const client of sockets.clients) client.terminate();

@@ -55,15 +55,24 @@ const HANDSHAKE_ANSWER_HEADERS: &[&str] = &["connection", "upgrade"];
 /// The header that carries the node's own token (`ORIGIN_TOKEN`).
 pub const ORIGIN_TOKEN_HEADER: &str = "x-auth-token";
 
+/// It describes a streamed body only.
+const CONTENT_LENGTH: &str = "content-length";
+
 /// True when a request header `name` may reach the node; the node's own token is added apart.
 pub fn forwards_request_header(name: &str, outgoing: Outgoing) -> bool {
     if is_one_of(name, REQUEST_HEADERS) {
         return true;
     }
-    if name.eq_ignore_ascii_case("content-length") {
+    if name.eq_ignore_ascii_case(CONTENT_LENGTH) {
         return outgoing == Outgoing::Streamed;
     }
     outgoing == Outgoing::WebSocket && is_one_of(name, HANDSHAKE_REQUEST_HEADERS)
+}
+
+/// Every request header that [`forwards_request_header`] lets through on
+/// some way a call goes, in lower case: an adapter needs to read no other.
+pub fn forwardable_request_headers() -> impl Iterator<Item = &'static str> {
+    REQUEST_HEADERS.iter().chain([&CONTENT_LENGTH]).chain(HANDSHAKE_REQUEST_HEADERS).copied()
 }
 
 /// True when the node's answer header `name` reaches the caller; a 101 keeps its handshake.
@@ -206,6 +215,19 @@ mod tests {
         for outgoing in EVERY_WAY {
             assert!(!forwards_request_header("connection", outgoing), "{outgoing:?}");
         }
+    }
+
+    #[test]
+    fn an_adapter_reading_only_the_forwardable_headers_misses_none_that_goes() {
+        let forwardable: Vec<&str> = forwardable_request_headers().collect();
+        for name in forwardable.iter().copied().chain(["connection", "cookie", "x-custom", "Content-Type"]) {
+            let goes = EVERY_WAY.into_iter().any(|outgoing| forwards_request_header(name, outgoing));
+            assert_eq!(forwardable.contains(&name.to_ascii_lowercase().as_str()), goes, "{name}");
+        }
+        assert!(
+            forwardable.iter().all(|name| *name == name.to_ascii_lowercase()),
+            "names as the runtime gives them"
+        );
     }
 
     #[test]
