@@ -13,7 +13,10 @@
 //!   reading them all at about 9% of the Worker's own time on a `GET`.
 //! - [`new_response`]: the answer in one call. Answers repeat a handful of
 //!   header sets (content type, CORS, challenge), so each set is parsed once
-//!   and kept, up to 64 of them.
+//!   and kept as a `Headers` object, up to 64 of them: the `Response`
+//!   copies it, which costs the runtime less than reading a plain object's
+//!   properties (in workerd, a `Response` made and read: 7.8 µs against
+//!   10.4).
 //! - [`kv_get`] and [`kv_get_many`]: the KV reads on every request's path:
 //!   the binding, then its `get` of one key or of several (one operation);
 //!   null instead of a Promise when the binding is missing.
@@ -56,9 +59,7 @@ export function request_fields(request) {
 export function new_response(status, body, headers) {
   let init = responseHeaders.get(headers);
   if (init === undefined) {
-    init = {};
-    const parts = headers === "" ? [] : headers.split("\n");
-    for (let i = 0; i + 1 < parts.length; i += 2) init[parts[i]] = parts[i + 1];
+    init = headersOf(headers);
     if (responseHeaders.size < 64) responseHeaders.set(headers, init);
   }
   return new Response(body, { status, headers: init });
