@@ -28,6 +28,10 @@
 //! - [`sql_query`] and [`sql_write`]: a Durable Object's SQLite storage,
 //!   parameters and rows as JSON text; the writes of one call in one
 //!   `transactionSync`, so that they land together or not at all.
+//! - [`task_answer`], [`task_await`] and [`task_wake`]: the fetch handler's
+//!   future run without wasm-bindgen-futures ([`super::task`]): an awaited
+//!   promise calls the task back directly, and the answer's promise is
+//!   made only when the handler has to wait.
 //! - [`assets_fetch`]: a console file from the static-assets binding, also
 //!   for size (`worker`'s `Fetcher` brings its request wrappers along).
 //! - [`tree_call`]: a message to a tree's Durable Object and its answer's
@@ -134,6 +138,31 @@ export function tree_call(env, binding, tree, url, body) {
     return answer.ok ? text : answer.status;
   });
 }
+const waiting = new Map();
+export function task_answer(task) {
+  return new Promise((resolve, reject) => waiting.set(task, [resolve, reject]));
+}
+function task_step(resume, task, slot, value, fulfilled) {
+  let answer;
+  try {
+    answer = resume(task, slot, value, fulfilled);
+  } catch (error) {
+    const settle = waiting.get(task);
+    waiting.delete(task);
+    if (settle === undefined) throw error;
+    return settle[1](error);
+  }
+  if (answer === undefined) return;
+  const settle = waiting.get(task);
+  waiting.delete(task);
+  settle[0](answer);
+}
+export function task_await(promise, task, slot, resume) {
+  promise.then((value) => task_step(resume, task, slot, value, true), (error) => task_step(resume, task, slot, error, false));
+}
+export function task_wake(task, resume) {
+  Promise.resolve().then(() => task_step(resume, task, 0, undefined, true));
+}
 export function assets_fetch(env, binding, request, method) {
   const assets = env[binding];
   if (!assets || typeof assets.fetch !== "function") return null;
@@ -228,6 +257,13 @@ extern "C" {
         url: &str,
         body: &str,
     ) -> Result<Option<Promise>, JsValue>;
+    /// A promise of the answer of `task` ([`super::task`]), settled by the
+    /// callback of [`task_await`] or [`task_wake`] that gets it from `resume`.
+    pub fn task_answer(task: usize) -> JsValue;
+    /// Calls `resume(task, slot, value, fulfilled)` once `promise` settles.
+    pub fn task_await(promise: &Promise, task: usize, slot: usize, resume: &JsValue);
+    /// Calls `resume(task, 0, undefined, true)` in a microtask.
+    pub fn task_wake(task: usize, resume: &JsValue);
     /// `env[binding].fetch()` of `request`'s URL with `method`, its headers
     /// and no body, redirects not followed; null when the binding is missing.
     #[wasm_bindgen(catch)]

@@ -11,11 +11,13 @@ use std::cell::Cell;
 use worker::{
     js_sys::{Array, Promise},
     wasm_bindgen::{JsCast, JsValue},
-    wasm_bindgen_futures::JsFuture,
     Env,
 };
 
-use super::js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put, kv_put_after};
+use super::{
+    js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put, kv_put_after},
+    task::settled,
+};
 use crate::service::store::{KeyValue, LaterWrite, Page, StoreError};
 
 const BINDING: &str = "TOKENS";
@@ -111,5 +113,5 @@ impl KeyValue for WorkersKv {
 /// Awaits a KV call's promise; a missing binding gave none.
 async fn settle(promise: Option<Promise>) -> Result<JsValue, StoreError> {
     let promise = promise.ok_or_else(|| StoreError(MISSING.to_string()))?;
-    JsFuture::from(promise).await.map_err(js_failed)
+    settled(promise).await.map_err(js_failed)
 }

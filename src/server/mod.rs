@@ -20,6 +20,7 @@ mod js;
 mod kv;
 mod slots;
 mod sql;
+mod task;
 mod tree;
 
 use std::{
@@ -27,7 +28,11 @@ use std::{
     net::{IpAddr, SocketAddr},
 };
 
-use worker::{event, js_sys, wasm_bindgen::JsValue, web_sys, Context, Env, Result};
+use worker::{
+    js_sys,
+    wasm_bindgen::{self, prelude::wasm_bindgen, JsValue},
+    web_sys, worker_sys, Context, Env,
+};
 
 use crate::service::{
     auth::SignInLimiter,
@@ -90,12 +95,18 @@ fn session_listen_default(configured: Option<String>) -> SocketAddr {
         .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))
 }
 
+/// The Worker's fetch handler, as `#[event(fetch)]` would export it, but
+/// run as a [`task`]: its `Response`, or a promise of it.
+#[wasm_bindgen]
+pub fn fetch(request: web_sys::Request, env: Env, ctx: worker_sys::Context) -> JsValue {
+    task::run(async move { answer(request, env, Context::new(ctx)).await.into() })
+}
+
 /// Works on the runtime's own request and response objects; `worker`'s
 /// wrappers are built only on the paths that need them (a body to read, a
 /// call to forward). What the answer leaves to do (noting a token's last
 /// use) runs after it has left, with `ctx.waitUntil`.
-#[event(fetch)]
-async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+async fn answer(request: web_sys::Request, env: Env, ctx: Context) -> web_sys::Response {
     let started_ms = js_sys::Date::now();
     let settings = settings(&env);
     let service = Service::new(
@@ -145,7 +156,7 @@ async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_
         elapsed_ms,
         kv_ops,
     )));
-    Ok(response)
+    response
 }
 
 /// The request's head without the headers a node call passes on (read only
