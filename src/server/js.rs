@@ -18,7 +18,8 @@
 //!   properties (in workerd, a `Response` made and read: 7.8 µs against
 //!   10.4).
 //! - [`kv_get`] and [`kv_get_many`]: the KV reads on every request's path:
-//!   the binding, then its `get` of one key or of several (one operation);
+//!   the binding, then its `get` of one key or of several (one operation,
+//!   the keys passed as lines: one string crosses, not an array of them);
 //!   null instead of a Promise when the binding is missing.
 //! - [`kv_put`], [`kv_put_after`], [`kv_delete`] and [`kv_list`]: the
 //!   other KV operations, also for size: `worker`'s KV wrapper brings a
@@ -49,7 +50,7 @@
 //! [`header_pairs`]): neither a name nor a value can hold a "\n".
 
 use worker::{
-    js_sys::{self, Array, Promise, Uint8Array},
+    js_sys::{self, Promise, Uint8Array},
     wasm_bindgen::{self, prelude::*, JsCast},
     web_sys,
 };
@@ -73,9 +74,11 @@ export function kv_get(env, binding, key) {
   const kv = env[binding];
   return kv && typeof kv.get === "function" ? kv.get(key) : null;
 }
-export function kv_get_many(env, binding, keys) {
+export function kv_get_many(env, binding, lines) {
   const kv = env[binding];
-  return kv && typeof kv.get === "function" ? kv.get(keys).then((found) => keys.map((key) => found.get(key) ?? null)) : null;
+  if (!kv || typeof kv.get !== "function") return null;
+  const keys = lines === "" ? [] : lines.split("\n");
+  return kv.get(keys).then((found) => keys.map((key) => found.get(key) ?? null));
 }
 export function kv_put(env, binding, key, value, expiration) {
   const kv = env[binding];
@@ -177,17 +180,17 @@ extern "C" {
     pub fn new_response(status: u16, body: Option<String>, headers: &str) -> web_sys::Response;
     /// `env[binding].get(key)`, or null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_get(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
-    /// The values of `keys` in one bulk `env[binding].get(keys)`, as an array
-    /// in the keys' order; null when the binding is missing.
+    pub fn kv_get(env: &JsValue, binding: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;
+    /// The values of the keys (one a line) in one bulk `env[binding].get`,
+    /// as an array in the keys' order; null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_get_many(env: &JsValue, binding: &str, keys: &Array) -> Result<Option<Promise>, JsValue>;
+    pub fn kv_get_many(env: &JsValue, binding: &JsValue, keys: &str) -> Result<Option<Promise>, JsValue>;
     /// `env[binding].put(key, value)`, to expire at `expiration` (seconds
     /// since the epoch) unless it is 0; null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_put(
         env: &JsValue,
-        binding: &str,
+        binding: &JsValue,
         key: &str,
         value: &str,
         expiration: u32,
@@ -198,20 +201,20 @@ extern "C" {
     pub fn kv_put_after(
         ctx: &JsValue,
         env: &JsValue,
-        binding: &str,
+        binding: &JsValue,
         key: &str,
         value: &str,
         expiration: u32,
     ) -> Result<(), JsValue>;
     /// `env[binding].delete(key)`; null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_delete(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
+    pub fn kv_delete(env: &JsValue, binding: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;
     /// One page of `env[binding].list()`, as lines: the next cursor (empty on
     /// the last page), then each key; null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_list(
         env: &JsValue,
-        binding: &str,
+        binding: &JsValue,
         prefix: &str,
         cursor: Option<String>,
         limit: u32,
