@@ -149,13 +149,7 @@ async fn answer(request: web_sys::Request, env: Env, ctx: Context) -> web_sys::R
     };
     let elapsed_ms = (js_sys::Date::now() - started_ms).max(0.0) as u64;
     let kv_ops = service.kv().operations();
-    web_sys::console::log_1(&JsValue::from_str(&log::line(
-        &api_request,
-        status,
-        &log_fields,
-        elapsed_ms,
-        kv_ops,
-    )));
+    js::log_line(&log::line(&api_request, status, &log_fields, elapsed_ms, kv_ops));
     response
 }
 
@@ -183,7 +177,7 @@ fn request_head(request: &web_sys::Request) -> ApiRequest {
 
 fn into_web_response(response: ApiResponse) -> web_sys::Response {
     let headers = js::header_text(response.headers.iter().map(|(name, value)| (*name, value.as_str())));
-    js::new_response(response.status, response.body, &headers)
+    js::new_response(response.status, response.body.as_deref(), &headers)
 }
 
 /// The `SIGNIN_LIMITER` rate-limiting binding. Without it nothing is throttled.
