@@ -13,10 +13,11 @@
 //!   reading them all at about 9% of the Worker's own time on a `GET`.
 //! - [`new_response`]: the answer in one call. Answers repeat a handful of
 //!   header sets (content type, CORS, challenge), so each set is parsed once
-//!   and kept as a `Headers` object, up to 64 of them: the `Response`
-//!   copies it, which costs the runtime less than reading a plain object's
-//!   properties (in workerd, a `Response` made and read: 7.8 µs against
-//!   10.4).
+//!   and kept as a `Headers` object, up to 64 of them, by a number that the
+//!   wasm gives it ([`HeaderSets`]): a kept set crosses as that number, not
+//!   as text to decode and hash. The `Response` copies the `Headers`, which
+//!   costs the runtime less than reading a plain object's properties (in
+//!   workerd, a `Response` made and read: 7.8 µs against 10.4).
 //! - [`log_line`]: the log line, `console.log` of a string in one crossing
 //!   (`web_sys`'s takes a JavaScript value, which another crossing makes).
 //! - [`kv_get`] and [`kv_get_many`]: the KV reads on every request's path:
@@ -63,15 +64,14 @@ export function request_fields(request) {
   return [request.method, request.url, h.get("x-auth-token") ?? "\0", h.get("authorization") ?? "\0",
     h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
 }
-export function new_response(status, body, headers) {
-  let init = responseHeaders.get(headers);
-  if (init === undefined) {
-    init = headersOf(headers);
-    if (responseHeaders.size < 64) responseHeaders.set(headers, init);
-  }
+export function new_response(status, body, set, headers) {
+  let init;
+  if (set === undefined) init = headersOf(headers);
+  else if (headers === undefined) init = headerSets[set];
+  else init = headerSets[set] = headersOf(headers);
   return new Response(body, { status, headers: init });
 }
-const responseHeaders = new Map();
+const headerSets = [];
 export function kv_get(env, binding, key) {
   const kv = env[binding];
   return kv && typeof kv.get === "function" ? kv.get(key) : null;
@@ -178,8 +178,15 @@ extern "C" {
     /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
     /// `cf-connecting-ip` ("\0" for a missing header), joined by "\n".
     pub fn request_fields(request: &web_sys::Request) -> String;
-    /// A `Response` with `headers` given as "name\nvalue\nname\nvalue…".
-    pub fn new_response(status: u16, body: Option<&str>, headers: &str) -> web_sys::Response;
+    /// A `Response` with the header set numbered `set`, kept from an
+    /// earlier call, or else with `headers` ("name\nvalue\nname\nvalue…"),
+    /// kept as `set` unless it is `None`.
+    pub fn new_response(
+        status: u16,
+        body: Option<&str>,
+        set: Option<u32>,
+        headers: Option<&str>,
+    ) -> web_sys::Response;
     /// `env[binding].get(key)`, or null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_get(env: &JsValue, binding: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;
@@ -294,6 +301,33 @@ pub fn error_text(error: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| error.as_string())
         .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// The header sets [`new_response`] keeps, by number: the wasm's own
+/// list, so that after a trap a fresh instance numbers them anew, sending
+/// each set's text again with its new number.
+#[derive(Default)]
+pub struct HeaderSets(Vec<String>);
+
+impl HeaderSets {
+    /// How many sets are kept at most: answers repeat a handful.
+    const MAX: usize = 64;
+
+    /// The number of the set written as `text`, and whether it is new (its
+    /// text must then go with it, and [`Self::keep`] follow once
+    /// [`new_response`] has kept it); `None` past [`Self::MAX`] sets.
+    pub fn number(&self, text: &str) -> Option<(u32, bool)> {
+        match self.0.iter().position(|set| set == text) {
+            Some(kept) => Some((kept as u32, false)),
+            None if self.0.len() < Self::MAX => Some((self.0.len() as u32, true)),
+            None => None,
+        }
+    }
+
+    /// Keeps `text` as the next number.
+    pub fn keep(&mut self, text: String) {
+        self.0.push(text);
+    }
 }
 
 /// Headers as text for the functions above: "name\nvalue\nname\nvalue…".

@@ -24,7 +24,7 @@ mod task;
 mod tree;
 
 use std::{
-    cell::OnceCell,
+    cell::{OnceCell, RefCell},
     net::{IpAddr, SocketAddr},
 };
 
@@ -54,6 +54,7 @@ struct Settings {
 
 thread_local! {
     static SETTINGS: OnceCell<&'static Settings> = const { OnceCell::new() };
+    static HEADER_SETS: RefCell<js::HeaderSets> = RefCell::default();
 }
 
 fn settings(env: &Env) -> &'static Settings {
@@ -177,7 +178,18 @@ fn request_head(request: &web_sys::Request) -> ApiRequest {
 
 fn into_web_response(response: ApiResponse) -> web_sys::Response {
     let headers = js::header_text(response.headers.iter().map(|(name, value)| (*name, value.as_str())));
-    js::new_response(response.status, response.body.as_deref(), &headers)
+    // A kept set crosses as its number; a new one, or one past the kept, as text too.
+    let numbered = HEADER_SETS.with(|sets| sets.borrow().number(&headers));
+    let (set, text) = match numbered {
+        Some((set, new)) => (Some(set), new.then_some(headers.as_str())),
+        None => (None, Some(headers.as_str())),
+    };
+    let answer = js::new_response(response.status, response.body.as_deref(), set, text);
+    // Only once JavaScript has kept it: a set that it threw on is sent again.
+    if let Some((_, true)) = numbered {
+        HEADER_SETS.with(|sets| sets.borrow_mut().keep(headers));
+    }
+    answer
 }
 
 /// The `SIGNIN_LIMITER` rate-limiting binding. Without it nothing is throttled.
