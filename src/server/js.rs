@@ -8,9 +8,10 @@
 //! - [`request_fields`]: the method, the URL and the headers the service
 //!   reads, as one string. Fields are separated by "\n" and a missing
 //!   header is "\0": neither can occur in a method, a parsed URL or a
-//!   header value. Every header (what a node call may pass on) is read
-//!   only for a call for the node ([`request_header_lines`]): a profile put
-//!   reading them all at about 9% of the Worker's own time on a `GET`.
+//!   header value. Every header (what a node call may pass on, and
+//!   `upgrade`, which matters only there) is read only for a call for the
+//!   node ([`request_header_lines`]): a profile put reading them all at
+//!   about 9% of the Worker's own time on a `GET`.
 //! - [`new_response`]: the answer in one call. Answers repeat a handful of
 //!   header sets (content type, CORS, challenge), so each set is parsed once
 //!   and kept as a `Headers` object, up to 64 of them, by a number that the
@@ -62,7 +63,7 @@ use worker::{
 export function request_fields(request) {
   const h = request.headers;
   return [request.method, request.url, h.get("x-auth-token") ?? "\0", h.get("authorization") ?? "\0",
-    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
+    h.get("origin") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
 }
 export function new_response(status, body, set, headers) {
   let init;
@@ -175,7 +176,7 @@ export function assets_fetch(env, binding, request, method) {
 }
 "#)]
 extern "C" {
-    /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
+    /// Method, URL, `x-auth-token`, `authorization`, `origin` and
     /// `cf-connecting-ip` ("\0" for a missing header), joined by "\n".
     pub fn request_fields(request: &web_sys::Request) -> String;
     /// A `Response` with the header set numbered `set`, kept from an

@@ -118,12 +118,15 @@ async fn answer(request: web_sys::Request, env: Env, ctx: Context) -> web_sys::R
     );
     let mut api_request = request_head(&request);
     let route = service.route(&api_request);
-    // Only a call for the node passes headers on: the others need only
+    // Only a call for the node passes headers on, and only a node route
+    // asks whether the request is a WebSocket upgrade: the others need only
     // those the head holds.
     if matches!(route, Ok(Target::Node(_))) {
         let lines = js::request_header_lines(&request);
         api_request.headers =
             js::header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect();
+        api_request.upgrade =
+            api_request.headers.iter().find(|(name, _)| name == "upgrade").map(|(_, value)| value.clone());
     }
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);
@@ -155,7 +158,8 @@ async fn answer(request: web_sys::Request, env: Env, ctx: Context) -> web_sys::R
 }
 
 /// The request's head without the headers a node call passes on (read only
-/// for those) and without its body (read only where it is needed).
+/// for those, with `upgrade`, which only a node route reads) and without
+/// its body (read only where it is needed).
 fn request_head(request: &web_sys::Request) -> ApiRequest {
     let fields = js::request_fields(request);
     let mut fields = fields.split('\n');
@@ -164,16 +168,8 @@ fn request_head(request: &web_sys::Request) -> ApiRequest {
     // does not know, such as QUERY, to GET).
     let method = next().unwrap_or_default();
     let url = next().unwrap_or_default();
-    let (x_auth_token, authorization, origin, upgrade, client_address) =
-        (next(), next(), next(), next(), next());
-    ApiRequest {
-        x_auth_token,
-        authorization,
-        origin,
-        upgrade,
-        client_address,
-        ..ApiRequest::new(&method, &url)
-    }
+    let (x_auth_token, authorization, origin, client_address) = (next(), next(), next(), next());
+    ApiRequest { x_auth_token, authorization, origin, client_address, ..ApiRequest::new(&method, &url) }
 }
 
 fn into_web_response(response: ApiResponse) -> web_sys::Response {
