@@ -2,8 +2,8 @@
 //! wasm/JavaScript boundary what `worker`'s wrappers do in many.
 //!
 //! They exist for speed. `GET /api/v3/token` crossed the boundary 75 times
-//! through the wrappers and 17 times with these (see BENCHMARKS.md, "Where
-//! the time goes"):
+//! through the wrappers; with these it calls into JavaScript 17 times (see
+//! BENCHMARKS.md, "Where the time goes"):
 //!
 //! - [`request_fields`]: the method, the URL and the headers the service
 //!   reads, as one string. Fields are separated by "\n" and a missing
