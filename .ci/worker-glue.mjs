@@ -14,7 +14,11 @@
 //    every request, builds a Proxy of the instance and an async Proxy of each
 //    method looked up, so that the wasm is reinitialised after a trap. A
 //    subclass does the same for fetch, the class's only method: the
-//    reinitialisation check first, a failure reported to the same handler.
+//    reinitialisation check first, a failure reported to the same handler
+//    (thrown, or rejecting the answer's promise: the handler answers with a
+//    Response when it had nothing to await, src/server/task.rs). The
+//    handler watches the promise beside the runtime rather than in front of
+//    it, which would cost the answer one more promise and microtask.
 //    The Durable Object classes keep their Proxy: their instances outlive a
 //    reinitialisation. wasm-bindgen's own check (its terminated flag, read
 //    before every call into the wasm) reinitialises too, whatever wakes the
@@ -52,7 +56,8 @@ if (method !== "fetch") {
 }
 // Parameter names longer than any the minifier gives a top-level function.
 glue = glue.replace(wrapped[0], () => `${entrypoint}=class extends ${wrapped[1]}{fetch(request){${reinit}();` +
-  `try{return super.fetch(request).catch(error=>{throw ${critical}(error),error})}` +
+  `try{const answer=super.fetch(request);` +
+  `if(answer instanceof Promise)answer.catch(${critical});return answer}` +
   `catch(error){throw ${critical}(error),error}}}`);
 
 writeFileSync(file, glue);

@@ -9,10 +9,10 @@ use std::cell::{Cell, RefCell};
 use worker::{
     js_sys::{Reflect, Uint8Array},
     wasm_bindgen::{JsCast, JsValue},
-    wasm_bindgen_futures::JsFuture,
     web_sys::{ReadableStreamDefaultReader, Request},
 };
 
+use super::task::settled;
 use crate::service::http::{Body, BodySource};
 
 /// The most bytes drained from a body nobody wants.
@@ -83,7 +83,7 @@ impl<'a> RequestBody<'a> {
 
 /// The next chunk: `Some(None)` at the end, `None` when reading failed.
 async fn next_chunk(reader: &ReadableStreamDefaultReader) -> Option<Option<Vec<u8>>> {
-    let result = JsFuture::from(reader.read()).await.ok()?;
+    let result = settled(reader.read()).await.ok()?;
     if Reflect::get(&result, &JsValue::from_str("done")).ok()?.is_truthy() {
         return Some(None);
     }

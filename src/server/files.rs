@@ -5,12 +5,14 @@
 
 use worker::{
     wasm_bindgen::JsCast,
-    wasm_bindgen_futures::JsFuture,
     web_sys::{Request, Response},
     Env,
 };
 
-use super::js::{assets_fetch, error_text};
+use super::{
+    js::{assets_fetch, error_text},
+    task::settled,
+};
 use crate::service::files::Files;
 
 const BINDING: &str = "ASSETS";
@@ -37,7 +39,7 @@ impl Files for Assets<'_> {
         else {
             return Ok(None);
         };
-        let response: Response = JsFuture::from(promise).await.map_err(failed)?.unchecked_into();
+        let response: Response = settled(promise).await.map_err(failed)?.unchecked_into();
         Ok(Some(response).filter(|response| response.status() != 404))
     }
 }

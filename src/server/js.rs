@@ -2,21 +2,28 @@
 //! wasm/JavaScript boundary what `worker`'s wrappers do in many.
 //!
 //! They exist for speed. `GET /api/v3/token` crossed the boundary 75 times
-//! through the wrappers and 17 times with these (see BENCHMARKS.md, "Where
-//! the time goes"):
+//! through the wrappers; with these it calls into JavaScript 17 times (see
+//! BENCHMARKS.md, "Where the time goes"):
 //!
 //! - [`request_fields`]: the method, the URL and the headers the service
 //!   reads, as one string. Fields are separated by "\n" and a missing
 //!   header is "\0": neither can occur in a method, a parsed URL or a
-//!   header value. The headers a node call may pass on are read only for
-//!   a call for the node, and only those ([`request_header_lines`]): a
-//!   profile put reading every header at about 9% of the Worker's own time
-//!   on a `GET`.
+//!   header value. The headers a node call may pass on (`upgrade` among
+//!   them, which matters only there) are read only for a call for the
+//!   node, and only those ([`request_header_lines`]): a profile put reading
+//!   every header at about 9% of the Worker's own time on a `GET`.
 //! - [`new_response`]: the answer in one call. Answers repeat a handful of
 //!   header sets (content type, CORS, challenge), so each set is parsed once
-//!   and kept, up to 64 of them.
+//!   and kept as a `Headers` object, up to 64 of them, by a number that the
+//!   wasm gives it ([`HeaderSets`]): a kept set crosses as that number, not
+//!   as text to decode and hash. The `Response` copies the `Headers`, which
+//!   costs the runtime less than reading a plain object's properties (in
+//!   workerd, a `Response` made and read: 7.8 µs against 10.4).
+//! - [`log_line`]: the log line, `console.log` of a string in one crossing
+//!   (`web_sys`'s takes a JavaScript value, which another crossing makes).
 //! - [`kv_get`] and [`kv_get_many`]: the KV reads on every request's path:
-//!   the binding, then its `get` of one key or of several (one operation);
+//!   the binding, then its `get` of one key or of several (one operation,
+//!   the keys passed as lines: one string crosses, not an array of them);
 //!   null instead of a Promise when the binding is missing.
 //! - [`kv_put`], [`kv_put_after`], [`kv_delete`] and [`kv_list`]: the
 //!   other KV operations, also for size: `worker`'s KV wrapper brings a
@@ -26,6 +33,10 @@
 //! - [`sql_query`] and [`sql_write`]: a Durable Object's SQLite storage,
 //!   parameters and rows as JSON text; the writes of one call in one
 //!   `transactionSync`, so that they land together or not at all.
+//! - [`task_answer`], [`task_await`] and [`task_wake`]: the fetch handler's
+//!   future run without wasm-bindgen-futures ([`super::task`]): an awaited
+//!   promise calls the task back directly, and the answer's promise is
+//!   made only when the handler has to wait.
 //! - [`assets_fetch`]: a console file from the static-assets binding, also
 //!   for size (`worker`'s `Fetcher` brings its request wrappers along).
 //! - [`tree_call`]: a message to a tree's Durable Object and its answer's
@@ -43,7 +54,7 @@
 //! [`header_pairs`]): neither a name nor a value can hold a "\n".
 
 use worker::{
-    js_sys::{self, Array, Promise, Uint8Array},
+    js_sys::{self, Promise, Uint8Array},
     wasm_bindgen::{self, prelude::*, JsCast},
     web_sys,
 };
@@ -52,26 +63,25 @@ use worker::{
 export function request_fields(request) {
   const h = request.headers;
   return [request.method, request.url, h.get("x-auth-token") ?? "\0", h.get("authorization") ?? "\0",
-    h.get("origin") ?? "\0", h.get("upgrade") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
+    h.get("origin") ?? "\0", h.get("cf-connecting-ip") ?? "\0"].join("\n");
 }
-export function new_response(status, body, headers) {
-  let init = responseHeaders.get(headers);
-  if (init === undefined) {
-    init = {};
-    const parts = headers === "" ? [] : headers.split("\n");
-    for (let i = 0; i + 1 < parts.length; i += 2) init[parts[i]] = parts[i + 1];
-    if (responseHeaders.size < 64) responseHeaders.set(headers, init);
-  }
+export function new_response(status, body, set, headers) {
+  let init;
+  if (set === undefined) init = headersOf(headers);
+  else if (headers === undefined) init = headerSets[set];
+  else init = headerSets[set] = headersOf(headers);
   return new Response(body, { status, headers: init });
 }
-const responseHeaders = new Map();
+const headerSets = [];
 export function kv_get(env, binding, key) {
   const kv = env[binding];
   return kv && typeof kv.get === "function" ? kv.get(key) : null;
 }
-export function kv_get_many(env, binding, keys) {
+export function kv_get_many(env, binding, lines) {
   const kv = env[binding];
-  return kv && typeof kv.get === "function" ? kv.get(keys).then((found) => keys.map((key) => found.get(key) ?? null)) : null;
+  if (!kv || typeof kv.get !== "function") return null;
+  const keys = lines === "" ? [] : lines.split("\n");
+  return kv.get(keys).then((found) => keys.map((key) => found.get(key) ?? null));
 }
 export function kv_put(env, binding, key, value, expiration) {
   const kv = env[binding];
@@ -141,6 +151,31 @@ export function tree_call(env, binding, tree, url, body) {
     return answer.ok ? text : answer.status;
   });
 }
+const waiting = new Map();
+export function task_answer(task) {
+  return new Promise((resolve, reject) => waiting.set(task, [resolve, reject]));
+}
+function task_step(resume, task, slot, value, fulfilled) {
+  let answer;
+  try {
+    answer = resume(task, slot, value, fulfilled);
+  } catch (error) {
+    const settle = waiting.get(task);
+    waiting.delete(task);
+    if (settle === undefined) throw error;
+    return settle[1](error);
+  }
+  if (answer === undefined) return;
+  const settle = waiting.get(task);
+  waiting.delete(task);
+  settle[0](answer);
+}
+export function task_await(promise, task, slot, resume) {
+  promise.then((value) => task_step(resume, task, slot, value, true), (error) => task_step(resume, task, slot, error, false));
+}
+export function task_wake(task, resume) {
+  Promise.resolve().then(() => task_step(resume, task, 0, undefined, true));
+}
 export function assets_fetch(env, binding, request, method) {
   const assets = env[binding];
   if (!assets || typeof assets.fetch !== "function") return null;
@@ -148,24 +183,31 @@ export function assets_fetch(env, binding, request, method) {
 }
 "#)]
 extern "C" {
-    /// Method, URL, `x-auth-token`, `authorization`, `origin`, `upgrade` and
+    /// Method, URL, `x-auth-token`, `authorization`, `origin` and
     /// `cf-connecting-ip` ("\0" for a missing header), joined by "\n".
     pub fn request_fields(request: &web_sys::Request) -> String;
-    /// A `Response` with `headers` given as "name\nvalue\nname\nvalue…".
-    pub fn new_response(status: u16, body: Option<String>, headers: &str) -> web_sys::Response;
+    /// A `Response` with the header set numbered `set`, kept from an
+    /// earlier call, or else with `headers` ("name\nvalue\nname\nvalue…"),
+    /// kept as `set` unless it is `None`.
+    pub fn new_response(
+        status: u16,
+        body: Option<&str>,
+        set: Option<u32>,
+        headers: Option<&str>,
+    ) -> web_sys::Response;
     /// `env[binding].get(key)`, or null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_get(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
-    /// The values of `keys` in one bulk `env[binding].get(keys)`, as an array
-    /// in the keys' order; null when the binding is missing.
+    pub fn kv_get(env: &JsValue, binding: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;
+    /// The values of the keys (one a line) in one bulk `env[binding].get`,
+    /// as an array in the keys' order; null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_get_many(env: &JsValue, binding: &str, keys: &Array) -> Result<Option<Promise>, JsValue>;
+    pub fn kv_get_many(env: &JsValue, binding: &JsValue, keys: &str) -> Result<Option<Promise>, JsValue>;
     /// `env[binding].put(key, value)`, to expire at `expiration` (seconds
     /// since the epoch) unless it is 0; null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_put(
         env: &JsValue,
-        binding: &str,
+        binding: &JsValue,
         key: &str,
         value: &str,
         expiration: u32,
@@ -176,20 +218,20 @@ extern "C" {
     pub fn kv_put_after(
         ctx: &JsValue,
         env: &JsValue,
-        binding: &str,
+        binding: &JsValue,
         key: &str,
         value: &str,
         expiration: u32,
     ) -> Result<(), JsValue>;
     /// `env[binding].delete(key)`; null when the binding is missing.
     #[wasm_bindgen(catch)]
-    pub fn kv_delete(env: &JsValue, binding: &str, key: &str) -> Result<Option<Promise>, JsValue>;
+    pub fn kv_delete(env: &JsValue, binding: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;
     /// One page of `env[binding].list()`, as lines: the next cursor (empty on
     /// the last page), then each key; null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_list(
         env: &JsValue,
-        binding: &str,
+        binding: &JsValue,
         prefix: &str,
         cursor: Option<String>,
         limit: u32,
@@ -241,6 +283,13 @@ extern "C" {
         url: &str,
         body: &str,
     ) -> Result<Option<Promise>, JsValue>;
+    /// A promise of the answer of `task` ([`super::task`]), settled by the
+    /// callback of [`task_await`] or [`task_wake`] that gets it from `resume`.
+    pub fn task_answer(task: usize) -> JsValue;
+    /// Calls `resume(task, slot, value, fulfilled)` once `promise` settles.
+    pub fn task_await(promise: &Promise, task: usize, slot: usize, resume: &JsValue);
+    /// Calls `resume(task, 0, undefined, true)` in a microtask.
+    pub fn task_wake(task: usize, resume: &JsValue);
     /// `env[binding].fetch()` of `request`'s URL with `method`, its headers
     /// and no body, redirects not followed; null when the binding is missing.
     #[wasm_bindgen(catch)]
@@ -252,6 +301,13 @@ extern "C" {
     ) -> Result<Option<Promise>, JsValue>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `console.log` of one string.
+    #[wasm_bindgen(js_namespace = console, js_name = log)]
+    pub fn log_line(line: &str);
+}
+
 /// The message of a JavaScript error (or the thrown value), for a log line.
 pub fn error_text(error: &JsValue) -> String {
     error
@@ -259,6 +315,33 @@ pub fn error_text(error: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| error.as_string())
         .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// The header sets [`new_response`] keeps, by number: the wasm's own
+/// list, so that after a trap a fresh instance numbers them anew, sending
+/// each set's text again with its new number.
+#[derive(Default)]
+pub struct HeaderSets(Vec<String>);
+
+impl HeaderSets {
+    /// How many sets are kept at most: answers repeat a handful.
+    const MAX: usize = 64;
+
+    /// The number of the set written as `text`, and whether it is new (its
+    /// text must then go with it, and [`Self::keep`] follow once
+    /// [`new_response`] has kept it); `None` past [`Self::MAX`] sets.
+    pub fn number(&self, text: &str) -> Option<(u32, bool)> {
+        match self.0.iter().position(|set| set == text) {
+            Some(kept) => Some((kept as u32, false)),
+            None if self.0.len() < Self::MAX => Some((self.0.len() as u32, true)),
+            None => None,
+        }
+    }
+
+    /// Keeps `text` as the next number.
+    pub fn keep(&mut self, text: String) {
+        self.0.push(text);
+    }
 }
 
 /// Headers as text for the functions above: "name\nvalue\nname\nvalue…".

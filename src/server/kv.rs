@@ -11,14 +11,19 @@ use std::cell::Cell;
 use worker::{
     js_sys::{Array, Promise},
     wasm_bindgen::{JsCast, JsValue},
-    wasm_bindgen_futures::JsFuture,
     Env,
 };
 
-use super::js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put, kv_put_after};
+use super::{
+    js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put, kv_put_after},
+    task::settled,
+};
 use crate::service::store::{KeyValue, LaterWrite, Page, StoreError};
 
-const BINDING: &str = "TOKENS";
+thread_local! {
+    /// The binding's name, made a JavaScript string once per isolate.
+    static BINDING: JsValue = JsValue::from_str("TOKENS");
+}
 const MISSING: &str = "the TOKENS KV binding is missing";
 /// Cloudflare's limit of KV operations per invocation.
 pub const MAX_OPERATIONS: u32 = 1000;
@@ -60,7 +65,9 @@ impl WorkersKv {
             return;
         }
         let expiration = write.expires_at.map_or(0, |at| u32::try_from(at).unwrap_or(u32::MAX));
-        let _ = kv_put_after(ctx, self.env.as_ref(), BINDING, &write.key, &write.value, expiration);
+        let _ = BINDING.with(|binding| {
+            kv_put_after(ctx, self.env.as_ref(), binding, &write.key, &write.value, expiration)
+        });
     }
 }
 
@@ -71,15 +78,17 @@ fn js_failed(error: JsValue) -> StoreError {
 impl KeyValue for WorkersKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.operate()?;
-        Ok(settle(kv_get(self.env.as_ref(), BINDING, key).map_err(js_failed)?).await?.as_string())
+        let promise = BINDING.with(|binding| kv_get(self.env.as_ref(), binding, key)).map_err(js_failed)?;
+        Ok(settle(promise).await?.as_string())
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StoreError> {
         self.operate()?;
-        let names: Array = keys.iter().map(|key| JsValue::from_str(key)).collect();
-        let values: Array = settle(kv_get_many(self.env.as_ref(), BINDING, &names).map_err(js_failed)?)
-            .await?
-            .unchecked_into();
+        // Keys are ids, hex digests and client addresses: none holds a line break.
+        let lines = keys.join("\n");
+        let promise =
+            BINDING.with(|binding| kv_get_many(self.env.as_ref(), binding, &lines)).map_err(js_failed)?;
+        let values: Array = settle(promise).await?.unchecked_into();
         Ok(values.iter().map(|value| value.as_string()).collect())
     }
 
@@ -87,19 +96,24 @@ impl KeyValue for WorkersKv {
         self.operate()?;
         // KV takes expirations as seconds since the epoch up to 2^31 - 1.
         let expiration = expires_at.map_or(0, |at| u32::try_from(at).unwrap_or(u32::MAX));
-        let promise = kv_put(self.env.as_ref(), BINDING, key, value, expiration).map_err(js_failed)?;
+        let promise = BINDING
+            .with(|binding| kv_put(self.env.as_ref(), binding, key, value, expiration))
+            .map_err(js_failed)?;
         settle(promise).await.map(drop)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.operate()?;
-        settle(kv_delete(self.env.as_ref(), BINDING, key).map_err(js_failed)?).await.map(drop)
+        let promise =
+            BINDING.with(|binding| kv_delete(self.env.as_ref(), binding, key)).map_err(js_failed)?;
+        settle(promise).await.map(drop)
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: usize) -> Result<Page, StoreError> {
         self.operate()?;
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-        let promise = kv_list(self.env.as_ref(), BINDING, prefix, cursor.map(str::to_string), limit)
+        let promise = BINDING
+            .with(|binding| kv_list(self.env.as_ref(), binding, prefix, cursor.map(str::to_string), limit))
             .map_err(js_failed)?;
         let lines = settle(promise).await?.as_string().unwrap_or_default();
         let mut lines = lines.split('\n');
@@ -111,5 +125,5 @@ impl KeyValue for WorkersKv {
 /// Awaits a KV call's promise; a missing binding gave none.
 async fn settle(promise: Option<Promise>) -> Result<JsValue, StoreError> {
     let promise = promise.ok_or_else(|| StoreError(MISSING.to_string()))?;
-    JsFuture::from(promise).await.map_err(js_failed)
+    settled(promise).await.map_err(js_failed)
 }

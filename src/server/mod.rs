@@ -20,14 +20,19 @@ mod js;
 mod kv;
 mod slots;
 mod sql;
+mod task;
 mod tree;
 
 use std::{
-    cell::OnceCell,
+    cell::{OnceCell, RefCell},
     net::{IpAddr, SocketAddr},
 };
 
-use worker::{event, js_sys, wasm_bindgen::JsValue, web_sys, Context, Env, Result};
+use worker::{
+    js_sys,
+    wasm_bindgen::{self, prelude::wasm_bindgen, JsValue},
+    web_sys, worker_sys, Context, Env,
+};
 
 use crate::service::{
     auth::SignInLimiter,
@@ -49,6 +54,7 @@ struct Settings {
 
 thread_local! {
     static SETTINGS: OnceCell<&'static Settings> = const { OnceCell::new() };
+    static HEADER_SETS: RefCell<js::HeaderSets> = RefCell::default();
 }
 
 fn settings(env: &Env) -> &'static Settings {
@@ -90,12 +96,18 @@ fn session_listen_default(configured: Option<String>) -> SocketAddr {
         .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)))
 }
 
+/// The Worker's fetch handler, as `#[event(fetch)]` would export it, but
+/// run as a [`task`]: its `Response`, or a promise of it.
+#[wasm_bindgen]
+pub fn fetch(request: web_sys::Request, env: Env, ctx: worker_sys::Context) -> JsValue {
+    task::run(async move { answer(request, env, Context::new(ctx)).await.into() })
+}
+
 /// Works on the runtime's own request and response objects; `worker`'s
 /// wrappers are built only on the paths that need them (a body to read, a
 /// call to forward). What the answer leaves to do (noting a token's last
 /// use) runs after it has left, with `ctx.waitUntil`.
-#[event(fetch)]
-async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
+async fn answer(request: web_sys::Request, env: Env, ctx: Context) -> web_sys::Response {
     let started_ms = js_sys::Date::now();
     let settings = settings(&env);
     let service = Service::new(
@@ -106,10 +118,13 @@ async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_
     );
     let mut api_request = request_head(&request);
     let route = service.route(&api_request);
-    // Only a call for the node passes headers on: the others need only
+    // Only a call for the node passes headers on, and only a node route
+    // asks whether the request is a WebSocket upgrade: the others need only
     // those the head holds.
     if matches!(route, Ok(Target::Node(_))) {
         api_request.headers = forward::forwardable_headers(&request);
+        api_request.upgrade =
+            api_request.headers.iter().find(|(name, _)| name == "upgrade").map(|(_, value)| value.clone());
     }
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);
@@ -136,18 +151,13 @@ async fn fetch(request: web_sys::Request, env: Env, ctx: Context) -> Result<web_
     };
     let elapsed_ms = (js_sys::Date::now() - started_ms).max(0.0) as u64;
     let kv_ops = service.kv().operations();
-    web_sys::console::log_1(&JsValue::from_str(&log::line(
-        &api_request,
-        status,
-        &log_fields,
-        elapsed_ms,
-        kv_ops,
-    )));
-    Ok(response)
+    js::log_line(&log::line(&api_request, status, &log_fields, elapsed_ms, kv_ops));
+    response
 }
 
 /// The request's head without the headers a node call passes on (read only
-/// for those) and without its body (read only where it is needed).
+/// for those, with `upgrade`, which only a node route reads) and without
+/// its body (read only where it is needed).
 fn request_head(request: &web_sys::Request) -> ApiRequest {
     let fields = js::request_fields(request);
     let mut fields = fields.split('\n');
@@ -156,21 +166,24 @@ fn request_head(request: &web_sys::Request) -> ApiRequest {
     // does not know, such as QUERY, to GET).
     let method = next().unwrap_or_default();
     let url = next().unwrap_or_default();
-    let (x_auth_token, authorization, origin, upgrade, client_address) =
-        (next(), next(), next(), next(), next());
-    ApiRequest {
-        x_auth_token,
-        authorization,
-        origin,
-        upgrade,
-        client_address,
-        ..ApiRequest::new(&method, &url)
-    }
+    let (x_auth_token, authorization, origin, client_address) = (next(), next(), next(), next());
+    ApiRequest { x_auth_token, authorization, origin, client_address, ..ApiRequest::new(&method, &url) }
 }
 
 fn into_web_response(response: ApiResponse) -> web_sys::Response {
     let headers = js::header_text(response.headers.iter().map(|(name, value)| (*name, value.as_str())));
-    js::new_response(response.status, response.body, &headers)
+    // A kept set crosses as its number; a new one, or one past the kept, as text too.
+    let numbered = HEADER_SETS.with(|sets| sets.borrow().number(&headers));
+    let (set, text) = match numbered {
+        Some((set, new)) => (Some(set), new.then_some(headers.as_str())),
+        None => (None, Some(headers.as_str())),
+    };
+    let answer = js::new_response(response.status, response.body.as_deref(), set, text);
+    // Only once JavaScript has kept it: a set that it threw on is sent again.
+    if let Some((_, true)) = numbered {
+        HEADER_SETS.with(|sets| sets.borrow_mut().keep(headers));
+    }
+    answer
 }
 
 /// The `SIGNIN_LIMITER` rate-limiting binding. Without it nothing is throttled.

@@ -29,8 +29,8 @@ use std::{cell::Cell, collections::BTreeMap};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
-    durable_object, js_sys, wasm_bindgen, wasm_bindgen::JsValue, wasm_bindgen_futures::JsFuture,
-    DurableObject, Env, Request, Response, Result, ScheduledTime, State, Storage,
+    durable_object, js_sys, wasm_bindgen, wasm_bindgen::JsValue, DurableObject, Env, Request, Response,
+    Result, ScheduledTime, State, Storage,
 };
 
 use super::{
@@ -39,6 +39,7 @@ use super::{
     kv::WorkersKv,
     slots,
     sql::{parse, unreadable, unreadable_row, Sql},
+    task::settled,
 };
 use crate::service::{
     log,
@@ -421,7 +422,7 @@ impl DurableBudgets {
         let promise = tree_call(env, "TOKEN_TREES", tree, &format!("https://tree{path}"), &body)
             .map_err(js_failed)?
             .ok_or_else(|| StoreError("the TOKEN_TREES Durable Object binding is missing".to_string()))?;
-        let answer = JsFuture::from(promise).await.map_err(js_failed)?;
+        let answer = settled(promise).await.map_err(js_failed)?;
         match answer.as_string() {
             Some(text) => Ok(text),
             None => Err(StoreError(format!(

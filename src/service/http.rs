@@ -22,7 +22,9 @@ pub struct ApiRequest {
     pub authorization: Option<String>,
     /// The `Origin` header.
     pub origin: Option<String>,
-    /// The `Upgrade` header.
+    /// The `Upgrade` header. Only a node route asks whether the request is
+    /// a WebSocket upgrade, so an adapter may fill it, as `headers`, only
+    /// for those.
     pub upgrade: Option<String>,
     /// The client's address (`CF-Connecting-IP`), for throttling.
     pub client_address: Option<String>,
