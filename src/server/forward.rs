@@ -11,10 +11,11 @@
 //! and once per step of the timeout. Before it, the request's headers that
 //! a call may pass on, and only those, cross once ([`forwardable_headers`]).
 
-use worker::{js_sys::Uint8Array, wasm_bindgen::JsCast, wasm_bindgen_futures::JsFuture, web_sys, Env};
+use worker::{js_sys::Uint8Array, wasm_bindgen::JsCast, web_sys, Env};
 
-use super::js::{
-    error_text, header_lines, header_pairs, header_text, node_fetch, passed_back, request_header_lines,
+use super::{
+    js::{error_text, header_lines, header_pairs, header_text, node_fetch, passed_back, request_header_lines},
+    task::settled,
 };
 use crate::service::gateway::{
     headers::forwardable_request_headers, Node, NodeAnswer, NodeBody, NodeCall, NodeFailure,
@@ -107,7 +108,7 @@ impl Node for Gateway<'_> {
             origin.timeout_ms,
         )
         .map_err(|error| NodeFailure::Unreachable(error_text(&error)))?;
-        match JsFuture::from(sent).await {
+        match settled(sent).await {
             Ok(answer) if answer.is_null() => Err(NodeFailure::TimedOut(origin.timeout_ms)),
             Ok(answer) => Ok(answer.unchecked_into()),
             Err(error) => Err(NodeFailure::Unreachable(error_text(&error))),

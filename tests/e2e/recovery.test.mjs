@@ -39,6 +39,20 @@ test("after a trap, the next request is answered by a fresh instance, over the s
   assert.equal((await call("GET", "/api/v3/token", { token: created.body.token })).status, 200);
 });
 
+test("a trap after an await (in the log line, once the KV read settled) fails that request, and a fresh instance answers the next", async () => {
+  const token = (await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } })).body.token;
+  const before = await call("GET", "/api/v3/token", { token });
+  assert.equal(before.status, 200, before.text);
+
+  const trapped = await call("GET", "/api/v3/token", { token, headers: { "x-test-trap": "late" } });
+  assert.equal(trapped.status, 500, "the trapped request fails, and does not hang");
+
+  const next = await call("GET", "/api/v3/token", { token });
+  assert.equal(next.status, 200, next.text);
+  assert.deepEqual(next.body, before.body);
+  assert.ok(instance(next) > instance(before), `a fresh instance answers (instance ${instance(before)} before, ${instance(next)} after)`);
+});
+
 test("a trap in every other request never leaves the Worker broken", async () => {
   const token = (await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: caps("tokensGetToken") } })).body.token;
   for (let round = 0; round < 3; round++) {
