@@ -1289,7 +1289,7 @@ does about it:
   rewrites two spots of that glue (\`.ci/worker-glue.mjs\`): tasks are woken with a resolved
   Promise's \`then\` (V8's own microtask, the queue's documented fallback), and the entrypoint is a
   subclass that runs the same reinitialisation check, not a Proxy per request
-  (\`tests/e2e/recovery.test.mjs\` holds the recovery after a trap).
+  (\`tests/e2e/recovery.test.mjs\` holds the recovery after a trap, before the handler's first await and after one).
 - **Crossings between wasm and JavaScript.** Going through the \`worker\` crate's wrappers, a
   \`GET\` made 75 calls across the boundary; with the Worker's own JavaScript functions, 30 calls
   into JavaScript, 13 of them the futures machinery's. It now makes 17: one for the request's
