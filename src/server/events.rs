@@ -1,13 +1,14 @@
 //! A tree's audit trail in its Durable Object's SQLite storage: table
 //! `events` (`seq`, the event's number; `at_ms`; `lineage`; the event as
 //! JSON text), written in the same synchronous step as the event's
-//! request, so that the answer leaves only once the event is durable.
+//! request, so that the answer leaves only once the event is durable; a
+//! charge's event in the same transaction as its counters.
 //!
 //! Bounds ([`crate::service::tree::events`]): each write drops the events
 //! more than [`MAX_EVENTS`] behind the newest, and the object's alarm
 //! sweeps events older than [`EVENTS_KEPT_MS`], a batch at a time.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use worker::Result;
 
 use super::sql::{parse, Sql};
@@ -23,13 +24,19 @@ pub(super) const SCHEMA: &str = "
 
 /// Adds `stored` to the trail, dropping the oldest beyond [`MAX_EVENTS`].
 pub(super) fn record(sql: &Sql<'_>, stored: &StoredEvent) -> Result<()> {
+    sql.write(&writes(stored)?)
+}
+
+/// The statements that record `stored`, for a caller that writes them with
+/// others in one transaction (a charge's counters).
+pub(super) fn writes(stored: &StoredEvent) -> Result<Vec<(String, Value)>> {
     let event = serde_json::to_string(&stored.event).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    sql.write(&[
+    Ok(vec![
         (
-            "INSERT INTO events (at_ms, lineage, event) VALUES (?, ?, ?)",
+            "INSERT INTO events (at_ms, lineage, event) VALUES (?, ?, ?)".to_string(),
             json!([stored.event.at, stored.lineage, event]),
         ),
-        ("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?", json!([MAX_EVENTS])),
+        ("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?".to_string(), json!([MAX_EVENTS])),
     ])
 }
 

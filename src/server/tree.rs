@@ -105,9 +105,16 @@ impl DurableObject for TokenTree {
         match request.path().as_str() {
             "/charge" => {
                 let charge: ChargeRequest = parse(&body)?;
-                let mut reply = sql.charge(&charge)?;
-                if let Some(event) = charge.event.as_ref().and_then(|event| reply.settle(event)) {
-                    events::record(&sql, &event)?;
+                let (mut reply, mut writes) = sql.charge(&charge)?;
+                let event = charge.event.as_ref().and_then(|event| reply.settle(event));
+                if let Some(event) = &event {
+                    writes.extend(events::writes(event)?);
+                }
+                // The counters and the call's event land together, in one transaction.
+                if !writes.is_empty() {
+                    sql.write(&writes)?;
+                }
+                if event.is_some() {
                     reply.recorded = true;
                     self.schedule_sweep(&storage).await?;
                 }
@@ -254,7 +261,8 @@ impl Sql<'_> {
         Ok(counters)
     }
 
-    fn charge(&self, request: &ChargeRequest) -> Result<ChargeReply> {
+    /// The answer to `request`, and the writes that carry it out (none for a refusal).
+    fn charge(&self, request: &ChargeRequest) -> Result<(ChargeReply, Vec<(String, Value)>)> {
         let touched: Vec<&str> = request.charges.iter().map(|charge| charge.token.as_str()).collect();
         let read: Vec<&str> = touched.iter().copied().chain(request.caller()).collect();
         let mut counters = self.counters(&read, &request.path)?;
@@ -275,9 +283,9 @@ impl Sql<'_> {
                 .collect();
             let mut statements = upserts(&rows);
             statements.extend(slots::writes(&request.charges, &counters.windows, now_ms));
-            self.write(&statements)?;
+            return Ok((reply, statements));
         }
-        Ok(reply)
+        Ok((reply, Vec::new()))
     }
 
     fn usage(&self, tokens: &[String]) -> Result<BTreeMap<String, Usage>> {
