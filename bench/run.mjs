@@ -108,11 +108,13 @@ const WHY_MISSED = {
   get_token_vs_js_peer: (r) => {
     const cpu = (key) => Math.round(r.cpu_us_per_request[key].workerd_us);
     const iso = r.isolate_us_per_request.edge_tokens_vs_js_peer;
+    const holds = (x) => (x.min <= 1 && x.max >= 1 ? "holds 1.0" : "does not hold 1.0");
     return "the KV read (Miniflare's SQLite, in the same process) is most of both Workers' cost here, so the ratio moves with the machine's load " +
-      `(its rounds' range holds 1.0); inside the isolate the two Workers' own work is level (${iso.with_log.median}× with the log line, ` +
-      `${iso.without_log.median}× without, each range holding 1.0), yet under load ours took ${cpu("get_token")} µs of workerd CPU per request ` +
-      `against the peer's ${cpu("js_peer_get_token")}: with the same answer, headers, KV operations and log line, the difference is in what the ` +
-      "in-memory harness leaves out (the real KV binding's answer read through one more promise, and the work of many requests in flight), not yet pinned down";
+      `(its range round by round ${holds(r.ratios_per_round.get_token_vs_js_peer)}); inside the isolate our own work came to ` +
+      `${iso.with_log.median}× the peer's with the log line (its range ${holds(iso.with_log)}) and ${iso.without_log.median}× without (${holds(iso.without_log)}), ` +
+      `yet under load ours took ${cpu("get_token")} µs of workerd CPU per request against the peer's ${cpu("js_peer_get_token")}: with the same ` +
+      "answer, headers, KV operations and log line, the difference is in what the in-memory harness leaves out (the real KV binding's answer " +
+      "read through one more promise, and the work of many requests in flight), not yet pinned down";
   },
   get_token_vs_kv_get_limit: (r) =>
     "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top" +
@@ -123,8 +125,8 @@ const WHY_MISSED = {
     "bounds the call by ORIGIN_TIMEOUT_MS and writes its log line" + withoutTheLine(r, "gateway_quiet_vs_js_proxy", "the proxy"),
   isolate_with_log_vs_js_peer: (r) =>
     "the glue around the answer and the request (the Response made by JavaScript that the wasm calls, strings decoded and encoded as they cross); " +
-    `console.log costs both Workers alike, and on this machine the samples' range (${r.isolate_us_per_request.edge_tokens_vs_js_peer.with_log.min}–` +
-    `${r.isolate_us_per_request.edge_tokens_vs_js_peer.with_log.max}) holds 1.0`,
+    `console.log costs both Workers alike; the samples' range was ${r.isolate_us_per_request.edge_tokens_vs_js_peer.with_log.min}–` +
+    `${r.isolate_us_per_request.edge_tokens_vs_js_peer.with_log.max}`,
   server_wasm_gzip: "the Worker outgrew its budget",
   client_wasm_gzip: "the client outgrew its budget",
 };
