@@ -6,8 +6,9 @@
 // been awaited and the handler's task resumed from the read's callback
 // (src/server/task.rs). That unwinds the wasm in the middle of a request, as
 // a trap does (a panic, under panic = "abort", is one): the Worker has no
-// input that makes it trap, by design. Every answer carries `x-test-instance`, the glue's count of wasm
-// instances started, so a test can see a fresh one. Never deployed.
+// input that makes it trap, by design. Every answer carries
+// `x-test-instance`, the glue's count of wasm instances started, so a test
+// can see a fresh one. Never deployed.
 import Entry, { TokenTree } from "./index.js";
 
 export { TokenTree };
