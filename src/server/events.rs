@@ -36,7 +36,10 @@ pub(super) fn writes(stored: &StoredEvent) -> Result<Vec<(String, Value)>> {
             "INSERT INTO events (at_ms, lineage, event) VALUES (?, ?, ?)".to_string(),
             json!([stored.event.at, stored.lineage, event]),
         ),
-        ("DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?".to_string(), json!([MAX_EVENTS])),
+        (
+            "DELETE FROM events WHERE seq <= (SELECT max(seq) FROM events) - ?".to_string(),
+            json!([MAX_EVENTS]),
+        ),
     ])
 }
 
