@@ -14,7 +14,9 @@
 use worker::{js_sys::Uint8Array, wasm_bindgen::JsCast, web_sys, Env};
 
 use super::{
-    js::{error_text, header_lines, header_pairs, header_text, node_fetch, passed_back, request_header_lines},
+    js::{
+        error_text, header_lines, header_pairs, header_text, node_fetch, passed_back, request_header_lines,
+    },
     task::settled,
 };
 use crate::service::gateway::{
@@ -65,7 +67,17 @@ pub fn forwardable_headers(request: &web_sys::Request) -> Vec<(String, String)> 
         static NAMES: String = forwardable_request_headers().collect::<Vec<_>>().join("\n");
     }
     let lines = NAMES.with(|names| request_header_lines(request, names));
-    header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect()
+    owned_pairs(&lines)
+}
+
+/// Headers written as lines ([`header_text`]), as owned name and value pairs.
+fn owned_pairs(lines: &str) -> Vec<(String, String)> {
+    header_pairs(lines).map(|(name, value)| (name.to_string(), value.to_string())).collect()
+}
+
+/// Owned name and value pairs as the lines that cross to JavaScript.
+fn lines_of(headers: &[(String, String)]) -> String {
+    header_text(headers.iter().map(|(name, value)| (name.as_str(), value.as_str())))
 }
 
 /// The node as the service sees it while one request is served: the
@@ -102,7 +114,7 @@ impl Node for Gateway<'_> {
             self.request,
             &origin.url(call),
             &call.method,
-            &header_text(call.headers.iter().map(|(name, value)| (name.as_str(), value.as_str()))),
+            &lines_of(&call.headers),
             body,
             matches!(call.body, NodeBody::Streamed),
             origin.timeout_ms,
@@ -122,12 +134,10 @@ impl NodeAnswer for web_sys::Response {
     }
 
     fn headers(&self) -> Vec<(String, String)> {
-        let lines = header_lines(self);
-        header_pairs(&lines).map(|(name, value)| (name.to_string(), value.to_string())).collect()
+        owned_pairs(&header_lines(self))
     }
 
     fn with_headers(self, headers: Vec<(String, String)>) -> Result<web_sys::Response, String> {
-        let text = header_text(headers.iter().map(|(name, value)| (name.as_str(), value.as_str())));
-        passed_back(&self, &text).map_err(|error| error_text(&error))
+        passed_back(&self, &lines_of(&headers)).map_err(|error| error_text(&error))
     }
 }
