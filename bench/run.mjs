@@ -112,9 +112,10 @@ const WHY_MISSED = {
     return "the KV read (Miniflare's SQLite, in the same process) is most of both Workers' cost here, so the ratio moves with the machine's load " +
       `(its range round by round ${holds(r.ratios_per_round.get_token_vs_js_peer)}); inside the isolate our own work came to ` +
       `${iso.with_log.median}× the peer's with the log line (its range ${holds(iso.with_log)}) and ${iso.without_log.median}× without (${holds(iso.without_log)}), ` +
-      `yet under load ours took ${cpu("get_token")} µs of workerd CPU per request against the peer's ${cpu("js_peer_get_token")}: with the same ` +
-      "answer, headers, KV operations and log line, the difference is in what the in-memory harness leaves out (the real KV binding's answer " +
-      "read through one more promise, and the work of many requests in flight), not yet pinned down";
+      `and under load ours took ${cpu("get_token")} µs of workerd CPU per request against the peer's ${cpu("js_peer_get_token")}; ` +
+      "a focused A/B of the two under load on 2026-12-07, 40 interleaved rounds, put ours at 1.01× the peer's workerd CPU (0.77–2.17 round by round), " +
+      "and reading the bulk read's Map after its promise instead of in a `.then` made no difference (1.00×, 0.49–1.46): " +
+      "the two do the same work at the same cost, and what this run shows between them is the machine";
   },
   get_token_vs_kv_get_limit: (r) =>
     "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top" +
@@ -137,7 +138,8 @@ function withoutTheLine(r, ratio, counterpart) {
   const within = r.ratios_per_round[ratio];
   return `; without its log line (bench/workers/quiet.mjs) ours reached ${r.ratios[ratio].toFixed(2)}× ${counterpart} ` +
     `(${within.min.toFixed(2)}–${within.max.toFixed(2)} round by round): the one line per request the contract asks for ` +
-    `is console.log's cost, the runtime's, not the Worker's code`;
+    "is console.log's cost, and that is mostly the local runtime writing each line to its stdout socket and waking the process " +
+    "that reads it (see Where the time goes), which Cloudflare does not do";
 }
 
 /** The machine's 1-minute load average at the start of the timed rounds and after each. */
@@ -1318,8 +1320,17 @@ does about it:
   instructions wasm-bindgen emits (binaryen 132's Flatten pass).
 - **The log line stays.** It is the audit trail (operation, token id, status, cause) that the
   platform's invocation logs do not have. Inside the isolate, \`console.log\` is about a third of
-  each Worker's work with its log line (some 45–55 µs for ours and the peer's alike), the runtime's
-  own cost; building the line in wasm and passing it across is under 2%.
+  each Worker's work with its log line (some 30–55 µs for ours and the peer's alike), the runtime's
+  own cost; building the line in wasm and passing it across is under 2%. Where that cost goes
+  (\`perf record\` of workerd under \`bench/isolate.mjs\`, 2026-12-07): workerd writes each line to
+  its stdout, a socket that Miniflare's Node process reads, with one \`write(2)\` per line: 18%
+  of workerd's CPU samples, 15% of them in the kernel waking the reader
+  (\`sock_def_readable\`); formatting the line (\`Worker::handleLog\`) is 2.7%. The same
+  \`console.log\` in a tight loop, where the reader never falls asleep between lines, costs
+  2.5 µs, and 6 µs with a runtime I/O turn between lines; any string, even one of one
+  character, costs the 30-odd µs in the request loop. On Cloudflare no process reads a
+  Worker's stdout line by line, so the rows without the line (\`quiet.mjs\`) plus a few µs are the
+  nearer estimate of what the line costs there; the comparisons with it stay as measured.
 
 ${r.before ? beforeAndAfter(r.before) : ""}## Size and start-up
 
