@@ -35,6 +35,7 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { Miniflare } from "miniflare";
 import { runtimeCpuMs } from "./cpu.mjs";
+import { workerdStdoutToFile } from "./stdout.mjs";
 import { round, summarize as summarizeTally, Target } from "./loadgen.mjs";
 
 const root = new URL("../", import.meta.url);
@@ -136,16 +137,20 @@ const WHY_MISSED = {
 function withoutTheLine(r, ratio, counterpart) {
   if (r.ratios[ratio] === undefined) return "";
   const within = r.ratios_per_round[ratio];
+  const iso = r.isolate_us_per_request;
+  const line = Math.round(iso.edge_tokens_with_log.median_us - iso.edge_tokens_without_log.median_us);
   return `; without its log line (bench/workers/quiet.mjs) ours reached ${r.ratios[ratio].toFixed(2)}× ${counterpart} ` +
-    `(${within.min.toFixed(2)}–${within.max.toFixed(2)} round by round): the one line per request the contract asks for ` +
-    "is console.log's cost, and that is mostly the local runtime writing each line to its stdout socket and waking the process " +
-    "that reads it (see Where the time goes), which Cloudflare does not do";
+    `(${within.min.toFixed(2)}–${within.max.toFixed(2)} round by round), where the line itself costs some ${line} µs of workerd CPU ` +
+    `inside the isolate (${iso.edge_tokens_with_log.median_us} µs a GET with it, ${iso.edge_tokens_without_log.median_us} without): ` +
+    "the rest of the distance is the Worker's own work and this machine's noise";
 }
 
 /** The machine's 1-minute load average at the start of the timed rounds and after each. */
 const loadSeen = [];
 /** What the runtime said besides the Workers' JSON log lines (the last 50 lines), to explain a failure. */
 const runtimeErrors = [];
+/** Where the runtime's stdout is read from (bench/stdout.mjs), once set up. */
+let runtimeStdout = null;
 /** `kv_ops` of each `GET /api/v3/tokens` answered, read from the Worker's log lines. */
 const listingKvOps = [];
 const compatibilityDate = readFileSync(path("wrangler.toml"), "utf8").match(/^compatibility_date = "([^"]+)"/m)[1];
@@ -162,6 +167,8 @@ for (const file of [join(BUILD_DIR, "index.js"), join(BUILD_DIR, "index_bg.wasm"
 // The Worker as built now: its top-level .js and .wasm files, copied.
 const snapshot = mkdtempSync(join(os.tmpdir(), "edge-tokens-bench-"));
 process.on("exit", () => rmSync(snapshot, { recursive: true, force: true }));
+// The Workers' log lines go to a file, not through a socket that wakes this process per line.
+runtimeStdout = workerdStdoutToFile(snapshot, keepLine);
 for (const name of readdirSync(BUILD_DIR).filter((name) => /\.(m?js|wasm)$/.test(name))) {
   copyFileSync(join(BUILD_DIR, name), join(snapshot, name));
 }
@@ -214,20 +221,25 @@ const jsWorker = (name, file, extra = {}) => ({
 });
 const direct = { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] };
 
+/**
+ * A line of the runtime's output: the Workers' one-line JSON logs are dropped but for the
+ * listing's KV operations; anything else the runtime says is kept, to explain a failure.
+ */
+function keepLine(line) {
+  if (line.startsWith("{")) {
+    loggedLines?.push(line);
+    return noteListing(line);
+  }
+  if (line === "") return;
+  runtimeErrors.push(line);
+  if (runtimeErrors.length > 50) runtimeErrors.shift();
+}
+
+/** Miniflare's streams of the runtime's output (stdout is empty: it goes to a file, bench/stdout.mjs). */
 function drainStdio(stdout, stderr) {
-  // The Workers' one-line JSON logs are dropped but for the listing's KV operations; anything else
-  // the runtime says is kept, to explain a failure. Read line by line: a chunk may end mid-line.
-  const keep = (line) => {
-    if (line.startsWith("{")) {
-      loggedLines?.push(line);
-      return noteListing(line);
-    }
-    if (line === "") return;
-    runtimeErrors.push(line);
-    if (runtimeErrors.length > 50) runtimeErrors.shift();
-  };
-  createInterface({ input: stdout }).on("line", keep);
-  createInterface({ input: stderr }).on("line", keep);
+  // Read line by line: a chunk may end mid-line.
+  createInterface({ input: stdout }).on("line", keepLine);
+  createInterface({ input: stderr }).on("line", keepLine);
 }
 
 /** While checking the answers, every JSON log line, in the order they came. */
@@ -580,7 +592,7 @@ const report = {
   // ...and round by round (each round's measurements ran side by side): how much they move.
   ratios_per_round: Object.fromEntries(Object.entries(RATIOS).map(([name, [a, b]]) => [name, perRound(results.rounds[a], results.rounds[b])])),
   targets: {},
-  settings: { rounds: ROUNDS, slices_per_round: SLICES, slice_ms: SLICE_MS, concurrency: CONCURRENCY, cold_starts: COLD_STARTS },
+  settings: { rounds: ROUNDS, slices_per_round: SLICES, slice_ms: SLICE_MS, concurrency: CONCURRENCY, cold_starts: COLD_STARTS, stdout: "file" },
   machine: machine(),
   // The machine is shared: what else ran is the load beside ours.
   load_1min: { min: round(Math.min(...loadSeen), 2), median: round(median(loadSeen), 2), max: round(Math.max(...loadSeen), 2) },
@@ -999,8 +1011,10 @@ async function checkAnswers(url, unlimited, limited, record) {
 /** Both Workers log the same line for the same request, but for its duration (console.log's cost grows with it). */
 async function expectSameLogLine(ours, peer) {
   const lineOf = async (call) => {
+    runtimeStdout.flush(); // the lines of the requests before, not to be taken for this one's
     loggedLines = [];
     await call();
+    runtimeStdout.flush();
     for (let waited = 0; !loggedLines.length && waited < 5_000; waited += 20) await new Promise((wake) => setTimeout(wake, 20));
     const [line] = loggedLines;
     loggedLines = null;
@@ -1107,6 +1121,7 @@ function log(line) {
 
 function fail(message) {
   console.error(`bench: FAILED: ${message}`);
+  runtimeStdout?.stop();
   if (runtimeErrors.length > 0) console.error(`bench: the runtime said:\n  ${runtimeErrors.slice(-20).join("\n  ")}`);
   process.exit(1);
 }
@@ -1151,7 +1166,10 @@ Measured by \`npm run bench\` (\`bench/run.mjs\`) on ${r.date.slice(0, 10)}; raw
 Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.os}; Node.js ${m.node}, Miniflare ${m.miniflare}
 (workerd)${r.load_1min ? `, shared with other people's builds and tests: the 1-minute load average read ${r.load_1min.min}–${r.load_1min.max}
 (median ${r.load_1min.median}) across the rounds` : ""}. Every Worker runs in the same workerd process, each on its own direct socket (no proxy
-in front). The load generator (\`bench/loadgen.mjs\`, node:http with keep-alive) runs on the same
+in front). ${r.settings.stdout === "file" ? `workerd's stdout, where the Workers' log lines go, is a file read every 50 ms
+(\`bench/stdout.mjs\`), not Miniflare's socket, through which each line woke the reading Node
+process: some 30 µs of workerd CPU per line that Cloudflare does not spend (see *Where the time
+goes*). The runs up to the one of 2026-12-07 at 20:46 paid it, for the Workers that write a line.` : "workerd's stdout, where the Workers' log lines go, is Miniflare's socket."} The load generator (\`bench/loadgen.mjs\`, node:http with keep-alive) runs on the same
 machine and keeps ${r.settings.concurrency} requests in flight per Worker. After one untimed warm-up pass, the ${Object.keys(r.samples).length}
 measurements are interleaved in slices of ${r.settings.slice_ms} ms (forwards, then backwards), ${r.settings.slices_per_round} slices each per round,
 ${r.settings.rounds} rounds; a round pools a measurement's slices, and the table shows medians over rounds. Workers KV here is Miniflare's local KV (SQLite in workerd), so absolute numbers say
@@ -1265,7 +1283,10 @@ with and without its one-line log), and ours over the peer's sample by sample.
 | edge-tokens | ${isoCell(iso.edge_tokens_with_log)} | ${isoCell(iso.edge_tokens_without_log)} |
 | JavaScript peer | ${isoCell(iso.js_peer_with_log)} | ${isoCell(iso.js_peer_without_log)} |
 | edge-tokens / JavaScript peer | ${isoRatio(iso.edge_tokens_vs_js_peer.with_log)} | ${isoRatio(iso.edge_tokens_vs_js_peer.without_log)} |
-
+${iso.log_line_alone ? `
+The runtime's part of a line: our Worker's log line for a \`GET\`, written ${r.isolate_us_per_request.requests} times in a row with
+nothing between, costs ${isoCell(iso.log_line_alone)} µs of workerd CPU per line.
+` : ""}
 ## Where the time goes
 
 What the profiles showed on 2026-12-07 (\`node bench/isolate.mjs --profile\`, inside the isolate;
@@ -1319,18 +1340,18 @@ does about it:
   more gzip, within its 400 KiB budget; \`wasm-opt -O4\` aborts on the exception-handling
   instructions wasm-bindgen emits (binaryen 132's Flatten pass).
 - **The log line stays.** It is the audit trail (operation, token id, status, cause) that the
-  platform's invocation logs do not have. Inside the isolate, \`console.log\` is about a third of
-  each Worker's work with its log line (some 30–55 µs for ours and the peer's alike), the runtime's
-  own cost; building the line in wasm and passing it across is under 2%. Where that cost goes
-  (\`perf record\` of workerd under \`bench/isolate.mjs\`, 2026-12-07): workerd writes each line to
-  its stdout, a socket that Miniflare's Node process reads, with one \`write(2)\` per line: 18%
-  of workerd's CPU samples, 15% of them in the kernel waking the reader
-  (\`sock_def_readable\`); formatting the line (\`Worker::handleLog\`) is 2.7%. The same
-  \`console.log\` in a tight loop, where the reader never falls asleep between lines, costs
-  2.5 µs, and 6 µs with a runtime I/O turn between lines; any string, even one of one
-  character, costs the 30-odd µs in the request loop. On Cloudflare no process reads a
-  Worker's stdout line by line, so the rows without the line (\`quiet.mjs\`) plus a few µs are the
-  nearer estimate of what the line costs there; the comparisons with it stay as measured.
+  platform's invocation logs do not have; building it in wasm and passing it across is under 2%
+  of the Worker's own work. Until 2026-12-07 the bench let Miniflare read workerd's stdout
+  through a socket, and \`console.log\` was then about a third of each Worker's work with its
+  line (30–55 µs for ours and the peer's alike). \`perf record\` of workerd under
+  \`bench/isolate.mjs\` showed where: one \`write(2)\` per line to that socket, 18% of workerd's
+  CPU samples, 15% of them the kernel waking the Node process that reads it
+  (\`sock_def_readable\`); formatting the line (\`Worker::handleLog\`) was 2.7%. Any string,
+  even of one character, cost the 30-odd µs in the request loop, and 2.5 µs written in a burst,
+  when the reader never falls asleep between lines. On Cloudflare no process reads a Worker's
+  output line by line, so the bench now sends workerd's stdout to a file (\`bench/stdout.mjs\`),
+  as a log shipper would take it, for every Worker alike; the rows without the line
+  (\`quiet.mjs\`) still show what is left of its cost.
 
 ${r.before ? beforeAndAfter(r.before) : ""}## Size and start-up
 
@@ -1413,7 +1434,7 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   the first Worker's namespace and once as the gateway, with \`console.log\` a no-op in its isolate.
   The contract asks for one log line per request, so this is no variant to ship: it shows how much
   of the distance to a limit that writes no line (the one-KV-read Worker, the JavaScript proxy)
-  is the line, which is the runtime's \`console.log\`, not the Worker's code.
+  is the line.
 - **stand-in node** (\`bench/workers/stand-in-node.mjs\`): reads the body and answers \`200 {}\`
   to a call with the node's token, 401 to any other, so a 200 through the gateway shows that the
   gateway put the node's token in.
@@ -1428,6 +1449,10 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   measuring nothing (after a change to its text in \`bench/run.mjs\`).
 - \`node bench/isolate.mjs [--build DIR] --profile\` prints where our Worker's own time goes (wasm,
   wasm-bindgen glue, runtime built-ins, by function) and writes a \`.cpuprofile\` for DevTools.
+- What a V8 profile does not show, the runtime's own C++ and the kernel under it (a log line's
+  write, \`Headers\`, garbage collection), \`perf record -e cpu-clock -g -p PID\` of the workerd
+  process does, during a long \`node bench/isolate.mjs --rounds 60\`; that is how the log line's
+  socket was found.
 - On a busy machine requests/s move from round to round; compare Workers within one run, and
   prefer the CPU columns to tell two builds apart.
 `;

@@ -25,6 +25,32 @@ class KvNamespace {
 
 const consoleLog = console.log;
 
+/** Our Worker's fetch handler over `workerEnv`. */
+function edgeTokens(workerEnv, ctx) {
+  // An entrypoint class (what worker-build emits): the runtime makes one per request.
+  if (typeof EdgeTokens === "function") return (r) => new EdgeTokens(ctx, workerEnv).fetch(r);
+  return (r) => EdgeTokens.fetch(r, workerEnv, ctx);
+}
+
+/**
+ * The log line alone: the line our Worker writes for a `GET`, written
+ * `count` times in a row with nothing between, so that the runtime's cost of
+ * a line is seen apart from the request loop's (where the process reading
+ * the runtime's output has fallen asleep between two lines).
+ */
+async function logOnly(count, secret, workerEnv, ctx) {
+  let line;
+  console.log = (text) => (line = text);
+  try {
+    await edgeTokens(workerEnv, ctx)(new Request("http://bench/api/v3/token", { headers: { "x-auth-token": secret } }));
+  } finally {
+    console.log = consoleLog;
+  }
+  if (typeof line !== "string") return new Response("no log line", { status: 500 });
+  for (let i = 0; i < count; i++) consoleLog(line);
+  return new Response(line);
+}
+
 export default {
   async fetch(request, env, ctx) {
     const params = new URL(request.url).searchParams;
@@ -32,14 +58,9 @@ export default {
     const { secret, key, record } = await request.json();
     const workerEnv = { TOKENS: new KvNamespace(new Map([[key, record]])), API_TOKEN: env.API_TOKEN, ALLOWED_ORIGINS: "*" };
     let handle;
-    if (params.get("worker") === "edge-tokens" && typeof EdgeTokens === "function") {
-      // An entrypoint class (what worker-build emits): the runtime makes one per request.
-      handle = (r) => new EdgeTokens(ctx, workerEnv).fetch(r);
-    } else if (params.get("worker") === "edge-tokens") {
-      handle = (r) => EdgeTokens.fetch(r, workerEnv, ctx);
-    } else {
-      handle = (r) => peer.fetch(r, workerEnv, ctx);
-    }
+    if (params.get("worker") === "log-only") return logOnly(count, secret, workerEnv, ctx);
+    if (params.get("worker") === "edge-tokens") handle = edgeTokens(workerEnv, ctx);
+    else handle = (r) => peer.fetch(r, workerEnv, ctx);
     // With log=0 the Workers' one-line logs are dropped before they reach the runtime.
     if (params.get("log") === "0") console.log = () => {};
     try {
