@@ -8,16 +8,19 @@
 // 30 µs per line, against 2.5 µs for the same line written in a burst. On
 // Cloudflare no process reads a Worker's output line by line, so the
 // benchmarks send it to a file instead, as a log shipper would take it:
-// Miniflare starts workerd through a wrapper (MINIFLARE_WORKERD_PATH) that
-// appends its stdout to the file, and the lines are read back from the file
-// every 50 ms. stderr stays with Miniflare.
-import { chmodSync, closeSync, openSync, readSync, truncateSync, writeFileSync } from "node:fs";
+// Miniflare starts workerd through a wrapper (MINIFLARE_WORKERD_PATH,
+// bench/workerd-stdout-to-file) that appends its stdout to the file, and the
+// lines are read back from the file every 50 ms. stderr stays with Miniflare.
+import { closeSync, openSync, readSync, truncateSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { fileURLToPath } from "node:url";
 
 /** The workerd binary that Miniflare would start: its own dependency's. */
 const WORKERD = createRequire(import.meta.resolve("miniflare"))("workerd").default;
+/** The wrapper that starts it with its stdout appended to a file. */
+const WRAPPER = fileURLToPath(new URL("workerd-stdout-to-file", import.meta.url));
 
 const POLL_MS = 50;
 /**
@@ -38,11 +41,8 @@ const KEEP_BYTES = 64 << 20;
  */
 export function workerdStdoutToFile(dir, onLine) {
   const file = join(dir, "workerd-stdout.log");
-  const wrapper = join(dir, "workerd-stdout-to-file");
   writeFileSync(file, "");
-  writeFileSync(wrapper, `#!/bin/sh\nexec "$BENCH_WORKERD" "$@" >>"$BENCH_WORKERD_STDOUT"\n`);
-  chmodSync(wrapper, 0o755);
-  Object.assign(process.env, { MINIFLARE_WORKERD_PATH: wrapper, BENCH_WORKERD: WORKERD, BENCH_WORKERD_STDOUT: file });
+  Object.assign(process.env, { MINIFLARE_WORKERD_PATH: WRAPPER, BENCH_WORKERD: WORKERD, BENCH_WORKERD_STDOUT: file });
   const fd = openSync(file, "r");
   const chunk = Buffer.alloc(1 << 20);
   let position = 0;
