@@ -127,8 +127,10 @@ const WHY_MISSED = {
     "bounds the call by ORIGIN_TIMEOUT_MS and writes its log line" + withoutTheLine(r, "gateway_quiet_vs_js_proxy", "the proxy") +
     ". On 2026-12-07 a focused A/B of the three under load (16 interleaved rounds) put ours at 775 µs of workerd CPU a call, " +
     "its twin without the line at 757 and the proxy at 659 (0.85×), and perf of workerd with V8's perf map found our wasm at " +
-    "about 1% of workerd's CPU for a gateway call: what is left is the runtime's work that the gateway's rules ask for (the timeout's " +
-    "timer, the node's answer rebuilt with the headers the caller may get, the headers read for the node call)",
+    "about 1% of workerd's CPU for a gateway call: what is left is the runtime's work for the steps the gateway's rules add to the " +
+    "proxy's (the timeout's timer, the node's answer rebuilt with the headers the caller may get, the headers read for the node call); " +
+    "JavaScript variants of the proxy that add one of those steps each came out within this machine's noise of it (20 interleaved " +
+    "rounds), so no one step stands out",
   isolate_with_log_vs_js_peer: (r) =>
     "the glue around the answer and the request (the Response made by JavaScript that the wasm calls, strings decoded and encoded as they cross); " +
     `console.log costs both Workers alike; the samples' range was ${r.isolate_us_per_request.edge_tokens_vs_js_peer.with_log.min}–` +
