@@ -35,8 +35,7 @@ function edgeTokens(workerEnv, ctx) {
 /**
  * The log line alone: the line our Worker writes for a `GET`, written
  * `count` times in a row with nothing between, so that the runtime's cost of
- * a line is seen apart from the request loop's (where the process reading
- * the runtime's output has fallen asleep between two lines).
+ * a line is seen apart from what the line adds to a request in the loop.
  */
 async function logOnly(count, secret, workerEnv, ctx) {
   let line;
