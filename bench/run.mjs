@@ -241,10 +241,9 @@ function keepLine(line) {
   if (runtimeErrors.length > 50) runtimeErrors.shift();
 }
 
-/** Miniflare's streams of the runtime's output (stdout is empty: it goes to a file, bench/stdout.mjs). */
+/** Miniflare's streams of the runtime's output: stdout stays empty (it goes to a file, bench/stdout.mjs). */
 function drainStdio(stdout, stderr) {
   // Read line by line: a chunk may end mid-line.
-  createInterface({ input: stdout }).on("line", keepLine);
   createInterface({ input: stderr }).on("line", keepLine);
 }
 
