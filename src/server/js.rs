@@ -25,11 +25,12 @@
 //!   the binding, then its `get` of one key or of several (one operation,
 //!   the keys passed as lines: one string crosses, not an array of them);
 //!   null instead of a Promise when the binding is missing.
-//! - [`kv_put`], [`kv_put_after`], [`kv_delete`] and [`kv_list`]: the
-//!   other KV operations, also for size: `worker`'s KV wrapper brings a
-//!   float formatter and JavaScript-object conversions into the wasm, and
-//!   a put after the answer through `worker`'s `wait_until` a Rust future
-//!   of its own.
+//! - [`kv_put`], [`kv_delete`] and [`kv_list`]: the other KV operations,
+//!   also for size: `worker`'s KV wrapper brings a float formatter and
+//!   JavaScript-object conversions into the wasm.
+//! - [`wait_until`]: work after the answer, a promise of a [`super::task`],
+//!   handed to `ctx.waitUntil` (`worker`'s would run a Rust future on
+//!   wasm-bindgen-futures instead).
 //! - [`sql_query`] and [`sql_write`]: a Durable Object's SQLite storage,
 //!   parameters and rows as JSON text; the writes of one call in one
 //!   `transactionSync`, so that they land together or not at all.
@@ -87,9 +88,8 @@ export function kv_put(env, binding, key, value, expiration) {
   const kv = env[binding];
   return kv && typeof kv.put === "function" ? kv.put(key, value, expiration > 0 ? { expiration } : {}) : null;
 }
-export function kv_put_after(ctx, env, binding, key, value, expiration) {
-  const kv = env[binding];
-  if (kv && typeof kv.put === "function") ctx.waitUntil(kv.put(key, value, expiration > 0 ? { expiration } : {}).catch(() => {}));
+export function wait_until(ctx, work) {
+  ctx.waitUntil(Promise.resolve(work));
 }
 export function kv_delete(env, binding, key) {
   const kv = env[binding];
@@ -212,17 +212,9 @@ extern "C" {
         value: &str,
         expiration: u32,
     ) -> Result<Option<Promise>, JsValue>;
-    /// `env[binding].put(key, value)` as [`kv_put`], handed to
-    /// `ctx.waitUntil`: it runs after the answer, and a failure is dropped.
-    #[wasm_bindgen(catch)]
-    pub fn kv_put_after(
-        ctx: &JsValue,
-        env: &JsValue,
-        binding: &JsValue,
-        key: &str,
-        value: &str,
-        expiration: u32,
-    ) -> Result<(), JsValue>;
+    /// Hands `work` (a promise, or the value of work already done) to
+    /// `ctx.waitUntil`, so that it runs on after the answer.
+    pub fn wait_until(ctx: &JsValue, work: &JsValue);
     /// `env[binding].delete(key)`; null when the binding is missing.
     #[wasm_bindgen(catch)]
     pub fn kv_delete(env: &JsValue, binding: &JsValue, key: &str) -> Result<Option<Promise>, JsValue>;

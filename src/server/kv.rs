@@ -6,7 +6,7 @@
 //! operation that would exceed the limit, and reports its count for the
 //! log line, so that tests see what production would.
 
-use std::cell::Cell;
+use std::{cell::Cell, rc::Rc};
 
 use worker::{
     js_sys::{Array, Promise},
@@ -15,10 +15,10 @@ use worker::{
 };
 
 use super::{
-    js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put, kv_put_after},
+    js::{error_text, kv_delete, kv_get, kv_get_many, kv_list, kv_put},
     task::settled,
 };
-use crate::service::store::{KeyValue, LaterWrite, Page, StoreError};
+use crate::service::store::{KeyValue, Page, StoreError};
 
 thread_local! {
     /// The binding's name, made a JavaScript string once per isolate.
@@ -29,16 +29,18 @@ const MISSING: &str = "the TOKENS KV binding is missing";
 pub const MAX_OPERATIONS: u32 = 1000;
 
 /// The `TOKENS` namespace for one invocation, called through the
-/// JavaScript functions of [`super::js`].
+/// JavaScript functions of [`super::js`]. A clone (for the work after the
+/// answer) counts against the same invocation.
+#[derive(Clone)]
 pub struct WorkersKv {
     env: Env,
-    operations: Cell<u32>,
+    operations: Rc<Cell<u32>>,
 }
 
 impl WorkersKv {
     /// Wraps the environment; nothing is looked up yet.
     pub fn new(env: &Env) -> Self {
-        WorkersKv { env: env.clone(), operations: Cell::new(0) }
+        WorkersKv { env: env.clone(), operations: Rc::default() }
     }
 
     /// How many operations this invocation made.
@@ -53,21 +55,6 @@ impl WorkersKv {
         }
         self.operations.set(self.operations.get() + 1);
         Ok(())
-    }
-}
-
-impl WorkersKv {
-    /// Writes `write` after the answer has left, through `ctx.waitUntil`:
-    /// counted as an operation of this invocation, and dropped past the
-    /// platform's limit, when the binding is missing, or when it fails.
-    pub fn put_after_answer(&self, ctx: &JsValue, write: &LaterWrite) {
-        if self.operate().is_err() {
-            return;
-        }
-        let expiration = write.expires_at.map_or(0, |at| u32::try_from(at).unwrap_or(u32::MAX));
-        let _ = BINDING.with(|binding| {
-            kv_put_after(ctx, self.env.as_ref(), binding, &write.key, &write.value, expiration)
-        });
     }
 }
 

@@ -42,6 +42,8 @@ use crate::service::{
     log,
     routing::Target,
     secret::AdminToken,
+    store::TokenStore,
+    usage::last_use,
     Answer, Service,
 };
 
@@ -131,8 +133,14 @@ async fn answer(request: web_sys::Request, env: Env, ctx: Context) -> web_sys::R
     let files = files::Assets::new(&env, &request);
     let answer = service.answer(route, &api_request, &body, &node, &files, started_ms as u64).await;
     body.discard_unread().await;
-    for write in service.take_deferred().writes() {
-        service.kv().put_after_answer(ctx.as_ref(), &write);
+    let deferred = service.take_deferred();
+    if !deferred.uses.is_empty() {
+        let kv = service.kv().clone();
+        let later = task::run(async move {
+            last_use::write(&TokenStore::new(&kv), deferred).await;
+            JsValue::UNDEFINED
+        });
+        js::wait_until(ctx.as_ref(), &later);
     }
     let (response, status, log_fields) = match answer {
         Answer::Service(response) => {

@@ -1,6 +1,6 @@
-//! Runs the fetch handler's future: polled at once when the request comes,
-//! and again when a promise it awaits settles, in the promise's own
-//! callback.
+//! Runs the fetch handler's future (and the work its answer leaves for
+//! after it has left): polled at once when the request comes, and again
+//! when a promise it awaits settles, in the promise's own callback.
 //!
 //! `#[event(fetch)]` ran it through wasm-bindgen-futures instead: a
 //! `Promise` built around the future, its first poll queued as a microtask,
@@ -69,7 +69,7 @@ thread_local! {
     static RESUME: JsValue = Closure::<dyn FnMut(usize, usize, JsValue, bool) -> JsValue>::new(resume).into_js_value();
 }
 
-/// Runs `handler` until it answers or waits: its `Response`, or a promise of it.
+/// Runs `handler` until it answers or waits: its answer, or a promise of it.
 pub fn run(handler: impl Future<Output = JsValue> + 'static) -> JsValue {
     let task = Rc::new(Task {
         handler: RefCell::new(Some(Box::pin(handler))),
@@ -112,9 +112,10 @@ fn poll_while_woken(task: &Rc<Task>) -> Option<JsValue> {
     while task.woken.replace(false) {
         let mut handler = task.handler.borrow_mut();
         let Some(future) = handler.as_mut() else { break };
-        CURRENT.with(|current| current.replace(Some(task.clone())));
+        // A task started while another is polled (the work after an answer) hands it back.
+        let outer = CURRENT.with(|current| current.replace(Some(task.clone())));
         let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
-        CURRENT.with(|current| current.take());
+        CURRENT.with(|current| current.replace(outer));
         if let Poll::Ready(value) = poll {
             *handler = None;
             answer = Some(value);

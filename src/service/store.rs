@@ -352,6 +352,21 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
         Ok(lineage.map(|lineage| lineage.split('/').map(str::to_string).collect()))
     }
 
+    /// Notes that token `id`, valid until `valid_until`, authenticated a
+    /// call at `secs` (seconds since the epoch). The note is written after
+    /// the answer has left, so a delete of the token may land first; since
+    /// [`Self::bury`] lays the tombstone before it removes the note, a note
+    /// written after that finds the tombstone and goes again, and so never
+    /// outlives its token. Two operations, three after a delete.
+    pub async fn note_use(&self, id: &str, secs: u64, valid_until: Option<u64>) -> Result<(), StoreError> {
+        let key = last_use_key(id);
+        self.kv.put(&key, &secs.to_string(), storage_expiry(valid_until, secs * 1000)).await?;
+        if self.kv.get(&tombstone_key(id)).await?.is_some() {
+            self.kv.delete(&key).await?;
+        }
+        Ok(())
+    }
+
     /// When each of `ids` (at most [`MAX_BULK_KEYS`]) last authenticated a
     /// call, in seconds since the epoch, in order. One read.
     pub async fn last_uses(&self, ids: &[String]) -> Result<Vec<Option<u64>>, StoreError> {
@@ -402,28 +417,6 @@ impl<'a, K: KeyValue> TokenStore<'a, K> {
 /// The operations [`TokenStore::remove_record`] makes for `entry`.
 pub fn ops_to_remove_record(entry: &IndexEntry) -> usize {
     1 + usize::from(entry.retired.is_some())
-}
-
-/// A write left for after the answer (the Worker hands it to
-/// `ctx.waitUntil`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LaterWrite {
-    /// The key.
-    pub key: String,
-    /// The value.
-    pub value: String,
-    /// When KV drops it (seconds since the epoch); `None`: never.
-    pub expires_at: Option<u64>,
-}
-
-/// The write that notes that token `id`, valid until `valid_until`,
-/// authenticated a call at `secs` (seconds since the epoch).
-pub fn last_use_write(id: &str, secs: u64, valid_until: Option<u64>) -> LaterWrite {
-    LaterWrite {
-        key: last_use_key(id),
-        value: secs.to_string(),
-        expires_at: storage_expiry(valid_until, secs * 1000),
-    }
 }
 
 /// The operations [`TokenStore::bury`] makes.

@@ -110,6 +110,29 @@ test("last_used_at: absent before the first call, then the time of a call, movin
   }
 });
 
+test("a use noted after the answer does not outlive a delete that landed first: the note finds the tombstone and goes", { timeout: 60_000 }, async () => {
+  const { call, worker, close } = await startGateway();
+  try {
+    const create = async () => (await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: [{ endpoint: "tokensGetToken" }] } })).body;
+    const [kept, deleted] = [await create(), await create()];
+    const kv = await worker.mf.getKVNamespace("TOKENS");
+    // The delete's tombstone, laid between the call's answer and its note (a delete lays it before it removes the note).
+    await kv.put(`x:${deleted.id}`, deleted.id);
+    assert.equal((await call("GET", "/api/v3/token", { token: deleted.token })).status, 200);
+    assert.equal((await call("GET", "/api/v3/token", { token: kept.token })).status, 200);
+    let keptNote = null;
+    for (let tries = 0; tries < 50 && keptNote === null; tries++) {
+      keptNote = await kv.get(`u:${kept.id}`);
+      if (keptNote === null) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.notEqual(keptNote, null, "a live token's note is written after the answer");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await kv.get(`u:${deleted.id}`), null, "the deleted token's note is gone");
+  } finally {
+    await close();
+  }
+});
+
 test("a limited GET /token and its refusal by the counters are recorded in the Durable Object call that counts them", { timeout: 60_000 }, async () => {
   const { call, close } = await startGateway();
   try {

@@ -273,6 +273,29 @@ fn a_token_that_deletes_itself_leaves_no_note_of_its_use() {
 }
 
 #[test]
+fn a_use_noted_after_the_answer_does_not_outlive_a_delete_that_landed_first() {
+    let harness = Harness::new();
+    let (secret, id) = harness.issue(ADMIN, caps(&["tokensGetToken"]));
+    assert_eq!(harness.get(&secret).status(), 200);
+    // The attack: the delete lands between the answer and its late write.
+    assert_eq!(harness.delete(ADMIN, &id).status(), 204);
+    harness.run_deferred();
+    assert!(harness.kept_keys().is_empty(), "{:?}", harness.kv().keys());
+}
+
+#[test]
+fn a_descendants_use_noted_after_its_clean_up_does_not_outlive_it() {
+    let harness = Harness::new();
+    let (secret, id) = harness.issue(ADMIN, caps(&["tokensCreate", "tokensGetToken"]));
+    let (child, _) = harness.issue(&secret, caps(&["tokensGetToken"]));
+    assert_eq!(harness.get(&child).status(), 200);
+    assert_eq!(harness.delete(ADMIN, &id).status(), 204);
+    harness.clean_up();
+    harness.run_deferred();
+    assert!(harness.kept_keys().is_empty(), "{:?}", harness.kv().keys());
+}
+
+#[test]
 fn a_limited_get_token_and_a_refusal_by_the_counters_record_their_event_with_their_charge() {
     let harness = Harness::new();
     let (secret, id) = harness

@@ -310,11 +310,8 @@ impl Harness {
     /// Does what the answers so far left to do after they were sent, as
     /// the Worker does with `ctx.waitUntil`.
     fn run_deferred(&self) {
-        for write in self.service.take_deferred().writes() {
-            let put =
-                crate::service::store::KeyValue::put(self.kv(), &write.key, &write.value, write.expires_at);
-            pollster::block_on(put).unwrap();
-        }
+        let tokens = crate::service::store::TokenStore::new(self.kv());
+        pollster::block_on(crate::service::usage::last_use::write(&tokens, self.service.take_deferred()));
     }
 
     /// The calls the node received.

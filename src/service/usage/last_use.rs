@@ -4,17 +4,18 @@
 //! An isolate notes a token's use at most once per [`LAST_USE_LAG_SECS`]
 //! ([`due`]; a use in between is at most that far behind the one noted),
 //! and the note is written after the answer has left: the service hands
-//! it to the adapter as [`Deferred`] work, whose writes the Worker hands to
-//! `ctx.waitUntil`. So a request pays no write, and a token's key is
+//! it to the adapter as [`Deferred`] work, which the Worker runs ([`write`])
+//! under `ctx.waitUntil`. So a request pays no write, and a token's key is
 //! written at most once a minute per isolate, well within KV's one write
 //! per key per second. A note that fails to be written is lost: the next
-//! one a minute later makes up for it.
+//! one a minute later makes up for it. A note never outlives its token
+//! ([`TokenStore::note_use`]).
 
 use std::{cell::RefCell, collections::BTreeMap};
 
 use crate::contract::bounds::LAST_USE_LAG_SECS;
 
-use crate::service::store::{last_use_write, KeyValue, LaterWrite, StoreError, TokenStore, MAX_BULK_KEYS};
+use crate::service::store::{KeyValue, StoreError, TokenStore, MAX_BULK_KEYS};
 
 /// The most tokens an isolate remembers noting; past it, it forgets them
 /// all, and the next use of each is noted again.
@@ -60,11 +61,11 @@ pub struct Deferred {
     pub uses: Vec<NotedUse>,
 }
 
-impl Deferred {
-    /// The writes to make once the answer has left. Best effort: a failed
-    /// write is dropped.
-    pub fn writes(&self) -> Vec<LaterWrite> {
-        self.uses.iter().map(|noted| last_use_write(&noted.id, noted.secs, noted.valid_until)).collect()
+/// Writes the uses `deferred` holds, once the answer has left. Best
+/// effort: a note that fails is dropped.
+pub async fn write<K: KeyValue>(tokens: &TokenStore<'_, K>, deferred: Deferred) {
+    for noted in deferred.uses {
+        let _ = tokens.note_use(&noted.id, noted.secs, noted.valid_until).await;
     }
 }
 
