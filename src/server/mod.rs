@@ -124,9 +124,7 @@ async fn answer(request: web_sys::Request, env: Env, ctx: Context) -> web_sys::R
     // asks whether the request is a WebSocket upgrade: the others need only
     // those the head holds.
     if matches!(route, Ok(Target::Node(_))) {
-        api_request.headers = forward::forwardable_headers(&request);
-        api_request.upgrade =
-            api_request.headers.iter().find(|(name, _)| name == "upgrade").map(|(_, value)| value.clone());
+        api_request.set_forwardable_headers(forward::forwardable_headers(&request));
     }
     let body = body::RequestBody::new(&request);
     let node = forward::Gateway::new(settings.origin.as_ref(), &request);

@@ -7,6 +7,8 @@ use crate::contract::{
     error::{ApiError, Reason},
 };
 
+use super::gateway::headers::UPGRADE_HEADER;
+
 /// What the service needs of an HTTP request, without its body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ApiRequest {
@@ -42,6 +44,14 @@ impl ApiRequest {
     pub fn new(method: &str, url: &str) -> ApiRequest {
         let (path, query) = split_url(url);
         ApiRequest { method: method.to_string(), path, query, ..ApiRequest::default() }
+    }
+
+    /// Fills `headers` with those a node call may pass on (names in lower
+    /// case), and `upgrade` from them.
+    pub fn set_forwardable_headers(&mut self, headers: Vec<(String, String)>) {
+        self.upgrade =
+            headers.iter().find(|(name, _)| name == UPGRADE_HEADER).map(|(_, value)| value.clone());
+        self.headers = headers;
     }
 
     /// True when the request asks to become a WebSocket.
@@ -240,6 +250,16 @@ mod tests {
         assert!(!request.is_websocket());
         request.upgrade = Some("WebSocket".into());
         assert!(request.is_websocket());
+    }
+
+    #[test]
+    fn the_upgrade_comes_with_the_forwardable_headers() {
+        let mut request = ApiRequest::new("GET", "http://h/x");
+        request.set_forwardable_headers(vec![("accept".into(), "*/*".into())]);
+        assert!(!request.is_websocket());
+        request.set_forwardable_headers(vec![("upgrade".into(), "websocket".into())]);
+        assert!(request.is_websocket());
+        assert_eq!(request.headers, [("upgrade".to_string(), "websocket".to_string())]);
     }
 
     #[test]

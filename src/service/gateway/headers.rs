@@ -23,11 +23,14 @@ pub enum Outgoing {
 /// They describe the call's content, not the caller or the way it came.
 const REQUEST_HEADERS: &[&str] = &["content-type", "accept"];
 
+/// The request header that asks for a WebSocket.
+pub const UPGRADE_HEADER: &str = "upgrade";
+
 /// `upgrade` makes the runtime open a WebSocket, the rest negotiate it with the node.
 // Not `connection`: the runtime writes its own, and the caller's could name
 // the node's token as a header for a proxy before the node to strip.
 const HANDSHAKE_REQUEST_HEADERS: &[&str] = &[
-    "upgrade",
+    UPGRADE_HEADER,
     "sec-websocket-key",
     "sec-websocket-version",
     "sec-websocket-protocol",
