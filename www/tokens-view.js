@@ -8,10 +8,9 @@
 import { $, element } from "./dom.js";
 import { dateTime } from "./format.js";
 import { heldCapability } from "./limits-view.js";
-import { lastUsed } from "./periods.js";
 import { tokenHash } from "./routes.js";
 import { capabilityUses } from "./tokens.js";
-import { TITLE, showExpiry } from "./view.js";
+import { TITLE, showExpiry, showLastUse } from "./view.js";
 
 /** @typedef {import("./api.js").TokenInfo} TokenInfo */
 
@@ -146,10 +145,20 @@ function capabilities(token) {
 // When it was last used, in words; the date and time on hover.
 function lastUse(token) {
   const part = cell("token-used", "Last used");
-  part.append(lastUsed(token.lastUsedAt, Date.now()));
+  const words = element("span");
+  showLastUse(words, token.lastUsedAt);
+  part.append(words);
   part.classList.toggle("muted", token.lastUsedAt === undefined);
   if (token.lastUsedAt !== undefined) part.title = `Last used ${dateTime(token.lastUsedAt)}`;
   return part;
+}
+
+// The date and time of the last use, and how long ago in words; "Never".
+function lastUseSince(lastUsedAt) {
+  if (lastUsedAt === undefined) return ["Never"];
+  const words = element("span");
+  showLastUse(words, lastUsedAt);
+  return [`${dateTime(lastUsedAt)} (`, words, ")"];
 }
 
 // When it expires: the countdown, the date and time in words for a screen
@@ -235,7 +244,7 @@ export function showDetail({ token, madeBy, isSelf, may, below }) {
   else if (madeBy?.description !== undefined) parent.replaceChildren(tokenLink(madeBy.id, madeBy.description ? `“${madeBy.description}”` : `token ${madeBy.id}`));
   else parent.replaceChildren(element("code", "wrap", token.parent), isSelf ? " (a token above yours)" : "");
   showExpiry($("detail-expiry"), $("detail-countdown"), token.validUntil);
-  $("detail-used").textContent = token.lastUsedAt === undefined ? "Never" : `${dateTime(token.lastUsedAt)} (${lastUsed(token.lastUsedAt, Date.now())})`;
+  $("detail-used").replaceChildren(...lastUseSince(token.lastUsedAt));
   $("detail-descendants").textContent = below;
   $("detail-capabilities").replaceChildren(...token.capabilities.map(heldCapability));
   $("detail-rotate").hidden = !may.rotate;

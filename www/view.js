@@ -11,6 +11,7 @@ import { $, element, typedNumber } from "./dom.js";
 import { clearFieldErrors, showFieldError } from "./field-errors.js";
 import { capitalized, countdown, dateTime, tokenIdForm } from "./format.js";
 import { grantedCapability, heldCapability } from "./limits-view.js";
+import { lastUsed } from "./periods.js";
 
 /** Where a message may appear: the page status line, or under a form. */
 const REGIONS = {
@@ -211,13 +212,28 @@ export function showExpiry(time, counter, validUntil) {
 }
 
 /**
+ * Shows in `words` when a token was last used ("used 3 min ago"), which
+ * {@link tickCountdowns} keeps true while the page stays open.
+ * @param {HTMLElement} words
+ * @param {number | undefined} lastUsedAt
+ */
+export function showLastUse(words, lastUsedAt) {
+  if (lastUsedAt === undefined) delete words.dataset.lastUsedAt;
+  else words.dataset.lastUsedAt = String(lastUsedAt);
+  words.textContent = lastUsed(lastUsedAt, Date.now());
+}
+
+/**
  * Moves every countdown on the page (the signed-in token's, the list's and
- * the open token's) to `nowMs`.
+ * the open token's), and every last use in words, to `nowMs`.
  * @param {number} nowMs
  */
 export function tickCountdowns(nowMs) {
   for (const counter of document.querySelectorAll("[data-valid-until]")) {
     showCountdown(counter, countdown(Number(counter.dataset.validUntil), nowMs));
+  }
+  for (const words of document.querySelectorAll("[data-last-used-at]")) {
+    words.textContent = lastUsed(Number(words.dataset.lastUsedAt), nowMs);
   }
 }
 

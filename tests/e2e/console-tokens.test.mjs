@@ -221,6 +221,7 @@ function tokensSuite(engine) {
     assert.equal(await text("#detail-parent"), "The admin token");
     assert.equal(await text("#detail-descendants"), "No tokens");
     assert.equal(await text("#detail-children-summary"), "It made no tokens.");
+    // Within the last hour of a day, "more from" is tomorrow: its date comes first.
     assert.match(await text("#detail-capabilities"), /nodeGetInfo\s+0 of 5 calls used/);
     assert.equal(await isVisible("#tokens"), false);
     await tab.shot("detail");
@@ -385,8 +386,9 @@ function tokensSuite(engine) {
     await tab.page.goto(`${service.origin}/#/tokens/${bot.id}`);
     await detailRead(bot.id);
     await tab.page.waitForFunction(() => document.querySelectorAll("#detail-events-rows tr").length > 0 && document.querySelectorAll("#detail-charts figure").length > 0);
-    // Its periodic limits: the use in the current span, and when more comes.
-    assert.match(await text("#detail-capabilities"), /nodeGetInfo\s+3 of 50 calls used\s+3 of 3 calls in the last hour, more from \d{1,2}:\d\d\s[AP]M\n/);
+    // Its periodic limits: the use in the current span, and when more comes (in the last hour of
+    // a day, more comes tomorrow: its date first).
+    assert.match(await text("#detail-capabilities"), /nodeGetInfo\s+3 of 50 calls used\s+3 of 3 calls in the last hour, more from (\w{3} \d+, \d{4}, )?\d{1,2}:\d\d\s[AP]M\n/);
     assert.match(await text("#detail-capabilities"), /channelsFundChannels\s+no calls limit\s+0\.25 of 1 wxHOPR moved in the last day, more from (\w{3} \d+, \d{4}, )?\d{1,2}:\d\d\s[AP]M/);
 
     // The events, newest first, 25 at first, then the rest.
@@ -462,6 +464,21 @@ function tokensSuite(engine) {
     await searchTokens(`${tag} usage bot`);
     assert.match(await text(`#tokens-list .token-row[data-id="${bot.id}"] .token-used`), /^Last used:\s+used (just now|\d+ min ago)$/);
     assert.match(await attribute(`#tokens-list .token-row[data-id="${bot.id}"] .token-used`, "title"), /^Last used \w{3} \d+, \d{4}/);
+    // The words keep up with the clock while the page stays open: ten minutes on, without a reload.
+    await tab.page.evaluate(() => {
+      const now = Date.now;
+      window.__realNow = now;
+      Date.now = () => now() + 10 * 60_000;
+    });
+    try {
+      await tab.page.waitForFunction(
+        (id) => /used 1[01] min ago/.test(document.querySelector(`#tokens-list .token-row[data-id="${id}"] .token-used`).textContent),
+        { timeout: 5_000 },
+        bot.id,
+      );
+    } finally {
+      await tab.page.evaluate(() => { Date.now = window.__realNow; });
+    }
     await searchTokens(paged[0].id);
     assert.match(await text(`#tokens-list .token-row[data-id="${paged[0].id}"] .token-used`), /^Last used:\s+never used$/);
     await searchTokens("");
