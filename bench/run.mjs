@@ -130,7 +130,11 @@ const WHY_MISSED = {
     "about 1% of workerd's CPU for a gateway call: what is left is the runtime's work for the steps the gateway's rules add to the " +
     "proxy's (the timeout's timer, the node's answer rebuilt with the headers the caller may get, the headers read for the node call); " +
     "JavaScript variants of the proxy that add one of those steps each came out within this machine's noise of it (20 interleaved " +
-    "rounds), so no one step stands out",
+    "rounds), and so did variants of ours that drop one (later that night, 16 rounds: without the timeout 1.01× our workerd CPU, " +
+    "without the rebuilt answer 1.05×, an identical copy 0.98×), so no one step stands out; perf puts ours above the proxy in every " +
+    "part of the runtime alike (allocation, promises, garbage collection), not in one. Neither is it this run's mix: our gateway's " +
+    "isolate serving the listing too cost nothing measurable, and eight shorter runs of bench/run.mjs cut to the gateway's rows " +
+    "(with and without the listing, the limited calls, the creates and deletes) put ours at 0.78–1.02× the proxy by workerd CPU, median 0.84",
   isolate_with_log_vs_js_peer: (r) =>
     "the glue around the answer and the request (the Response made by JavaScript that the wasm calls, strings decoded and encoded as they cross); " +
     `console.log costs both Workers alike; the samples' range was ${r.isolate_us_per_request.edge_tokens_vs_js_peer.with_log.min}–` +
@@ -1409,7 +1413,8 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   check, the tree's expiry read; and in one \`transactionSync\` the counters upserted and the call's
   event recorded as ours records it (a row of \`events\`: its lineage, indexed with its number, and
   the event as JSON text; the trail cut to its bound). Like ours, it notes a token's last use in KV
-  at most once a minute per isolate, after the answer. Before timing, the bench checks that the
+  at most once a minute per isolate, after the answer (and then reads the token's tombstone, in case
+  a delete landed first). Before timing, the bench checks that the
   peer's first answer is ours byte for byte (\`used: 1\` in both) and that its tree holds the
   event ours recorded, but for its time.
 - **JavaScript proxy** (\`bench/workers/js-proxy.mjs\`): what a JavaScript Worker pays at the least

@@ -17,7 +17,7 @@
 // Worker's src/server/events.rs records it (its lineage, the event as JSON
 // text, the trail cut to its bound). Like ours, it notes a token's last use
 // (`u:<id>` in KV) at most once a minute per isolate, after the answer has
-// left. It exists to be measured against the Rust Worker.
+// left, and removes it again when the token's tombstone is there. It exists to be measured against the Rust Worker.
 import { DurableObject } from "cloudflare:workers";
 
 const PREFIX = "etk_";
@@ -175,14 +175,23 @@ function capability(grant, used) {
 
 /** When this isolate last noted each token's use (seconds). */
 const noted = new Map();
-/** Writes `u:<id>` after the answer, at most once a minute per token, as ours does (src/service/last_use.rs). */
+/**
+ * Writes `u:<id>` after the answer, at most once a minute per token, then reads the token's
+ * tombstone and removes the note again if a delete landed first, as ours does
+ * (src/service/usage/last_use.rs, TokenStore::note_use).
+ */
 function noteUse(ctx, env, record, now) {
   const last = noted.get(record.id);
   if (last !== undefined && now < last + 60) return;
   if (noted.size >= 10_000) noted.clear();
   noted.set(record.id, now);
   const until = record.valid_until === undefined ? undefined : Math.max(record.valid_until, now + 60 + 10);
-  ctx.waitUntil(env.TOKENS.put(`u:${record.id}`, String(now), until === undefined ? {} : { expiration: until }).catch(() => {}));
+  const key = `u:${record.id}`;
+  const note = async () => {
+    await env.TOKENS.put(key, String(now), until === undefined ? {} : { expiration: until });
+    if ((await env.TOKENS.get(`x:${record.id}`)) !== null) await env.TOKENS.delete(key);
+  };
+  ctx.waitUntil(note().catch(() => {}));
 }
 
 /**
