@@ -17,7 +17,8 @@
 // Worker's src/server/events.rs records it (its lineage, the event as JSON
 // text, the trail cut to its bound). Like ours, it notes a token's last use
 // (`u:<id>` in KV) at most once a minute per isolate, after the answer has
-// left, and removes it again when the token's tombstone is there. It exists to be measured against the Rust Worker.
+// left, and removes it again when the token's tombstone is there. It exists
+// to be measured against the Rust Worker.
 import { DurableObject } from "cloudflare:workers";
 
 const PREFIX = "etk_";

@@ -221,7 +221,6 @@ function tokensSuite(engine) {
     assert.equal(await text("#detail-parent"), "The admin token");
     assert.equal(await text("#detail-descendants"), "No tokens");
     assert.equal(await text("#detail-children-summary"), "It made no tokens.");
-    // Within the last hour of a day, "more from" is tomorrow: its date comes first.
     assert.match(await text("#detail-capabilities"), /nodeGetInfo\s+0 of 5 calls used/);
     assert.equal(await isVisible("#tokens"), false);
     await tab.shot("detail");
