@@ -1375,6 +1375,18 @@ does about it:
   output line by line, so the bench now sends workerd's stdout to a file (\`bench/stdout.mjs\`),
   as a log shipper would take it, for every Worker alike; the rows without the line
   (\`quiet.mjs\`) still show what is left of its cost.
+- **No cache of token records.** An isolate's cache, as Unkey keeps verified keys, would beat the
+  KV read here, but not keep the contract: a location runs many isolates of the Worker, and a
+  delete clears only its own isolate's memory, so another isolate of the location that took the
+  delete would go on accepting the token (\`docs/deploying.md\`). Nor would it save a KV
+  operation: every request reads the address's lock-out key in the same bulk read as the record,
+  and a read of that key alone is one operation too. Trusting a cached record only where the
+  call reaches the tree's Durable Object anyway (a limited token), which refuses revoked tokens
+  at once, keeps revocation immediate if the object also checks the presented secret against its
+  rotations; a prototype made a limited \`GET\` cost 0.84× the workerd CPU (1,154 → 973 µs), most
+  of it Miniflare's SQLite reading two keys instead of one; on Cloudflare it would save a
+  delegated token's read of its ancestors and little else, for a second path to the same
+  decision in the code that decides who is signed in. Not built.
 
 ${r.before ? beforeAndAfter(r.before) : ""}## Size and start-up
 
