@@ -1418,10 +1418,10 @@ computed within each round, where the Workers ran side by side.
 
 One run decides little on this machine: the same build lands either side of a target from one
 run to the next. On 2026-12-07 the gateway call measured 0.75–0.80× the JavaScript proxy in three
-full runs, and 0.78–1.02× by workerd CPU (median 0.84) in eight shorter runs cut to its rows; the
-limited \`GET\` came to 0.97–1.04× its peer in the last four full runs, and a focused A/B of the
-two (30 interleaved rounds) put ours 4–7% behind it. Read those as where the two stand, whichever
-side of the line this run fell.
+full runs (shorter runs: under \`gateway_vs_js_proxy\` below); the limited \`GET\` came to
+0.97–1.04× its peer in the last four full runs, and a focused A/B of the two (30 interleaved
+rounds) put ours 4–7% behind it. Read those as where the two stand, whichever side of the line
+this run fell.
 ${missed(r)}${metNarrowly(r)}
 
 These are benchmarks, not tests: \`npm test\` only runs \`npm run bench:smoke\`, which checks that
