@@ -44,7 +44,8 @@
 //!   text in one call: `worker`'s stub, request and response wrappers cost
 //!   a dozen crossings, and its `Response::text` read the answer through a
 //!   stream reader, chunk by chunk (about 9% of the isolate's busy time on
-//!   a limited `GET` under load).
+//!   a limited `GET` under load); [`tree_message`], the same message as the
+//!   object reads it, its path and its body in one string.
 //! - [`node_fetch`], [`header_lines`] and [`passed_back`]: a gateway call to
 //!   the node, its answer's headers as text (and the request's that it may
 //!   pass on, as [`request_header_lines`]), and the answer rebuilt with the
@@ -68,7 +69,7 @@ export function request_fields(request) {
 }
 export function new_response(status, body, set, headers) {
   let init;
-  if (set === undefined) init = headersOf(headers);
+  if (set === undefined) init = headers === undefined ? undefined : headersOf(headers);
   else if (headers === undefined) init = headerSets[set];
   else init = headerSets[set] = headersOf(headers);
   return new Response(body, { status, headers: init });
@@ -151,6 +152,10 @@ export function tree_call(env, binding, tree, url, body) {
     return answer.ok ? text : answer.status;
   });
 }
+export function tree_message(request) {
+  const url = request.url;
+  return request.text().then((body) => `${url.slice(url.indexOf("/", "https://".length))}\n${body}`);
+}
 const waiting = new Map();
 export function task_answer(task) {
   return new Promise((resolve, reject) => waiting.set(task, [resolve, reject]));
@@ -188,7 +193,7 @@ extern "C" {
     pub fn request_fields(request: &web_sys::Request) -> String;
     /// A `Response` with the header set numbered `set`, kept from an
     /// earlier call, or else with `headers` ("name\nvalue\nname\nvalue…"),
-    /// kept as `set` unless it is `None`.
+    /// kept as `set` unless it is `None`; with none when both are `None`.
     pub fn new_response(
         status: u16,
         body: Option<&str>,
@@ -275,6 +280,9 @@ extern "C" {
         url: &str,
         body: &str,
     ) -> Result<Option<Promise>, JsValue>;
+    /// A promise of a message [`tree_call`] posted: its URL's path, "\n" and
+    /// its body.
+    pub fn tree_message(request: &web_sys::Request) -> Promise;
     /// A promise of the answer of `task` ([`super::task`]), settled by the
     /// callback of [`task_await`] or [`task_wake`] that gets it from `resume`.
     pub fn task_answer(task: usize) -> JsValue;

@@ -16,8 +16,9 @@
 //! to be awaited, else a promise that [`js::task_answer`] made and that the
 //! last callback settles. Futures that wake the task some other way (a
 //! `JsFuture` of `worker`'s) get a microtask that polls it
-//! ([`js::task_wake`]). [`settled`] outside such a task (in a Durable
-//! Object, which `worker` runs) is a plain `JsFuture`.
+//! ([`js::task_wake`]). The Worker's fetch handler, the work after its
+//! answer and the tree's Durable Object run as tasks (src/server/mod.rs,
+//! src/server/tree.rs).
 
 use std::{
     cell::{Cell, RefCell},
@@ -30,7 +31,6 @@ use std::{
 use worker::{
     js_sys::Promise,
     wasm_bindgen::{closure::Closure, JsValue},
-    wasm_bindgen_futures::JsFuture,
 };
 
 use super::js;
@@ -85,7 +85,9 @@ pub fn run(handler: impl Future<Output = JsValue> + 'static) -> JsValue {
 
 /// Called back by JavaScript with a task (and a strong count of it) once the
 /// promise for `slot` settled (its strong count too), or with slot 0 for a
-/// wake: the handler's `Response` if it answered now, else undefined.
+/// wake: the handler's answer if it answered now, else undefined. An
+/// answer of undefined (work that answers nothing: an alarm, a last-use
+/// note) goes as null, or its promise would wait for ever.
 fn resume(task: usize, slot: usize, value: JsValue, fulfilled: bool) -> JsValue {
     // SAFETY: each pointer was made by `Rc::into_raw` for exactly this call.
     let task = unsafe { Rc::from_raw(task as *const Task) };
@@ -101,7 +103,11 @@ fn resume(task: usize, slot: usize, value: JsValue, fulfilled: bool) -> JsValue 
             waker.wake();
         }
     }
-    poll_while_woken(&task).unwrap_or(JsValue::UNDEFINED)
+    match poll_while_woken(&task) {
+        Some(answer) if answer.is_undefined() => JsValue::NULL,
+        Some(answer) => answer,
+        None => JsValue::UNDEFINED,
+    }
 }
 
 /// Polls the task as long as something woke it: its answer once it has one.
@@ -126,7 +132,8 @@ fn poll_while_woken(task: &Rc<Task>) -> Option<JsValue> {
     answer
 }
 
-/// Awaits `promise`: its value, or what it was rejected with.
+/// Awaits `promise`: its value, or what it was rejected with (an error
+/// outside a task: nothing would poll it again).
 pub fn settled(promise: Promise) -> Settled {
     Settled(State::Start(promise))
 }
@@ -137,7 +144,6 @@ pub struct Settled(State);
 enum State {
     Start(Promise),
     Waiting(Rc<Slot>),
-    Outside(JsFuture),
     Done,
 }
 
@@ -149,8 +155,8 @@ impl Future for Settled {
         match this {
             State::Start(promise) => {
                 let Some(task) = CURRENT.with(|current| current.borrow().clone()) else {
-                    *this = State::Outside(JsFuture::from(promise.clone()));
-                    return self.poll(cx);
+                    *this = State::Done;
+                    return Poll::Ready(Err(JsValue::from_str("a promise awaited outside a task")));
                 };
                 let slot = Rc::new(Slot::default());
                 *slot.waker.borrow_mut() = Some(cx.waker().clone());
@@ -169,7 +175,6 @@ impl Future for Settled {
                     Poll::Pending
                 }
             },
-            State::Outside(future) => Pin::new(future).poll(cx),
             State::Done => panic!("settled polled after it was ready"),
         }
     }

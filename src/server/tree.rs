@@ -24,22 +24,23 @@
 //! old events, and dropping the tree once it has expired or was deleted and
 //! its last event is past keeping.
 
-use std::{cell::Cell, collections::BTreeMap};
+use std::{cell::Cell, collections::BTreeMap, rc::Rc};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
-    durable_object, js_sys, wasm_bindgen, wasm_bindgen::JsValue, DurableObject, Env, Request, Response,
-    Result, ScheduledTime, State, Storage,
+    js_sys::{self, Promise},
+    wasm_bindgen::{self, prelude::wasm_bindgen, JsValue},
+    web_sys, worker_sys, Env, Result, ScheduledTime, State, Storage,
 };
 
 use super::{
     events,
-    js::{error_text, tree_call},
+    js::{self, error_text, new_response, tree_call},
     kv::WorkersKv,
     slots,
     sql::{parse, unreadable, unreadable_row, Sql},
-    task::settled,
+    task::{self, settled},
 };
 use crate::service::{
     log,
@@ -82,10 +83,20 @@ struct Revoke {
     now_ms: u64,
 }
 
-/// The budgets of one delegation tree.
-#[durable_object]
-pub struct TokenTree {
-    state: State,
+/// The budgets of one delegation tree: the runtime's Durable Object class.
+///
+/// Written out rather than made by `worker`'s `#[durable_object]`, for
+/// speed: its `fetch` and `alarm` run as [`task`]s, as the Worker's own fetch
+/// handler does, where the macro ran each on wasm-bindgen-futures (a promise
+/// around the future, a microtask per poll) and read the message and wrote
+/// the answer through `worker`'s request and response wrappers, a dozen
+/// crossings of the boundary (the URL parsed in the wasm, a `Headers` and a
+/// `ResponseInit` made for each answer).
+#[wasm_bindgen]
+pub struct TokenTree(Rc<Tree>);
+
+struct Tree {
+    storage: Storage,
     env: Env,
     /// True once this instance made sure the tables exist.
     schema_ready: Cell<bool>,
@@ -93,18 +104,52 @@ pub struct TokenTree {
     sweep_scheduled: Cell<bool>,
 }
 
-impl DurableObject for TokenTree {
-    fn new(state: State, env: Env) -> Self {
-        TokenTree { state, env, schema_ready: Cell::new(false), sweep_scheduled: Cell::new(false) }
+#[wasm_bindgen]
+impl TokenTree {
+    #[wasm_bindgen(constructor)]
+    pub fn new(state: worker_sys::DurableObjectState, env: Env) -> TokenTree {
+        let storage = State::from(state).storage();
+        TokenTree(Rc::new(Tree {
+            storage,
+            env,
+            schema_ready: Cell::new(false),
+            sweep_scheduled: Cell::new(false),
+        }))
     }
 
-    async fn fetch(&self, mut request: Request) -> Result<Response> {
-        let body = request.text().await?;
-        let storage = self.state.storage();
-        let sql = self.sql(&storage)?;
-        match request.path().as_str() {
+    /// A message of [`DurableBudgets`]: its `Response`, or a promise of it.
+    pub fn fetch(&self, request: web_sys::Request) -> JsValue {
+        let tree = self.0.clone();
+        task::run(async move { settle(tree.fetch(request).await) })
+    }
+
+    /// A step of the clean-up, and what follows it: a promise.
+    pub fn alarm(&self) -> JsValue {
+        let tree = self.0.clone();
+        task::run(async move { settle(tree.alarm().await.map(|()| JsValue::UNDEFINED)) })
+    }
+}
+
+/// A task's outcome as the runtime takes it: a failure rejects the event's
+/// promise, as a throw would (an alarm is then retried).
+fn settle(outcome: Result<JsValue>) -> JsValue {
+    outcome.unwrap_or_else(|error| Promise::reject(&error.into()).into())
+}
+
+/// An answer to [`DurableBudgets`] (it reads only the status and the body).
+fn answer_text(status: u16, body: &str) -> JsValue {
+    new_response(status, Some(body), None, None).into()
+}
+
+impl Tree {
+    async fn fetch(&self, request: web_sys::Request) -> Result<JsValue> {
+        let message = settled(js::tree_message(&request)).await?.as_string().unwrap_or_default();
+        let (path, body) = message.split_once('\n').unwrap_or_default();
+        let storage = &self.storage;
+        let sql = self.sql()?;
+        match path {
             "/charge" => {
-                let charge: ChargeRequest = parse(&body)?;
+                let charge: ChargeRequest = parse(body)?;
                 let (mut reply, mut writes) = sql.charge(&charge)?;
                 let event = charge.event.as_ref().and_then(|event| reply.settle(event));
                 if let Some(event) = &event {
@@ -116,49 +161,45 @@ impl DurableObject for TokenTree {
                 }
                 if event.is_some() {
                     reply.recorded = true;
-                    self.schedule_sweep(&storage).await?;
+                    self.schedule_sweep().await?;
                 }
                 if let Some(until) = charge.tree_valid_until {
-                    remember_expiry(&storage, &sql, until).await?;
+                    remember_expiry(storage, &sql, until).await?;
                 }
                 answer(&reply)
             }
-            "/usage" => answer(&sql.usage(&parse::<Vec<String>>(&body)?)?),
+            "/usage" => answer(&sql.usage(&parse::<Vec<String>>(body)?)?),
             "/revoke" => {
-                sql.revoke(&parse(&body)?)?;
+                sql.revoke(&parse(body)?)?;
                 storage.set_alarm(0).await?;
-                Response::empty()
+                Ok(answer_text(200, ""))
             }
-            "/rotate" => answer(&sql.rotate(&parse(&body)?)?),
+            "/rotate" => answer(&sql.rotate(&parse(body)?)?),
             "/record" => {
-                events::record(&sql, &parse::<StoredEvent>(&body)?)?;
-                self.schedule_sweep(&storage).await?;
-                Response::empty()
+                events::record(&sql, &parse::<StoredEvent>(body)?)?;
+                self.schedule_sweep().await?;
+                Ok(answer_text(200, ""))
             }
-            "/events" => answer(&events::page(&sql, &parse::<EventsQuery>(&body)?)?),
-            _ => Response::error("not found", 404),
+            "/events" => answer(&events::page(&sql, &parse::<EventsQuery>(body)?)?),
+            _ => Ok(answer_text(404, "not found")),
         }
     }
 
-    async fn alarm(&self) -> Result<Response> {
-        let storage = self.state.storage();
-        let sql = self.sql(&storage)?;
+    async fn alarm(&self) -> Result<()> {
+        let storage = &self.storage;
+        let sql = self.sql()?;
         let kv = WorkersKv::new(&self.env);
         let step = cleanup::step(&kv, &sql, cleanup::OPS_PER_STEP, now_ms()).await;
         web_sys_log(&log::cleanup_line(step.as_ref().ok(), step.as_ref().err(), kv.operations()));
         match step {
-            Ok(report) if report.progress == Progress::More => storage.set_alarm(0).await?,
-            Ok(_) => self.after_cleanup(&storage, &sql).await?,
-            Err(_) => storage.set_alarm(RETRY_MS as i64).await?,
+            Ok(report) if report.progress == Progress::More => storage.set_alarm(0).await,
+            Ok(_) => self.after_cleanup(&sql).await,
+            Err(_) => storage.set_alarm(RETRY_MS as i64).await,
         }
-        Response::empty()
     }
-}
-
-impl TokenTree {
     /// The tree's tables, made on this instance's first event.
-    fn sql<'s>(&self, storage: &'s Storage) -> Result<Sql<'s>> {
-        let sql = Sql(storage);
+    fn sql(&self) -> Result<Sql<'_>> {
+        let sql = Sql(&self.storage);
         if !self.schema_ready.get() {
             sql.write(&[(SCHEMA, json!([])), (events::SCHEMA, json!([])), (slots::SCHEMA, json!([]))])?;
             self.schema_ready.set(true);
@@ -168,7 +209,8 @@ impl TokenTree {
 
     /// Makes sure an alarm will sweep the events: every alarm sets the next
     /// while events are left, so one check per instance is enough.
-    async fn schedule_sweep(&self, storage: &Storage) -> Result<()> {
+    async fn schedule_sweep(&self) -> Result<()> {
+        let storage = &self.storage;
         if !self.sweep_scheduled.get() {
             if storage.get_alarm().await?.is_none() {
                 storage.set_alarm(at(now_ms() + EVENTS_KEPT_MS)).await?;
@@ -182,7 +224,8 @@ impl TokenTree {
     /// once its root was deleted (after KV has spread that) or has expired
     /// and no event is left to keep; otherwise waits for the earlier of the
     /// two.
-    async fn after_cleanup(&self, storage: &Storage, sql: &Sql<'_>) -> Result<()> {
+    async fn after_cleanup(&self, sql: &Sql<'_>) -> Result<()> {
+        let storage = &self.storage;
         let now_ms = now_ms();
         let sweep_at = events::sweep(sql, now_ms)?;
         let drop_at = match (sql.fact("root_revoked")?, sql.fact("drop_at_ms")?, sql.fact("expires")?) {
@@ -400,8 +443,8 @@ impl CleanupQueue for Sql<'_> {
 }
 
 /// An answer with `value` as its body.
-pub(super) fn answer<T: Serialize>(value: &T) -> Result<Response> {
-    Response::ok(serde_json::to_string(value).map_err(unreadable)?)
+pub(super) fn answer<T: Serialize>(value: &T) -> Result<JsValue> {
+    Ok(answer_text(200, &serde_json::to_string(value).map_err(unreadable)?))
 }
 
 fn web_sys_log(line: &str) {

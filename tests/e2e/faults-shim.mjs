@@ -1,9 +1,11 @@
 // Test-only entry module: the real Worker (build/index.js), with its KV
 // binding wrapped so that a request can ask for storage calls to fail or to
-// take longer. The header `x-test-fail` names what fails: `put:<key
-// prefix>`, `get`, `delete` or `list`, comma-separated; `x-test-delay` names
-// what is slowed and by how many milliseconds: `put:<key prefix>=<ms>`, also
-// comma-separated. Never deployed.
+// take longer, and its Durable Object binding wrapped so that a request can
+// make a tree's object fail. The header `x-test-fail` names what fails:
+// `put:<key prefix>`, `get`, `delete` or `list`, comma-separated, or `tree`
+// (the object is sent a message it cannot read, so it fails the call);
+// `x-test-delay` names what is slowed and by how many milliseconds:
+// `put:<key prefix>=<ms>`, also comma-separated. Never deployed.
 import Entry, { TokenTree } from "./index.js";
 
 export { TokenTree };
@@ -13,7 +15,8 @@ export default {
     const faults = rules(request.headers.get("x-test-fail"));
     const delays = rules(request.headers.get("x-test-delay"));
     const TOKENS = faults.length || delays.length ? wrapped(env.TOKENS, faults, delays) : env.TOKENS;
-    return Entry.prototype.fetch.call({ env: { ...env, TOKENS }, ctx }, request);
+    const TOKEN_TREES = faults.some((rule) => rule.operation === "tree") ? unreadable(env.TOKEN_TREES) : env.TOKEN_TREES;
+    return Entry.prototype.fetch.call({ env: { ...env, TOKENS, TOKEN_TREES }, ctx }, request);
   },
 };
 
@@ -44,4 +47,15 @@ function wrapped(kv, faults, delays) {
       };
     },
   });
+}
+
+/** `trees`, whose objects are sent a body that is not JSON, whatever the Worker posts. */
+function unreadable(trees) {
+  return {
+    idFromName: (name) => trees.idFromName(name),
+    get: (id) => {
+      const stub = trees.get(id);
+      return { fetch: (url, init) => stub.fetch(url, { ...init, body: "{" }) };
+    },
+  };
 }

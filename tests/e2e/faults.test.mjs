@@ -98,6 +98,21 @@ test("a missing KV binding answers 503 UNAVAILABLE, and the next requests are se
   });
 });
 
+test("a tree's object that fails a call answers 503 UNAVAILABLE, counts nothing, and serves the next call", async () => {
+  const created = await call("POST", "/api/v3/tokens", { token: ADMIN_TOKEN, body: { capabilities: [limited("tokensGetToken", 2)] } });
+  assert.equal(created.status, 201, created.text);
+  const token = created.body.token;
+  for (let i = 0; i < 3; i++) {
+    const failed = await call("GET", "/api/v3/token", { token, headers: fail("tree") });
+    assert.deepEqual([failed.status, failed.body], [503, UNAVAILABLE]);
+  }
+  const served = await call("GET", "/api/v3/token", { token });
+  assert.equal(served.status, 200, served.text);
+  assert.equal(served.body.capabilities[0].limits[0].used, 1, "the failed calls were not counted");
+  assert.equal((await call("GET", "/api/v3/token", { token })).status, 200);
+  assert.equal((await call("GET", "/api/v3/token", { token })).body.reason, "limit_exhausted");
+});
+
 test("a missing Durable Object binding answers 503 UNAVAILABLE for limited tokens only, and the next request is served", async () => {
   await withWorker({ durableObjects: false }, async (broken) => {
     const issueHere = async (capabilities) => {
