@@ -6,7 +6,9 @@
 //! Counters cannot live in KV: KV allows one write per key per second and has
 //! no atomic update. Nor may they live in the object's memory, which an
 //! eviction, a restart or a deploy wipes. Everything is in the object's
-//! SQLite storage, and nothing is kept in memory between events: each event
+//! SQLite storage; its memory keeps only facts that stay true once stored
+//! (the tables exist, an alarm will sweep, the root's expiry is known), to
+//! spare reading them again, and forgets them with the tree. Each event
 //! reads the rows it needs, lets the service's state machine
 //! ([`TreeCounters`]) decide, and writes the rows it changed in one
 //! transaction, all synchronously, so no other event can interleave and the
@@ -102,6 +104,9 @@ struct Tree {
     schema_ready: Cell<bool>,
     /// True once this instance made sure an alarm will sweep the events.
     sweep_scheduled: Cell<bool>,
+    /// True once this instance knows that the root's expiry is stored: it
+    /// never changes once written, so later charges need not read it.
+    expiry_stored: Cell<bool>,
 }
 
 #[wasm_bindgen]
@@ -114,6 +119,7 @@ impl TokenTree {
             env,
             schema_ready: Cell::new(false),
             sweep_scheduled: Cell::new(false),
+            expiry_stored: Cell::new(false),
         }))
     }
 
@@ -164,7 +170,7 @@ impl Tree {
                     self.schedule_sweep().await?;
                 }
                 if let Some(until) = charge.tree_valid_until {
-                    remember_expiry(storage, &sql, until).await?;
+                    self.remember_expiry(&sql, until).await?;
                 }
                 answer(&reply)
             }
@@ -220,6 +226,22 @@ impl Tree {
         Ok(())
     }
 
+    /// Remembers when the tree's root expires, the first time a charge says,
+    /// and sets the alarm that drops the tree after that.
+    async fn remember_expiry(&self, sql: &Sql<'_>, until: u64) -> Result<()> {
+        if self.expiry_stored.get() {
+            return Ok(());
+        }
+        if sql.fact("expires")?.is_none() {
+            sql.set_fact("expires", until)?;
+            if self.storage.get_alarm().await?.is_none() {
+                self.storage.set_alarm(at(drop_time_ms(until))).await?;
+            }
+        }
+        self.expiry_stored.set(true);
+        Ok(())
+    }
+
     /// With nothing left to clean: sweeps old events, and drops the tree
     /// once its root was deleted (after KV has spread that) or has expired
     /// and no event is left to keep; otherwise waits for the earlier of the
@@ -243,6 +265,7 @@ impl Tree {
             storage.delete_all().await?;
             self.schema_ready.set(false);
             self.sweep_scheduled.set(false);
+            self.expiry_stored.set(false);
             return Ok(());
         }
         sql.set_fact("drop_at_ms", drop_at)?;
@@ -252,19 +275,6 @@ impl Tree {
         };
         storage.set_alarm(at(next)).await
     }
-}
-
-/// Remembers when the tree's root expires, the first time a charge says,
-/// and sets the alarm that drops the tree after that.
-async fn remember_expiry(storage: &Storage, sql: &Sql<'_>, until: u64) -> Result<()> {
-    if sql.fact("expires")?.is_some() {
-        return Ok(());
-    }
-    sql.set_fact("expires", until)?;
-    if storage.get_alarm().await?.is_none() {
-        storage.set_alarm(at(drop_time_ms(until))).await?;
-    }
-    Ok(())
 }
 
 /// When an expired tree may be dropped, in milliseconds since the epoch:
