@@ -121,7 +121,7 @@ const WHY_MISSED = {
   get_token_vs_kv_get_limit: (r) =>
     "the limit makes the KV read and nothing else: the Worker's own work, its answer and its log line come on top" +
     withoutTheLine(r, "get_token_quiet_vs_kv_get_limit", "the limit"),
-  get_token_limited_vs_js_peer_limited: "on top of what the unlimited GET pays, the Durable Object's side of the call still goes through worker's request and response wrappers (worker's macro runs the object, its answer built by worker's ResponseBuilder), and our tree reads and writes SQLite with its parameters and rows as JSON text across the boundary; both write the call's audit event in that call. perf of workerd with V8's perf map (2026-12-07, under load) puts our wasm and its glue at about 7% of workerd's CPU for a limited GET, the rest being the runtime's (HTTP, the Durable Object call, SQLite, KV): the two Workers' difference is within the machine's noise round to round",
+  get_token_limited_vs_js_peer_limited: "on top of what the unlimited GET pays, our tree reads and writes SQLite with its parameters and rows as JSON text across the boundary; both write the call's audit event in that call. Since 2026-12-08 the Durable Object is a hand-written class run on our executor (worker's macro ran it on wasm-bindgen-futures, through its request and response wrappers: 0.93x the CPU before it in a 30-round A/B) and reads the tree's expiry once per instance (0.97x; the peer still reads it on every call). perf of workerd with V8's perf map (2026-12-07, under load) put our wasm and its glue at about 7% of workerd's CPU for a limited GET, the rest being the runtime's (HTTP, the Durable Object call, SQLite, KV): the two Workers' difference is within the machine's noise round to round",
   gateway_vs_js_proxy: (r) =>
     "the proxy checks nothing, sets no timeout on the node's call and writes no log line; ours authenticates (two hashes, the grant), " +
     "bounds the call by ORIGIN_TIMEOUT_MS and writes its log line" + withoutTheLine(r, "gateway_quiet_vs_js_proxy", "the proxy") +
@@ -1419,9 +1419,10 @@ computed within each round, where the Workers ran side by side.
 One run decides little on this machine: the same build lands either side of a target from one
 run to the next. On 2026-12-07 the gateway call measured 0.75–0.80× the JavaScript proxy in three
 full runs (shorter runs: under \`gateway_vs_js_proxy\` below); the limited \`GET\` came to
-0.97–1.04× its peer in the last four full runs, and a focused A/B of the two (30 interleaved
-rounds) put ours 4–7% behind it. Read those as where the two stand, whichever side of the line
-this run fell.
+0.97–1.04× its peer in the four full runs before the tree's object became a hand-written class
+(2026-12-08), and a focused A/B of the two (30 interleaved rounds) put ours 4–7% behind it then,
+about 2.5% behind after that change. Read those as where the two stand, whichever side of the
+line this run fell.
 ${missed(r)}${metNarrowly(r)}
 
 These are benchmarks, not tests: \`npm test\` only runs \`npm run bench:smoke\`, which checks that
@@ -1443,7 +1444,9 @@ every Worker still answers correctly (the peer byte for byte like ours) and neve
   SQLite-backed, called with \`fetch\` as ours is; RPC measured no faster here) with the same
   message and the same durable work as our \`TokenTree\`'s \`/charge\`: the counters and the periodic
   limits' slots of the tokens charged and of the caller read, the path's revocations read, the
-  check, the tree's expiry read; and in one \`transactionSync\` the counters upserted and the call's
+  check, the tree's expiry read (on every call; ours, since 2026-12-08, once per instance of the
+  object: one SQLite read fewer a call, about 3% of a limited GET's workerd CPU in an A/B, that the
+  peer does not have yet); and in one \`transactionSync\` the counters upserted and the call's
   event recorded as ours records it (a row of \`events\`: its lineage, indexed with its number, and
   the event as JSON text; the trail cut to its bound). Like ours, it notes a token's last use in KV
   at most once a minute per isolate, after the answer (and then reads the token's tombstone, in case
