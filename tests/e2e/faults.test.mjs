@@ -2,7 +2,8 @@
 // Object binding) or that fails inside a request answers 503 UNAVAILABLE
 // JSON, leaves no half-created token, and the next request is served. The
 // failures are injected by tests/e2e/faults-shim.mjs around the real
-// Worker's KV binding. That a failure's cause is logged is logs.test.mjs.
+// Worker's KV and Durable Object bindings. That a failure's cause is logged
+// is logs.test.mjs.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { startWorker, withWorker, client, ADMIN_TOKEN, caps, limited } from "./harness.mjs";
